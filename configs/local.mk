@@ -1,0 +1,2 @@
+# Example rules and source mappings, installed under $(pkgdatadir).
+dist_pkgdata_DATA += configs/example.json

@@ -1,0 +1,1 @@
+/* cli_common.c: to be written */

@@ -1,0 +1,1 @@
+/* cmd_plugins.c: to be written */

@@ -1,0 +1,1 @@
+/* cmd_pull.c: to be written */

@@ -1,0 +1,25 @@
+# The core: model, config, loader, checks, ledger; the CLI on top.
+noinst_LTLIBRARIES += core/libsgcore.la
+core_libsgcore_la_SOURCES = \
+	core/sg_plugin.h \
+	core/sg_config.c core/sg_config.h \
+	core/sg_options.c core/sg_options.h \
+	core/sg_model.c core/sg_model.h \
+	core/sg_checks.c core/sg_checks.h \
+	core/sg_exception.c \
+	core/sg_ledger.c core/sg_ledger.h \
+	core/sg_loader.c core/sg_loader.h \
+	core/sg_source.c core/sg_source.h \
+	core/sg_http.c core/sg_http.h \
+	core/sg_hash.c core/sg_hash.h
+core_libsgcore_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
+core_libsgcore_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CURL_LIBS) \
+	$(SQLITE_LIBS) $(CRYPTO_LIBS) -lpthread
+
+bin_PROGRAMS += stageguard
+stageguard_SOURCES = \
+	core/cli/main.c core/cli/cli.h core/cli/cli_common.c \
+	core/cli/cmd_plugins.c core/cli/cmd_check.c core/cli/cmd_run.c \
+	core/cli/cmd_init.c core/cli/cmd_demo.c core/cli/cmd_pull.c
+stageguard_LDADD = core/libsgcore.la
+dist_man_MANS += docs/stageguard.1

@@ -1,0 +1,1 @@
+/* sg_checks.c: to be written */

@@ -1,0 +1,130 @@
+/*
+ * sg_checks.h - the stage-progression checks of DESIGN §5 with the exact
+ * readings of §10, and the exceptions they raise.
+ */
+#ifndef SG_CHECKS_H
+#define SG_CHECKS_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sg_model.h"
+
+enum sg_exception_type {
+	SG_EX_MISSING_EVIDENCE = 0,
+	SG_EX_REQUIRED_FIELD,
+	SG_EX_SKIPPED_STAGE,
+	SG_EX_REGRESSION,
+	SG_EX_SELLER_ONLY,
+	SG_EX_FORECAST_IMPACT,
+	SG_EX_STAGE_AGE,
+	SG_EX_NO_NEXT_STEP,
+	SG_EX_DATA_QUALITY,
+	SG_EX_TYPE_COUNT
+};
+
+/* Verdicts in rising severity. */
+enum sg_verdict {
+	SG_VERDICT_ALLOW = 0,
+	SG_VERDICT_FLAG,
+	SG_VERDICT_REVIEW,
+	SG_VERDICT_BLOCK,
+	SG_VERDICT_PAUSE
+};
+
+/* Contract names: "missing_evidence", ...; "flag", "review", ... */
+const char *sg_exception_type_name(int type);
+const char *sg_verdict_name(int verdict);
+/* The type with this name, or -1. */
+int sg_exception_type_from_name(const char *name);
+/* The verdict of a type (fixed by the contract). */
+int sg_exception_type_verdict(int type);
+
+#define SG_EXCEPTION_ID_SIZE 17 /* 16 hex digits and NUL */
+
+enum sg_next_step_reason { SG_NNS_MISSING = 1, SG_NNS_OVERDUE = 2 };
+
+struct sg_exception {
+	char id[SG_EXCEPTION_ID_SIZE];
+	int type;               /* enum sg_exception_type */
+	int verdict;            /* enum sg_verdict */
+	uint32_t opp;           /* index into the model's opportunities */
+	int is_move;            /* judges a stage event (from/to/event_at) */
+	sg_sym from_stage;      /* 0: null (creation, or not a move) */
+	sg_sym to_stage;        /* 0: null (not a move) */
+	sg_sym stage;           /* to_stage for moves, current stage else */
+	sg_time event_at;       /* changed_at, entered time, or as-of */
+
+	/* Details, by type. */
+	uint32_t *list;         /* missing[] criteria / fields[] / skipped[]
+				   (stage indices) as syms or indices */
+	uint32_t list_count;
+	uint32_t *list2;        /* present[] criteria (syms) */
+	uint32_t list2_count;
+	uint32_t seller_activities;
+	sg_sym from_category, to_category; /* 0: none */
+	const char *amount;     /* at the move; NULL when missing */
+	const char *currency;   /* at the move; NULL when missing */
+	int64_t age_tenths;     /* stage_age: age in tenths of a day */
+	double max_age_days;    /* stage_age: the limit applied */
+	int next_step_reason;   /* enum sg_next_step_reason */
+	unsigned dq_reasons;    /* bit i: enum sg_dq_reason i */
+};
+
+/* What a run judges: moves with changed_at in (since, as_of]. */
+struct sg_check_window {
+	sg_time since;          /* SG_TIME_NONE: the beginning of history */
+	sg_time as_of;
+};
+
+struct sg_exceptions {
+	struct sg_exception *items;
+	size_t count, capacity;
+	uint32_t paused;        /* opportunities paused by data_quality */
+	uint32_t evaluated;     /* in-scope, not paused opportunities */
+	struct sg_exceptions_arena *arena; /* detail lists */
+};
+
+/* Initialises an empty list. */
+void sg_exceptions_init(struct sg_exceptions *list);
+void sg_exceptions_release(struct sg_exceptions *list);
+
+/*
+ * Runs every check over the finished model for window and appends the
+ * exceptions to out, deduplicated (rule 30) and sorted as rule 13 says
+ * (opportunity_id, event_at, type, from_stage, to_stage).  Uses both cores
+ * on large models.  Returns SG_OK or SG_ERR_NOMEM.
+ */
+int sg_checks_run(struct sg_exceptions *out, const struct sg_model *model,
+		  const struct sg_check_window *window, struct sg_error *err);
+
+/* Routing of one exception (DESIGN §6). */
+struct sg_routing {
+	const char *assignee;   /* owner's manager, else the default */
+	sg_time detected_at;
+	sg_time due_at;         /* detected_at + review.sla_hours */
+};
+
+void sg_exception_route(const struct sg_exception *ex,
+			const struct sg_model *model, sg_time detected_at,
+			struct sg_routing *out);
+
+/*
+ * Writes the review note: a few plain sentences a manager can act on
+ * without the CRM open.  Returns a malloc'd string, or NULL on memory.
+ */
+char *sg_exception_note(const struct sg_exception *ex,
+			const struct sg_model *model, sg_time as_of);
+
+/*
+ * Builds the JSON object of DESIGN §8 (id, type, verdict, opportunity_id,
+ * owner_id, assignee, from_stage, to_stage, stage, event_at, detected_at,
+ * due_at, the detail fields of the type, note).  Returns a new reference
+ * or NULL on memory.
+ */
+json_t *sg_exception_to_json(const struct sg_exception *ex,
+			     const struct sg_model *model,
+			     const struct sg_routing *routing, sg_time as_of);
+
+#endif

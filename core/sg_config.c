@@ -1,0 +1,1 @@
+/* sg_config.c: to be written */

@@ -1,0 +1,1 @@
+/* sg_exception.c: to be written */

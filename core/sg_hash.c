@@ -1,0 +1,1 @@
+/* sg_hash.c: to be written */

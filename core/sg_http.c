@@ -1,0 +1,1 @@
+/* sg_http.c: to be written */

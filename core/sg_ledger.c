@@ -1,0 +1,1 @@
+/* sg_ledger.c: to be written */

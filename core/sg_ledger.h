@@ -1,0 +1,92 @@
+/*
+ * sg_ledger.h - the durable record of runs, exceptions, review tasks and
+ * measurement events (DESIGN §6-§7), in SQLite.
+ *
+ * The schema is versioned (PRAGMA user_version) and migrated forward on
+ * open.  A run is recorded in one transaction: killed at any point, the
+ * ledger holds the run whole or not at all, and a rerun of the same data
+ * records the same result (exceptions are idempotent by id).
+ */
+#ifndef SG_LEDGER_H
+#define SG_LEDGER_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "util/sg_error.h"
+#include "util/sg_time.h"
+
+#define SG_LEDGER_SCHEMA_VERSION 1
+
+struct sg_ledger;
+
+/*
+ * Opens (creating when absent) the ledger at path and migrates its schema.
+ * A ledger written by a newer stageguard (higher schema version) is refused.
+ * Returns SG_OK or SG_ERR_LEDGER naming the file and SQLite's message.
+ */
+int sg_ledger_open(struct sg_ledger **out, const char *path,
+		   struct sg_error *err);
+void sg_ledger_close(struct sg_ledger *ledger);
+
+/* The schema version of the open ledger. */
+int sg_ledger_schema_version(const struct sg_ledger *ledger);
+
+/*
+ * The as-of of the most recent recorded run; *found is 0 when no run was
+ * recorded yet.
+ */
+int sg_ledger_last_as_of(struct sg_ledger *ledger, sg_time *as_of, int *found,
+			 struct sg_error *err);
+
+/* One run as recorded. */
+struct sg_run_record {
+	char id[33];            /* filled by sg_ledger_record_run() */
+	sg_time started_at, finished_at, as_of;
+	sg_time since;          /* SG_TIME_NONE: the beginning */
+	const char *source;     /* plugin name and argument */
+	sg_time snapshot_at;    /* SG_TIME_NONE: no snapshot */
+	const char *config_sha256;
+	const char *tool_version;
+	size_t opportunities, evaluated, paused;
+};
+
+/*
+ * One exception to record: the JSON object of DESIGN §8 (borrowed), which
+ * must hold id, type, verdict, opportunity_id, assignee, detected_at and
+ * due_at.
+ */
+struct sg_ledger_exception {
+	json_t *json;
+};
+
+/* What sg_ledger_record_run() did. */
+struct sg_run_outcome {
+	size_t new_exceptions;  /* first seen in this run */
+	size_t seen_again;      /* already in the ledger; last_seen moved */
+	size_t tasks_created;
+};
+
+/*
+ * Records a run with its exceptions in one transaction: the run row; each
+ * exception inserted with first_seen = last_seen = the run's as-of, or, if
+ * its id is known, last_seen and last_run updated; a review task for each
+ * new exception (assignee, due); an exception_raised event for each new
+ * exception; and a run_completed event.  On any failure everything is
+ * rolled back.  When the environment holds STAGEGUARD_TEST_KILL_AFTER=N
+ * (tests only), the process kills itself with SIGKILL after writing N
+ * exceptions inside the transaction, to prove atomicity.
+ */
+int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
+			 const struct sg_ledger_exception *exceptions,
+			 size_t count, struct sg_run_outcome *outcome,
+			 struct sg_error *err);
+
+/* Counts for status output and tests. */
+struct sg_ledger_counts {
+	size_t runs, exceptions, open_tasks, events;
+};
+int sg_ledger_counts(struct sg_ledger *ledger, struct sg_ledger_counts *out,
+		     struct sg_error *err);
+
+#endif

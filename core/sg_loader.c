@@ -1,0 +1,1 @@
+/* sg_loader.c: to be written */

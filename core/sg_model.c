@@ -1,0 +1,1 @@
+/* sg_model.c: to be written */

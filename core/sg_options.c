@@ -1,0 +1,1 @@
+/* sg_options.c: to be written */

@@ -1,0 +1,254 @@
+/*
+ * sg_plugin.h - the ABI between stageguard and its plugins (DESIGN §2).
+ *
+ * A plugin is a shared object exporting one symbol:
+ *
+ *     const struct sg_plugin *sg_plugin_entry(void);
+ *
+ * returning a constant descriptor.  The host reads the descriptor (and can
+ * list and document the plugin) without running any other plugin code.
+ * abi_version comes first and is checked before any other field is read.
+ *
+ * The host hands open() a struct sg_host: a versioned table of the calls a
+ * plugin may make.  Fields are only ever appended to it; a plugin checks
+ * host->size before using a field added after the version it was built
+ * against.  Plugins never link the executable.
+ *
+ * Ownership: records a source emits are borrowed for the duration of the
+ * emit call (the host copies or interns what it keeps).  A sink's input is
+ * a const view valid for the call.  The config struct the host fills from
+ * the option table is owned by the host and valid until close().
+ */
+#ifndef SG_PLUGIN_H
+#define SG_PLUGIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "util/sg_error.h"
+#include "util/sg_time.h"
+
+#define SG_PLUGIN_ABI_VERSION 1u
+
+enum sg_plugin_kind {
+	SG_PLUGIN_SOURCE = 1,
+	SG_PLUGIN_SINK = 2
+};
+
+/* Option value types.  The host writes each value into the plugin's config
+ * struct at `offset` as: STRING and JSON -> char * (JSON is the option's
+ * value serialized compactly); INT -> long long; DOUBLE -> double;
+ * BOOL -> int. */
+enum sg_option_type {
+	SG_OPT_STRING = 1,
+	SG_OPT_INT,
+	SG_OPT_DOUBLE,
+	SG_OPT_BOOL,
+	SG_OPT_JSON
+};
+
+/* Option flags. */
+#define SG_OPT_REQUIRED 0x1u
+#define SG_OPT_SECRET 0x2u  /* never logged, reported or bundled */
+
+struct sg_option {
+	const char *name;
+	int type;               /* enum sg_option_type */
+	unsigned flags;
+	const char *default_value; /* text form; NULL: no default */
+	const char *help;       /* one line or a short paragraph */
+	size_t offset;          /* offsetof(struct <plugin>_config, field) */
+};
+
+/* --- Records a source emits (DESIGN §3).  Strings are NUL-terminated
+ * UTF-8, never NULL (use "" for absent).  Times are UTC seconds, or
+ * SG_TIME_NONE when absent.  `where` names the input position for error
+ * messages (may be NULL). --- */
+
+struct sg_where {
+	const char *path;       /* file or URL */
+	long line;              /* 0 when unknown */
+};
+
+struct sg_field {
+	const char *name;
+	const char *value;
+};
+
+struct sg_rec_opportunity {
+	const char *id, *name, *pipeline, *stage, *owner_id;
+	const char *amount;     /* plain decimal text, or a missing value */
+	const char *currency;
+	sg_time close_date, created_at, next_step_date;
+	const char *forecast_category, *next_step;
+	const struct sg_field *extra; /* any other field */
+	size_t extra_count;
+};
+
+struct sg_rec_stage_event {
+	const char *opportunity_id;
+	const char *from_stage;  /* "" when not given */
+	const char *to_stage;
+	sg_time changed_at;
+	const char *changed_by, *source;
+};
+
+struct sg_rec_field_change {
+	const char *opportunity_id, *field, *old_value, *new_value;
+	sg_time changed_at;
+};
+
+enum sg_activity_type {
+	SG_ACT_OTHER = 0, SG_ACT_EMAIL, SG_ACT_CALL, SG_ACT_MEETING,
+	SG_ACT_NOTE, SG_ACT_TASK, SG_ACT_DOCUMENT
+};
+
+enum sg_party {
+	SG_PARTY_NONE = 0,     /* activity without a party: neither side */
+	SG_PARTY_BUYER,
+	SG_PARTY_SELLER,
+	SG_PARTY_SYSTEM,
+	SG_PARTY_UNKNOWN       /* evidence with an empty party */
+};
+
+struct sg_rec_activity {
+	const char *id, *opportunity_id;
+	int type;               /* enum sg_activity_type */
+	int party;              /* enum sg_party */
+	sg_time occurred_at;
+	const char *actor, *subject;
+};
+
+struct sg_rec_evidence {
+	const char *opportunity_id, *criterion, *value;
+	int party;              /* enum sg_party: BUYER, SELLER or UNKNOWN */
+	sg_time observed_at;
+	const char *ref;
+};
+
+struct sg_rec_owner {
+	const char *id, *name, *email, *manager_id, *team;
+};
+
+struct sg_rec_snapshot {
+	sg_time extracted_at;
+	const char *source;
+};
+
+/* --- The HTTP helper: one place for retries, backoff and redaction. --- */
+
+struct sg_http_header {
+	const char *name, *value;
+};
+
+struct sg_http_request {
+	const char *method;     /* "GET", "POST", ... */
+	const char *url;
+	const struct sg_http_header *headers;
+	size_t header_count;
+	const char *body;       /* NULL for none */
+	size_t body_len;
+	const char *const *secrets; /* values to redact from any message */
+	size_t secret_count;
+	int max_retries;        /* on 429, 5xx and connection errors */
+	long timeout_ms;        /* whole exchange */
+};
+
+struct sg_http_response {
+	long status;
+	char *body;             /* NUL-terminated, host-allocated */
+	size_t body_len;
+	char *headers;          /* raw header block, host-allocated */
+};
+
+enum sg_log_level {
+	SG_LOG_ERROR = 0, SG_LOG_WARN, SG_LOG_INFO, SG_LOG_DEBUG
+};
+
+/* The host table.  version and size come first; fields are appended. */
+#define SG_HOST_VERSION 1u
+
+struct sg_host {
+	unsigned version;
+	size_t size;
+	void *ctx;              /* pass back as the first argument */
+
+	int (*emit_opportunity)(void *ctx, const struct sg_rec_opportunity *r,
+				const struct sg_where *where,
+				struct sg_error *err);
+	int (*emit_stage_event)(void *ctx, const struct sg_rec_stage_event *r,
+				const struct sg_where *where,
+				struct sg_error *err);
+	int (*emit_field_change)(void *ctx,
+				 const struct sg_rec_field_change *r,
+				 const struct sg_where *where,
+				 struct sg_error *err);
+	int (*emit_activity)(void *ctx, const struct sg_rec_activity *r,
+			     const struct sg_where *where,
+			     struct sg_error *err);
+	int (*emit_evidence)(void *ctx, const struct sg_rec_evidence *r,
+			     const struct sg_where *where,
+			     struct sg_error *err);
+	int (*emit_owner)(void *ctx, const struct sg_rec_owner *r,
+			  const struct sg_where *where, struct sg_error *err);
+	int (*emit_snapshot)(void *ctx, const struct sg_rec_snapshot *r,
+			     struct sg_error *err);
+
+	void (*log)(void *ctx, int level, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	void (*progress)(void *ctx, const char *what,
+			 unsigned long long done, unsigned long long total);
+	int (*cancelled)(void *ctx);
+
+	/* Performs req; on SG_OK, resp holds the final answer (any status)
+	 * and must be released with http_response_free. */
+	int (*http)(void *ctx, const struct sg_http_request *req,
+		    struct sg_http_response *resp, struct sg_error *err);
+	void (*http_response_free)(void *ctx, struct sg_http_response *resp);
+
+	/* The value of an environment variable named by a *_env option;
+	 * NULL when unset.  Borrowed. */
+	const char *(*getenv)(void *ctx, const char *name);
+
+	/* Nonzero when the value is missing by the rules config (§4). */
+	int (*is_missing)(void *ctx, const char *value, int is_amount);
+
+	/* The folder relative paths in the config are resolved against. */
+	const char *(*config_dir)(void *ctx);
+};
+
+/* --- Sink input: a const view of what a run produced.  Filled in by a
+ * later issue (reports); opaque to this version of the ABI. --- */
+struct sg_sink_input;
+
+/* The descriptor. */
+struct sg_plugin {
+	unsigned abi_version;   /* SG_PLUGIN_ABI_VERSION; first, always */
+	unsigned kind;          /* enum sg_plugin_kind bits */
+	const char *name;       /* equals the module's basename */
+	const char *version;    /* the plugin's own version text */
+	const char *description; /* one line */
+	const struct sg_option *options;
+	size_t option_count;
+	size_t config_size;     /* sizeof(struct <plugin>_config) */
+
+	/* Called once; on success *state is the plugin's, freed by close(). */
+	int (*open)(void **state, const void *config, const char *arg,
+		    const struct sg_host *host, struct sg_error *err);
+	/* A source: emits one block (CSV block, API page); returns 1 when
+	 * more follows, 0 when done, or a negative status. */
+	int (*pull)(void *state, struct sg_error *err);
+	/* A sink: writes what it is given. */
+	int (*write)(void *state, const struct sg_sink_input *input,
+		     struct sg_error *err);
+	/* A sink: completes its output (closing a workbook can fail). */
+	int (*finish)(void *state, struct sg_error *err);
+	/* Cannot fail; called once, only after a successful open(). */
+	void (*close)(void *state);
+};
+
+typedef const struct sg_plugin *(*sg_plugin_entry_fn)(void);
+
+#define SG_PLUGIN_ENTRY_SYMBOL "sg_plugin_entry"
+
+#endif

@@ -1,0 +1,1 @@
+/* sg_source.c: to be written */

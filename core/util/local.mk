@@ -1,0 +1,9 @@
+# Pure helpers shared by the core and the plugins: no state, no I/O beyond
+# the file a reader is handed.
+noinst_LTLIBRARIES += core/util/libsgutil.la
+core_util_libsgutil_la_SOURCES = \
+	core/util/sg_error.c core/util/sg_error.h \
+	core/util/sg_time.c core/util/sg_time.h \
+	core/util/sg_decimal.c core/util/sg_decimal.h \
+	core/util/sg_missing.c core/util/sg_missing.h \
+	core/util/sg_csv.c core/util/sg_csv.h

@@ -1,0 +1,1 @@
+/* sg_csv.c: to be written */

@@ -1,0 +1,63 @@
+/*
+ * sg_csv.h - a streaming RFC 4180 reader.
+ *
+ * Reads records from a file descriptor in large blocks: quoted fields with
+ * embedded commas, doubled quotes and newlines, an optional UTF-8 BOM,
+ * CRLF or LF line ends, a last line without a line break.  Blank lines are
+ * skipped.  Each field is handed out NUL-terminated, with quotes removed,
+ * pointing into the reader's buffer: valid until the next call.
+ * Every field and record is bounded (SG_CSV_FIELD_MAX) so a runaway quote
+ * is an error, not an exhausted memory.
+ */
+#ifndef SG_CSV_H
+#define SG_CSV_H
+
+#include <stddef.h>
+
+#include "sg_error.h"
+
+#define SG_CSV_RECORD_MAX (16u * 1024u * 1024u)
+#define SG_CSV_FIELDS_MAX 4096
+
+struct sg_csv;
+
+/* One record: fields[i] is NUL-terminated, lens[i] its length. */
+struct sg_csv_record {
+	char **fields;
+	size_t *lens;
+	size_t count;
+	long line;  /* physical line on which the record starts (1-based) */
+};
+
+/*
+ * Opens path for reading.  path names the file in error messages.
+ * Returns SG_OK, SG_ERR_IO (naming the file and the system's reason) or
+ * SG_ERR_NOMEM.
+ */
+int sg_csv_open(struct sg_csv **out, const char *path, struct sg_error *err);
+
+/*
+ * Reads an in-memory text (borrowed until sg_csv_free) as CSV; name is used
+ * in messages.
+ */
+int sg_csv_open_memory(struct sg_csv **out, const char *name,
+		       const char *text, size_t len, struct sg_error *err);
+
+/*
+ * Reads the next record into *rec.  Returns 1 when a record was read, 0 at
+ * the end, or a negative status: SG_ERR_PARSE for an unterminated quote, a
+ * character after a closing quote, or a record over the bound (with path,
+ * line and column set), SG_ERR_IO for a read error.
+ */
+int sg_csv_next(struct sg_csv *csv, struct sg_csv_record *rec,
+		struct sg_error *err);
+
+/* The path given at open. */
+const char *sg_csv_path(const struct sg_csv *csv);
+
+/* Bytes consumed so far (for progress). */
+unsigned long long sg_csv_offset(const struct sg_csv *csv);
+
+void sg_csv_free(struct sg_csv *csv);
+
+#endif

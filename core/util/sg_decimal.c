@@ -1,0 +1,1 @@
+/* sg_decimal.c: to be written */

@@ -1,0 +1,1 @@
+/* sg_missing.c: to be written */

@@ -1,0 +1,1 @@
+/* sg_time.c: to be written */

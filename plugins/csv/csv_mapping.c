@@ -1,0 +1,1 @@
+/* csv_mapping.c: to be written */

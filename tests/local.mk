@@ -1,0 +1,23 @@
+# Tests: one Check program per module (tests/<module>.mk), CLI scripts.
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	STAGEGUARD='$(abs_top_builddir)/stageguard'; \
+	STAGEGUARD_PLUGIN_PATH='$(abs_top_builddir)/tests/.libs'; \
+	SG_SHARED_DATA="$${SG_SHARED_DATA:-$(abs_top_srcdir)/../shared/data}"; \
+	CK_DEFAULT_TIMEOUT="$${CK_DEFAULT_TIMEOUT:-60}"; \
+	export top_srcdir top_builddir STAGEGUARD STAGEGUARD_PLUGIN_PATH \
+	SG_SHARED_DATA CK_DEFAULT_TIMEOUT;
+EXTRA_DIST += tests/fixtures tests/cli
+SG_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
+SG_TEST_LDADD = core/libsgcore.la $(CHECK_LIBS)
+
+include $(srcdir)/tests/util.mk
+include $(srcdir)/tests/config.mk
+include $(srcdir)/tests/model.mk
+include $(srcdir)/tests/checks.mk
+include $(srcdir)/tests/ledger.mk
+include $(srcdir)/tests/loader.mk
+include $(srcdir)/tests/csv.mk
+include $(srcdir)/tests/cli.mk

@@ -1,0 +1,1 @@
+# Developer tools: the pipeline generator and the benchmark.
