@@ -4,6 +4,7 @@ core_libsgcore_la_SOURCES = \
 	core/sg_plugin.h \
 	core/sg_config.c core/sg_config.h \
 	core/sg_options.c core/sg_options.h \
+	core/sg_strtab.c core/sg_strtab.h \
 	core/sg_model.c core/sg_model.h \
 	core/sg_checks.c core/sg_checks.h \
 	core/sg_exception.c \
@@ -18,8 +19,8 @@ core_libsgcore_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CURL_LIBS) \
 
 bin_PROGRAMS += stageguard
 stageguard_SOURCES = \
-	core/cli/main.c core/cli/cli.h core/cli/cli_common.c \
-	core/cli/cmd_plugins.c core/cli/cmd_check.c core/cli/cmd_run.c \
+	core/cli/main.c core/cli/cli.h core/cli/cli_common.c core/cli/cli_output.c \
+	core/cli/cmd_plugins.c core/cli/cmd_check.c \
 	core/cli/cmd_init.c core/cli/cmd_demo.c core/cli/cmd_pull.c
 stageguard_LDADD = core/libsgcore.la
 dist_man_MANS += docs/stageguard.1

@@ -1,1 +1,960 @@
-/* sg_model.c: to be written */
+#include "sg_model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/sg_missing.h"
+
+#define NO_INDEX UINT32_MAX
+
+/* A growable array of fixed-size items. */
+struct vec {
+	void *items;
+	size_t count, capacity;
+};
+
+struct sym_cache {
+	const char *text;       /* arena copy of the last text looked up */
+	size_t len;
+	sg_sym sym;
+};
+
+struct sg_model {
+	const struct sg_config *config;
+	struct sg_strtab *strings;
+	struct sg_arena *arena;
+
+	struct vec opps;        /* struct sg_opportunity; .id is a symbol */
+	struct vec events;      /* struct sg_stage_event; .opp a symbol
+				   until finish */
+	struct vec changes;
+	struct vec activities;
+	struct vec evidence;
+	struct vec extras;
+	struct vec owners;
+
+	uint32_t *opp_by_sym;   /* symbol -> opportunity index */
+	size_t opp_by_sym_size;
+	uint32_t *owner_by_sym; /* built at finish */
+	size_t owner_by_sym_size;
+
+	sg_sym *extra_fields;   /* names of extra fields seen */
+	size_t extra_field_count;
+
+	struct sym_cache last_opp; /* records come grouped by opportunity */
+
+	int snapshot_present;
+	sg_time snapshot_extracted_at;
+	const char *snapshot_source;
+
+	size_t orphan_records;
+	size_t duplicate_events;
+	int finished;
+};
+
+static int vec_push(struct vec *v, size_t size, void **slot)
+{
+	if (v->count == v->capacity) {
+		size_t capacity = v->capacity ? v->capacity * 2 : 1024;
+		void *items = realloc(v->items, capacity * size);
+
+		if (items == NULL)
+			return SG_ERR_NOMEM;
+		v->items = items;
+		v->capacity = capacity;
+	}
+	*slot = (char *)v->items + v->count * size;
+	v->count++;
+	return SG_OK;
+}
+
+static int nomem(struct sg_error *err)
+{
+	return sg_error_set(err, SG_ERR_NOMEM,
+			    "out of memory while loading the model");
+}
+
+const char *sg_dq_reason_name(int reason)
+{
+	static const char *const names[SG_DQ_REASON_COUNT] = {
+		"unknown_stage", "no_history", "stage_mismatch",
+		"future_event", "before_created", "contradictory_history",
+		"missing_owner", "duplicate_record"
+	};
+
+	if (reason < 0 || reason >= SG_DQ_REASON_COUNT)
+		return "unknown";
+	return names[reason];
+}
+
+int sg_model_new(struct sg_model **out, const struct sg_config *config,
+		 struct sg_error *err)
+{
+	struct sg_model *m = calloc(1, sizeof(*m));
+	int rc;
+
+	if (m == NULL)
+		return nomem(err);
+	m->config = config;
+	rc = sg_strtab_new(&m->strings, err);
+	if (rc == SG_OK)
+		rc = sg_arena_new(&m->arena, 8u << 20, err);
+	if (rc != SG_OK) {
+		sg_model_free(m);
+		return rc;
+	}
+	*out = m;
+	return SG_OK;
+}
+
+void sg_model_free(struct sg_model *m)
+{
+	if (m == NULL)
+		return;
+	sg_strtab_free(m->strings);
+	sg_arena_free(m->arena);
+	free(m->opps.items);
+	free(m->events.items);
+	free(m->changes.items);
+	free(m->activities.items);
+	free(m->evidence.items);
+	free(m->extras.items);
+	free(m->owners.items);
+	free(m->opp_by_sym);
+	free(m->owner_by_sym);
+	free(m->extra_fields);
+	free(m);
+}
+
+/* --- adding records --- */
+
+static const char *trimmed(const char *text, size_t *len)
+{
+	if (text == NULL) {
+		*len = 0;
+		return "";
+	}
+	*len = strlen(text);
+	return sg_trim(text, len);
+}
+
+static int intern_trimmed(struct sg_model *m, const char *text, sg_sym *out)
+{
+	size_t len;
+	const char *t = trimmed(text, &len);
+
+	return sg_strtab_intern(m->strings, t, len, out);
+}
+
+/* The symbol of an opportunity id, with a one-entry cache because
+ * history, activities and evidence usually arrive grouped by id. */
+static int intern_opp_id(struct sg_model *m, const char *text, sg_sym *out)
+{
+	size_t len;
+	const char *t = trimmed(text, &len);
+	struct sym_cache *c = &m->last_opp;
+
+	if (c->text != NULL && c->len == len && memcmp(c->text, t, len) == 0) {
+		*out = c->sym;
+		return SG_OK;
+	}
+	if (sg_strtab_intern(m->strings, t, len, out) != SG_OK)
+		return SG_ERR_NOMEM;
+	c->text = sg_strtab_text(m->strings, *out);
+	c->len = len;
+	c->sym = *out;
+	return SG_OK;
+}
+
+static const char *copy_trimmed(struct sg_model *m, const char *text)
+{
+	size_t len;
+	const char *t = trimmed(text, &len);
+
+	if (len == 0)
+		return "";
+	return sg_arena_strdup(m->arena, t, len);
+}
+
+static int where_error(struct sg_error *err, const struct sg_where *where,
+		       const char *what)
+{
+	return sg_error_set_at(err, SG_ERR_PARSE, where ? where->path : "",
+			       where ? where->line : 0, 0, "%s", what);
+}
+
+static int ensure_opp_index(struct sg_model *m, sg_sym sym)
+{
+	size_t size;
+	uint32_t *grown;
+
+	if (sym < m->opp_by_sym_size)
+		return SG_OK;
+	size = m->opp_by_sym_size ? m->opp_by_sym_size : 1024;
+	while (size <= sym)
+		size *= 2;
+	grown = realloc(m->opp_by_sym, size * sizeof(*grown));
+	if (grown == NULL)
+		return SG_ERR_NOMEM;
+	memset(grown + m->opp_by_sym_size, 0xff,
+	       (size - m->opp_by_sym_size) * sizeof(*grown));
+	m->opp_by_sym = grown;
+	m->opp_by_sym_size = size;
+	return SG_OK;
+}
+
+static int same_text(const char *stored, const char *given)
+{
+	size_t len;
+	const char *t = trimmed(given, &len);
+
+	return strlen(stored) == len && memcmp(stored, t, len) == 0;
+}
+
+static int same_extras(const struct sg_model *m,
+		       const struct sg_opportunity *o,
+		       const struct sg_rec_opportunity *r)
+{
+	const struct sg_extra *extras = m->extras.items;
+	size_t i, j;
+
+	/* Extra fields with empty values compare equal to absent ones. */
+	for (i = 0; i < r->extra_count; i++) {
+		size_t len;
+		const char *name = trimmed(r->extra[i].name, &len);
+		sg_sym sym = sg_strtab_lookup(m->strings, name, len);
+		const char *stored = "";
+
+		for (j = 0; j < o->extra_count; j++)
+			if (extras[o->extra_first + j].name == sym)
+				stored = extras[o->extra_first + j].value;
+		if (!same_text(stored, r->extra[i].value))
+			return 0;
+	}
+	for (j = 0; j < o->extra_count; j++) {
+		const char *name = sg_strtab_text(m->strings,
+						  extras[o->extra_first + j].name);
+		int found = 0;
+
+		for (i = 0; i < r->extra_count && !found; i++)
+			found = same_text(name, r->extra[i].name);
+		if (!found && extras[o->extra_first + j].value[0] != '\0')
+			return 0;
+	}
+	return 1;
+}
+
+static int same_opportunity(const struct sg_model *m,
+			    const struct sg_opportunity *o,
+			    const struct sg_rec_opportunity *r)
+{
+	return same_text(o->name, r->name) &&
+	       same_text(o->pipeline, r->pipeline) &&
+	       same_text(o->stage, r->stage) &&
+	       same_text(o->owner_id, r->owner_id) &&
+	       same_text(o->amount, r->amount) &&
+	       same_text(o->currency, r->currency) &&
+	       same_text(o->forecast_category, r->forecast_category) &&
+	       same_text(o->next_step, r->next_step) &&
+	       o->close_date == r->close_date &&
+	       o->created_at == r->created_at &&
+	       o->next_step_date == r->next_step_date &&
+	       same_extras(m, o, r);
+}
+
+static int note_extra_field(struct sg_model *m, sg_sym name)
+{
+	size_t i;
+	sg_sym *grown;
+
+	for (i = 0; i < m->extra_field_count; i++)
+		if (m->extra_fields[i] == name)
+			return SG_OK;
+	grown = realloc(m->extra_fields,
+			(m->extra_field_count + 1) * sizeof(*grown));
+	if (grown == NULL)
+		return SG_ERR_NOMEM;
+	m->extra_fields = grown;
+	m->extra_fields[m->extra_field_count++] = name;
+	return SG_OK;
+}
+
+static int add_extras(struct sg_model *m, struct sg_opportunity *o,
+		      const struct sg_rec_opportunity *r)
+{
+	size_t i;
+
+	o->extra_first = (uint32_t)m->extras.count;
+	o->extra_count = 0;
+	for (i = 0; i < r->extra_count; i++) {
+		struct sg_extra *x;
+		sg_sym name;
+
+		if (intern_trimmed(m, r->extra[i].name, &name) != SG_OK ||
+		    note_extra_field(m, name) != SG_OK ||
+		    vec_push(&m->extras, sizeof(*x), (void **)&x) != SG_OK)
+			return SG_ERR_NOMEM;
+		x->name = name;
+		x->value = copy_trimmed(m, r->extra[i].value);
+		if (x->value == NULL)
+			return SG_ERR_NOMEM;
+		o->extra_count++;
+	}
+	return SG_OK;
+}
+
+int sg_model_add_opportunity(struct sg_model *m,
+			     const struct sg_rec_opportunity *r,
+			     const struct sg_where *where,
+			     struct sg_error *err)
+{
+	struct sg_opportunity *o;
+	sg_sym id;
+	size_t len;
+
+	trimmed(r->id, &len);
+	if (len == 0)
+		return where_error(err, where, "an opportunity has no id");
+	if (intern_trimmed(m, r->id, &id) != SG_OK ||
+	    ensure_opp_index(m, id) != SG_OK)
+		return nomem(err);
+	if (m->opp_by_sym[id] != NO_INDEX) {
+		o = (struct sg_opportunity *)m->opps.items + m->opp_by_sym[id];
+		/* Identical duplicates collapse; differing ones keep the
+		 * first row and mark it (rule 29). */
+		if (!same_opportunity(m, o, r))
+			o->duplicate = 1;
+		return SG_OK;
+	}
+	if (vec_push(&m->opps, sizeof(*o), (void **)&o) != SG_OK)
+		return nomem(err);
+	memset(o, 0, sizeof(*o));
+	m->opp_by_sym[id] = (uint32_t)(m->opps.count - 1);
+	o->id = id;
+	o->name = copy_trimmed(m, r->name);
+	o->pipeline = copy_trimmed(m, r->pipeline);
+	o->stage = copy_trimmed(m, r->stage);
+	o->owner_id = copy_trimmed(m, r->owner_id);
+	o->amount = copy_trimmed(m, r->amount);
+	o->currency = copy_trimmed(m, r->currency);
+	o->forecast_category = copy_trimmed(m, r->forecast_category);
+	o->next_step = copy_trimmed(m, r->next_step);
+	if (!o->name || !o->pipeline || !o->stage || !o->owner_id ||
+	    !o->amount || !o->currency || !o->forecast_category ||
+	    !o->next_step)
+		return nomem(err);
+	o->close_date = r->close_date;
+	o->created_at = r->created_at;
+	o->next_step_date = r->next_step_date;
+	o->stage_index = SG_NO_STAGE;
+	if (add_extras(m, o, r) != SG_OK)
+		return nomem(err);
+	return SG_OK;
+}
+
+int sg_model_add_stage_event(struct sg_model *m,
+			     const struct sg_rec_stage_event *r,
+			     const struct sg_where *where,
+			     struct sg_error *err)
+{
+	struct sg_stage_event *e;
+
+	if (r->changed_at == SG_TIME_NONE)
+		return where_error(err, where, "a stage event has no time");
+	if (vec_push(&m->events, sizeof(*e), (void **)&e) != SG_OK)
+		return nomem(err);
+	memset(e, 0, sizeof(*e));
+	e->seq = (uint32_t)(m->events.count - 1);
+	e->changed_at = r->changed_at;
+	e->from_index = SG_NO_STAGE;
+	e->to_index = SG_NO_STAGE;
+	if (intern_opp_id(m, r->opportunity_id, &e->opp) != SG_OK ||
+	    intern_trimmed(m, r->from_stage, &e->from_stage) != SG_OK ||
+	    intern_trimmed(m, r->to_stage, &e->to_stage) != SG_OK ||
+	    intern_trimmed(m, r->changed_by, &e->changed_by) != SG_OK ||
+	    intern_trimmed(m, r->source, &e->source) != SG_OK)
+		return nomem(err);
+	return SG_OK;
+}
+
+int sg_model_add_field_change(struct sg_model *m,
+			      const struct sg_rec_field_change *r,
+			      const struct sg_where *where,
+			      struct sg_error *err)
+{
+	struct sg_field_change *c;
+
+	if (r->changed_at == SG_TIME_NONE)
+		return where_error(err, where, "a field change has no time");
+	if (vec_push(&m->changes, sizeof(*c), (void **)&c) != SG_OK)
+		return nomem(err);
+	memset(c, 0, sizeof(*c));
+	c->seq = (uint32_t)(m->changes.count - 1);
+	c->changed_at = r->changed_at;
+	c->old_value = copy_trimmed(m, r->old_value);
+	c->new_value = copy_trimmed(m, r->new_value);
+	if (intern_opp_id(m, r->opportunity_id, &c->opp) != SG_OK ||
+	    intern_trimmed(m, r->field, &c->field) != SG_OK ||
+	    c->old_value == NULL || c->new_value == NULL)
+		return nomem(err);
+	return SG_OK;
+}
+
+int sg_model_add_activity(struct sg_model *m, const struct sg_rec_activity *r,
+			  const struct sg_where *where, struct sg_error *err)
+{
+	struct sg_activity *a;
+
+	if (r->occurred_at == SG_TIME_NONE)
+		return where_error(err, where, "an activity has no time");
+	if (vec_push(&m->activities, sizeof(*a), (void **)&a) != SG_OK)
+		return nomem(err);
+	a->occurred_at = r->occurred_at;
+	a->type = (uint8_t)r->type;
+	a->party = (uint8_t)r->party;
+	if (intern_opp_id(m, r->opportunity_id, &a->opp) != SG_OK)
+		return nomem(err);
+	return SG_OK;
+}
+
+int sg_model_add_evidence(struct sg_model *m, const struct sg_rec_evidence *r,
+			  const struct sg_where *where, struct sg_error *err)
+{
+	struct sg_evidence *v;
+	size_t len;
+	const char *value;
+
+	if (r->observed_at == SG_TIME_NONE)
+		return where_error(err, where, "an evidence record has no time");
+	if (vec_push(&m->evidence, sizeof(*v), (void **)&v) != SG_OK)
+		return nomem(err);
+	memset(v, 0, sizeof(*v));
+	v->observed_at = r->observed_at;
+	v->party = (uint8_t)r->party;
+	value = r->value ? r->value : "";
+	len = strlen(value);
+	v->value_missing = (uint8_t)sg_value_is_missing(
+		value, len, &m->config->placeholders, 0);
+	v->value = copy_trimmed(m, value);
+	v->ref = copy_trimmed(m, r->ref);
+	if (intern_opp_id(m, r->opportunity_id, &v->opp) != SG_OK ||
+	    intern_trimmed(m, r->criterion, &v->criterion) != SG_OK ||
+	    v->value == NULL || v->ref == NULL)
+		return nomem(err);
+	return SG_OK;
+}
+
+int sg_model_add_owner(struct sg_model *m, const struct sg_rec_owner *r,
+		       const struct sg_where *where, struct sg_error *err)
+{
+	struct sg_owner *w;
+	size_t len;
+
+	trimmed(r->id, &len);
+	if (len == 0)
+		return where_error(err, where, "an owner has no id");
+	if (vec_push(&m->owners, sizeof(*w), (void **)&w) != SG_OK)
+		return nomem(err);
+	memset(w, 0, sizeof(*w));
+	w->name = copy_trimmed(m, r->name);
+	w->email = copy_trimmed(m, r->email);
+	w->team = copy_trimmed(m, r->team);
+	if (intern_trimmed(m, r->id, &w->id) != SG_OK ||
+	    intern_trimmed(m, r->manager_id, &w->manager_id) != SG_OK ||
+	    !w->name || !w->email || !w->team)
+		return nomem(err);
+	return SG_OK;
+}
+
+int sg_model_set_snapshot(struct sg_model *m, const struct sg_rec_snapshot *r,
+			  struct sg_error *err)
+{
+	m->snapshot_present = r->extracted_at != SG_TIME_NONE;
+	m->snapshot_extracted_at = r->extracted_at;
+	m->snapshot_source = copy_trimmed(m, r->source);
+	if (m->snapshot_source == NULL)
+		return nomem(err);
+	return SG_OK;
+}
+
+/* --- finishing: resolve, group by opportunity, sort by time --- */
+
+struct kind {
+	struct vec *v;
+	size_t size;            /* item size */
+	size_t time_offset;     /* offset of the sg_time field */
+	size_t seq_offset;      /* offset of a uint32_t seq, or SIZE_MAX */
+	size_t first_offset;    /* offsetof(struct sg_opportunity, x_first) */
+	size_t count_offset;
+};
+
+static uint32_t *item_opp(void *item)
+{
+	/* Every record kind starts with its uint32_t opp field. */
+	return (uint32_t *)item;
+}
+
+static sg_time item_time(const struct kind *k, const void *item)
+{
+	sg_time t;
+
+	memcpy(&t, (const char *)item + k->time_offset, sizeof(t));
+	return t;
+}
+
+static uint32_t item_seq(const struct kind *k, const void *item)
+{
+	uint32_t seq;
+
+	memcpy(&seq, (const char *)item + k->seq_offset, sizeof(seq));
+	return seq;
+}
+
+/* Replaces opportunity symbols with indices, dropping records of ids that
+ * never had an opportunity (rule 11). */
+static size_t resolve_opps(struct sg_model *m, const struct kind *k)
+{
+	char *items = k->v->items;
+	size_t i, kept = 0, dropped = 0;
+
+	for (i = 0; i < k->v->count; i++) {
+		char *item = items + i * k->size;
+		uint32_t sym = *item_opp(item);
+		uint32_t index = sym < m->opp_by_sym_size ?
+			m->opp_by_sym[sym] : NO_INDEX;
+
+		if (index == NO_INDEX) {
+			dropped++;
+			continue;
+		}
+		*item_opp(item) = index;
+		if (kept != i)
+			memcpy(items + kept * k->size, item, k->size);
+		kept++;
+	}
+	k->v->count = kept;
+	return dropped;
+}
+
+struct time_key {
+	sg_time t;
+	uint32_t seq;
+	uint32_t pos;
+};
+
+static int compare_time_key(const void *a, const void *b)
+{
+	const struct time_key *x = a, *y = b;
+
+	if (x->t != y->t)
+		return x->t < y->t ? -1 : 1;
+	if (x->seq != y->seq)
+		return x->seq < y->seq ? -1 : 1;
+	return x->pos < y->pos ? -1 : (x->pos > y->pos);
+}
+
+/* Stable sort of one opportunity's records by time (then seq). */
+static int sort_run(const struct kind *k, char *run, size_t n, char *tmp)
+{
+	int has_seq = k->seq_offset != SIZE_MAX;
+	size_t i, j;
+
+	if (n <= 32) {
+		for (i = 1; i < n; i++) {
+			sg_time t = item_time(k, run + i * k->size);
+
+			memcpy(tmp, run + i * k->size, k->size);
+			for (j = i; j > 0 &&
+			     item_time(k, run + (j - 1) * k->size) > t; j--)
+				memcpy(run + j * k->size,
+				       run + (j - 1) * k->size, k->size);
+			memcpy(run + j * k->size, tmp, k->size);
+		}
+		return SG_OK;
+	}
+	{
+		struct time_key *keys = malloc(n * sizeof(*keys));
+		char *copy = malloc(n * k->size);
+
+		if (keys == NULL || copy == NULL) {
+			free(keys);
+			free(copy);
+			return SG_ERR_NOMEM;
+		}
+		for (i = 0; i < n; i++) {
+			keys[i].t = item_time(k, run + i * k->size);
+			keys[i].seq = has_seq ? item_seq(k, run + i * k->size)
+					      : 0;
+			keys[i].pos = (uint32_t)i;
+		}
+		qsort(keys, n, sizeof(*keys), compare_time_key);
+		memcpy(copy, run, n * k->size);
+		for (i = 0; i < n; i++)
+			memcpy(run + i * k->size, copy + keys[i].pos * k->size,
+			       k->size);
+		free(keys);
+		free(copy);
+	}
+	return SG_OK;
+}
+
+static void set_range(struct sg_opportunity *o, const struct kind *k,
+		      uint32_t first, uint32_t count)
+{
+	memcpy((char *)o + k->first_offset, &first, sizeof(first));
+	memcpy((char *)o + k->count_offset, &count, sizeof(count));
+}
+
+static uint32_t range_first(const struct sg_opportunity *o,
+			    const struct kind *k)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)o + k->first_offset, sizeof(v));
+	return v;
+}
+
+static uint32_t range_count(const struct sg_opportunity *o,
+			    const struct kind *k)
+{
+	uint32_t v;
+
+	memcpy(&v, (const char *)o + k->count_offset, sizeof(v));
+	return v;
+}
+
+/* Groups records by opportunity with a stable counting sort, then sorts
+ * each opportunity's records by time. */
+static int group_by_opp(struct sg_model *m, const struct kind *k)
+{
+	size_t opp_count = m->opps.count, i, n = k->v->count;
+	struct sg_opportunity *opps = m->opps.items;
+	uint32_t *next = calloc(opp_count + 1, sizeof(*next));
+	char *sorted = malloc(n ? n * k->size : 1);
+	char *tmp = malloc(k->size);
+	int rc = SG_OK;
+
+	if (next == NULL || sorted == NULL || tmp == NULL) {
+		rc = SG_ERR_NOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		next[*item_opp((char *)k->v->items + i * k->size)]++;
+	{
+		uint32_t at = 0;
+
+		for (i = 0; i < opp_count; i++) {
+			uint32_t count = next[i];
+
+			set_range(&opps[i], k, at, count);
+			next[i] = at;
+			at += count;
+		}
+	}
+	for (i = 0; i < n; i++) {
+		char *item = (char *)k->v->items + i * k->size;
+		uint32_t opp = *item_opp(item);
+
+		memcpy(sorted + (size_t)next[opp]++ * k->size, item, k->size);
+	}
+	for (i = 0; i < opp_count && rc == SG_OK; i++)
+		rc = sort_run(k, sorted + (size_t)range_first(&opps[i], k) *
+			      k->size, range_count(&opps[i], k), tmp);
+	free(k->v->items);
+	k->v->items = sorted;
+	k->v->capacity = n;
+	sorted = NULL;
+out:
+	free(next);
+	free(sorted);
+	free(tmp);
+	return rc;
+}
+
+static int same_event(const struct sg_stage_event *a,
+		      const struct sg_stage_event *b)
+{
+	return a->changed_at == b->changed_at &&
+	       a->from_stage == b->from_stage && a->to_stage == b->to_stage &&
+	       a->changed_by == b->changed_by && a->source == b->source;
+}
+
+/* Identical stage-history rows count once (rule 12). */
+static void drop_duplicate_events(struct sg_model *m)
+{
+	struct sg_opportunity *opps = m->opps.items;
+	struct sg_stage_event *events = m->events.items;
+	size_t o, kept = 0;
+
+	for (o = 0; o < m->opps.count; o++) {
+		uint32_t first = opps[o].event_first;
+		uint32_t count = opps[o].event_count;
+		uint32_t new_first = (uint32_t)kept, i;
+
+		for (i = first; i < first + count; i++) {
+			size_t j;
+			int duplicate = 0;
+
+			/* Earlier kept events at the same second. */
+			for (j = kept; j > new_first &&
+			     events[j - 1].changed_at == events[i].changed_at;
+			     j--) {
+				if (same_event(&events[j - 1], &events[i])) {
+					duplicate = 1;
+					break;
+				}
+			}
+			if (duplicate) {
+				m->duplicate_events++;
+				continue;
+			}
+			events[kept++] = events[i];
+		}
+		opps[o].event_first = new_first;
+		opps[o].event_count = (uint32_t)(kept - new_first);
+	}
+	m->events.count = kept;
+}
+
+static int stage_index_of(const struct sg_model *m, sg_sym sym)
+{
+	const char *text = sg_strtab_text(m->strings, sym);
+
+	if (sym == 0)
+		return SG_NO_STAGE;
+	return sg_config_stage_index(m->config, text, strlen(text));
+}
+
+static int resolve_stages(struct sg_model *m)
+{
+	size_t symbols = sg_strtab_count(m->strings), i;
+	int *index_of = malloc(symbols * sizeof(*index_of));
+	struct sg_stage_event *events = m->events.items;
+	struct sg_opportunity *opps = m->opps.items;
+	const char *pipeline = m->config->pipeline_id;
+
+	if (index_of == NULL)
+		return SG_ERR_NOMEM;
+	/* Stage names are few: resolve each symbol once, lazily. */
+	for (i = 0; i < symbols; i++)
+		index_of[i] = -2;
+	for (i = 0; i < m->events.count; i++) {
+		struct sg_stage_event *e = &events[i];
+
+		if (index_of[e->to_stage] == -2)
+			index_of[e->to_stage] = stage_index_of(m, e->to_stage);
+		if (index_of[e->from_stage] == -2)
+			index_of[e->from_stage] =
+				stage_index_of(m, e->from_stage);
+		e->to_index = index_of[e->to_stage];
+		e->from_index = index_of[e->from_stage];
+	}
+	free(index_of);
+	for (i = 0; i < m->opps.count; i++) {
+		opps[i].stage_index = sg_config_stage_index(
+			m->config, opps[i].stage, strlen(opps[i].stage));
+		opps[i].in_scope = opps[i].pipeline[0] == '\0' ||
+			pipeline == NULL ||
+			strcmp(opps[i].pipeline, pipeline) == 0;
+	}
+	return SG_OK;
+}
+
+static int index_owners(struct sg_model *m)
+{
+	size_t size = sg_strtab_count(m->strings), i;
+	struct sg_owner *owners = m->owners.items;
+
+	m->owner_by_sym = malloc(size * sizeof(*m->owner_by_sym));
+	if (m->owner_by_sym == NULL)
+		return SG_ERR_NOMEM;
+	m->owner_by_sym_size = size;
+	memset(m->owner_by_sym, 0xff, size * sizeof(*m->owner_by_sym));
+	/* The first row of an owner id wins. */
+	for (i = 0; i < m->owners.count; i++)
+		if (m->owner_by_sym[owners[i].id] == NO_INDEX)
+			m->owner_by_sym[owners[i].id] = (uint32_t)i;
+	return SG_OK;
+}
+
+int sg_model_finish(struct sg_model *m, struct sg_error *err)
+{
+	struct kind kinds[] = {
+		{ &m->events, sizeof(struct sg_stage_event),
+		  offsetof(struct sg_stage_event, changed_at),
+		  offsetof(struct sg_stage_event, seq),
+		  offsetof(struct sg_opportunity, event_first),
+		  offsetof(struct sg_opportunity, event_count) },
+		{ &m->changes, sizeof(struct sg_field_change),
+		  offsetof(struct sg_field_change, changed_at),
+		  offsetof(struct sg_field_change, seq),
+		  offsetof(struct sg_opportunity, change_first),
+		  offsetof(struct sg_opportunity, change_count) },
+		{ &m->activities, sizeof(struct sg_activity),
+		  offsetof(struct sg_activity, occurred_at), SIZE_MAX,
+		  offsetof(struct sg_opportunity, activity_first),
+		  offsetof(struct sg_opportunity, activity_count) },
+		{ &m->evidence, sizeof(struct sg_evidence),
+		  offsetof(struct sg_evidence, observed_at), SIZE_MAX,
+		  offsetof(struct sg_opportunity, evidence_first),
+		  offsetof(struct sg_opportunity, evidence_count) },
+	};
+	size_t i;
+
+	if (m->finished)
+		return SG_OK;
+	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+		m->orphan_records += resolve_opps(m, &kinds[i]);
+		if (group_by_opp(m, &kinds[i]) != SG_OK)
+			return nomem(err);
+	}
+	drop_duplicate_events(m);
+	if (resolve_stages(m) != SG_OK || index_owners(m) != SG_OK)
+		return nomem(err);
+	m->finished = 1;
+	return SG_OK;
+}
+
+/* --- reading --- */
+
+void sg_model_view(const struct sg_model *m, struct sg_model_view *out)
+{
+	out->config = m->config;
+	out->opps = m->opps.items;
+	out->opp_count = m->opps.count;
+	out->events = m->events.items;
+	out->event_count = m->events.count;
+	out->changes = m->changes.items;
+	out->change_count = m->changes.count;
+	out->activities = m->activities.items;
+	out->activity_count = m->activities.count;
+	out->evidence = m->evidence.items;
+	out->evidence_count = m->evidence.count;
+	out->extras = m->extras.items;
+	out->extra_count = m->extras.count;
+	out->owners = m->owners.items;
+	out->owner_count = m->owners.count;
+	out->snapshot_present = m->snapshot_present;
+	out->snapshot_extracted_at = m->snapshot_extracted_at;
+	out->snapshot_source = m->snapshot_source ? m->snapshot_source : "";
+	out->orphan_records = m->orphan_records;
+	out->duplicate_events = m->duplicate_events;
+}
+
+const char *sg_model_str(const struct sg_model *m, sg_sym sym)
+{
+	return sg_strtab_text(m->strings, sym);
+}
+
+sg_sym sg_model_lookup(const struct sg_model *m, const char *text)
+{
+	return sg_strtab_lookup(m->strings, text, strlen(text));
+}
+
+const struct sg_owner *sg_model_owner(const struct sg_model *m, sg_sym id)
+{
+	if (m->owner_by_sym == NULL || id >= m->owner_by_sym_size ||
+	    m->owner_by_sym[id] == NO_INDEX)
+		return NULL;
+	return (const struct sg_owner *)m->owners.items +
+	       m->owner_by_sym[id];
+}
+
+static const char *time_text(sg_time t, char *scratch)
+{
+	if (t == SG_TIME_NONE)
+		return "";
+	return sg_time_format_iso(t, scratch);
+}
+
+const char *sg_model_field_value(const struct sg_model *m,
+				 const struct sg_opportunity *opp,
+				 const char *field, char *scratch)
+{
+	const struct sg_extra *extras = m->extras.items;
+	sg_sym name;
+	uint32_t i;
+
+	if (strcmp(field, "id") == 0)
+		return sg_model_str(m, opp->id);
+	if (strcmp(field, "name") == 0)
+		return opp->name;
+	if (strcmp(field, "pipeline") == 0)
+		return opp->pipeline;
+	if (strcmp(field, "stage") == 0)
+		return opp->stage;
+	if (strcmp(field, "owner_id") == 0)
+		return opp->owner_id;
+	if (strcmp(field, "amount") == 0)
+		return opp->amount;
+	if (strcmp(field, "currency") == 0)
+		return opp->currency;
+	if (strcmp(field, "forecast_category") == 0)
+		return opp->forecast_category;
+	if (strcmp(field, "next_step") == 0)
+		return opp->next_step;
+	if (strcmp(field, "close_date") == 0)
+		return time_text(opp->close_date, scratch);
+	if (strcmp(field, "created_at") == 0)
+		return time_text(opp->created_at, scratch);
+	if (strcmp(field, "next_step_date") == 0)
+		return time_text(opp->next_step_date, scratch);
+	name = sg_model_lookup(m, field);
+	if (name == 0)
+		return NULL;
+	for (i = 0; i < opp->extra_count; i++)
+		if (extras[opp->extra_first + i].name == name)
+			return extras[opp->extra_first + i].value;
+	/* A column that exists but this row lacks reads as empty. */
+	return sg_model_has_field(m, field) ? "" : NULL;
+}
+
+const char *sg_model_field_value_at(const struct sg_model *m,
+				    const struct sg_opportunity *opp,
+				    const char *field, sg_time t,
+				    char *scratch)
+{
+	const struct sg_field_change *changes = m->changes.items;
+	sg_sym name = sg_model_lookup(m, field);
+	const char *before = NULL, *after = NULL;
+	uint32_t i;
+
+	if (name != 0) {
+		for (i = opp->change_first;
+		     i < opp->change_first + opp->change_count; i++) {
+			if (changes[i].field != name)
+				continue;
+			if (changes[i].changed_at <= t) {
+				before = changes[i].new_value;
+			} else {
+				after = changes[i].old_value;
+				break;
+			}
+		}
+		if (before != NULL)
+			return before;
+		if (after != NULL)
+			return after;
+	}
+	return sg_model_field_value(m, opp, field, scratch);
+}
+
+int sg_model_has_field(const struct sg_model *m, const char *field)
+{
+	static const char *const model_fields[] = {
+		"id", "name", "pipeline", "stage", "owner_id", "amount",
+		"currency", "close_date", "forecast_category", "created_at",
+		"next_step", "next_step_date"
+	};
+	sg_sym name;
+	size_t i;
+
+	for (i = 0; i < sizeof(model_fields) / sizeof(model_fields[0]); i++)
+		if (strcmp(field, model_fields[i]) == 0)
+			return 1;
+	name = sg_model_lookup(m, field);
+	for (i = 0; i < m->extra_field_count && name != 0; i++)
+		if (m->extra_fields[i] == name)
+			return 1;
+	return 0;
+}

@@ -17,9 +17,7 @@
 
 #include "sg_config.h"
 #include "sg_plugin.h"
-
-/* An interned string; 0 is the empty string. */
-typedef uint32_t sg_sym;
+#include "sg_strtab.h"
 
 #define SG_NO_STAGE (-1)
 

@@ -1,1 +1,310 @@
-/* sg_source.c: to be written */
+#include "sg_source.h"
+
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sg_http.h"
+#include "sg_options.h"
+#include "util/sg_missing.h"
+
+static volatile sig_atomic_t cancel_requested;
+
+void sg_source_request_cancel(void)
+{
+	cancel_requested = 1;
+}
+
+/* What the host table's calls are bound to during one pull. */
+struct host_ctx {
+	struct sg_model *model;
+	const struct sg_config *config;
+	const char *name;
+	int verbose;
+	int progress;
+	unsigned long long last_progress;
+};
+
+static int host_emit_opportunity(void *ctx,
+				 const struct sg_rec_opportunity *r,
+				 const struct sg_where *where,
+				 struct sg_error *err)
+{
+	return sg_model_add_opportunity(((struct host_ctx *)ctx)->model, r,
+					where, err);
+}
+
+static int host_emit_stage_event(void *ctx,
+				 const struct sg_rec_stage_event *r,
+				 const struct sg_where *where,
+				 struct sg_error *err)
+{
+	return sg_model_add_stage_event(((struct host_ctx *)ctx)->model, r,
+					where, err);
+}
+
+static int host_emit_field_change(void *ctx,
+				  const struct sg_rec_field_change *r,
+				  const struct sg_where *where,
+				  struct sg_error *err)
+{
+	return sg_model_add_field_change(((struct host_ctx *)ctx)->model, r,
+					 where, err);
+}
+
+static int host_emit_activity(void *ctx, const struct sg_rec_activity *r,
+			      const struct sg_where *where,
+			      struct sg_error *err)
+{
+	return sg_model_add_activity(((struct host_ctx *)ctx)->model, r,
+				     where, err);
+}
+
+static int host_emit_evidence(void *ctx, const struct sg_rec_evidence *r,
+			      const struct sg_where *where,
+			      struct sg_error *err)
+{
+	return sg_model_add_evidence(((struct host_ctx *)ctx)->model, r,
+				     where, err);
+}
+
+static int host_emit_owner(void *ctx, const struct sg_rec_owner *r,
+			   const struct sg_where *where, struct sg_error *err)
+{
+	return sg_model_add_owner(((struct host_ctx *)ctx)->model, r, where,
+				  err);
+}
+
+static int host_emit_snapshot(void *ctx, const struct sg_rec_snapshot *r,
+			      struct sg_error *err)
+{
+	return sg_model_set_snapshot(((struct host_ctx *)ctx)->model, r, err);
+}
+
+static void host_log(void *ctx, int level, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void host_log(void *ctx, int level, const char *fmt, ...)
+{
+	static const char *const names[] = { "error", "warning", "info",
+					     "debug" };
+	struct host_ctx *h = ctx;
+	va_list ap;
+
+	if (level > h->verbose)
+		return;
+	if (level < SG_LOG_ERROR || level > SG_LOG_DEBUG)
+		level = SG_LOG_INFO;
+	fprintf(stderr, "stageguard: %s: %s: ", h->name, names[level]);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+static void host_progress(void *ctx, const char *what,
+			  unsigned long long done, unsigned long long total)
+{
+	struct host_ctx *h = ctx;
+
+	/* Progress is for a person watching a terminal, never for logs. */
+	if (!h->progress || done - h->last_progress < 1000000ull)
+		return;
+	h->last_progress = done;
+	if (total > 0)
+		fprintf(stderr, "\r%s: %s %llu%%   ", h->name, what,
+			done * 100 / total);
+	else
+		fprintf(stderr, "\r%s: %s %llu   ", h->name, what, done);
+}
+
+static int host_cancelled(void *ctx)
+{
+	(void)ctx;
+	return cancel_requested != 0;
+}
+
+static int host_http(void *ctx, const struct sg_http_request *req,
+		     struct sg_http_response *resp, struct sg_error *err)
+{
+	return sg_http_perform(req, resp, host_cancelled, ctx, err);
+}
+
+static void host_http_response_free(void *ctx, struct sg_http_response *resp)
+{
+	(void)ctx;
+	sg_http_response_free(resp);
+}
+
+static const char *host_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
+static int host_is_missing(void *ctx, const char *value, int is_amount)
+{
+	struct host_ctx *h = ctx;
+
+	return sg_value_is_missing(value, value ? strlen(value) : 0,
+				   &h->config->placeholders, is_amount);
+}
+
+static const char *host_config_dir(void *ctx)
+{
+	return ((struct host_ctx *)ctx)->config->dir;
+}
+
+static void host_table(struct sg_host *host, struct host_ctx *ctx)
+{
+	memset(host, 0, sizeof(*host));
+	host->version = SG_HOST_VERSION;
+	host->size = sizeof(*host);
+	host->ctx = ctx;
+	host->emit_opportunity = host_emit_opportunity;
+	host->emit_stage_event = host_emit_stage_event;
+	host->emit_field_change = host_emit_field_change;
+	host->emit_activity = host_emit_activity;
+	host->emit_evidence = host_emit_evidence;
+	host->emit_owner = host_emit_owner;
+	host->emit_snapshot = host_emit_snapshot;
+	host->log = host_log;
+	host->progress = host_progress;
+	host->cancelled = host_cancelled;
+	host->http = host_http;
+	host->http_response_free = host_http_response_free;
+	host->getenv = host_getenv;
+	host->is_missing = host_is_missing;
+	host->config_dir = host_config_dir;
+}
+
+static json_t *plugin_section(const struct sg_config *config,
+			      const char *group, const char *name)
+{
+	json_t *sections = strcmp(group, "sources") == 0 ? config->sources :
+							     config->sinks;
+
+	return sections ? json_object_get(sections, name) : NULL;
+}
+
+static int pull_loop(const struct sg_plugin *p, void *state,
+		     struct sg_error *err)
+{
+	for (;;) {
+		int rc = p->pull(state, err);
+
+		if (rc == 0)
+			return SG_OK;
+		if (rc < 0)
+			return rc;
+		if (cancel_requested)
+			return sg_error_set(err, SG_ERR_CANCELLED,
+					    "cancelled");
+	}
+}
+
+int sg_source_pull(struct sg_model *model, const struct sg_config *config,
+		   const struct sg_registry *registry,
+		   const struct sg_pull_options *opts, struct sg_error *err)
+{
+	const struct sg_loaded_plugin *loaded;
+	const struct sg_plugin *p;
+	struct host_ctx ctx = { model, config, opts->name,
+				opts->verbose ? opts->verbose : SG_LOG_WARN,
+				!opts->quiet && isatty(STDERR_FILENO), 0 };
+	struct sg_host host;
+	char json_path[300];
+	void *options = NULL, *state = NULL;
+	int rc;
+
+	loaded = sg_registry_find(registry, opts->name, SG_PLUGIN_SOURCE, err);
+	if (loaded == NULL)
+		return SG_ERR_PLUGIN;
+	p = loaded->plugin;
+	options = calloc(1, p->config_size ? p->config_size : 1);
+	if (options == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	snprintf(json_path, sizeof(json_path), "$.sources.%s", opts->name);
+	rc = sg_options_fill(options, p,
+			     plugin_section(config, "sources", opts->name),
+			     json_path, err);
+	if (rc != SG_OK) {
+		if (err && err->path[0] == '\0')
+			snprintf(err->path, sizeof(err->path), "%s",
+				 config->path);
+		goto out;
+	}
+	host_table(&host, &ctx);
+	rc = p->open(&state, options, opts->arg, &host, err);
+	if (rc == SG_OK) {
+		rc = pull_loop(p, state, err);
+		p->close(state);
+	}
+	if (ctx.progress && ctx.last_progress > 0)
+		fputc('\n', stderr);
+	if (rc != SG_OK)
+		sg_error_prefix(err, "%s: ", opts->name);
+out:
+	sg_options_release(options, p);
+	free(options);
+	return rc;
+}
+
+static int validate_group(const struct sg_config *config,
+			  const struct sg_registry *registry,
+			  const char *group, unsigned kind,
+			  struct sg_error *err)
+{
+	json_t *sections = strcmp(group, "sources") == 0 ? config->sources :
+							     config->sinks;
+	const char *name;
+	json_t *section;
+
+	if (sections == NULL)
+		return SG_OK;
+	json_object_foreach(sections, name, section) {
+		const struct sg_loaded_plugin *loaded;
+		struct sg_error find_err;
+		char json_path[300];
+		void *options;
+		int rc;
+
+		snprintf(json_path, sizeof(json_path), "$.%s.%s", group, name);
+		loaded = sg_registry_find(registry, name, kind, &find_err);
+		if (loaded == NULL)
+			return sg_error_set_at(err, SG_ERR_CONFIG,
+					       config->path, 0, 0, "%s: %s",
+					       json_path, find_err.message);
+		options = calloc(1, loaded->plugin->config_size + 1);
+		if (options == NULL)
+			return sg_error_set(err, SG_ERR_NOMEM,
+					    "out of memory");
+		rc = sg_options_fill(options, loaded->plugin, section,
+				     json_path, err);
+		sg_options_release(options, loaded->plugin);
+		free(options);
+		if (rc != SG_OK) {
+			if (err && err->path[0] == '\0')
+				snprintf(err->path, sizeof(err->path), "%s",
+					 config->path);
+			return rc;
+		}
+	}
+	return SG_OK;
+}
+
+int sg_source_validate_sections(const struct sg_config *config,
+				const struct sg_registry *registry,
+				struct sg_error *err)
+{
+	int rc = validate_group(config, registry, "sources", SG_PLUGIN_SOURCE,
+				err);
+
+	if (rc == SG_OK)
+		rc = validate_group(config, registry, "sinks", SG_PLUGIN_SINK,
+				    err);
+	return rc;
+}

@@ -1,0 +1,127 @@
+/*
+ * cli.h - the stageguard command line: one function per command, and the
+ * session every data command shares (config, plugins, model, window).
+ */
+#ifndef SG_CLI_H
+#define SG_CLI_H
+
+#include <stdio.h>
+
+#include "sg_checks.h"
+#include "sg_config.h"
+#include "sg_ledger.h"
+#include "sg_loader.h"
+#include "sg_model.h"
+
+#define SG_DEFAULT_CONFIG "stageguard.json"
+
+/* Options shared by the data commands. */
+struct cli_options {
+	const char *config_path;
+	const char *plugin_dir;
+	const char *ledger_path;
+	const char *source;     /* NAME[:ARG] */
+	const char *as_of;
+	const char *since;
+	int allow_stale;
+	int dry_run;
+	int verbose;
+	int quiet;
+	const char *format;     /* "text" or "jsonl" */
+	const char *from;       /* init --from CRM */
+	const char *out;        /* demo --out DIR */
+};
+
+/* A loaded config, plugins and model with the window to judge. */
+struct cli_session {
+	struct sg_config *config;
+	struct sg_registry *registry;
+	struct sg_model *model;
+	char source_label[512];  /* "csv:DIR" as used */
+	struct sg_check_window window;
+	sg_time started_at;
+};
+
+/* Options a command accepts (for cli_parse_options). */
+#define CLI_OPT_CONFIG 0x001u
+#define CLI_OPT_PLUGIN_DIR 0x002u
+#define CLI_OPT_LEDGER 0x004u
+#define CLI_OPT_SOURCE 0x008u
+#define CLI_OPT_AS_OF 0x010u
+#define CLI_OPT_SINCE 0x020u
+#define CLI_OPT_ALLOW_STALE 0x040u
+#define CLI_OPT_DRY_RUN 0x080u
+#define CLI_OPT_FORMAT 0x100u
+#define CLI_OPT_FROM 0x200u
+#define CLI_OPT_OUT 0x400u
+
+/*
+ * Parses argv[1..] (argv[0] is the command) into o, accepting only the
+ * options in allowed plus -v, -q and -h.  Returns 0 to go on, 1 when help
+ * was printed (exit 0), or 2 after printing a usage error.  *first_arg is
+ * set to the index of the first operand.
+ */
+int cli_parse_options(int argc, char **argv, unsigned allowed,
+		      const char *usage, struct cli_options *o,
+		      int *first_arg);
+
+int cmd_plugins(int argc, char **argv);
+int cmd_check(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_pull(int argc, char **argv);
+int cmd_init(int argc, char **argv);
+int cmd_demo(int argc, char **argv);
+
+/* Prints err as "stageguard: FILE:LINE:COL: message" and returns the exit
+ * status for its code. */
+int cli_fail(const struct sg_error *err);
+
+/* Prints a usage error and returns 2. */
+int cli_usage_error(const char *command, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Loads the config and the plugins (validating plugin sections). */
+int cli_session_open(struct cli_session *s, const struct cli_options *o,
+		     struct sg_error *err);
+
+/* Pulls the chosen source into a finished model, warning on orphans. */
+int cli_session_pull(struct cli_session *s, const struct cli_options *o,
+		     struct sg_error *err);
+
+/* Sets the window: as-of (default now), since (option, else the ledger's
+ * last as-of when ledger is given, else the pilot start, else none). */
+int cli_session_window(struct cli_session *s, const struct cli_options *o,
+		       struct sg_ledger *ledger, struct sg_error *err);
+
+/* The stale-snapshot gate (DESIGN §5): SG_ERR_STALE with a message when
+ * the snapshot is older than data.stale_after_hours at as-of. */
+int cli_session_stale_gate(const struct cli_session *s,
+			   const struct cli_options *o, struct sg_error *err);
+
+void cli_session_close(struct cli_session *s);
+
+/* The ledger file for these options and config (--ledger wins); NULL when
+ * neither names one. Borrowed from o or config. */
+const char *cli_ledger_path(const struct cli_options *o,
+			    const struct sg_config *config);
+
+/* Judges the session's model: the exceptions of its window. */
+int cli_run_checks(struct cli_session *s, struct sg_exceptions *out,
+		   struct sg_error *err);
+
+/* Records a checked run in the ledger (run is filled, its id set);
+ * prints nothing. */
+int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
+		   const struct sg_exceptions *list, struct sg_run_record *run,
+		   struct sg_run_outcome *outcome, struct sg_error *err);
+
+/* Writes the exceptions as JSON lines or as a text table with a summary. */
+int cli_print_exceptions(FILE *out, const struct cli_session *s,
+			 const struct sg_exceptions *list, const char *format,
+			 struct sg_error *err);
+
+/* Parses an ISO time option; SG_ERR_USAGE naming the option. */
+int cli_parse_time(sg_time *out, const char *option, const char *text,
+		   struct sg_error *err);
+
+#endif

@@ -1,1 +1,354 @@
-/* cli_common.c: to be written */
+#include "config.h"
+#include "cli.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "sg_source.h"
+
+int cli_fail(const struct sg_error *err)
+{
+	char line[SG_ERROR_MESSAGE_MAX + SG_ERROR_PATH_MAX + 64];
+
+	fprintf(stderr, "stageguard: %s\n",
+		sg_error_format(err, line, sizeof(line)));
+	return sg_error_exit_status(err->code);
+}
+
+int cli_usage_error(const char *command, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "stageguard %s: ", command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n(see `stageguard %s --help`)\n", command);
+	return 2;
+}
+
+int cli_parse_time(sg_time *out, const char *option, const char *text,
+		   struct sg_error *err)
+{
+	int rc = sg_time_parse_iso(out, text, strlen(text), 0, 0, err);
+
+	if (rc != SG_OK) {
+		err->code = SG_ERR_USAGE;
+		sg_error_prefix(err, "%s: ", option);
+		return SG_ERR_USAGE;
+	}
+	return SG_OK;
+}
+
+const char *cli_ledger_path(const struct cli_options *o,
+			    const struct sg_config *config)
+{
+	if (o->ledger_path != NULL)
+		return o->ledger_path;
+	return config ? config->ledger_path : NULL;
+}
+
+int cli_session_open(struct cli_session *s, const struct cli_options *o,
+		     struct sg_error *err)
+{
+	const char *path = o->config_path ? o->config_path : SG_DEFAULT_CONFIG;
+	int rc;
+
+	memset(s, 0, sizeof(*s));
+	s->started_at = (sg_time)time(NULL);
+	rc = sg_config_load(&s->config, path, err);
+	if (rc == SG_OK)
+		rc = sg_registry_open(&s->registry, o->plugin_dir, err);
+	if (rc == SG_OK)
+		rc = sg_source_validate_sections(s->config, s->registry, err);
+	return rc;
+}
+
+void cli_session_close(struct cli_session *s)
+{
+	sg_model_free(s->model);
+	sg_registry_free(s->registry);
+	sg_config_free(s->config);
+	memset(s, 0, sizeof(*s));
+}
+
+/* The source to pull: --source NAME[:ARG], else the only configured one. */
+static int choose_source(const struct cli_session *s,
+			 const struct cli_options *o, char *name,
+			 size_t name_size, const char **arg,
+			 struct sg_error *err)
+{
+	const char *colon;
+	size_t len;
+
+	*arg = NULL;
+	if (o->source != NULL) {
+		colon = strchr(o->source, ':');
+		len = colon ? (size_t)(colon - o->source) : strlen(o->source);
+		if (len == 0 || len >= name_size)
+			return sg_error_set(err, SG_ERR_USAGE,
+					    "--source %s: expected NAME or "
+					    "NAME:ARG (e.g. csv:data/)",
+					    o->source);
+		memcpy(name, o->source, len);
+		name[len] = '\0';
+		if (colon != NULL)
+			*arg = colon + 1;
+		return SG_OK;
+	}
+	if (s->config->sources == NULL ||
+	    json_object_size(s->config->sources) == 0)
+		return sg_error_set(err, SG_ERR_USAGE,
+				    "%s names no source: add a \"sources\" "
+				    "section or pass --source csv:DIR",
+				    s->config->path);
+	if (json_object_size(s->config->sources) > 1)
+		return sg_error_set(err, SG_ERR_USAGE,
+				    "%s configures several sources: pick one "
+				    "with --source NAME", s->config->path);
+	{
+		void *iter = json_object_iter(s->config->sources);
+
+		snprintf(name, name_size, "%s", json_object_iter_key(iter));
+	}
+	return SG_OK;
+}
+
+int cli_session_pull(struct cli_session *s, const struct cli_options *o,
+		     struct sg_error *err)
+{
+	struct sg_pull_options pull = { 0 };
+	struct sg_model_view view;
+	char name[128];
+	int rc;
+
+	rc = choose_source(s, o, name, sizeof(name), &pull.arg, err);
+	if (rc != SG_OK)
+		return rc;
+	pull.name = name;
+	pull.verbose = o->verbose ? SG_LOG_INFO + (o->verbose > 1) :
+				    SG_LOG_WARN;
+	pull.quiet = o->quiet;
+	snprintf(s->source_label, sizeof(s->source_label), "%s%s%s", name,
+		 pull.arg ? ":" : "", pull.arg ? pull.arg : "");
+	rc = sg_model_new(&s->model, s->config, err);
+	if (rc == SG_OK)
+		rc = sg_source_pull(s->model, s->config, s->registry, &pull,
+				    err);
+	if (rc == SG_OK)
+		rc = sg_model_finish(s->model, err);
+	if (rc != SG_OK)
+		return rc;
+	sg_model_view(s->model, &view);
+	if (view.orphan_records > 0 && !o->quiet)
+		fprintf(stderr, "stageguard: warning: %zu history, activity "
+			"or evidence records name opportunities that are not "
+			"in the opportunities file; they are ignored\n",
+			view.orphan_records);
+	return SG_OK;
+}
+
+int cli_session_window(struct cli_session *s, const struct cli_options *o,
+		       struct sg_ledger *ledger, struct sg_error *err)
+{
+	int rc, found = 0;
+	sg_time last;
+
+	s->window.as_of = s->started_at;
+	s->window.since = SG_TIME_NONE;
+	if (o->as_of != NULL) {
+		rc = cli_parse_time(&s->window.as_of, "--as-of", o->as_of, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	if (o->since != NULL)
+		return cli_parse_time(&s->window.since, "--since", o->since,
+				      err);
+	if (ledger != NULL) {
+		rc = sg_ledger_last_as_of(ledger, &last, &found, err);
+		if (rc != SG_OK)
+			return rc;
+		if (found) {
+			s->window.since = last;
+			return SG_OK;
+		}
+	}
+	if (s->config->pilot_present)
+		s->window.since = s->config->pilot_start;
+	return SG_OK;
+}
+
+int cli_session_stale_gate(const struct cli_session *s,
+			   const struct cli_options *o, struct sg_error *err)
+{
+	struct sg_model_view view;
+	char at[SG_TIME_ISO_SIZE], as_of[SG_TIME_ISO_SIZE];
+	sg_time age;
+
+	sg_model_view(s->model, &view);
+	if (o->allow_stale || !view.snapshot_present ||
+	    !s->config->stale_after.present)
+		return SG_OK;
+	age = s->window.as_of - view.snapshot_extracted_at;
+	if (age <= s->config->stale_after.seconds)
+		return SG_OK;
+	return sg_error_set(err, SG_ERR_STALE,
+			    "paused: the source snapshot was extracted at %s, "
+			    "%.1f hours before as-of %s, more than "
+			    "data.stale_after_hours (%g); refresh the export "
+			    "or pass --allow-stale",
+			    sg_time_format_iso(view.snapshot_extracted_at, at),
+			    (double)age / 3600.0,
+			    sg_time_format_iso(s->window.as_of, as_of),
+			    s->config->stale_after.days);
+}
+
+int cli_run_checks(struct cli_session *s, struct sg_exceptions *out,
+		   struct sg_error *err)
+{
+	sg_exceptions_init(out);
+	return sg_checks_run(out, s->model, &s->window, err);
+}
+
+int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
+		   const struct sg_exceptions *list, struct sg_run_record *run,
+		   struct sg_run_outcome *outcome, struct sg_error *err)
+{
+	struct sg_ledger_exception *rows = NULL;
+	struct sg_model_view view;
+	size_t i, built = 0;
+	int rc = SG_OK;
+
+	if (list->count > 0) {
+		rows = calloc(list->count, sizeof(*rows));
+		if (rows == NULL)
+			return sg_error_set(err, SG_ERR_NOMEM,
+					    "out of memory");
+	}
+	for (i = 0; i < list->count; i++, built++) {
+		struct sg_routing routing;
+
+		sg_exception_route(&list->items[i], s->model, s->window.as_of,
+				   &routing);
+		rows[i].json = sg_exception_to_json(&list->items[i], s->model,
+						    &routing, s->window.as_of);
+		if (rows[i].json == NULL) {
+			rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+			goto out;
+		}
+	}
+	sg_model_view(s->model, &view);
+	memset(run, 0, sizeof(*run));
+	run->started_at = s->started_at;
+	run->finished_at = (sg_time)time(NULL);
+	run->as_of = s->window.as_of;
+	run->since = s->window.since;
+	run->source = s->source_label;
+	run->snapshot_at = view.snapshot_present ? view.snapshot_extracted_at :
+						  SG_TIME_NONE;
+	run->config_sha256 = s->config->text_sha256;
+	run->tool_version = PACKAGE_VERSION;
+	run->opportunities = view.opp_count;
+	run->evaluated = list->evaluated;
+	run->paused = list->paused;
+	rc = sg_ledger_record_run(ledger, run, rows, list->count, outcome,
+				  err);
+out:
+	for (i = 0; i < built; i++)
+		json_decref(rows[i].json);
+	free(rows);
+	return rc;
+}
+
+int cli_parse_options(int argc, char **argv, unsigned allowed,
+		      const char *usage, struct cli_options *o,
+		      int *first_arg)
+{
+	static const struct {
+		const char *name;
+		unsigned flag;
+		int has_value;
+	} known[] = {
+		{ "--config", CLI_OPT_CONFIG, 1 },
+		{ "-c", CLI_OPT_CONFIG, 1 },
+		{ "--plugin-dir", CLI_OPT_PLUGIN_DIR, 1 },
+		{ "--ledger", CLI_OPT_LEDGER, 1 },
+		{ "--source", CLI_OPT_SOURCE, 1 },
+		{ "--as-of", CLI_OPT_AS_OF, 1 },
+		{ "--since", CLI_OPT_SINCE, 1 },
+		{ "--allow-stale", CLI_OPT_ALLOW_STALE, 0 },
+		{ "--dry-run", CLI_OPT_DRY_RUN, 0 },
+		{ "--format", CLI_OPT_FORMAT, 1 },
+		{ "--from", CLI_OPT_FROM, 1 },
+		{ "--out", CLI_OPT_OUT, 1 },
+	};
+	int i;
+
+	memset(o, 0, sizeof(*o));
+	*first_arg = argc;
+	for (i = 1; i < argc; i++) {
+		const char *arg = argv[i], *value = NULL, *eq;
+		size_t k, name_len;
+		unsigned flag = 0;
+		int has_value = 0;
+
+		if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0) {
+			fputs(usage, stdout);
+			return 1;
+		}
+		if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
+			o->verbose++;
+			continue;
+		}
+		if (strcmp(arg, "-q") == 0 || strcmp(arg, "--quiet") == 0) {
+			o->quiet = 1;
+			continue;
+		}
+		if (strcmp(arg, "--") == 0) {
+			*first_arg = i + 1;
+			return 0;
+		}
+		if (arg[0] != '-' || arg[1] == '\0') {
+			*first_arg = i;
+			return 0;
+		}
+		eq = strchr(arg, '=');
+		name_len = eq ? (size_t)(eq - arg) : strlen(arg);
+		for (k = 0; k < sizeof(known) / sizeof(known[0]); k++)
+			if (strlen(known[k].name) == name_len &&
+			    strncmp(known[k].name, arg, name_len) == 0) {
+				flag = known[k].flag;
+				has_value = known[k].has_value;
+			}
+		if (flag == 0 || !(allowed & flag))
+			return cli_usage_error(argv[0], "unknown option %.*s",
+					       (int)name_len, arg);
+		if (has_value) {
+			value = eq ? eq + 1 : (i + 1 < argc ? argv[++i] : NULL);
+			if (value == NULL)
+				return cli_usage_error(argv[0], "%s needs a "
+						       "value", arg);
+		} else if (eq != NULL) {
+			return cli_usage_error(argv[0], "%.*s takes no value",
+					       (int)name_len, arg);
+		}
+		switch (flag) {
+		case CLI_OPT_CONFIG: o->config_path = value; break;
+		case CLI_OPT_PLUGIN_DIR: o->plugin_dir = value; break;
+		case CLI_OPT_LEDGER: o->ledger_path = value; break;
+		case CLI_OPT_SOURCE: o->source = value; break;
+		case CLI_OPT_AS_OF: o->as_of = value; break;
+		case CLI_OPT_SINCE: o->since = value; break;
+		case CLI_OPT_ALLOW_STALE: o->allow_stale = 1; break;
+		case CLI_OPT_DRY_RUN: o->dry_run = 1; break;
+		case CLI_OPT_FORMAT: o->format = value; break;
+		case CLI_OPT_FROM: o->from = value; break;
+		case CLI_OPT_OUT: o->out = value; break;
+		default: break;
+		}
+	}
+	return 0;
+}

@@ -1,1 +1,147 @@
-/* cmd_check.c: to be written */
+/*
+ * cmd_check.c - `stageguard check` and `stageguard run`: pull, judge the
+ * window, and (unless --dry-run) record the run in the ledger.
+ */
+#include "cli.h"
+
+#include <string.h>
+#include <unistd.h>
+
+static const char check_usage[] =
+"usage: stageguard check [-c CONFIG] [--source NAME[:ARG]] [--as-of T]\n"
+"                        [--since T] [--allow-stale] [--dry-run]\n"
+"                        [--format text|jsonl] [--ledger FILE]\n"
+"\n"
+"Judges every stage move with changed_at in (since, as-of] and every open\n"
+"opportunity at as-of, and prints the exceptions.  Without --dry-run the\n"
+"run is recorded in the ledger (review tasks are created for new\n"
+"exceptions).  as-of defaults to now; since to the previous recorded run's\n"
+"as-of, else the pilot start, else the beginning of history.\n"
+"Exit status: 0 done, 2 bad usage/config/input, 3 paused (stale snapshot),\n"
+"4 a source failed, 1 anything else.\n";
+
+static const char run_usage[] =
+"usage: stageguard run [-c CONFIG] [--source NAME[:ARG]] [--as-of T]\n"
+"                      [--allow-stale] [--ledger FILE]\n"
+"\n"
+"The daily job: pulls the configured source, judges the moves since the\n"
+"previous run, records the exceptions, review tasks and measurement events\n"
+"in the ledger in one transaction, and prints a summary.\n";
+
+static int open_ledger(struct sg_ledger **ledger,
+		       const struct cli_session *s,
+		       const struct cli_options *o, struct sg_error *err)
+{
+	const char *path = cli_ledger_path(o, s->config);
+
+	*ledger = NULL;
+	if (path == NULL) {
+		if (o->dry_run)
+			return SG_OK;
+		return sg_error_set(err, SG_ERR_USAGE,
+				    "%s names no ledger: add \"ledger\": "
+				    "\"stageguard.db\", pass --ledger FILE, or "
+				    "use --dry-run", s->config->path);
+	}
+	/* A dry run reads an existing ledger but never creates one. */
+	if (o->dry_run && access(path, F_OK) != 0)
+		return SG_OK;
+	return sg_ledger_open(ledger, path, err);
+}
+
+static void print_outcome(FILE *out, const struct cli_session *s,
+			  const struct sg_exceptions *list,
+			  const struct sg_run_record *run,
+			  const struct sg_run_outcome *outcome)
+{
+	struct sg_model_view view;
+	char as_of[SG_TIME_ISO_SIZE];
+
+	sg_model_view(s->model, &view);
+	fprintf(out, "run %s recorded: as of %s, %zu opportunities (%u evaluated, "
+	       "%u paused), %zu exceptions: %zu new, %zu seen before; "
+	       "%zu review tasks created\n",
+	       run->id, sg_time_format_iso(s->window.as_of, as_of),
+	       view.opp_count, list->evaluated, list->paused, list->count,
+	       outcome->new_exceptions, outcome->seen_again,
+	       outcome->tasks_created);
+}
+
+/* The shared body of check and run. */
+static int check_and_record(const struct cli_options *o, int is_run)
+{
+	struct cli_session s;
+	struct sg_ledger *ledger = NULL;
+	struct sg_exceptions list;
+	struct sg_run_outcome outcome = { 0 };
+	struct sg_run_record run;
+	struct sg_error err;
+	int rc;
+
+	sg_error_clear(&err);
+	sg_exceptions_init(&list);
+	rc = cli_session_open(&s, o, &err);
+	if (rc == SG_OK)
+		rc = cli_session_pull(&s, o, &err);
+	if (rc == SG_OK)
+		rc = open_ledger(&ledger, &s, o, &err);
+	if (rc == SG_OK)
+		rc = cli_session_window(&s, o, ledger, &err);
+	if (rc == SG_OK)
+		rc = cli_session_stale_gate(&s, o, &err);
+	if (rc == SG_OK)
+		rc = cli_run_checks(&s, &list, &err);
+	if (rc == SG_OK && !is_run)
+		rc = cli_print_exceptions(stdout, &s, &list, o->format, &err);
+	if (rc == SG_OK && !o->dry_run) {
+		memset(&run, 0, sizeof(run));
+		rc = cli_record_run(&s, ledger, &list, &run, &outcome, &err);
+		if (rc == SG_OK)
+			/* check keeps stdout for the exceptions themselves. */
+			print_outcome(is_run ? stdout : stderr, &s, &list,
+				      &run, &outcome);
+	}
+	fflush(stdout);
+	sg_exceptions_release(&list);
+	sg_ledger_close(ledger);
+	cli_session_close(&s);
+	return rc == SG_OK ? 0 : cli_fail(&err);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct cli_options o;
+	int first, rc;
+
+	rc = cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_PLUGIN_DIR |
+			       CLI_OPT_LEDGER | CLI_OPT_SOURCE | CLI_OPT_AS_OF |
+			       CLI_OPT_SINCE | CLI_OPT_ALLOW_STALE |
+			       CLI_OPT_DRY_RUN | CLI_OPT_FORMAT, check_usage,
+			       &o, &first);
+	if (rc != 0)
+		return rc == 1 ? 0 : rc;
+	if (first < argc)
+		return cli_usage_error("check", "unexpected argument \"%s\"",
+				       argv[first]);
+	if (o.format != NULL && strcmp(o.format, "text") != 0 &&
+	    strcmp(o.format, "jsonl") != 0)
+		return cli_usage_error("check", "--format %s: expected text "
+				       "or jsonl", o.format);
+	return check_and_record(&o, 0);
+}
+
+int cmd_run(int argc, char **argv)
+{
+	struct cli_options o;
+	int first, rc;
+
+	rc = cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_PLUGIN_DIR |
+			       CLI_OPT_LEDGER | CLI_OPT_SOURCE | CLI_OPT_AS_OF |
+			       CLI_OPT_ALLOW_STALE, run_usage, &o, &first);
+	if (rc != 0)
+		return rc == 1 ? 0 : rc;
+	if (first < argc)
+		return cli_usage_error("run", "unexpected argument \"%s\"",
+				       argv[first]);
+	return check_and_record(&o, 1);
+}

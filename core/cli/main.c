@@ -1,2 +1,74 @@
+/*
+ * main.c - stageguard's entry point: dispatches to one command.
+ */
+#include "config.h"
+
+#include <signal.h>
 #include <stdio.h>
-int main(void) { puts("stageguard"); return 0; }
+#include <string.h>
+
+#include "cli.h"
+#include "sg_source.h"
+
+static const char usage[] =
+"usage: stageguard COMMAND [OPTIONS]\n"
+"\n"
+"Checks every CRM stage move against the buyer evidence and exit criteria\n"
+"a pipeline requires, and routes each exception to a person for review.\n"
+"It never moves a stage or changes a forecast itself.\n"
+"\n"
+"commands:\n"
+"  demo [--out DIR]             the whole flow on the bundled sample data\n"
+"  init [-c CONFIG]             create the ledger (and a starter config)\n"
+"  pull -c CONFIG [--source NAME[:ARG]]\n"
+"                               load a source and report what it holds\n"
+"  check -c CONFIG [--source NAME:ARG] [--as-of T] [--since T]\n"
+"        [--allow-stale] [--dry-run] [--format text|jsonl]\n"
+"                               judge the stage moves; record unless "
+"--dry-run\n"
+"  run -c CONFIG [--source NAME:ARG] [--as-of T] [--allow-stale]\n"
+"                               the daily job: pull, check, record\n"
+"  plugins [--help NAME]        list plugins, or one plugin's options\n"
+"\n"
+"common options: -c/--config FILE (default stageguard.json), --ledger FILE,\n"
+"  --plugin-dir DIR, -v/--verbose, -q/--quiet, -h/--help\n"
+"\n"
+"exit status: 0 done, 2 bad usage, config or input, 3 paused (stale data),\n"
+"  4 a source or sink failed, 1 anything else\n";
+
+static void on_interrupt(int sig)
+{
+	(void)sig;
+	sg_source_request_cancel();
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		int (*run)(int, char **);
+	} commands[] = {
+		{ "demo", cmd_demo }, { "init", cmd_init },
+		{ "pull", cmd_pull }, { "check", cmd_check },
+		{ "run", cmd_run }, { "plugins", cmd_plugins },
+	};
+	size_t i;
+
+	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
+		fputs(usage, argc < 2 ? stderr : stdout);
+		return argc < 2 ? 2 : 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("stageguard %s\n", PACKAGE_VERSION);
+		return 0;
+	}
+	signal(SIGINT, on_interrupt);
+	signal(SIGTERM, on_interrupt);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "stageguard: unknown command \"%s\"\n\n%s", argv[1],
+		usage);
+	return 2;
+}

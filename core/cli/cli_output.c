@@ -1,0 +1,172 @@
+#include "cli.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static int print_jsonl(FILE *out, const struct cli_session *s,
+		       const struct sg_exceptions *list, struct sg_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < list->count; i++) {
+		struct sg_routing routing;
+		json_t *json;
+		char *line;
+
+		sg_exception_route(&list->items[i], s->model, s->window.as_of,
+				   &routing);
+		json = sg_exception_to_json(&list->items[i], s->model, &routing,
+					    s->window.as_of);
+		line = json ? json_dumps(json, SG_EXCEPTION_JSON_FLAGS) : NULL;
+		json_decref(json);
+		if (line == NULL)
+			return sg_error_set(err, SG_ERR_NOMEM,
+					    "out of memory");
+		fputs(line, out);
+		fputc('\n', out);
+		free(line);
+	}
+	return SG_OK;
+}
+
+/* A short description of what an exception judged. */
+static void describe_move(const struct sg_exception *ex,
+			  const struct sg_model *m, char *buf, size_t size)
+{
+	if (ex->is_move && ex->from_stage != 0)
+		snprintf(buf, size, "%s -> %s", sg_model_str(m, ex->from_stage),
+			 sg_model_str(m, ex->to_stage));
+	else if (ex->is_move)
+		snprintf(buf, size, "created in %s",
+			 sg_model_str(m, ex->to_stage));
+	else
+		snprintf(buf, size, "in %s", sg_model_str(m, ex->stage));
+}
+
+static void describe_detail(const struct sg_exception *ex,
+			    const struct sg_model *m, char *buf, size_t size)
+{
+	const struct sg_config *config;
+	struct sg_model_view view;
+	size_t used = 0;
+	uint32_t i;
+
+	sg_model_view(m, &view);
+	config = view.config;
+	buf[0] = '\0';
+	switch (ex->type) {
+	case SG_EX_MISSING_EVIDENCE:
+		for (i = 0; i < ex->list_count && used + 1 < size; i++)
+			used += (size_t)snprintf(
+				buf + used, size - used, "%s%s",
+				i ? ", " : "missing ",
+				config->criteria[ex->list[i]].id);
+		break;
+	case SG_EX_REQUIRED_FIELD: {
+		const char *stage = sg_model_str(m, ex->stage);
+		int s = sg_config_stage_index(config, stage, strlen(stage));
+
+		for (i = 0; s >= 0 && i < ex->list_count && used + 1 < size;
+		     i++)
+			used += (size_t)snprintf(
+				buf + used, size - used, "%s%s",
+				i ? ", " : "missing ",
+				config->stages[s].required_fields[ex->list[i]]);
+		break;
+	}
+	case SG_EX_SKIPPED_STAGE:
+		for (i = 0; i < ex->list_count && used + 1 < size; i++)
+			used += (size_t)snprintf(
+				buf + used, size - used, "%s%s",
+				i ? ", " : "skipped ",
+				config->stages[ex->list[i]].id);
+		break;
+	case SG_EX_SELLER_ONLY:
+		snprintf(buf, size, "%u seller activities, no buyer signal",
+			 ex->seller_activities);
+		break;
+	case SG_EX_FORECAST_IMPACT:
+		snprintf(buf, size, "%s -> %s%s%s%s%s",
+			 ex->from_category ? ex->from_category : "none",
+			 ex->to_category ? ex->to_category : "none",
+			 ex->amount ? ", " : "", ex->amount ? ex->amount : "",
+			 ex->currency ? " " : "",
+			 ex->currency ? ex->currency : "");
+		break;
+	case SG_EX_STAGE_AGE:
+		snprintf(buf, size, "%lld.%lld days (limit %g)",
+			 (long long)(ex->age_tenths / 10),
+			 (long long)(ex->age_tenths % 10), ex->max_age_days);
+		break;
+	case SG_EX_NO_NEXT_STEP:
+		snprintf(buf, size, "next step %s",
+			 ex->next_step_reason == SG_NNS_MISSING ? "missing"
+								: "overdue");
+		break;
+	case SG_EX_DATA_QUALITY:
+		for (i = 0; i < SG_DQ_REASON_COUNT && used + 1 < size; i++)
+			if (ex->dq_reasons & (1u << i))
+				used += (size_t)snprintf(
+					buf + used, size - used, "%s%s",
+					used ? ", " : "", sg_dq_reason_name(i));
+		break;
+	default:
+		break;
+	}
+}
+
+static int print_text(FILE *out, const struct cli_session *s,
+		      const struct sg_exceptions *list)
+{
+	size_t counts[SG_EX_TYPE_COUNT] = { 0 };
+	char since[SG_TIME_ISO_SIZE], as_of[SG_TIME_ISO_SIZE];
+	size_t i;
+	int t;
+
+	fprintf(out, "Window %s .. %s: %u opportunities evaluated, %u paused, "
+		"%zu exceptions\n\n",
+		s->window.since == SG_TIME_NONE ? "(start of history)" :
+		sg_time_format_iso(s->window.since, since),
+		sg_time_format_iso(s->window.as_of, as_of), list->evaluated,
+		list->paused, list->count);
+	if (list->count > 0)
+		fprintf(out, "%-20s %-17s %-7s %-10s %-34s %-12s %s\n",
+			"OPPORTUNITY", "TYPE", "VERDICT", "DATE", "MOVE",
+			"ASSIGNEE", "DETAIL");
+	for (i = 0; i < list->count; i++) {
+		const struct sg_exception *ex = &list->items[i];
+		struct sg_routing routing;
+		struct sg_model_view view;
+		char move[160], detail[256], date[16];
+
+		sg_model_view(s->model, &view);
+		sg_exception_route(ex, s->model, s->window.as_of, &routing);
+		describe_move(ex, s->model, move, sizeof(move));
+		describe_detail(ex, s->model, detail, sizeof(detail));
+		counts[ex->type]++;
+		fprintf(out, "%-20.20s %-17s %-7s %-10s %-34.34s %-12.12s %s\n",
+			sg_model_str(s->model, view.opps[ex->opp].id),
+			sg_exception_type_name(ex->type),
+			sg_verdict_name(ex->verdict),
+			sg_time_format_date(ex->event_at, date), move,
+			routing.assignee, detail);
+	}
+	fprintf(out, "\n%-22s %7s\n", "EXCEPTION TYPE", "COUNT");
+	for (t = 0; t < SG_EX_TYPE_COUNT; t++)
+		fprintf(out, "%-22s %7zu\n", sg_exception_type_name(t),
+			counts[t]);
+	fprintf(out, "%-22s %7zu\n", "total", list->count);
+	return SG_OK;
+}
+
+int cli_print_exceptions(FILE *out, const struct cli_session *s,
+			 const struct sg_exceptions *list, const char *format,
+			 struct sg_error *err)
+{
+	if (format == NULL || strcmp(format, "text") == 0)
+		return print_text(out, s, list);
+	if (strcmp(format, "jsonl") == 0)
+		return print_jsonl(out, s, list, err);
+	return sg_error_set(err, SG_ERR_USAGE,
+			    "--format %s: expected text or jsonl", format);
+}
