@@ -57,7 +57,8 @@ struct sg_segment {
 struct sg_config {
 	char *path;             /* as given */
 	char *dir;              /* folder relative paths resolve against */
-	char *pipeline_id, *pipeline_label;
+	char *pipeline_id, *pipeline_label; /* NULL: no "pipeline" key
+					       (every pipeline in scope) */
 
 	struct sg_stage *stages;
 	size_t stage_count;

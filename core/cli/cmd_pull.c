@@ -23,8 +23,12 @@ static void print_counts(const struct cli_session *s)
 		duplicates += v.opps[i].duplicate;
 	}
 	printf("source %s\n", s->source_label);
-	printf("  %-34s %zu (%zu in pipeline \"%s\")\n", "opportunities",
-	       v.opp_count, in_scope, s->config->pipeline_id);
+	if (s->config->pipeline_id != NULL)
+		printf("  %-34s %zu (%zu in pipeline \"%s\")\n",
+		       "opportunities", v.opp_count, in_scope,
+		       s->config->pipeline_id);
+	else
+		printf("  %-34s %zu\n", "opportunities", v.opp_count);
 	printf("  %-34s %zu\n", "stage events", v.event_count);
 	printf("  %-34s %zu\n", "field changes", v.change_count);
 	printf("  %-34s %zu\n", "activities", v.activity_count);

@@ -1,0 +1,16 @@
+/* badabi.c - a test-only plugin built for another ABI version. */
+#include "sg_plugin.h"
+
+static const struct sg_plugin badabi_plugin = {
+	.abi_version = SG_PLUGIN_ABI_VERSION + 98,
+	.kind = SG_PLUGIN_SOURCE,
+	.name = "badabi",
+};
+
+__attribute__((visibility("default")))
+const struct sg_plugin *sg_plugin_entry(void);
+
+const struct sg_plugin *sg_plugin_entry(void)
+{
+	return &badabi_plugin;
+}

@@ -1,0 +1,7 @@
+/* noentry.c - a test-only module that exports no entry point. */
+int noentry_marker(void);
+
+int noentry_marker(void)
+{
+	return 42;
+}
