@@ -4,6 +4,7 @@ core_libsgcore_la_SOURCES = \
 	core/sg_plugin.h \
 	core/sg_config.c core/sg_config.h \
 	core/sg_options.c core/sg_options.h \
+	core/sg_bigmem.c core/sg_bigmem.h \
 	core/sg_strtab.c core/sg_strtab.h \
 	core/sg_model.c core/sg_model.h \
 	core/sg_checks.c core/sg_checks.h \

@@ -43,6 +43,10 @@ int sg_exception_type_verdict(int type);
 
 #define SG_EXCEPTION_ID_SIZE 17 /* 16 hex digits and NUL */
 
+/* Dump exception JSON with JSON_REAL_PRECISION(15) (or these flags) so
+ * that age_days prints with one decimal (20.3, not 20.300000000000001). */
+#define SG_EXCEPTION_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
+
 enum sg_next_step_reason { SG_NNS_MISSING = 1, SG_NNS_OVERDUE = 2 };
 
 struct sg_exception {
@@ -53,18 +57,23 @@ struct sg_exception {
 	int is_move;            /* judges a stage event (from/to/event_at) */
 	sg_sym from_stage;      /* 0: null (creation, or not a move) */
 	sg_sym to_stage;        /* 0: null (not a move) */
-	sg_sym stage;           /* to_stage for moves, current stage else */
+	sg_sym stage;           /* to_stage for moves, current stage else
+				   (0 when never interned: the opportunity's
+				   stage text is the current stage) */
 	sg_time event_at;       /* changed_at, entered time, or as-of */
 
-	/* Details, by type. */
-	uint32_t *list;         /* missing[] criteria / fields[] / skipped[]
-				   (stage indices) as syms or indices */
+	/* Details, by type.  list: missing[] (indices into
+	 * config->criteria), fields[] (indices into the to-stage's
+	 * required_fields) or skipped[] (stage indices); list2: present[]
+	 * (indices into config->criteria). */
+	uint32_t *list;
 	uint32_t list_count;
-	uint32_t *list2;        /* present[] criteria (syms) */
+	uint32_t *list2;
 	uint32_t list2_count;
 	uint32_t seller_activities;
-	sg_sym from_category, to_category; /* 0: none */
-	const char *amount;     /* at the move; NULL when missing */
+	const char *from_category, *to_category; /* config's; NULL: none */
+	const char *amount;     /* at the move; NULL when missing; held by
+				   the list */
 	const char *currency;   /* at the move; NULL when missing */
 	int64_t age_tenths;     /* stage_age: age in tenths of a day */
 	double max_age_days;    /* stage_age: the limit applied */
@@ -93,8 +102,12 @@ void sg_exceptions_release(struct sg_exceptions *list);
 /*
  * Runs every check over the finished model for window and appends the
  * exceptions to out, deduplicated (rule 30) and sorted as rule 13 says
- * (opportunity_id, event_at, type, from_stage, to_stage).  Uses both cores
- * on large models.  Returns SG_OK or SG_ERR_NOMEM.
+ * (opportunity_id, event_at, type, from_stage, to_stage); when out held
+ * exceptions already, the whole list is sorted and merged again (rule
+ * 44: the first kept).  Adds to out->paused and out->evaluated.  Uses both
+ * cores on large models.  The exceptions refer to the model (symbols,
+ * opportunity indices), which must outlive them.  Returns SG_OK, or
+ * SG_ERR_NOMEM with out as it was.
  */
 int sg_checks_run(struct sg_exceptions *out, const struct sg_model *model,
 		  const struct sg_check_window *window, struct sg_error *err);

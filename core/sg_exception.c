@@ -1,1 +1,716 @@
-/* sg_exception.c: to be written */
+/*
+ * sg_exception.c - what an exception says to people: its contract names
+ * and verdict, its routing (DESIGN §6), its review note and its JSON
+ * object (DESIGN §8).
+ */
+#include "sg_checks.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/sg_decimal.h"
+#include "util/sg_missing.h"
+
+static const char *const exc_type_names[SG_EX_TYPE_COUNT] = {
+	"missing_evidence", "required_field", "skipped_stage", "regression",
+	"seller_only", "forecast_impact", "stage_age", "no_next_step",
+	"data_quality"
+};
+
+static const int exc_type_verdicts[SG_EX_TYPE_COUNT] = {
+	SG_VERDICT_BLOCK, SG_VERDICT_BLOCK, SG_VERDICT_REVIEW,
+	SG_VERDICT_REVIEW, SG_VERDICT_REVIEW, SG_VERDICT_REVIEW,
+	SG_VERDICT_FLAG, SG_VERDICT_FLAG, SG_VERDICT_PAUSE
+};
+
+static const char *const exc_verdict_names[] = {
+	"allow", "flag", "review", "block", "pause"
+};
+
+const char *sg_exception_type_name(int type)
+{
+	if (type < 0 || type >= SG_EX_TYPE_COUNT)
+		return "unknown";
+	return exc_type_names[type];
+}
+
+const char *sg_verdict_name(int verdict)
+{
+	if (verdict < SG_VERDICT_ALLOW || verdict > SG_VERDICT_PAUSE)
+		return "unknown";
+	return exc_verdict_names[verdict];
+}
+
+int sg_exception_type_from_name(const char *name)
+{
+	int i;
+
+	if (name == NULL)
+		return -1;
+	for (i = 0; i < SG_EX_TYPE_COUNT; i++)
+		if (strcmp(name, exc_type_names[i]) == 0)
+			return i;
+	return -1;
+}
+
+int sg_exception_type_verdict(int type)
+{
+	if (type < 0 || type >= SG_EX_TYPE_COUNT)
+		return SG_VERDICT_ALLOW;
+	return exc_type_verdicts[type];
+}
+
+/* --- Routing. --- */
+
+static const struct sg_owner *exc_owner(const struct sg_model *model,
+					const struct sg_opportunity *o)
+{
+	sg_sym id;
+
+	if (o->owner_id == NULL || o->owner_id[0] == '\0')
+		return NULL;
+	id = sg_model_lookup(model, o->owner_id);
+	if (id == 0)
+		return NULL;
+	return sg_model_owner(model, id);
+}
+
+void sg_exception_route(const struct sg_exception *ex,
+			const struct sg_model *model, sg_time detected_at,
+			struct sg_routing *out)
+{
+	struct sg_model_view v;
+	const struct sg_owner *owner;
+	const char *manager = NULL;
+
+	sg_model_view(model, &v);
+	owner = exc_owner(model, &v.opps[ex->opp]);
+	if (owner != NULL && owner->manager_id != 0)
+		manager = sg_model_str(model, owner->manager_id);
+	if (manager == NULL || manager[0] == '\0')
+		manager = v.config->default_assignee ?
+			  v.config->default_assignee : "revops";
+	out->assignee = manager;
+	out->detected_at = detected_at;
+	out->due_at = detected_at + v.config->review_sla_seconds;
+}
+
+/* --- A growing text. --- */
+
+struct exc_buf {
+	char *s;
+	size_t len, cap;
+	int failed;
+};
+
+static void exc_add(struct exc_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void exc_add(struct exc_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (b->failed)
+		return;
+	for (;;) {
+		size_t room = b->cap - b->len;
+
+		va_start(ap, fmt);
+		n = vsnprintf(b->s ? b->s + b->len : NULL, room, fmt, ap);
+		va_end(ap);
+		if (n < 0) {
+			b->failed = 1;
+			return;
+		}
+		if ((size_t)n < room) {
+			b->len += (size_t)n;
+			return;
+		}
+		{
+			size_t cap = b->cap ? b->cap : 256;
+			char *s;
+
+			while (cap - b->len <= (size_t)n)
+				cap *= 2;
+			s = realloc(b->s, cap);
+			if (s == NULL) {
+				b->failed = 1;
+				return;
+			}
+			b->s = s;
+			b->cap = cap;
+		}
+	}
+}
+
+/* --- Reading the exception back against the model and config. --- */
+
+struct exc_view {
+	const struct sg_model *m;
+	struct sg_model_view v;
+	const struct sg_config *c;
+	const struct sg_opportunity *o;
+	int from_i, to_i, stage_i;
+};
+
+static int exc_stage_of(const struct exc_view *x, sg_sym sym)
+{
+	const char *t;
+
+	if (sym == 0)
+		return SG_NO_STAGE;
+	t = sg_model_str(x->m, sym);
+	return sg_config_stage_index(x->c, t, strlen(t));
+}
+
+static void exc_view_init(struct exc_view *x, const struct sg_exception *ex,
+			  const struct sg_model *model)
+{
+	x->m = model;
+	sg_model_view(model, &x->v);
+	x->c = x->v.config;
+	x->o = &x->v.opps[ex->opp];
+	x->from_i = exc_stage_of(x, ex->from_stage);
+	x->to_i = exc_stage_of(x, ex->to_stage);
+	x->stage_i = ex->is_move ? x->to_i : x->o->stage_index;
+}
+
+/* The stage text of an exception's stage field (rule 25). */
+static const char *exc_stage_text(const struct exc_view *x,
+				  const struct sg_exception *ex)
+{
+	if (ex->is_move)
+		return sg_model_str(x->m, ex->to_stage);
+	return x->o->stage ? x->o->stage : "";
+}
+
+static const char *exc_label(const struct exc_view *x, int index,
+			     const char *text)
+{
+	if (index != SG_NO_STAGE && index >= 0 &&
+	    (size_t)index < x->c->stage_count)
+		return x->c->stages[index].label ? x->c->stages[index].label :
+		       x->c->stages[index].id;
+	return text && text[0] ? text : "an unknown stage";
+}
+
+/* "a", "a and b", "a, b and c". */
+static void exc_add_item(struct exc_buf *b, size_t i, size_t n,
+			 const char *item)
+{
+	if (i > 0)
+		exc_add(b, "%s", i + 1 == n ? " and " : ", ");
+	exc_add(b, "%s", item);
+}
+
+static void exc_add_criteria(struct exc_buf *b, const struct exc_view *x,
+			     const uint32_t *list, uint32_t n)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		const struct sg_criterion *cr = &x->c->criteria[list[i]];
+
+		exc_add_item(b, i, n, cr->label ? cr->label : cr->id);
+	}
+}
+
+static void exc_add_time(struct exc_buf *b, sg_time t)
+{
+	char iso[SG_TIME_ISO_SIZE];
+
+	sg_time_format_iso(t, iso);
+	/* "2026-11-02T12:00:00Z" reads as "2026-11-02 12:00 UTC". */
+	exc_add(b, "%.10s %.5s UTC", iso, iso + 11);
+}
+
+static void exc_add_days(struct exc_buf *b, double days)
+{
+	if (days == (double)(long long)days)
+		exc_add(b, "%lld day%s", (long long)days,
+			days == 1 ? "" : "s");
+	else
+		exc_add(b, "%g days", days);
+}
+
+/* When the opportunity entered its current stage at as-of (rule 15). */
+static sg_time exc_entered(const struct exc_view *x, sg_time as_of)
+{
+	const struct sg_stage_event *ev = x->v.events + x->o->event_first;
+	uint32_t i;
+	sg_time entered = SG_TIME_NONE;
+	sg_sym cur = 0;
+
+	for (i = 0; i < x->o->event_count; i++) {
+		if (ev[i].changed_at > as_of)
+			break;
+		if (i == 0 || ev[i].to_stage != cur) {
+			cur = ev[i].to_stage;
+			entered = ev[i].changed_at;
+		}
+	}
+	return entered;
+}
+
+static const char *const exc_dq_phrases[SG_DQ_REASON_COUNT] = {
+	"a stage that is not in the rules",
+	"no stage history",
+	"a current stage that differs from its last stage change",
+	"a stage change after the check time",
+	"a stage change more than a minute before it was created",
+	"stage history that contradicts itself",
+	"no owner",
+	"two different records with the same id"
+};
+
+static void exc_note_finding(struct exc_buf *b, const struct exc_view *x,
+			     const struct sg_exception *ex)
+{
+	const char *from = exc_label(x, x->from_i,
+				     sg_model_str(x->m, ex->from_stage));
+	const char *to = exc_label(x, x->to_i,
+				   sg_model_str(x->m, ex->to_stage));
+	uint32_t i;
+	int r, k;
+
+	switch (ex->type) {
+	case SG_EX_MISSING_EVIDENCE:
+		exc_add(b, " Evidence missing: ");
+		exc_add_criteria(b, x, ex->list, ex->list_count);
+		exc_add(b, ".");
+		if (ex->list2_count > 0) {
+			exc_add(b, " Evidence present: ");
+			exc_add_criteria(b, x, ex->list2, ex->list2_count);
+			exc_add(b, ".");
+		} else {
+			exc_add(b, " None of the required evidence is on "
+				"record.");
+		}
+		break;
+	case SG_EX_REQUIRED_FIELD:
+		exc_add(b, " %s requires fields that were missing at the "
+			"move: ", to);
+		for (i = 0; i < ex->list_count; i++) {
+			const char *f = "?";
+
+			if (x->to_i != SG_NO_STAGE &&
+			    ex->list[i] <
+			    x->c->stages[x->to_i].required_field_count)
+				f = x->c->stages[x->to_i]
+					    .required_fields[ex->list[i]];
+			exc_add_item(b, i, ex->list_count, f);
+		}
+		exc_add(b, ".");
+		break;
+	case SG_EX_SKIPPED_STAGE:
+		exc_add(b, " The move passed over ");
+		for (i = 0; i < ex->list_count; i++)
+			exc_add_item(b, i, ex->list_count,
+				     exc_label(x, (int)ex->list[i], NULL));
+		exc_add(b, ".");
+		break;
+	case SG_EX_REGRESSION:
+		if (x->from_i != SG_NO_STAGE &&
+		    x->c->stages[x->from_i].closed)
+			exc_add(b, " This reopens a deal that was %s.", from);
+		else
+			exc_add(b, " This moves the deal back from %s to "
+				"%s.", from, to);
+		break;
+	case SG_EX_SELLER_ONLY:
+		exc_add(b, " Between entering %s and this move the buyer "
+			"logged no activity and gave no evidence; the seller "
+			"logged %u activit%s.", from, ex->seller_activities,
+			ex->seller_activities == 1 ? "y" : "ies");
+		break;
+	case SG_EX_FORECAST_IMPACT:
+		exc_add(b, " The forecast category changes from %s to %s",
+			ex->from_category ? ex->from_category : "none",
+			ex->to_category ? ex->to_category : "none");
+		if (ex->amount != NULL)
+			exc_add(b, ", for an amount of %s%s%s.", ex->amount,
+				ex->currency ? " " : "",
+				ex->currency ? ex->currency : "");
+		else
+			exc_add(b, "; no amount was recorded at the move.");
+		break;
+	case SG_EX_STAGE_AGE:
+		exc_add(b, " It entered %s on ",
+			exc_label(x, x->stage_i, exc_stage_text(x, ex)));
+		exc_add_time(b, ex->event_at);
+		exc_add(b, " and has been there %lld.%lld days, over its "
+			"limit of ", (long long)(ex->age_tenths / 10),
+			(long long)(ex->age_tenths % 10));
+		exc_add_days(b, ex->max_age_days);
+		exc_add(b, ".");
+		break;
+	case SG_EX_NO_NEXT_STEP:
+		if (ex->next_step_reason == SG_NNS_MISSING) {
+			exc_add(b, " It has no next step.");
+		} else {
+			char date[16];
+
+			sg_time_format_date(x->o->next_step_date, date);
+			exc_add(b, " Its next step \"%s\" was due on %s.",
+				x->o->next_step ? x->o->next_step : "",
+				date);
+		}
+		break;
+	case SG_EX_DATA_QUALITY:
+		exc_add(b, " Its data cannot be trusted: it has ");
+		for (r = 0, k = 0; r < SG_DQ_REASON_COUNT; r++)
+			if (ex->dq_reasons & (1u << r))
+				k++;
+		for (r = 0, i = 0; r < SG_DQ_REASON_COUNT; r++) {
+			if (!(ex->dq_reasons & (1u << r)))
+				continue;
+			exc_add_item(b, i++, (size_t)k, exc_dq_phrases[r]);
+		}
+		exc_add(b, ". No other check ran on it.");
+		break;
+	default:
+		break;
+	}
+}
+
+/* For a move judged by another check: its forecast impact, if any. */
+static void exc_note_forecast(struct exc_buf *b, const struct exc_view *x,
+			      const struct sg_exception *ex)
+{
+	const struct sg_config *c = x->c;
+	const char *fc, *tc, *amount, *currency;
+	char scratch[SG_TIME_ISO_SIZE + 11], cur[64];
+	size_t len;
+
+	if (!ex->is_move || ex->from_stage == 0 ||
+	    ex->type == SG_EX_FORECAST_IMPACT || x->from_i == SG_NO_STAGE ||
+	    x->to_i == SG_NO_STAGE)
+		return;
+	fc = c->stages[x->from_i].forecast_category;
+	tc = c->stages[x->to_i].forecast_category;
+	if ((fc == NULL && tc == NULL) ||
+	    (fc != NULL && tc != NULL && strcmp(fc, tc) == 0))
+		return;
+	if (!(fc != NULL && sg_config_is_review_category(c, fc)) &&
+	    !(tc != NULL && sg_config_is_review_category(c, tc)))
+		return;
+	currency = sg_model_field_value_at(x->m, x->o, "currency",
+					   ex->event_at, scratch);
+	len = currency ? strlen(currency) : 0;
+	if (currency == NULL ||
+	    sg_value_is_missing(currency, len, &c->placeholders, 0))
+		cur[0] = '\0';
+	else
+		snprintf(cur, sizeof(cur), " %s", currency);
+	amount = sg_model_field_value_at(x->m, x->o, "amount", ex->event_at,
+					 scratch);
+	exc_add(b, " The move changes the forecast category from %s to %s",
+		fc ? fc : "none", tc ? tc : "none");
+	if (amount != NULL &&
+	    !sg_value_is_missing(amount, strlen(amount), &c->placeholders, 1))
+		exc_add(b, " (%s%s).", amount, cur);
+	else
+		exc_add(b, " (no amount recorded).");
+}
+
+static const char *exc_first_stage_label(const struct exc_view *x)
+{
+	size_t s;
+
+	for (s = 0; s < x->c->stage_count; s++)
+		if (!x->c->stages[s].enter_from_any)
+			return exc_label(x, (int)s, NULL);
+	return "an earlier stage";
+}
+
+static void exc_note_decision(struct exc_buf *b, const struct exc_view *x,
+			      const struct sg_exception *ex)
+{
+	const char *back;
+	char target[512];
+	uint32_t i;
+
+	if (ex->from_stage != 0)
+		snprintf(target, sizeof(target), "back to %s",
+			 exc_label(x, x->from_i,
+				   sg_model_str(x->m, ex->from_stage)));
+	else
+		snprintf(target, sizeof(target), "to %s",
+			 exc_first_stage_label(x));
+	back = target;
+	switch (ex->type) {
+	case SG_EX_MISSING_EVIDENCE:
+		exc_add(b, " Decision needed: approve the move if the buyer "
+			"has confirmed ");
+		for (i = 0; i < ex->list_count; i++) {
+			const struct sg_criterion *cr =
+				&x->c->criteria[ex->list[i]];
+
+			exc_add_item(b, i, ex->list_count,
+				     cr->label ? cr->label : cr->id);
+		}
+		exc_add(b, " outside the CRM, or correct the stage %s.", back);
+		break;
+	case SG_EX_REQUIRED_FIELD:
+		exc_add(b, " Decision needed: approve once the owner has "
+			"filled in the missing fields, or correct the stage "
+			"%s.", back);
+		break;
+	case SG_EX_SKIPPED_STAGE:
+		exc_add(b, " Decision needed: approve the move if the work "
+			"of the skipped stages was done, or correct the stage "
+			"%s.", back);
+		break;
+	case SG_EX_REGRESSION:
+		exc_add(b, " Decision needed: approve the move if it reflects "
+			"the deal, or correct the stage %s.", back);
+		break;
+	case SG_EX_SELLER_ONLY:
+		exc_add(b, " Decision needed: approve the move if the buyer "
+			"is engaged outside the CRM, or correct the stage "
+			"%s.", back);
+		break;
+	case SG_EX_FORECAST_IMPACT:
+		exc_add(b, " Decision needed: approve the forecast change, or "
+			"correct the stage %s.", back);
+		break;
+	case SG_EX_STAGE_AGE:
+		exc_add(b, " Decision needed: move the deal forward with "
+			"the buyer's evidence, close it, or approve more time "
+			"with a dated next step.");
+		break;
+	case SG_EX_NO_NEXT_STEP:
+		exc_add(b, " Decision needed: have the owner set a next step "
+			"with a date, or close the deal.");
+		break;
+	case SG_EX_DATA_QUALITY:
+		exc_add(b, " Decision needed: correct the records in the CRM; "
+			"the deal stays paused until its data is consistent.");
+		break;
+	default:
+		break;
+	}
+}
+
+char *sg_exception_note(const struct sg_exception *ex,
+			const struct sg_model *model, sg_time as_of)
+{
+	struct exc_view x;
+	struct exc_buf b = {0};
+	const char *opp_id, *cur_text;
+	sg_time entered;
+	int cur_open;
+
+	exc_view_init(&x, ex, model);
+	opp_id = sg_model_str(model, x.o->id);
+	cur_text = x.o->stage ? x.o->stage : "";
+	if (x.o->name != NULL && x.o->name[0] != '\0')
+		exc_add(&b, "Deal \"%s\" (%s)", x.o->name, opp_id);
+	else
+		exc_add(&b, "Deal %s", opp_id);
+	exc_add(&b, " is in %s.",
+		exc_label(&x, x.o->stage_index, cur_text));
+	if (ex->is_move) {
+		const char *to = exc_label(&x, x.to_i,
+					   sg_model_str(model, ex->to_stage));
+
+		if (ex->from_stage == 0) {
+			exc_add(&b, " It was created in %s on ", to);
+			exc_add_time(&b, ex->event_at);
+			exc_add(&b, ".");
+		} else {
+			exc_add(&b, " On ");
+			exc_add_time(&b, ex->event_at);
+			exc_add(&b, " it moved from %s to %s.",
+				exc_label(&x, x.from_i,
+					  sg_model_str(model, ex->from_stage)),
+				to);
+		}
+	}
+	exc_note_finding(&b, &x, ex);
+	exc_note_forecast(&b, &x, ex);
+	cur_open = x.o->stage_index != SG_NO_STAGE &&
+		   !x.c->stages[x.o->stage_index].closed;
+	if (ex->type != SG_EX_STAGE_AGE && ex->type != SG_EX_DATA_QUALITY &&
+	    cur_open) {
+		entered = exc_entered(&x, as_of);
+		if (entered != SG_TIME_NONE && entered <= as_of) {
+			int64_t tenths = ((as_of - entered) * 10 + 43200) /
+					 86400;
+
+			exc_add(&b, " It has been in %s for %lld.%lld days.",
+				exc_label(&x, x.o->stage_index, cur_text),
+				(long long)(tenths / 10),
+				(long long)(tenths % 10));
+		}
+	}
+	exc_note_decision(&b, &x, ex);
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
+
+/* --- JSON. --- */
+
+static int exc_set(json_t *obj, const char *key, json_t *value)
+{
+	if (value == NULL)
+		return -1;
+	return json_object_set_new(obj, key, value);
+}
+
+static json_t *exc_str_or_null(const char *s)
+{
+	if (s == NULL || s[0] == '\0')
+		return json_null();
+	return json_string(s);
+}
+
+static json_t *exc_time(sg_time t)
+{
+	char iso[SG_TIME_ISO_SIZE];
+
+	if (t == SG_TIME_NONE)
+		return json_null();
+	return json_string(sg_time_format_iso(t, iso));
+}
+
+static json_t *exc_days(double days)
+{
+	if (days == (double)(long long)days)
+		return json_integer((json_int_t)days);
+	return json_real(days);
+}
+
+static int exc_details(json_t *obj, const struct exc_view *x,
+		       const struct sg_exception *ex)
+{
+	json_t *a, *b;
+	uint32_t i;
+	int r, rc = 0;
+
+	switch (ex->type) {
+	case SG_EX_MISSING_EVIDENCE:
+		a = json_array();
+		b = json_array();
+		if (a == NULL || b == NULL) {
+			json_decref(a);
+			json_decref(b);
+			return -1;
+		}
+		for (i = 0; i < ex->list_count; i++)
+			rc |= json_array_append_new(a, json_string(
+				x->c->criteria[ex->list[i]].id));
+		for (i = 0; i < ex->list2_count; i++)
+			rc |= json_array_append_new(b, json_string(
+				x->c->criteria[ex->list2[i]].id));
+		rc |= exc_set(obj, "missing", a);
+		rc |= exc_set(obj, "present", b);
+		break;
+	case SG_EX_REQUIRED_FIELD:
+		a = json_array();
+		for (i = 0; a != NULL && i < ex->list_count; i++) {
+			const char *f = "";
+
+			if (x->to_i != SG_NO_STAGE &&
+			    ex->list[i] <
+			    x->c->stages[x->to_i].required_field_count)
+				f = x->c->stages[x->to_i]
+					    .required_fields[ex->list[i]];
+			rc |= json_array_append_new(a, json_string(f));
+		}
+		rc |= exc_set(obj, "fields", a);
+		break;
+	case SG_EX_SKIPPED_STAGE:
+		a = json_array();
+		for (i = 0; a != NULL && i < ex->list_count; i++)
+			rc |= json_array_append_new(a, json_string(
+				x->c->stages[ex->list[i]].id));
+		rc |= exc_set(obj, "skipped", a);
+		break;
+	case SG_EX_SELLER_ONLY:
+		rc |= exc_set(obj, "seller_activities",
+			      json_integer(ex->seller_activities));
+		break;
+	case SG_EX_FORECAST_IMPACT:
+		rc |= exc_set(obj, "from_category",
+			      exc_str_or_null(ex->from_category));
+		rc |= exc_set(obj, "to_category",
+			      exc_str_or_null(ex->to_category));
+		rc |= exc_set(obj, "amount", exc_str_or_null(ex->amount));
+		rc |= exc_set(obj, "currency", exc_str_or_null(ex->currency));
+		break;
+	case SG_EX_STAGE_AGE:
+		rc |= exc_set(obj, "age_days",
+			      json_real((double)ex->age_tenths / 10.0));
+		rc |= exc_set(obj, "max_age_days", exc_days(ex->max_age_days));
+		break;
+	case SG_EX_NO_NEXT_STEP:
+		rc |= exc_set(obj, "reason", json_string(
+			ex->next_step_reason == SG_NNS_MISSING ? "missing" :
+			"overdue"));
+		break;
+	case SG_EX_DATA_QUALITY:
+		a = json_array();
+		for (r = 0; a != NULL && r < SG_DQ_REASON_COUNT; r++)
+			if (ex->dq_reasons & (1u << r))
+				rc |= json_array_append_new(a, json_string(
+					sg_dq_reason_name(r)));
+		rc |= exc_set(obj, "reasons", a);
+		break;
+	default:
+		break;
+	}
+	return rc;
+}
+
+json_t *sg_exception_to_json(const struct sg_exception *ex,
+			     const struct sg_model *model,
+			     const struct sg_routing *routing, sg_time as_of)
+{
+	struct exc_view x;
+	json_t *obj = json_object();
+	char *note = NULL;
+	int rc = 0;
+
+	if (obj == NULL)
+		return NULL;
+	exc_view_init(&x, ex, model);
+	rc |= exc_set(obj, "id", json_string(ex->id));
+	rc |= exc_set(obj, "type", json_string(
+		sg_exception_type_name(ex->type)));
+	rc |= exc_set(obj, "verdict", json_string(
+		sg_verdict_name(ex->verdict)));
+	rc |= exc_set(obj, "opportunity_id", json_string(
+		sg_model_str(model, x.o->id)));
+	rc |= exc_set(obj, "opportunity_name", exc_str_or_null(x.o->name));
+	rc |= exc_set(obj, "owner_id", exc_str_or_null(x.o->owner_id));
+	rc |= exc_set(obj, "assignee", exc_str_or_null(routing->assignee));
+	rc |= exc_set(obj, "from_stage", ex->is_move && ex->from_stage ?
+		      json_string(sg_model_str(model, ex->from_stage)) :
+		      json_null());
+	rc |= exc_set(obj, "to_stage", ex->is_move ?
+		      json_string(sg_model_str(model, ex->to_stage)) :
+		      json_null());
+	rc |= exc_set(obj, "stage", json_string(exc_stage_text(&x, ex)));
+	rc |= exc_set(obj, "event_at", exc_time(ex->event_at));
+	rc |= exc_set(obj, "detected_at", exc_time(routing->detected_at));
+	rc |= exc_set(obj, "due_at", exc_time(routing->due_at));
+	rc |= exc_details(obj, &x, ex);
+	note = sg_exception_note(ex, model, as_of);
+	if (note == NULL)
+		rc = -1;
+	else
+		rc |= exc_set(obj, "note", json_string(note));
+	free(note);
+	if (rc != 0) {
+		json_decref(obj);
+		return NULL;
+	}
+	return obj;
+}

@@ -1,1 +1,1085 @@
-/* sg_ledger.c: to be written */
+/*
+ * sg_ledger.c - the ledger in SQLite: schema migrations, run recording,
+ * counts.
+ *
+ * Durability: WAL journal with synchronous=FULL, so a committed run
+ * survives a power cut and an uncommitted one leaves no trace (SQLite
+ * ignores WAL frames without a commit record on recovery).  A run is one
+ * BEGIN IMMEDIATE ... COMMIT; any failure rolls it back whole.
+ *
+ * All times are INTEGER seconds since the epoch, NULL when absent.
+ */
+#include "sg_ledger.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sg_hash.h"
+
+/* PRAGMA application_id of a stageguard ledger: "SGLD". */
+#define LEDGER_APPLICATION_ID 0x53474c44
+
+/* How long a writer waits for another one before giving up (ms). */
+#define LEDGER_BUSY_TIMEOUT_MS 5000
+
+/* The largest exception object the ledger stores (bytes of JSON). */
+#define LEDGER_DETAIL_MAX (1024 * 1024)
+
+#define LEDGER_KILL_ENV "STAGEGUARD_TEST_KILL_AFTER"
+
+/*
+ * Schema version 1.  Designed for the pilot: review list/show/decide/
+ * import read and close tasks (task_history keeps every later change),
+ * `events` is the measurement event stream exported as JSONL, and the
+ * measures read exceptions by type, opportunity and event time.
+ */
+static const char ledger_schema_v1[] =
+	"CREATE TABLE runs ("
+	" id TEXT PRIMARY KEY,"
+	" seq INTEGER NOT NULL UNIQUE,"          /* recording order */
+	" started_at INTEGER NOT NULL,"
+	" finished_at INTEGER NOT NULL,"
+	" as_of INTEGER NOT NULL,"
+	" since INTEGER,"                        /* NULL: the beginning */
+	" source TEXT NOT NULL,"
+	" snapshot_at INTEGER,"                  /* NULL: no snapshot */
+	" config_sha256 TEXT NOT NULL,"
+	" tool_version TEXT NOT NULL,"
+	" opportunities INTEGER NOT NULL,"
+	" evaluated INTEGER NOT NULL,"
+	" paused INTEGER NOT NULL,"
+	" exceptions INTEGER NOT NULL,"          /* judged in this run */
+	" new_exceptions INTEGER NOT NULL"
+	");"
+	"CREATE INDEX runs_as_of ON runs(as_of);"
+	"CREATE TABLE exceptions ("
+	" id TEXT PRIMARY KEY,"
+	" type TEXT NOT NULL,"
+	" verdict TEXT NOT NULL,"
+	" opportunity_id TEXT NOT NULL,"
+	" owner_id TEXT,"
+	" from_stage TEXT,"
+	" to_stage TEXT,"
+	" stage TEXT,"
+	" event_at INTEGER,"
+	" detected_at INTEGER NOT NULL,"
+	" first_seen INTEGER NOT NULL,"          /* as-of of the first run */
+	" last_seen INTEGER NOT NULL,"           /* as-of of the last run */
+	" first_run TEXT NOT NULL REFERENCES runs(id),"
+	" last_run TEXT NOT NULL REFERENCES runs(id),"
+	" detail TEXT NOT NULL,"                 /* the exception's JSON */
+	" note TEXT"
+	");"
+	"CREATE INDEX exceptions_opportunity"
+	" ON exceptions(opportunity_id, event_at);"
+	"CREATE TABLE tasks ("
+	" exception_id TEXT PRIMARY KEY REFERENCES exceptions(id),"
+	" assignee TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" due_at INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'open'"
+	"  CHECK (status IN ('open', 'closed')),"
+	" disposition TEXT CHECK (disposition IN ('approve', 'correct',"
+	"  'escalate', 'reassign', 'log', 'block')),"
+	" decided_by TEXT,"
+	" decided_at INTEGER,"
+	" decision_note TEXT,"
+	/* A task is closed only by a disposition, with who and when. */
+	" CHECK ((status = 'open' AND disposition IS NULL"
+	"   AND decided_by IS NULL AND decided_at IS NULL)"
+	"  OR (status = 'closed' AND disposition IS NOT NULL"
+	"   AND decided_by IS NOT NULL AND decided_at IS NOT NULL))"
+	") WITHOUT ROWID;"
+	"CREATE INDEX tasks_status_due ON tasks(status, due_at);"
+	"CREATE TABLE task_history ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" exception_id TEXT NOT NULL REFERENCES tasks(exception_id),"
+	" at INTEGER NOT NULL,"
+	" action TEXT NOT NULL,"                 /* reassigned, decided... */
+	" actor TEXT,"
+	" detail TEXT"                           /* JSON object */
+	");"
+	"CREATE INDEX task_history_exception"
+	" ON task_history(exception_id, seq);"
+	"CREATE TABLE events ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" type TEXT NOT NULL,"   /* exception_raised, disposition_recorded, */
+	" at INTEGER NOT NULL,"  /* stage_corrected, run_completed */
+	" run_id TEXT REFERENCES runs(id),"
+	" exception_id TEXT REFERENCES exceptions(id),"
+	" opportunity_id TEXT,"
+	" detail TEXT"                           /* JSON object */
+	");"
+	"CREATE INDEX events_at ON events(at, seq);";
+
+/*
+ * The migrations, in order: entry i takes the schema from version i to
+ * version i + 1.  Only ever append.
+ */
+static const char *const ledger_migrations[] = {
+	ledger_schema_v1,
+};
+
+#define LEDGER_MIGRATION_COUNT \
+	((int)(sizeof(ledger_migrations) / sizeof(ledger_migrations[0])))
+
+struct sg_ledger {
+	sqlite3 *db;
+	char *path;
+	int schema_version;
+};
+
+/* What to do about a SQLite failure, by primary result code. */
+static const char *ledger_hint(int code)
+{
+	switch (code & 0xff) {
+	case SQLITE_NOTADB:
+		return "this file is not a stageguard ledger; check the "
+		       "\"ledger\" setting of the config or --ledger, or move "
+		       "the file away to start a new ledger";
+	case SQLITE_CORRUPT:
+		return "the ledger is damaged; restore it from a backup";
+	case SQLITE_CANTOPEN:
+		return "check that its folder exists and is writable";
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return "another stageguard is writing the ledger; try again "
+		       "when it has finished";
+	case SQLITE_FULL:
+		return "the disk is full; free space and run again";
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return "the ledger is not writable; check its permissions";
+	case SQLITE_IOERR:
+		return "the ledger could not be read or written; check the "
+		       "disk";
+	default:
+		return NULL;
+	}
+}
+
+/*
+ * Fills err with SG_ERR_LEDGER: the ledger's path, what was being done,
+ * SQLite's message and, where there is one, what to do.  Call before any
+ * other SQLite call that would replace the message.
+ */
+static int ledger_fail_db(sqlite3 *db, const char *path,
+			  struct sg_error *err, const char *what)
+{
+	int code = db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM;
+	const char *message = db ? sqlite3_errmsg(db) : "out of memory";
+	const char *hint = ledger_hint(code);
+
+	return sg_error_set_at(err, SG_ERR_LEDGER, path, 0, 0,
+			       "ledger: %s: %s%s%s", what, message,
+			       hint ? "; " : "", hint ? hint : "");
+}
+
+static int ledger_fail(struct sg_ledger *ledger, struct sg_error *err,
+		       const char *what)
+{
+	return ledger_fail_db(ledger->db, ledger->path, err, what);
+}
+
+/* Runs SQL without results; SG_OK or SG_ERR_LEDGER. */
+static int ledger_exec(struct sg_ledger *ledger, const char *sql,
+		       const char *what, struct sg_error *err)
+{
+	if (sqlite3_exec(ledger->db, sql, NULL, NULL, NULL) != SQLITE_OK)
+		return ledger_fail(ledger, err, what);
+	return SG_OK;
+}
+
+/* Rolls back an open transaction, keeping the error already in err. */
+static void ledger_rollback(struct sg_ledger *ledger)
+{
+	if (!sqlite3_get_autocommit(ledger->db))
+		sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+/* Runs a query that returns one integer (a PRAGMA, a count). */
+static int ledger_query_int(struct sg_ledger *ledger, const char *sql,
+			    sqlite3_int64 *out, const char *what,
+			    struct sg_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(ledger->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return ledger_fail(ledger, err, what);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(stmt, 0);
+		rc = SG_OK;
+	} else if (rc == SQLITE_DONE) {
+		*out = 0;
+		rc = SG_OK;
+	} else {
+		rc = ledger_fail(ledger, err, what);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Sets the connection's durability and integrity settings. */
+static int ledger_configure(struct sg_ledger *ledger, struct sg_error *err)
+{
+	int rc;
+
+	if (sqlite3_busy_timeout(ledger->db, LEDGER_BUSY_TIMEOUT_MS) !=
+	    SQLITE_OK)
+		return ledger_fail(ledger, err, "cannot set the busy timeout");
+	/* journal_mode returns a row: the first read of the file. */
+	rc = ledger_exec(ledger, "PRAGMA journal_mode = WAL",
+			 "cannot open", err);
+	if (rc != SG_OK)
+		return rc;
+	rc = ledger_exec(ledger, "PRAGMA synchronous = FULL",
+			 "cannot set synchronous writes", err);
+	if (rc != SG_OK)
+		return rc;
+	rc = ledger_exec(ledger, "PRAGMA foreign_keys = ON",
+			 "cannot enable foreign keys", err);
+	if (rc != SG_OK)
+		return rc;
+	/*
+	 * A run of many exceptions is one transaction: a larger page cache
+	 * keeps its pages from spilling early (memory is taken only as
+	 * pages are used), and the WAL it leaves is trimmed afterwards.
+	 */
+	return ledger_exec(ledger, "PRAGMA cache_size = -65536;"
+			   " PRAGMA journal_size_limit = 67108864",
+			   "cannot set the cache size", err);
+}
+
+/*
+ * Refuses a database that is not a stageguard ledger: another
+ * application's id, or tables without a schema version.
+ */
+static int ledger_check_identity(struct sg_ledger *ledger,
+				 sqlite3_int64 version, struct sg_error *err)
+{
+	sqlite3_int64 app_id, tables;
+	int rc;
+
+	rc = ledger_query_int(ledger, "PRAGMA application_id", &app_id,
+			      "cannot read the application id", err);
+	if (rc != SG_OK)
+		return rc;
+	if (app_id != 0 && app_id != LEDGER_APPLICATION_ID)
+		return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+				       "ledger: a SQLite database of another "
+				       "application (application id %lld), "
+				       "not a stageguard ledger; check the "
+				       "\"ledger\" setting of the config or "
+				       "--ledger", (long long)app_id);
+	if (version != 0)
+		return SG_OK;
+	rc = ledger_query_int(ledger, "SELECT count(*) FROM sqlite_master",
+			      &tables, "cannot read the schema", err);
+	if (rc != SG_OK)
+		return rc;
+	if (tables != 0)
+		return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+				       "ledger: a SQLite database with tables "
+				       "but no stageguard schema version, not "
+				       "a stageguard ledger; check the "
+				       "\"ledger\" setting of the config or "
+				       "--ledger");
+	return SG_OK;
+}
+
+static int ledger_refuse_newer(struct sg_ledger *ledger,
+			       sqlite3_int64 version, struct sg_error *err)
+{
+	return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+			       "ledger: written by a newer stageguard "
+			       "(schema version %lld; this stageguard reads "
+			       "up to %d); use that stageguard or a newer "
+			       "one", (long long)version,
+			       SG_LEDGER_SCHEMA_VERSION);
+}
+
+/*
+ * Applies the migrations the ledger lacks, each in its own transaction.
+ * The version is read again inside each transaction, so two processes
+ * opening a new ledger at once do not both create it.
+ */
+static int ledger_migrate(struct sg_ledger *ledger, struct sg_error *err)
+{
+	sqlite3_int64 version;
+	char sql[128];
+	int rc;
+
+	rc = ledger_query_int(ledger, "PRAGMA user_version", &version,
+			      "cannot read the schema version", err);
+	if (rc != SG_OK)
+		return rc;
+	if (version > SG_LEDGER_SCHEMA_VERSION)
+		return ledger_refuse_newer(ledger, version, err);
+	rc = ledger_check_identity(ledger, version, err);
+	if (rc != SG_OK)
+		return rc;
+	while (version < LEDGER_MIGRATION_COUNT) {
+		rc = ledger_exec(ledger, "BEGIN IMMEDIATE",
+				 "cannot start the schema migration", err);
+		if (rc != SG_OK)
+			return rc;
+		rc = ledger_query_int(ledger, "PRAGMA user_version", &version,
+				      "cannot read the schema version", err);
+		if (rc != SG_OK)
+			goto fail;
+		if (version > SG_LEDGER_SCHEMA_VERSION) {
+			rc = ledger_refuse_newer(ledger, version, err);
+			goto fail;
+		}
+		if (version >= LEDGER_MIGRATION_COUNT) {
+			/* Another process migrated it meanwhile. */
+			ledger_rollback(ledger);
+			break;
+		}
+		snprintf(sql, sizeof(sql),
+			 "migrating the schema to version %d",
+			 (int)version + 1);
+		rc = ledger_exec(ledger, ledger_migrations[version], sql, err);
+		if (rc != SG_OK)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d;"
+			 " PRAGMA user_version = %d", LEDGER_APPLICATION_ID,
+			 (int)version + 1);
+		rc = ledger_exec(ledger, sql, "cannot set the schema version",
+				 err);
+		if (rc != SG_OK)
+			goto fail;
+		rc = ledger_exec(ledger, "COMMIT",
+				 "cannot commit the schema migration", err);
+		if (rc != SG_OK)
+			goto fail;
+		version++;
+	}
+	ledger->schema_version = (int)version;
+	return SG_OK;
+fail:
+	ledger_rollback(ledger);
+	return rc;
+}
+
+int sg_ledger_open(struct sg_ledger **out, const char *path,
+		   struct sg_error *err)
+{
+	struct sg_ledger *ledger;
+	int rc;
+
+	*out = NULL;
+	if (path == NULL || path[0] == '\0')
+		return sg_error_set(err, SG_ERR_LEDGER,
+				    "ledger: no ledger file named; set "
+				    "\"ledger\" in the config or give "
+				    "--ledger FILE");
+	ledger = calloc(1, sizeof(*ledger));
+	if (ledger == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM,
+				    "ledger: out of memory");
+	ledger->path = strdup(path);
+	if (ledger->path == NULL) {
+		free(ledger);
+		return sg_error_set(err, SG_ERR_NOMEM,
+				    "ledger: out of memory");
+	}
+	rc = sqlite3_open_v2(path, &ledger->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		rc = ledger_fail(ledger, err, "cannot open");
+		goto fail;
+	}
+	sqlite3_extended_result_codes(ledger->db, 1);
+	rc = ledger_configure(ledger, err);
+	if (rc != SG_OK)
+		goto fail;
+	rc = ledger_migrate(ledger, err);
+	if (rc != SG_OK)
+		goto fail;
+	*out = ledger;
+	return SG_OK;
+fail:
+	sg_ledger_close(ledger);
+	return rc;
+}
+
+void sg_ledger_close(struct sg_ledger *ledger)
+{
+	if (ledger == NULL)
+		return;
+	/* sqlite3_close_v2 accepts NULL and defers if statements remain. */
+	sqlite3_close_v2(ledger->db);
+	free(ledger->path);
+	free(ledger);
+}
+
+int sg_ledger_schema_version(const struct sg_ledger *ledger)
+{
+	return ledger->schema_version;
+}
+
+int sg_ledger_last_as_of(struct sg_ledger *ledger, sg_time *as_of, int *found,
+			 struct sg_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	*found = 0;
+	*as_of = SG_TIME_NONE;
+	if (sqlite3_prepare_v2(ledger->db,
+			       "SELECT as_of FROM runs ORDER BY seq DESC "
+			       "LIMIT 1", -1, &stmt, NULL) != SQLITE_OK)
+		return ledger_fail(ledger, err, "cannot read the last run");
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*as_of = sqlite3_column_int64(stmt, 0);
+		*found = 1;
+		rc = SG_OK;
+	} else if (rc == SQLITE_DONE) {
+		rc = SG_OK;
+	} else {
+		rc = ledger_fail(ledger, err, "cannot read the last run");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int sg_ledger_counts(struct sg_ledger *ledger, struct sg_ledger_counts *out,
+		     struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT (SELECT count(*) FROM runs),"
+		" (SELECT count(*) FROM exceptions),"
+		" (SELECT count(*) FROM tasks WHERE status = 'open'),"
+		" (SELECT count(*) FROM events)";
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(ledger->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return ledger_fail(ledger, err, "cannot count");
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		out->runs = (size_t)sqlite3_column_int64(stmt, 0);
+		out->exceptions = (size_t)sqlite3_column_int64(stmt, 1);
+		out->open_tasks = (size_t)sqlite3_column_int64(stmt, 2);
+		out->events = (size_t)sqlite3_column_int64(stmt, 3);
+		rc = SG_OK;
+	} else {
+		rc = ledger_fail(ledger, err, "cannot count");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* ---- recording a run ---- */
+
+/* The statements of one recording, prepared once, reused for each row. */
+struct ledger_stmts {
+	sqlite3_stmt *insert_run;
+	sqlite3_stmt *find_exception;
+	sqlite3_stmt *insert_exception;
+	sqlite3_stmt *update_exception;
+	sqlite3_stmt *insert_task;
+	sqlite3_stmt *insert_raised;
+	sqlite3_stmt *finish_run;
+	sqlite3_stmt *insert_completed;
+};
+
+/* Statement texts, in the order of struct ledger_stmts. */
+static const char *const ledger_stmt_sql[] = {
+	"INSERT INTO runs (id, seq, started_at, finished_at, as_of, since,"
+	" source, snapshot_at, config_sha256, tool_version, opportunities,"
+	" evaluated, paused, exceptions, new_exceptions)"
+	" VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM runs), ?2, ?3,"
+	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, 0)",
+
+	"SELECT 1 FROM exceptions WHERE id = ?1",
+
+	"INSERT INTO exceptions (id, type, verdict, opportunity_id, owner_id,"
+	" from_stage, to_stage, stage, event_at, detected_at, first_seen,"
+	" last_seen, first_run, last_run, detail, note)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12,"
+	" ?12, ?13, ?14)",
+
+	/* last_seen never moves back (a run replayed at an earlier as-of). */
+	"UPDATE exceptions SET last_seen = ?2, last_run = ?3"
+	" WHERE id = ?1 AND last_seen <= ?2",
+
+	"INSERT INTO tasks (exception_id, assignee, created_at, due_at)"
+	" VALUES (?1, ?2, ?3, ?4)",
+
+	"INSERT INTO events (type, at, run_id, exception_id, opportunity_id,"
+	" detail) VALUES ('exception_raised', ?1, ?2, ?3, ?4,"
+	" json_object('type', ?5, 'verdict', ?6, 'assignee', ?7,"
+	" 'due_at', ?8))",
+
+	"UPDATE runs SET exceptions = ?2, new_exceptions = ?3 WHERE id = ?1",
+
+	"INSERT INTO events (type, at, run_id, detail)"
+	" VALUES ('run_completed', ?1, ?2, json_object('as_of', ?3,"
+	" 'opportunities', ?4, 'evaluated', ?5, 'paused', ?6,"
+	" 'exceptions', ?7, 'new_exceptions', ?8, 'seen_again', ?9,"
+	" 'tasks_created', ?10))",
+};
+
+#define LEDGER_STMT_COUNT \
+	(sizeof(ledger_stmt_sql) / sizeof(ledger_stmt_sql[0]))
+
+static sqlite3_stmt **ledger_stmt_slot(struct ledger_stmts *stmts, size_t i)
+{
+	sqlite3_stmt **slots[] = {
+		&stmts->insert_run, &stmts->find_exception,
+		&stmts->insert_exception,
+		&stmts->update_exception, &stmts->insert_task,
+		&stmts->insert_raised, &stmts->finish_run,
+		&stmts->insert_completed,
+	};
+
+	return slots[i];
+}
+
+static int ledger_prepare_all(struct sg_ledger *ledger,
+			      struct ledger_stmts *stmts,
+			      struct sg_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < LEDGER_STMT_COUNT; i++) {
+		if (sqlite3_prepare_v3(ledger->db, ledger_stmt_sql[i], -1,
+				       SQLITE_PREPARE_PERSISTENT,
+				       ledger_stmt_slot(stmts, i),
+				       NULL) != SQLITE_OK)
+			return ledger_fail(ledger, err,
+					   "cannot prepare the recording");
+	}
+	return SG_OK;
+}
+
+static void ledger_finalize_all(struct ledger_stmts *stmts)
+{
+	size_t i;
+
+	for (i = 0; i < LEDGER_STMT_COUNT; i++) {
+		sqlite3_finalize(*ledger_stmt_slot(stmts, i));
+		*ledger_stmt_slot(stmts, i) = NULL;
+	}
+}
+
+/* Steps a statement that returns no row, then resets it. */
+static int ledger_step(struct sg_ledger *ledger, sqlite3_stmt *stmt,
+		       const char *what, struct sg_error *err)
+{
+	int rc = sqlite3_step(stmt);
+
+	if (rc != SQLITE_DONE) {
+		rc = ledger_fail(ledger, err, what);
+		sqlite3_reset(stmt);
+		return rc;
+	}
+	sqlite3_reset(stmt);
+	return SG_OK;
+}
+
+static void ledger_bind_time(sqlite3_stmt *stmt, int index, sg_time t)
+{
+	if (t == SG_TIME_NONE)
+		sqlite3_bind_null(stmt, index);
+	else
+		sqlite3_bind_int64(stmt, index, t);
+}
+
+static void ledger_bind_text(sqlite3_stmt *stmt, int index, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(stmt, index);
+	else
+		sqlite3_bind_text(stmt, index, s, -1, SQLITE_STATIC);
+}
+
+/*
+ * Binds a count.  A size_t above SQLite's range cannot occur in practice
+ * (the counts are of records held in memory); it is clamped.
+ */
+static void ledger_bind_count(sqlite3_stmt *stmt, int index, size_t n)
+{
+	sqlite3_int64 v = n > (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)n;
+
+	sqlite3_bind_int64(stmt, index, v);
+}
+
+/* One exception's fields, borrowed from its JSON object. */
+struct ledger_row {
+	const char *id, *type, *verdict, *opportunity_id, *owner_id;
+	const char *assignee, *from_stage, *to_stage, *stage, *note;
+	const char *due_text;
+	sg_time event_at, detected_at, due_at;
+};
+
+/*
+ * Reads a string member: *out is the string, or NULL when the member is
+ * absent or null and not required.  Anything else is refused.
+ */
+static int ledger_get_string(json_t *obj, const char *key, int required,
+			     const char **out, size_t index, const char *id,
+			     struct sg_error *err)
+{
+	json_t *value = json_object_get(obj, key);
+
+	*out = NULL;
+	if ((value == NULL || json_is_null(value)) && !required)
+		return SG_OK;
+	if (!json_is_string(value))
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "ledger: exception %zu (id %s): \"%s\" "
+				    "is %s, not a string", index,
+				    id ? id : "?", key,
+				    value == NULL ? "missing" :
+				    json_is_null(value) ? "null" :
+				    "of another type");
+	if (strlen(json_string_value(value)) != json_string_length(value))
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "ledger: exception %zu (id %s): \"%s\" "
+				    "holds a NUL character", index,
+				    id ? id : "?", key);
+	*out = json_string_value(value);
+	return SG_OK;
+}
+
+/* Reads an ISO-8601 time member (SG_TIME_NONE when absent or null). */
+static int ledger_get_time(json_t *obj, const char *key, int required,
+			   sg_time *out, const char **text, size_t index,
+			   const char *id, struct sg_error *err)
+{
+	const char *s;
+	int rc;
+
+	*out = SG_TIME_NONE;
+	rc = ledger_get_string(obj, key, required, &s, index, id, err);
+	if (rc != SG_OK)
+		return rc;
+	if (text != NULL)
+		*text = s;
+	if (s == NULL)
+		return SG_OK;
+	rc = sg_time_parse_iso(out, s, strlen(s), 0, 0, err);
+	if (rc != SG_OK) {
+		if (err == NULL)
+			return SG_ERR_INTERNAL;
+		err->code = SG_ERR_INTERNAL;
+		return sg_error_prefix(err, "ledger: exception %zu (id %s): "
+				       "\"%s\": ", index, id, key);
+	}
+	return SG_OK;
+}
+
+static int ledger_read_row(json_t *obj, size_t index, struct ledger_row *row,
+			   struct sg_error *err)
+{
+	int rc;
+
+	memset(row, 0, sizeof(*row));
+	if (!json_is_object(obj))
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "ledger: exception %zu is not a JSON "
+				    "object", index);
+	rc = ledger_get_string(obj, "id", 1, &row->id, index, NULL, err);
+	if (rc == SG_OK)
+		rc = ledger_get_string(obj, "type", 1, &row->type, index,
+				       row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_string(obj, "verdict", 1, &row->verdict, index,
+				       row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_string(obj, "opportunity_id", 1,
+				       &row->opportunity_id, index, row->id,
+				       err);
+	if (rc == SG_OK)
+		rc = ledger_get_string(obj, "assignee", 1, &row->assignee,
+				       index, row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_string(obj, "owner_id", 0, &row->owner_id,
+				       index, row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_string(obj, "from_stage", 0, &row->from_stage,
+				       index, row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_string(obj, "to_stage", 0, &row->to_stage,
+				       index, row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_string(obj, "stage", 0, &row->stage, index,
+				       row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_string(obj, "note", 0, &row->note, index,
+				       row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_time(obj, "event_at", 0, &row->event_at, NULL,
+				     index, row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_time(obj, "detected_at", 1, &row->detected_at,
+				     NULL, index, row->id, err);
+	if (rc == SG_OK)
+		rc = ledger_get_time(obj, "due_at", 1, &row->due_at,
+				     &row->due_text, index, row->id, err);
+	return rc;
+}
+
+/*
+ * The whole exception object as compact JSON into *buf (grown as needed,
+ * up to LEDGER_DETAIL_MAX).
+ */
+static int ledger_dump(json_t *obj, char **buf, size_t *size, size_t index,
+		       const char *id, struct sg_error *err)
+{
+	size_t need = json_dumpb(obj, *buf, *size, JSON_COMPACT);
+	char *grown;
+
+	if (need == 0)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "ledger: exception %zu (id %s) cannot be "
+				    "written as JSON", index, id);
+	if (need < *size) {
+		(*buf)[need] = '\0';
+		return SG_OK;
+	}
+	if (need >= LEDGER_DETAIL_MAX)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "ledger: exception %zu (id %s) is %zu "
+				    "bytes of JSON, more than the %d allowed",
+				    index, id, need, LEDGER_DETAIL_MAX);
+	grown = realloc(*buf, need + 1);
+	if (grown == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM,
+				    "ledger: out of memory");
+	*buf = grown;
+	*size = need + 1;
+	json_dumpb(obj, *buf, *size, JSON_COMPACT);
+	(*buf)[need] = '\0';
+	return SG_OK;
+}
+
+/*
+ * The test hook: the number of exceptions after which to die, or -1.
+ * Only a plain non-negative decimal counts.
+ */
+static long ledger_kill_after(void)
+{
+	const char *text = getenv(LEDGER_KILL_ENV);
+	char *end;
+	long n;
+
+	if (text == NULL || text[0] < '0' || text[0] > '9')
+		return -1;
+	errno = 0;
+	n = strtol(text, &end, 10);
+	if (errno != 0 || *end != '\0')
+		return -1;
+	return n;
+}
+
+/* The run id: 32 hex of SHA-256 of as-of, start, config and source. */
+static int ledger_run_id(struct sg_run_record *run, struct sg_error *err)
+{
+	static const char format[] = "%lld\n%lld\n%s\n%s";
+	char hex[SG_SHA256_HEX_SIZE], *text;
+	int n, rc;
+
+	n = snprintf(NULL, 0, format, (long long)run->as_of,
+		     (long long)run->started_at, run->config_sha256,
+		     run->source);
+	if (n < 0)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "ledger: cannot form the run id");
+	text = malloc((size_t)n + 1);
+	if (text == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM,
+				    "ledger: out of memory");
+	snprintf(text, (size_t)n + 1, format, (long long)run->as_of,
+		 (long long)run->started_at, run->config_sha256, run->source);
+	rc = sg_sha256_hex(text, (size_t)n, hex);
+	free(text);
+	if (rc != SG_OK)
+		return sg_error_set(err, rc, "ledger: SHA-256 failed");
+	memcpy(run->id, hex, 32);
+	run->id[32] = '\0';
+	return SG_OK;
+}
+
+static int ledger_check_run(const struct sg_run_record *run,
+			    struct sg_error *err)
+{
+	if (run->started_at == SG_TIME_NONE || run->finished_at == SG_TIME_NONE
+	    || run->as_of == SG_TIME_NONE)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "ledger: a run needs started_at, "
+				    "finished_at and as_of");
+	if (run->source == NULL || run->config_sha256 == NULL ||
+	    run->tool_version == NULL)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "ledger: a run needs source, "
+				    "config_sha256 and tool_version");
+	return SG_OK;
+}
+
+static int ledger_insert_run(struct sg_ledger *ledger,
+			     struct ledger_stmts *st,
+			     const struct sg_run_record *run,
+			     struct sg_error *err)
+{
+	sqlite3_stmt *s = st->insert_run;
+
+	ledger_bind_text(s, 1, run->id);
+	ledger_bind_time(s, 2, run->started_at);
+	ledger_bind_time(s, 3, run->finished_at);
+	ledger_bind_time(s, 4, run->as_of);
+	ledger_bind_time(s, 5, run->since);
+	ledger_bind_text(s, 6, run->source);
+	ledger_bind_time(s, 7, run->snapshot_at);
+	ledger_bind_text(s, 8, run->config_sha256);
+	ledger_bind_text(s, 9, run->tool_version);
+	ledger_bind_count(s, 10, run->opportunities);
+	ledger_bind_count(s, 11, run->evaluated);
+	ledger_bind_count(s, 12, run->paused);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		int rc;
+
+		if (sqlite3_extended_errcode(ledger->db) ==
+		    SQLITE_CONSTRAINT_PRIMARYKEY)
+			rc = sg_error_set_at(err, SG_ERR_LEDGER, ledger->path,
+					     0, 0, "ledger: run %s (as-of, "
+					     "start, config and source) is "
+					     "already recorded", run->id);
+		else
+			rc = ledger_fail(ledger, err, "cannot record the run");
+		sqlite3_reset(s);
+		return rc;
+	}
+	sqlite3_reset(s);
+	return SG_OK;
+}
+
+/* Turns "ledger: what: ..." into "ledger: exception ID: what: ...". */
+static void ledger_name_exception(struct sg_error *err, const char *id)
+{
+	static const char head[] = "ledger: ";
+	size_t n = sizeof(head) - 1;
+
+	if (err == NULL || strncmp(err->message, head, n) != 0)
+		return;
+	memmove(err->message, err->message + n, strlen(err->message + n) + 1);
+	sg_error_prefix(err, "ledger: exception %.100s: ", id);
+}
+
+/* Whether the ledger already holds the exception id. */
+static int ledger_known(struct sg_ledger *ledger, struct ledger_stmts *st,
+			const char *id, int *known, struct sg_error *err)
+{
+	sqlite3_stmt *s = st->find_exception;
+	int rc;
+
+	ledger_bind_text(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		rc = ledger_fail(ledger, err, "cannot look up an exception");
+		sqlite3_reset(s);
+		return rc;
+	}
+	*known = rc == SQLITE_ROW;
+	sqlite3_reset(s);
+	return SG_OK;
+}
+
+/* An exception seen again: last_seen and last_run move forward. */
+static int ledger_see_again(struct sg_ledger *ledger, struct ledger_stmts *st,
+			    const struct sg_run_record *run,
+			    const struct ledger_row *row, struct sg_error *err)
+{
+	sqlite3_stmt *s = st->update_exception;
+
+	ledger_bind_text(s, 1, row->id);
+	ledger_bind_time(s, 2, run->as_of);
+	ledger_bind_text(s, 3, run->id);
+	return ledger_step(ledger, s, "cannot update an exception", err);
+}
+
+/* A new exception: its row, its review task, its exception_raised event. */
+static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
+			     const struct sg_run_record *run,
+			     const struct ledger_row *row, const char *detail,
+			     struct sg_error *err)
+{
+	sqlite3_stmt *s = st->insert_exception;
+	int rc;
+
+	ledger_bind_text(s, 1, row->id);
+	ledger_bind_text(s, 2, row->type);
+	ledger_bind_text(s, 3, row->verdict);
+	ledger_bind_text(s, 4, row->opportunity_id);
+	ledger_bind_text(s, 5, row->owner_id);
+	ledger_bind_text(s, 6, row->from_stage);
+	ledger_bind_text(s, 7, row->to_stage);
+	ledger_bind_text(s, 8, row->stage);
+	ledger_bind_time(s, 9, row->event_at);
+	ledger_bind_time(s, 10, row->detected_at);
+	ledger_bind_time(s, 11, run->as_of);
+	ledger_bind_text(s, 12, run->id);
+	ledger_bind_text(s, 13, detail);
+	ledger_bind_text(s, 14, row->note);
+	rc = ledger_step(ledger, s, "cannot record an exception", err);
+	if (rc != SG_OK)
+		return rc;
+	s = st->insert_task;
+	ledger_bind_text(s, 1, row->id);
+	ledger_bind_text(s, 2, row->assignee);
+	ledger_bind_time(s, 3, row->detected_at);
+	ledger_bind_time(s, 4, row->due_at);
+	rc = ledger_step(ledger, s, "cannot create a review task", err);
+	if (rc != SG_OK)
+		return rc;
+	s = st->insert_raised;
+	ledger_bind_time(s, 1, row->detected_at);
+	ledger_bind_text(s, 2, run->id);
+	ledger_bind_text(s, 3, row->id);
+	ledger_bind_text(s, 4, row->opportunity_id);
+	ledger_bind_text(s, 5, row->type);
+	ledger_bind_text(s, 6, row->verdict);
+	ledger_bind_text(s, 7, row->assignee);
+	ledger_bind_text(s, 8, row->due_text);
+	return ledger_step(ledger, s, "cannot record an event", err);
+}
+
+/*
+ * Records exception i: reads and checks its fields, then inserts it (new)
+ * or moves its last_seen (known).
+ */
+static int ledger_record_one(struct sg_ledger *ledger, struct ledger_stmts *st,
+			     const struct sg_run_record *run, json_t *obj,
+			     size_t i, char **detail, size_t *detail_size,
+			     struct sg_run_outcome *done, struct sg_error *err)
+{
+	struct ledger_row row;
+	int rc, known = 0;
+
+	rc = ledger_read_row(obj, i, &row, err);
+	if (rc != SG_OK)
+		return rc;
+	rc = ledger_known(ledger, st, row.id, &known, err);
+	if (rc == SG_OK && known) {
+		rc = ledger_see_again(ledger, st, run, &row, err);
+		if (rc == SG_OK)
+			done->seen_again++;
+	} else if (rc == SG_OK) {
+		/* Only a new exception needs its JSON written out. */
+		rc = ledger_dump(obj, detail, detail_size, i, row.id, err);
+		if (rc == SG_OK)
+			rc = ledger_insert_new(ledger, st, run, &row, *detail,
+					       err);
+		if (rc == SG_OK) {
+			done->new_exceptions++;
+			done->tasks_created++;
+		}
+	}
+	if (rc != SG_OK && rc == SG_ERR_LEDGER)
+		ledger_name_exception(err, row.id);
+	return rc;
+}
+
+static int ledger_finish_run(struct sg_ledger *ledger,
+			     struct ledger_stmts *st,
+			     const struct sg_run_record *run, size_t count,
+			     const struct sg_run_outcome *outcome,
+			     struct sg_error *err)
+{
+	char as_of[SG_TIME_ISO_SIZE];
+	sqlite3_stmt *s = st->finish_run;
+	int rc;
+
+	ledger_bind_text(s, 1, run->id);
+	ledger_bind_count(s, 2, count);
+	ledger_bind_count(s, 3, outcome->new_exceptions);
+	rc = ledger_step(ledger, s, "cannot record the run", err);
+	if (rc != SG_OK)
+		return rc;
+	s = st->insert_completed;
+	sg_time_format_iso(run->as_of, as_of);
+	ledger_bind_time(s, 1, run->finished_at);
+	ledger_bind_text(s, 2, run->id);
+	ledger_bind_text(s, 3, as_of);
+	ledger_bind_count(s, 4, run->opportunities);
+	ledger_bind_count(s, 5, run->evaluated);
+	ledger_bind_count(s, 6, run->paused);
+	ledger_bind_count(s, 7, count);
+	ledger_bind_count(s, 8, outcome->new_exceptions);
+	ledger_bind_count(s, 9, outcome->seen_again);
+	ledger_bind_count(s, 10, outcome->tasks_created);
+	return ledger_step(ledger, s, "cannot record an event", err);
+}
+
+int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
+			 const struct sg_ledger_exception *exceptions,
+			 size_t count, struct sg_run_outcome *outcome,
+			 struct sg_error *err)
+{
+	struct ledger_stmts st;
+	struct sg_run_outcome done;
+	char *detail = NULL;
+	size_t detail_size = 0, i;
+	long kill_after;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	memset(&done, 0, sizeof(done));
+	if (outcome != NULL)
+		memset(outcome, 0, sizeof(*outcome));
+	rc = ledger_check_run(run, err);
+	if (rc != SG_OK)
+		return rc;
+	rc = ledger_run_id(run, err);
+	if (rc != SG_OK)
+		return rc;
+	kill_after = ledger_kill_after();
+	rc = ledger_prepare_all(ledger, &st, err);
+	if (rc != SG_OK)
+		goto out;
+	rc = ledger_exec(ledger, "BEGIN IMMEDIATE",
+			 "cannot start recording the run", err);
+	if (rc != SG_OK)
+		goto out;
+	rc = ledger_insert_run(ledger, &st, run, err);
+	if (rc != SG_OK)
+		goto out;
+	if (kill_after == 0)
+		raise(SIGKILL);
+	for (i = 0; i < count; i++) {
+		rc = ledger_record_one(ledger, &st, run, exceptions[i].json, i,
+				       &detail, &detail_size, &done, err);
+		if (rc != SG_OK)
+			goto out;
+		/* Tests only: die mid-transaction to prove atomicity. */
+		if (kill_after > 0 && i + 1 == (size_t)kill_after)
+			raise(SIGKILL);
+	}
+	rc = ledger_finish_run(ledger, &st, run, count, &done, err);
+	if (rc != SG_OK)
+		goto out;
+	rc = ledger_exec(ledger, "COMMIT", "cannot commit the run", err);
+	if (rc != SG_OK)
+		goto out;
+	if (outcome != NULL)
+		*outcome = done;
+out:
+	if (rc != SG_OK)
+		ledger_rollback(ledger);
+	ledger_finalize_all(&st);
+	free(detail);
+	return rc;
+}

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sg_bigmem.h"
 #include "util/sg_missing.h"
 
 #define NO_INDEX UINT32_MAX
@@ -14,26 +15,31 @@ struct vec {
 };
 
 struct sym_cache {
-	const char *text;       /* arena copy of the last text looked up */
+	const char *text;       /* interned copy of the last text looked up */
 	size_t len;
-	sg_sym sym;
+	sg_sym sym;             /* its symbol (or opportunity index) */
 };
+
+/* Opportunity ids live in a table of their own, tagged in their symbols:
+ * a million ids would otherwise crowd the few hundred stage, user and
+ * field names out of the cache on every lookup. */
+#define ID_TAG 0x80000000u
 
 struct sg_model {
 	const struct sg_config *config;
-	struct sg_strtab *strings;
+	struct sg_strtab *names;  /* stages, users, fields, criteria... */
+	struct sg_strtab *ids;    /* opportunity ids */
 	struct sg_arena *arena;
 
-	struct vec opps;        /* struct sg_opportunity; .id is a symbol */
-	struct vec events;      /* struct sg_stage_event; .opp a symbol
-				   until finish */
+	struct vec opps;        /* struct sg_opportunity */
+	struct vec events;      /* records name their opportunity by index */
 	struct vec changes;
 	struct vec activities;
 	struct vec evidence;
 	struct vec extras;
 	struct vec owners;
 
-	uint32_t *opp_by_sym;   /* symbol -> opportunity index */
+	uint32_t *opp_by_sym;   /* id symbol (untagged) -> opportunity */
 	size_t opp_by_sym_size;
 	uint32_t *owner_by_sym; /* built at finish */
 	size_t owner_by_sym_size;
@@ -41,7 +47,13 @@ struct sg_model {
 	sg_sym *extra_fields;   /* names of extra fields seen */
 	size_t extra_field_count;
 
-	struct sym_cache last_opp; /* records come grouped by opportunity */
+	/* The last symbol of each often-repeated field: records come grouped
+	 * by opportunity and repeat stages, users and sources.  One cache per
+	 * record kind, so kinds could be added from different threads. */
+	struct sym_cache opp_of_event, opp_of_change, opp_of_activity;
+	struct sym_cache opp_of_evidence;
+	struct sym_cache last_from, last_to, last_by, last_source;
+	struct sym_cache last_criterion, last_field;
 
 	int snapshot_present;
 	sg_time snapshot_extracted_at;
@@ -52,11 +64,13 @@ struct sg_model {
 	int finished;
 };
 
+/* Record arrays live in their own mappings (sg_bigmem.h). */
 static int vec_push(struct vec *v, size_t size, void **slot)
 {
 	if (v->count == v->capacity) {
-		size_t capacity = v->capacity ? v->capacity * 2 : 1024;
-		void *items = realloc(v->items, capacity * size);
+		size_t capacity = v->capacity ? v->capacity * 2 : 4096;
+		void *items = sg_big_grow(v->items, v->capacity * size,
+					  capacity * size);
 
 		if (items == NULL)
 			return SG_ERR_NOMEM;
@@ -66,6 +80,13 @@ static int vec_push(struct vec *v, size_t size, void **slot)
 	*slot = (char *)v->items + v->count * size;
 	v->count++;
 	return SG_OK;
+}
+
+static void vec_free(struct vec *v, size_t size)
+{
+	sg_big_free(v->items, v->capacity * size);
+	v->items = NULL;
+	v->count = v->capacity = 0;
 }
 
 static int nomem(struct sg_error *err)
@@ -96,7 +117,9 @@ int sg_model_new(struct sg_model **out, const struct sg_config *config,
 	if (m == NULL)
 		return nomem(err);
 	m->config = config;
-	rc = sg_strtab_new(&m->strings, err);
+	rc = sg_strtab_new(&m->names, err);
+	if (rc == SG_OK)
+		rc = sg_strtab_new(&m->ids, err);
 	if (rc == SG_OK)
 		rc = sg_arena_new(&m->arena, 8u << 20, err);
 	if (rc != SG_OK) {
@@ -111,15 +134,16 @@ void sg_model_free(struct sg_model *m)
 {
 	if (m == NULL)
 		return;
-	sg_strtab_free(m->strings);
+	sg_strtab_free(m->names);
+	sg_strtab_free(m->ids);
 	sg_arena_free(m->arena);
-	free(m->opps.items);
-	free(m->events.items);
-	free(m->changes.items);
-	free(m->activities.items);
-	free(m->evidence.items);
-	free(m->extras.items);
-	free(m->owners.items);
+	vec_free(&m->opps, sizeof(struct sg_opportunity));
+	vec_free(&m->events, sizeof(struct sg_stage_event));
+	vec_free(&m->changes, sizeof(struct sg_field_change));
+	vec_free(&m->activities, sizeof(struct sg_activity));
+	vec_free(&m->evidence, sizeof(struct sg_evidence));
+	vec_free(&m->extras, sizeof(struct sg_extra));
+	vec_free(&m->owners, sizeof(struct sg_owner));
 	free(m->opp_by_sym);
 	free(m->owner_by_sym);
 	free(m->extra_fields);
@@ -143,27 +167,69 @@ static int intern_trimmed(struct sg_model *m, const char *text, sg_sym *out)
 	size_t len;
 	const char *t = trimmed(text, &len);
 
-	return sg_strtab_intern(m->strings, t, len, out);
+	return sg_strtab_intern(m->names, t, len, out);
 }
 
-/* The symbol of an opportunity id, with a one-entry cache because
- * history, activities and evidence usually arrive grouped by id. */
-static int intern_opp_id(struct sg_model *m, const char *text, sg_sym *out)
+/* The symbol of text through a one-entry cache of the field. */
+static int intern_cached(struct sg_model *m, struct sym_cache *c,
+			 const char *text, sg_sym *out)
 {
 	size_t len;
 	const char *t = trimmed(text, &len);
-	struct sym_cache *c = &m->last_opp;
 
 	if (c->text != NULL && c->len == len && memcmp(c->text, t, len) == 0) {
 		*out = c->sym;
 		return SG_OK;
 	}
-	if (sg_strtab_intern(m->strings, t, len, out) != SG_OK)
+	if (sg_strtab_intern(m->names, t, len, out) != SG_OK)
 		return SG_ERR_NOMEM;
-	c->text = sg_strtab_text(m->strings, *out);
+	c->text = sg_strtab_text(m->names, *out);
 	c->len = len;
 	c->sym = *out;
 	return SG_OK;
+}
+
+/*
+ * The index of the opportunity a record names, or NO_INDEX when no
+ * opportunity of that id was added (before it: sources emit an
+ * opportunity before the records that name it).  Only reads the id
+ * table, through the record kind's cache.
+ */
+static uint32_t find_opp(const struct sg_model *m, struct sym_cache *c,
+			 const char *text)
+{
+	size_t len;
+	const char *t = trimmed(text, &len);
+	sg_sym sym;
+
+	if (c->text != NULL && c->len == len && memcmp(c->text, t, len) == 0)
+		return c->sym;
+	/* Exports list history in the order of the opportunities: try the
+	 * next few opportunities before hashing. */
+	if (c->text != NULL) {
+		const struct sg_opportunity *opps = m->opps.items;
+		uint32_t next;
+
+		for (next = c->sym + 1;
+		     next < m->opps.count && next <= c->sym + 4; next++) {
+			sg_sym id = opps[next].id & ~ID_TAG;
+
+			if (sg_strtab_length(m->ids, id) == len &&
+			    memcmp(sg_strtab_text(m->ids, id), t, len) == 0) {
+				c->text = sg_strtab_text(m->ids, id);
+				c->sym = next;
+				return next;
+			}
+		}
+	}
+	sym = sg_strtab_lookup(m->ids, t, len);
+	if (sym == 0 || sym >= m->opp_by_sym_size ||
+	    m->opp_by_sym[sym] == NO_INDEX)
+		return NO_INDEX;
+	c->text = sg_strtab_text(m->ids, sym);
+	c->len = len;
+	c->sym = m->opp_by_sym[sym];
+	return c->sym;
 }
 
 static const char *copy_trimmed(struct sg_model *m, const char *text)
@@ -222,7 +288,7 @@ static int same_extras(const struct sg_model *m,
 	for (i = 0; i < r->extra_count; i++) {
 		size_t len;
 		const char *name = trimmed(r->extra[i].name, &len);
-		sg_sym sym = sg_strtab_lookup(m->strings, name, len);
+		sg_sym sym = sg_strtab_lookup(m->names, name, len);
 		const char *stored = "";
 
 		for (j = 0; j < o->extra_count; j++)
@@ -232,7 +298,7 @@ static int same_extras(const struct sg_model *m,
 			return 0;
 	}
 	for (j = 0; j < o->extra_count; j++) {
-		const char *name = sg_strtab_text(m->strings,
+		const char *name = sg_strtab_text(m->names,
 						  extras[o->extra_first + j].name);
 		int found = 0;
 
@@ -315,9 +381,13 @@ int sg_model_add_opportunity(struct sg_model *m,
 	trimmed(r->id, &len);
 	if (len == 0)
 		return where_error(err, where, "an opportunity has no id");
-	if (intern_trimmed(m, r->id, &id) != SG_OK ||
-	    ensure_opp_index(m, id) != SG_OK)
-		return nomem(err);
+	{
+		const char *t = trimmed(r->id, &len);
+
+		if (sg_strtab_intern(m->ids, t, len, &id) != SG_OK ||
+		    ensure_opp_index(m, id) != SG_OK)
+			return nomem(err);
+	}
 	if (m->opp_by_sym[id] != NO_INDEX) {
 		o = (struct sg_opportunity *)m->opps.items + m->opp_by_sym[id];
 		/* Identical duplicates collapse; differing ones keep the
@@ -330,7 +400,7 @@ int sg_model_add_opportunity(struct sg_model *m,
 		return nomem(err);
 	memset(o, 0, sizeof(*o));
 	m->opp_by_sym[id] = (uint32_t)(m->opps.count - 1);
-	o->id = id;
+	o->id = id | ID_TAG;
 	o->name = copy_trimmed(m, r->name);
 	o->pipeline = copy_trimmed(m, r->pipeline);
 	o->stage = copy_trimmed(m, r->stage);
@@ -359,20 +429,29 @@ int sg_model_add_stage_event(struct sg_model *m,
 {
 	struct sg_stage_event *e;
 
+	uint32_t opp;
+
 	if (r->changed_at == SG_TIME_NONE)
 		return where_error(err, where, "a stage event has no time");
+	opp = find_opp(m, &m->opp_of_event, r->opportunity_id);
+	if (opp == NO_INDEX) {
+		m->orphan_records++;
+		return SG_OK;
+	}
 	if (vec_push(&m->events, sizeof(*e), (void **)&e) != SG_OK)
 		return nomem(err);
 	memset(e, 0, sizeof(*e));
-	e->seq = (uint32_t)(m->events.count - 1);
+	e->opp = opp;
 	e->changed_at = r->changed_at;
 	e->from_index = SG_NO_STAGE;
 	e->to_index = SG_NO_STAGE;
-	if (intern_opp_id(m, r->opportunity_id, &e->opp) != SG_OK ||
-	    intern_trimmed(m, r->from_stage, &e->from_stage) != SG_OK ||
-	    intern_trimmed(m, r->to_stage, &e->to_stage) != SG_OK ||
-	    intern_trimmed(m, r->changed_by, &e->changed_by) != SG_OK ||
-	    intern_trimmed(m, r->source, &e->source) != SG_OK)
+	if (intern_cached(m, &m->last_from, r->from_stage,
+			  &e->from_stage) != SG_OK ||
+	    intern_cached(m, &m->last_to, r->to_stage, &e->to_stage) != SG_OK ||
+	    intern_cached(m, &m->last_by, r->changed_by,
+			  &e->changed_by) != SG_OK ||
+	    intern_cached(m, &m->last_source, r->source,
+			  &e->source) != SG_OK)
 		return nomem(err);
 	return SG_OK;
 }
@@ -384,17 +463,23 @@ int sg_model_add_field_change(struct sg_model *m,
 {
 	struct sg_field_change *c;
 
+	uint32_t opp;
+
 	if (r->changed_at == SG_TIME_NONE)
 		return where_error(err, where, "a field change has no time");
+	opp = find_opp(m, &m->opp_of_change, r->opportunity_id);
+	if (opp == NO_INDEX) {
+		m->orphan_records++;
+		return SG_OK;
+	}
 	if (vec_push(&m->changes, sizeof(*c), (void **)&c) != SG_OK)
 		return nomem(err);
 	memset(c, 0, sizeof(*c));
-	c->seq = (uint32_t)(m->changes.count - 1);
+	c->opp = opp;
 	c->changed_at = r->changed_at;
 	c->old_value = copy_trimmed(m, r->old_value);
 	c->new_value = copy_trimmed(m, r->new_value);
-	if (intern_opp_id(m, r->opportunity_id, &c->opp) != SG_OK ||
-	    intern_trimmed(m, r->field, &c->field) != SG_OK ||
+	if (intern_cached(m, &m->last_field, r->field, &c->field) != SG_OK ||
 	    c->old_value == NULL || c->new_value == NULL)
 		return nomem(err);
 	return SG_OK;
@@ -405,15 +490,21 @@ int sg_model_add_activity(struct sg_model *m, const struct sg_rec_activity *r,
 {
 	struct sg_activity *a;
 
+	uint32_t opp;
+
 	if (r->occurred_at == SG_TIME_NONE)
 		return where_error(err, where, "an activity has no time");
+	opp = find_opp(m, &m->opp_of_activity, r->opportunity_id);
+	if (opp == NO_INDEX) {
+		m->orphan_records++;
+		return SG_OK;
+	}
 	if (vec_push(&m->activities, sizeof(*a), (void **)&a) != SG_OK)
 		return nomem(err);
+	a->opp = opp;
 	a->occurred_at = r->occurred_at;
 	a->type = (uint8_t)r->type;
 	a->party = (uint8_t)r->party;
-	if (intern_opp_id(m, r->opportunity_id, &a->opp) != SG_OK)
-		return nomem(err);
 	return SG_OK;
 }
 
@@ -424,22 +515,27 @@ int sg_model_add_evidence(struct sg_model *m, const struct sg_rec_evidence *r,
 	size_t len;
 	const char *value;
 
+	uint32_t opp;
+
 	if (r->observed_at == SG_TIME_NONE)
 		return where_error(err, where, "an evidence record has no time");
+	opp = find_opp(m, &m->opp_of_evidence, r->opportunity_id);
+	if (opp == NO_INDEX) {
+		m->orphan_records++;
+		return SG_OK;
+	}
 	if (vec_push(&m->evidence, sizeof(*v), (void **)&v) != SG_OK)
 		return nomem(err);
 	memset(v, 0, sizeof(*v));
+	v->opp = opp;
 	v->observed_at = r->observed_at;
 	v->party = (uint8_t)r->party;
 	value = r->value ? r->value : "";
 	len = strlen(value);
 	v->value_missing = (uint8_t)sg_value_is_missing(
 		value, len, &m->config->placeholders, 0);
-	v->value = copy_trimmed(m, value);
-	v->ref = copy_trimmed(m, r->ref);
-	if (intern_opp_id(m, r->opportunity_id, &v->opp) != SG_OK ||
-	    intern_trimmed(m, r->criterion, &v->criterion) != SG_OK ||
-	    v->value == NULL || v->ref == NULL)
+	if (intern_cached(m, &m->last_criterion, r->criterion,
+			  &v->criterion) != SG_OK)
 		return nomem(err);
 	return SG_OK;
 }
@@ -483,7 +579,6 @@ struct kind {
 	struct vec *v;
 	size_t size;            /* item size */
 	size_t time_offset;     /* offset of the sg_time field */
-	size_t seq_offset;      /* offset of a uint32_t seq, or SIZE_MAX */
 	size_t first_offset;    /* offsetof(struct sg_opportunity, x_first) */
 	size_t count_offset;
 };
@@ -502,44 +597,9 @@ static sg_time item_time(const struct kind *k, const void *item)
 	return t;
 }
 
-static uint32_t item_seq(const struct kind *k, const void *item)
-{
-	uint32_t seq;
-
-	memcpy(&seq, (const char *)item + k->seq_offset, sizeof(seq));
-	return seq;
-}
-
-/* Replaces opportunity symbols with indices, dropping records of ids that
- * never had an opportunity (rule 11). */
-static size_t resolve_opps(struct sg_model *m, const struct kind *k)
-{
-	char *items = k->v->items;
-	size_t i, kept = 0, dropped = 0;
-
-	for (i = 0; i < k->v->count; i++) {
-		char *item = items + i * k->size;
-		uint32_t sym = *item_opp(item);
-		uint32_t index = sym < m->opp_by_sym_size ?
-			m->opp_by_sym[sym] : NO_INDEX;
-
-		if (index == NO_INDEX) {
-			dropped++;
-			continue;
-		}
-		*item_opp(item) = index;
-		if (kept != i)
-			memcpy(items + kept * k->size, item, k->size);
-		kept++;
-	}
-	k->v->count = kept;
-	return dropped;
-}
-
 struct time_key {
 	sg_time t;
-	uint32_t seq;
-	uint32_t pos;
+	uint32_t pos;           /* input order within the run */
 };
 
 static int compare_time_key(const void *a, const void *b)
@@ -548,15 +608,12 @@ static int compare_time_key(const void *a, const void *b)
 
 	if (x->t != y->t)
 		return x->t < y->t ? -1 : 1;
-	if (x->seq != y->seq)
-		return x->seq < y->seq ? -1 : 1;
 	return x->pos < y->pos ? -1 : (x->pos > y->pos);
 }
 
-/* Stable sort of one opportunity's records by time (then seq). */
+/* Stable sort of one opportunity's records by time. */
 static int sort_run(const struct kind *k, char *run, size_t n, char *tmp)
 {
-	int has_seq = k->seq_offset != SIZE_MAX;
 	size_t i, j;
 
 	if (n <= 32) {
@@ -583,8 +640,6 @@ static int sort_run(const struct kind *k, char *run, size_t n, char *tmp)
 		}
 		for (i = 0; i < n; i++) {
 			keys[i].t = item_time(k, run + i * k->size);
-			keys[i].seq = has_seq ? item_seq(k, run + i * k->size)
-					      : 0;
 			keys[i].pos = (uint32_t)i;
 		}
 		qsort(keys, n, sizeof(*keys), compare_time_key);
@@ -623,6 +678,53 @@ static uint32_t range_count(const struct sg_opportunity *o,
 	return v;
 }
 
+/* Nonzero when the records are already in (opportunity, time) order, as
+ * exports usually are: then grouping needs no copy. */
+static int already_grouped(const struct kind *k)
+{
+	const char *items = k->v->items;
+	size_t i;
+
+	for (i = 1; i < k->v->count; i++) {
+		const char *prev = items + (i - 1) * k->size;
+		const char *item = items + i * k->size;
+		uint32_t a = *item_opp((void *)prev), b = *item_opp((void *)item);
+
+		if (b < a || (b == a && item_time(k, item) < item_time(k, prev)))
+			return 0;
+	}
+	return 1;
+}
+
+/* Copies one record; the sizes are constants so the copy is inlined. */
+static void copy_record(char *dst, const char *src, size_t size)
+{
+	switch (size) {
+	case 16: memcpy(dst, src, 16); break;
+	case 24: memcpy(dst, src, 24); break;
+	case 32: memcpy(dst, src, 32); break;
+	case 40: memcpy(dst, src, 40); break;
+	case 48: memcpy(dst, src, 48); break;
+	default: memcpy(dst, src, size); break;
+	}
+}
+
+static void set_ranges(struct sg_model *m, const struct kind *k,
+		       uint32_t *counts)
+{
+	struct sg_opportunity *opps = m->opps.items;
+	uint32_t at = 0;
+	size_t i;
+
+	for (i = 0; i < m->opps.count; i++) {
+		uint32_t count = counts[i];
+
+		set_range(&opps[i], k, at, count);
+		counts[i] = at;
+		at += count;
+	}
+}
+
 /* Groups records by opportunity with a stable counting sort, then sorts
  * each opportunity's records by time. */
 static int group_by_opp(struct sg_model *m, const struct kind *k)
@@ -630,43 +732,38 @@ static int group_by_opp(struct sg_model *m, const struct kind *k)
 	size_t opp_count = m->opps.count, i, n = k->v->count;
 	struct sg_opportunity *opps = m->opps.items;
 	uint32_t *next = calloc(opp_count + 1, sizeof(*next));
-	char *sorted = malloc(n ? n * k->size : 1);
-	char *tmp = malloc(k->size);
+	char *sorted = NULL, *tmp = malloc(k->size);
 	int rc = SG_OK;
 
-	if (next == NULL || sorted == NULL || tmp == NULL) {
+	if (next == NULL || tmp == NULL) {
 		rc = SG_ERR_NOMEM;
 		goto out;
 	}
 	for (i = 0; i < n; i++)
 		next[*item_opp((char *)k->v->items + i * k->size)]++;
-	{
-		uint32_t at = 0;
-
-		for (i = 0; i < opp_count; i++) {
-			uint32_t count = next[i];
-
-			set_range(&opps[i], k, at, count);
-			next[i] = at;
-			at += count;
-		}
+	set_ranges(m, k, next);
+	if (already_grouped(k))
+		goto out;
+	sorted = sg_big_grow(NULL, 0, n * k->size);
+	if (sorted == NULL) {
+		rc = SG_ERR_NOMEM;
+		goto out;
 	}
 	for (i = 0; i < n; i++) {
 		char *item = (char *)k->v->items + i * k->size;
 		uint32_t opp = *item_opp(item);
 
-		memcpy(sorted + (size_t)next[opp]++ * k->size, item, k->size);
+		copy_record(sorted + (size_t)next[opp]++ * k->size, item,
+			    k->size);
 	}
 	for (i = 0; i < opp_count && rc == SG_OK; i++)
 		rc = sort_run(k, sorted + (size_t)range_first(&opps[i], k) *
 			      k->size, range_count(&opps[i], k), tmp);
-	free(k->v->items);
+	vec_free(k->v, k->size);
 	k->v->items = sorted;
-	k->v->capacity = n;
-	sorted = NULL;
+	k->v->count = k->v->capacity = n;
 out:
 	free(next);
-	free(sorted);
 	free(tmp);
 	return rc;
 }
@@ -718,7 +815,7 @@ static void drop_duplicate_events(struct sg_model *m)
 
 static int stage_index_of(const struct sg_model *m, sg_sym sym)
 {
-	const char *text = sg_strtab_text(m->strings, sym);
+	const char *text = sg_strtab_text(m->names, sym);
 
 	if (sym == 0)
 		return SG_NO_STAGE;
@@ -727,7 +824,7 @@ static int stage_index_of(const struct sg_model *m, sg_sym sym)
 
 static int resolve_stages(struct sg_model *m)
 {
-	size_t symbols = sg_strtab_count(m->strings), i;
+	size_t symbols = sg_strtab_count(m->names), i;
 	int *index_of = malloc(symbols * sizeof(*index_of));
 	struct sg_stage_event *events = m->events.items;
 	struct sg_opportunity *opps = m->opps.items;
@@ -746,8 +843,8 @@ static int resolve_stages(struct sg_model *m)
 		if (index_of[e->from_stage] == -2)
 			index_of[e->from_stage] =
 				stage_index_of(m, e->from_stage);
-		e->to_index = index_of[e->to_stage];
-		e->from_index = index_of[e->from_stage];
+		e->to_index = (int16_t)index_of[e->to_stage];
+		e->from_index = (int16_t)index_of[e->from_stage];
 	}
 	free(index_of);
 	for (i = 0; i < m->opps.count; i++) {
@@ -762,7 +859,7 @@ static int resolve_stages(struct sg_model *m)
 
 static int index_owners(struct sg_model *m)
 {
-	size_t size = sg_strtab_count(m->strings), i;
+	size_t size = sg_strtab_count(m->names), i;
 	struct sg_owner *owners = m->owners.items;
 
 	m->owner_by_sym = malloc(size * sizeof(*m->owner_by_sym));
@@ -782,20 +879,18 @@ int sg_model_finish(struct sg_model *m, struct sg_error *err)
 	struct kind kinds[] = {
 		{ &m->events, sizeof(struct sg_stage_event),
 		  offsetof(struct sg_stage_event, changed_at),
-		  offsetof(struct sg_stage_event, seq),
 		  offsetof(struct sg_opportunity, event_first),
 		  offsetof(struct sg_opportunity, event_count) },
 		{ &m->changes, sizeof(struct sg_field_change),
 		  offsetof(struct sg_field_change, changed_at),
-		  offsetof(struct sg_field_change, seq),
 		  offsetof(struct sg_opportunity, change_first),
 		  offsetof(struct sg_opportunity, change_count) },
 		{ &m->activities, sizeof(struct sg_activity),
-		  offsetof(struct sg_activity, occurred_at), SIZE_MAX,
+		  offsetof(struct sg_activity, occurred_at),
 		  offsetof(struct sg_opportunity, activity_first),
 		  offsetof(struct sg_opportunity, activity_count) },
 		{ &m->evidence, sizeof(struct sg_evidence),
-		  offsetof(struct sg_evidence, observed_at), SIZE_MAX,
+		  offsetof(struct sg_evidence, observed_at),
 		  offsetof(struct sg_opportunity, evidence_first),
 		  offsetof(struct sg_opportunity, evidence_count) },
 	};
@@ -804,7 +899,6 @@ int sg_model_finish(struct sg_model *m, struct sg_error *err)
 	if (m->finished)
 		return SG_OK;
 	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		m->orphan_records += resolve_opps(m, &kinds[i]);
 		if (group_by_opp(m, &kinds[i]) != SG_OK)
 			return nomem(err);
 	}
@@ -843,12 +937,14 @@ void sg_model_view(const struct sg_model *m, struct sg_model_view *out)
 
 const char *sg_model_str(const struct sg_model *m, sg_sym sym)
 {
-	return sg_strtab_text(m->strings, sym);
+	if (sym & ID_TAG)
+		return sg_strtab_text(m->ids, sym & ~ID_TAG);
+	return sg_strtab_text(m->names, sym);
 }
 
 sg_sym sg_model_lookup(const struct sg_model *m, const char *text)
 {
-	return sg_strtab_lookup(m->strings, text, strlen(text));
+	return sg_strtab_lookup(m->names, text, strlen(text));
 }
 
 const struct sg_owner *sg_model_owner(const struct sg_model *m, sg_sym id)

@@ -3,11 +3,12 @@
  * opportunities: interned strings, compact arrays sorted by opportunity
  * then time, strings in a chunked arena (no per-record malloc).
  *
- * Life cycle: sg_model_new(), then any number of sg_model_add_*() calls in
- * any order (the host's emit functions call them), then sg_model_finish(),
- * which deduplicates, drops records of unknown opportunities (counting
- * them), sorts, indexes and resolves stages.  After finish the model is
- * read-only and its arrays may be read directly.
+ * Life cycle: sg_model_new(), then sg_model_add_*() calls (the host's
+ * emit functions call them), an opportunity before the records that name
+ * it; a record naming no opportunity added so far is dropped and counted
+ * (DESIGN §10 rule 11).  Then sg_model_finish() deduplicates, sorts,
+ * indexes and resolves stages.  After finish the model is read-only and
+ * its arrays may be read directly.
  */
 #ifndef SG_MODEL_H
 #define SG_MODEL_H
@@ -57,22 +58,23 @@ struct sg_opportunity {
 	unsigned in_scope : 1;   /* pipeline empty or equal to config's */
 };
 
+/* Record structs are kept small: at a million opportunities every byte
+ * of a stage event costs five megabytes.  Ties in time keep input order
+ * (the model sorts stably), so no sequence number is stored. */
 struct sg_stage_event {
 	uint32_t opp;           /* index into model->opps */
-	uint32_t seq;           /* input order, breaks ties */
-	sg_time changed_at;
 	sg_sym from_stage;      /* own from-stage as given; 0 when absent */
 	sg_sym to_stage;
-	int from_index;         /* config index of from_stage, or SG_NO_STAGE */
-	int to_index;           /* config index of to_stage, or SG_NO_STAGE */
 	sg_sym changed_by, source;
+	int16_t from_index;     /* config index of from_stage, or SG_NO_STAGE */
+	int16_t to_index;       /* config index of to_stage, or SG_NO_STAGE */
+	sg_time changed_at;
 };
 
 struct sg_field_change {
 	uint32_t opp;
-	uint32_t seq;
-	sg_time changed_at;
 	sg_sym field;
+	sg_time changed_at;
 	const char *old_value, *new_value;
 };
 
@@ -83,13 +85,15 @@ struct sg_activity {
 	sg_time occurred_at;
 };
 
+/* The value itself is not kept: the checks need only whether it is
+ * missing, and three million evidence texts would cost more than all the
+ * other evidence fields together. */
 struct sg_evidence {
 	uint32_t opp;
 	sg_sym criterion;
 	sg_time observed_at;
 	uint8_t party;          /* enum sg_party */
 	uint8_t value_missing;  /* the value is missing by the §4 rule */
-	const char *value, *ref;
 };
 
 struct sg_owner {
@@ -164,7 +168,8 @@ void sg_model_view(const struct sg_model *m, struct sg_model_view *out);
 /* The text of a symbol ("" for 0). */
 const char *sg_model_str(const struct sg_model *m, sg_sym sym);
 
-/* The symbol of text if it was ever interned, else 0. */
+/* The symbol of a name (stage, user, field, criterion...) if it was ever
+ * interned, else 0.  Opportunity ids are not names. */
 sg_sym sg_model_lookup(const struct sg_model *m, const char *text);
 
 /* The owner record with this id, or NULL. */

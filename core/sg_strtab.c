@@ -1,5 +1,7 @@
 #include "sg_strtab.h"
 
+#include "sg_bigmem.h"
+
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,7 +37,7 @@ void sg_arena_free(struct sg_arena *arena)
 		return;
 	for (chunk = arena->head; chunk != NULL; chunk = next) {
 		next = chunk->next;
-		free(chunk);
+		sg_big_free(chunk, sizeof(*chunk) + chunk->size);
 	}
 	free(arena);
 }
@@ -58,7 +60,7 @@ static void *arena_take(struct sg_arena *arena, size_t size, size_t align)
 		size_t want = size + align > arena->chunk_size ?
 			size + align : arena->chunk_size;
 
-		chunk = malloc(sizeof(*chunk) + want);
+		chunk = sg_big_grow(NULL, 0, sizeof(*chunk) + want);
 		if (chunk == NULL)
 			return NULL;
 		chunk->size = want;
@@ -104,7 +106,8 @@ struct sg_strtab {
 	uint32_t *lengths;      /* by symbol */
 	uint32_t *hashes;       /* by symbol: saves rehashing on growth */
 	size_t count, capacity; /* symbols */
-	uint32_t *slots;        /* 0 = empty, else symbol */
+	uint64_t *slots;        /* 0 = empty, else hash << 32 | symbol, so a
+				   probe rarely touches the texts */
 	size_t slot_mask;
 };
 
@@ -140,11 +143,14 @@ int sg_strtab_new(struct sg_strtab **out, struct sg_error *err)
 	if (rc != SG_OK)
 		goto fail;
 	tab->capacity = 1024;
-	tab->texts = malloc(tab->capacity * sizeof(*tab->texts));
-	tab->lengths = malloc(tab->capacity * sizeof(*tab->lengths));
-	tab->hashes = malloc(tab->capacity * sizeof(*tab->hashes));
+	tab->texts = sg_big_grow(NULL, 0, tab->capacity * sizeof(*tab->texts));
+	tab->lengths = sg_big_grow(NULL, 0,
+				   tab->capacity * sizeof(*tab->lengths));
+	tab->hashes = sg_big_grow(NULL, 0,
+				  tab->capacity * sizeof(*tab->hashes));
 	tab->slot_mask = 2047;
-	tab->slots = calloc(tab->slot_mask + 1, sizeof(*tab->slots));
+	tab->slots = sg_big_grow(NULL, 0,
+				 (tab->slot_mask + 1) * sizeof(*tab->slots));
 	if (!tab->texts || !tab->lengths || !tab->hashes || !tab->slots) {
 		rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 		goto fail;
@@ -165,17 +171,23 @@ void sg_strtab_free(struct sg_strtab *tab)
 	if (tab == NULL)
 		return;
 	sg_arena_free(tab->arena);
-	free(tab->texts);
-	free(tab->lengths);
-	free(tab->hashes);
-	free(tab->slots);
+	if (tab->texts != NULL)
+		sg_big_free(tab->texts, tab->capacity * sizeof(*tab->texts));
+	if (tab->lengths != NULL)
+		sg_big_free(tab->lengths,
+			    tab->capacity * sizeof(*tab->lengths));
+	if (tab->hashes != NULL)
+		sg_big_free(tab->hashes, tab->capacity * sizeof(*tab->hashes));
+	if (tab->slots != NULL)
+		sg_big_free(tab->slots,
+			    (tab->slot_mask + 1) * sizeof(*tab->slots));
 	free(tab);
 }
 
 static int strtab_grow_slots(struct sg_strtab *tab)
 {
 	size_t mask = tab->slot_mask * 2 + 1;
-	uint32_t *slots = calloc(mask + 1, sizeof(*slots));
+	uint64_t *slots = sg_big_grow(NULL, 0, (mask + 1) * sizeof(*slots));
 	size_t sym;
 
 	if (slots == NULL)
@@ -185,9 +197,9 @@ static int strtab_grow_slots(struct sg_strtab *tab)
 
 		while (slots[at] != 0)
 			at = (at + 1) & mask;
-		slots[at] = (uint32_t)sym;
+		slots[at] = (uint64_t)tab->hashes[sym] << 32 | sym;
 	}
-	free(tab->slots);
+	sg_big_free(tab->slots, (tab->slot_mask + 1) * sizeof(*tab->slots));
 	tab->slots = slots;
 	tab->slot_mask = mask;
 	return SG_OK;
@@ -195,20 +207,27 @@ static int strtab_grow_slots(struct sg_strtab *tab)
 
 static int strtab_grow_symbols(struct sg_strtab *tab)
 {
-	size_t capacity = tab->capacity * 2;
-	const char **texts = realloc(tab->texts, capacity * sizeof(*texts));
+	size_t old = tab->capacity, capacity = old * 2;
+	const char **texts;
 	uint32_t *lengths, *hashes;
 
+	texts = sg_big_grow(tab->texts, old * sizeof(*texts),
+			    capacity * sizeof(*texts));
 	if (texts == NULL)
 		return SG_ERR_NOMEM;
 	tab->texts = texts;
-	lengths = realloc(tab->lengths, capacity * sizeof(*lengths));
+	lengths = sg_big_grow(tab->lengths, old * sizeof(*lengths),
+			      capacity * sizeof(*lengths));
 	if (lengths == NULL)
 		return SG_ERR_NOMEM;
 	tab->lengths = lengths;
-	hashes = realloc(tab->hashes, capacity * sizeof(*hashes));
-	if (hashes == NULL)
+	hashes = sg_big_grow(tab->hashes, old * sizeof(*hashes),
+			     capacity * sizeof(*hashes));
+	if (hashes == NULL) {
+		/* Keep capacity consistent with the arrays that did grow:
+		 * a grown mapping is still valid at its old size. */
 		return SG_ERR_NOMEM;
+	}
 	tab->hashes = hashes;
 	tab->capacity = capacity;
 	return SG_OK;
@@ -220,11 +239,13 @@ static size_t strtab_find(const struct sg_strtab *tab, const char *text,
 	size_t at = hash & tab->slot_mask;
 
 	for (;;) {
-		uint32_t sym = tab->slots[at];
+		uint64_t slot = tab->slots[at];
+		uint32_t sym = (uint32_t)slot;
 
-		if (sym == 0)
+		if (slot == 0)
 			return at;
-		if (tab->hashes[sym] == hash && tab->lengths[sym] == len &&
+		if ((uint32_t)(slot >> 32) == hash &&
+		    tab->lengths[sym] == len &&
 		    memcmp(tab->texts[sym], text, len) == 0)
 			return at;
 		at = (at + 1) & tab->slot_mask;
@@ -247,7 +268,7 @@ int sg_strtab_intern(struct sg_strtab *tab, const char *text, size_t len,
 	hash = strtab_hash(text, len);
 	at = strtab_find(tab, text, len, hash);
 	if (tab->slots[at] != 0) {
-		*out = tab->slots[at];
+		*out = (sg_sym)tab->slots[at];
 		return SG_OK;
 	}
 	if (tab->count >= UINT32_MAX - 1)
@@ -260,7 +281,7 @@ int sg_strtab_intern(struct sg_strtab *tab, const char *text, size_t len,
 	tab->texts[tab->count] = copy;
 	tab->lengths[tab->count] = (uint32_t)len;
 	tab->hashes[tab->count] = hash;
-	tab->slots[at] = (uint32_t)tab->count;
+	tab->slots[at] = (uint64_t)hash << 32 | tab->count;
 	*out = (sg_sym)tab->count;
 	tab->count++;
 	/* Keep the load factor under one half. */
@@ -277,7 +298,7 @@ sg_sym sg_strtab_lookup(const struct sg_strtab *tab, const char *text,
 	if (len == 0)
 		return 0;
 	at = strtab_find(tab, text, len, strtab_hash(text, len));
-	return tab->slots[at];
+	return (sg_sym)tab->slots[at];
 }
 
 const char *sg_strtab_text(const struct sg_strtab *tab, sg_sym sym)

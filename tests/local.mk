@@ -4,12 +4,12 @@ SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
 	STAGEGUARD='$(abs_top_builddir)/stageguard'; \
-	STAGEGUARD_PLUGIN_PATH='$(abs_top_builddir)/tests/.libs'; \
+	SG_TEST_PLUGINS='$(abs_top_builddir)/tests/plugins/.libs'; \
 	SG_SHARED_DATA="$${SG_SHARED_DATA:-$(abs_top_srcdir)/../shared/data}"; \
 	CK_DEFAULT_TIMEOUT="$${CK_DEFAULT_TIMEOUT:-60}"; \
-	export top_srcdir top_builddir STAGEGUARD STAGEGUARD_PLUGIN_PATH \
+	export top_srcdir top_builddir STAGEGUARD SG_TEST_PLUGINS \
 	SG_SHARED_DATA CK_DEFAULT_TIMEOUT;
-EXTRA_DIST += tests/fixtures tests/cli
+EXTRA_DIST += tests/fixtures tests/cli tests/plugins
 SG_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 SG_TEST_LDADD = core/libsgcore.la $(CHECK_LIBS)
 

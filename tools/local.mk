@@ -1,1 +1,24 @@
 # Developer tools: the pipeline generator and the benchmark.
+
+# sg-gen: a deterministic, realistic pipeline in the canonical CSV layout
+# (libc only; see the comment at the top of tools/sg-gen.c).
+noinst_PROGRAMS += tools/sg-gen
+tools_sg_gen_SOURCES = tools/sg-gen.c
+
+EXTRA_DIST += tools/bench.sh tools/make-demo.sh
+
+# `make bench`: times `stageguard check` on generated pipelines of
+# BENCH_SIZES opportunities (default "100000 1000000"), cached under
+# BENCH_DIR (default $(builddir)/bench).  See docs/benchmarks.md.
+.PHONY: bench demo-data
+bench: all
+	top_builddir='$(abs_top_builddir)' BENCH_SIZES='$(BENCH_SIZES)' \
+	BENCH_DIR='$(BENCH_DIR)' BENCH_SEED='$(BENCH_SEED)' \
+	BENCH_RUNS='$(BENCH_RUNS)' \
+	$(SHELL) $(srcdir)/tools/bench.sh
+
+# `make demo-data`: regenerates the bundled sample data in the source
+# tree (configs/demo/), for a maintainer who changed the generator.
+demo-data: tools/sg-gen$(EXEEXT)
+	$(SHELL) $(srcdir)/tools/make-demo.sh \
+		'$(abs_top_builddir)/tools/sg-gen$(EXEEXT)'

@@ -31,7 +31,8 @@ static int print_jsonl(FILE *out, const struct cli_session *s,
 
 /* A short description of what an exception judged. */
 static void describe_move(const struct sg_exception *ex,
-			  const struct sg_model *m, char *buf, size_t size)
+			  const struct sg_model *m, const char *opp_stage,
+			  char *buf, size_t size)
 {
 	if (ex->is_move && ex->from_stage != 0)
 		snprintf(buf, size, "%s -> %s", sg_model_str(m, ex->from_stage),
@@ -39,8 +40,10 @@ static void describe_move(const struct sg_exception *ex,
 	else if (ex->is_move)
 		snprintf(buf, size, "created in %s",
 			 sg_model_str(m, ex->to_stage));
-	else
+	else if (ex->stage != 0)
 		snprintf(buf, size, "in %s", sg_model_str(m, ex->stage));
+	else
+		snprintf(buf, size, "in %s", opp_stage);
 }
 
 static void describe_detail(const struct sg_exception *ex,
@@ -141,7 +144,8 @@ static int print_text(FILE *out, const struct cli_session *s,
 
 		sg_model_view(s->model, &view);
 		sg_exception_route(ex, s->model, s->window.as_of, &routing);
-		describe_move(ex, s->model, move, sizeof(move));
+		describe_move(ex, s->model, view.opps[ex->opp].stage, move,
+			      sizeof(move));
 		describe_detail(ex, s->model, detail, sizeof(detail));
 		counts[ex->type]++;
 		fprintf(out, "%-20.20s %-17s %-7s %-10s %-34.34s %-12.12s %s\n",

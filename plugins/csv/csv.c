@@ -1,4 +1,1190 @@
-/* csv.c: to be written */
+/*
+ * csv.c - the csv source: a folder in the canonical CSV layout (DESIGN §3),
+ * or a CRM's own export read through a mapping (docs/csv-mapping.md).
+ *
+ * pull() reads snapshot.json, then each input file in the order owners,
+ * opportunities, stage_history, field_history, activities, evidence, and
+ * emits at most CSV_BLOCK_RECORDS records per call.  Records are emitted
+ * with pointers into the reader's buffer (borrowed for the emit call), so
+ * the canonical path allocates nothing per row.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
 #include "sg_plugin.h"
-__attribute__((visibility("default"))) const struct sg_plugin *sg_plugin_entry(void);
-const struct sg_plugin *sg_plugin_entry(void) { return NULL; }
+#include "sg_csv.h"
+#include "sg_decimal.h"
+#include "sg_missing.h"
+#include "sg_time.h"
+#include "csv_mapping.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "0"
+#endif
+
+#define CSV_BLOCK_RECORDS 8192
+#define CSV_SNAPSHOT_MAX (1024 * 1024)
+#define CSV_MAPPING_PATH "$.sources.csv.mapping"
+#define CSV_ARENA_CHUNK (256u * 1024u)
+
+struct csv_config {
+	char *dir;
+	char *mapping;
+};
+
+static const struct sg_option csv_options[] = {
+	{"dir", SG_OPT_STRING, 0, NULL,
+	 "The folder holding the CSV files: the canonical layout "
+	 "(opportunities.csv, stage_history.csv, ...) or the export files "
+	 "the mapping names.  A relative path is relative to the config "
+	 "file's folder; --source csv:DIR overrides it.",
+	 offsetof(struct csv_config, dir)},
+	{"mapping", SG_OPT_JSON, 0, NULL,
+	 "Optional: how to read a CRM's own export without editing it: "
+	 "which file and column (or constant) feeds each field, stage "
+	 "labels to stage ids, and per time column a strptime-style format "
+	 "and a zone.  See docs/csv-mapping.md.",
+	 offsetof(struct csv_config, mapping)},
+};
+
+/* A stage_history row kept for derive_from_stage. */
+struct csv_derived {
+	const char *opportunity_id, *to_stage, *changed_by, *source;
+	sg_time changed_at;
+	long line;
+	size_t seq;
+};
+
+struct csv_chunk {
+	struct csv_chunk *next;
+	size_t used, cap;
+	char data[];
+};
+
+/* One field's text for the current row. */
+struct csv_value {
+	const char *s;
+	size_t len;
+};
+
+/* The last time text read in one field and what it gave: exports repeat
+ * dates row after row, and a hit skips the missing check and the parse. */
+#define CSV_TCACHE_MAX 40
+struct csv_tcache {
+	int valid;
+	size_t len;
+	sg_time value;
+	char text[CSV_TCACHE_MAX];
+};
+
+struct csv_state {
+	const struct sg_host *host;
+	struct csv_mapping *map;
+	char *dir;
+	char **paths;           /* per spec; NULL: an absent optional file */
+	size_t spec;            /* the spec being read */
+	int snapshot_done;
+
+	/* The open file. */
+	struct sg_csv *csv;
+	unsigned long long size;
+	int col[CSV_FIELDS_MAX]; /* column of each field, or -1 */
+	char **header;          /* trimmed copies of the header names */
+	size_t header_count;
+	size_t *extra_idx;
+	struct sg_field *extra;
+	size_t extra_count;
+	struct csv_tcache tcache[CSV_FIELDS_MAX];
+	/* Per field of the open file: its flags, and its text when no
+	 * column feeds it (a constant, or empty). */
+	const struct csv_spec *cur;
+	const struct csv_kind_def *def;
+	unsigned flags[CSV_FIELDS_MAX];
+	struct csv_value fixed[CSV_FIELDS_MAX];
+
+	/* derive_from_stage: the whole file, sorted. */
+	struct csv_derived *rows;
+	size_t nrows, rows_cap, next_row;
+	int derive_ready;
+	struct csv_chunk *arena;
+};
+
+
+__attribute__((visibility("default")))
+const struct sg_plugin *sg_plugin_entry(void);
+
+static int csv_nomem(struct sg_error *err)
+{
+	return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+}
+
+static char *csv_join(const char *dir, const char *file)
+{
+	size_t dl, fl;
+	char *out;
+
+	if (file[0] == '/' || dir == NULL || dir[0] == '\0')
+		return strdup(file);
+	dl = strlen(dir);
+	fl = strlen(file);
+	while (dl > 1 && dir[dl - 1] == '/')
+		dl--;
+	out = malloc(dl + fl + 2);
+	if (out == NULL)
+		return NULL;
+	memcpy(out, dir, dl);
+	out[dl] = '/';
+	memcpy(out + dl + 1, file, fl + 1);
+	return out;
+}
+
+/* Copies len bytes of s into the arena, NUL-terminated. */
+static const char *csv_arena_copy(struct csv_state *st, const char *s,
+				  size_t len)
+{
+	struct csv_chunk *c = st->arena;
+	char *out;
+
+	if (c == NULL || c->cap - c->used < len + 1) {
+		size_t cap = len + 1 > CSV_ARENA_CHUNK ? len + 1 :
+			CSV_ARENA_CHUNK;
+
+		c = malloc(sizeof(*c) + cap);
+		if (c == NULL)
+			return NULL;
+		c->next = st->arena;
+		c->used = 0;
+		c->cap = cap;
+		st->arena = c;
+	}
+	out = c->data + c->used;
+	memcpy(out, s, len);
+	out[len] = '\0';
+	c->used += len + 1;
+	return out;
+}
+
+static void csv_arena_free(struct csv_state *st)
+{
+	struct csv_chunk *c = st->arena, *next;
+
+	while (c != NULL) {
+		next = c->next;
+		free(c);
+		c = next;
+	}
+	st->arena = NULL;
+}
+
+/* Closes the file being read and forgets its header. */
+static void csv_file_close(struct csv_state *st)
+{
+	size_t i;
+
+	sg_csv_free(st->csv);
+	st->csv = NULL;
+	for (i = 0; i < st->header_count; i++)
+		free(st->header[i]);
+	free(st->header);
+	st->header = NULL;
+	st->header_count = 0;
+	free(st->extra_idx);
+	st->extra_idx = NULL;
+	free(st->extra);
+	st->extra = NULL;
+	st->extra_count = 0;
+}
+
+static void csv_close(void *state)
+{
+	struct csv_state *st = state;
+	size_t i;
+
+	if (st == NULL)
+		return;
+	csv_file_close(st);
+	if (st->paths != NULL && st->map != NULL)
+		for (i = 0; i < st->map->spec_count; i++)
+			free(st->paths[i]);
+	free(st->paths);
+	csv_mapping_free(st->map);
+	free(st->dir);
+	free(st->rows);
+	csv_arena_free(st);
+	free(st);
+}
+
+static int csv_open(void **state, const void *config, const char *arg,
+		    const struct sg_host *host, struct sg_error *err)
+{
+	const struct csv_config *cfg = config;
+	struct csv_state *st;
+	const char *dir = NULL, *base;
+	struct stat sb;
+	size_t i;
+	int rc;
+
+	*state = NULL;
+	if (host == NULL || host->version < 1 ||
+	    host->size < offsetof(struct sg_host, config_dir) +
+	    sizeof(host->config_dir))
+		return sg_error_set(err, SG_ERR_PLUGIN,
+				    "csv: the host table is too old");
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return csv_nomem(err);
+	st->host = host;
+	if (arg != NULL && arg[0] != '\0') {
+		st->dir = strdup(arg);
+	} else if (cfg != NULL && cfg->dir != NULL && cfg->dir[0] != '\0') {
+		dir = cfg->dir;
+		base = host->config_dir != NULL ?
+			host->config_dir(host->ctx) : NULL;
+		st->dir = dir[0] == '/' ? strdup(dir) : csv_join(base, dir);
+	} else {
+		rc = sg_error_set(err, SG_ERR_CONFIG,
+				  "no folder to read: set \"dir\" under "
+				  "sources.csv in the config, or use --source "
+				  "csv:DIR");
+		goto fail;
+	}
+	if (st->dir == NULL) {
+		rc = csv_nomem(err);
+		goto fail;
+	}
+	if (stat(st->dir, &sb) != 0) {
+		rc = sg_error_set_at(err, SG_ERR_IO, st->dir, 0, 0,
+				     "cannot read the folder: %s",
+				     strerror(errno));
+		goto fail;
+	}
+	if (!S_ISDIR(sb.st_mode)) {
+		rc = sg_error_set_at(err, SG_ERR_IO, st->dir, 0, 0,
+				     "cannot read the folder: not a folder");
+		goto fail;
+	}
+	rc = csv_mapping_new(&st->map, cfg != NULL ? cfg->mapping : NULL,
+			     CSV_MAPPING_PATH, err);
+	if (rc != SG_OK)
+		goto fail;
+	st->paths = calloc(st->map->spec_count + 1, sizeof(*st->paths));
+	if (st->paths == NULL) {
+		rc = csv_nomem(err);
+		goto fail;
+	}
+	/* Every file that must be there is checked now, before anything is
+	 * emitted. */
+	for (i = 0; i < st->map->spec_count; i++) {
+		const struct csv_spec *spec = &st->map->specs[i];
+		const struct csv_kind_def *def = csv_kind_def(spec->kind);
+		/* A file the mapping names must exist. */
+		int required = !spec->canonical || def->required ||
+			strcmp(spec->file, def->file) != 0;
+
+		st->paths[i] = csv_join(st->dir, spec->file);
+		if (st->paths[i] == NULL) {
+			rc = csv_nomem(err);
+			goto fail;
+		}
+		if (stat(st->paths[i], &sb) == 0) {
+			if (!S_ISDIR(sb.st_mode))
+				continue;
+			rc = sg_error_set_at(err, SG_ERR_IO, st->paths[i], 0,
+					     0, "cannot read %s: a folder",
+					     def->name);
+			goto fail;
+		}
+		if (!required && errno == ENOENT) {
+			free(st->paths[i]);
+			st->paths[i] = NULL;
+			continue;
+		}
+		rc = sg_error_set_at(err, SG_ERR_IO, st->paths[i], 0, 0,
+				     "cannot read %s: %s", def->name,
+				     strerror(errno));
+		goto fail;
+	}
+	*state = st;
+	return SG_OK;
+fail:
+	csv_close(st);
+	return rc;
+}
+
+/* Reads snapshot.json when the folder has one. */
+static int csv_snapshot(struct csv_state *st, struct sg_error *err)
+{
+	struct sg_rec_snapshot snap;
+	struct sg_error terr;
+	json_error_t jerr;
+	json_t *root = NULL, *v;
+	struct stat sb;
+	char *path;
+	int rc;
+
+	path = csv_join(st->dir, "snapshot.json");
+	if (path == NULL)
+		return csv_nomem(err);
+	if (stat(path, &sb) != 0) {
+		rc = errno == ENOENT ? SG_OK :
+			sg_error_set_at(err, SG_ERR_IO, path, 0, 0,
+					"cannot read: %s", strerror(errno));
+		goto out;
+	}
+	if (sb.st_size > CSV_SNAPSHOT_MAX) {
+		rc = sg_error_set_at(err, SG_ERR_PARSE, path, 0, 0,
+				     "too large (more than %d bytes)",
+				     CSV_SNAPSHOT_MAX);
+		goto out;
+	}
+	root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL) {
+		rc = sg_error_set_at(err, SG_ERR_PARSE, path, jerr.line,
+				     jerr.column > 0 ? jerr.column : 0,
+				     "not valid JSON: %s", jerr.text);
+		goto out;
+	}
+	if (!json_is_object(root)) {
+		rc = sg_error_set_at(err, SG_ERR_PARSE, path, 0, 0,
+				     "expected a JSON object with "
+				     "\"extracted_at\" and \"source\"");
+		goto out;
+	}
+	v = json_object_get(root, "extracted_at");
+	if (!json_is_string(v)) {
+		rc = sg_error_set_at(err, SG_ERR_PARSE, path, 0, 0,
+				     "\"extracted_at\" must be an ISO-8601 "
+				     "time (a string)");
+		goto out;
+	}
+	sg_error_clear(&terr);
+	rc = sg_time_parse_iso(&snap.extracted_at, json_string_value(v),
+			       json_string_length(v), 0, 0, &terr);
+	if (rc != SG_OK) {
+		rc = sg_error_set_at(err, SG_ERR_PARSE, path, 0, 0,
+				     "\"extracted_at\": %s", terr.message);
+		goto out;
+	}
+	v = json_object_get(root, "source");
+	if (v != NULL && !json_is_string(v)) {
+		rc = sg_error_set_at(err, SG_ERR_PARSE, path, 0, 0,
+				     "\"source\" must be a string");
+		goto out;
+	}
+	snap.source = v != NULL ? json_string_value(v) : "";
+	rc = st->host->emit_snapshot(st->host->ctx, &snap, err);
+out:
+	json_decref(root);
+	free(path);
+	return rc;
+}
+
+/* Adds header column i as an extra field of opportunities. */
+static int csv_add_extra(struct csv_state *st, const char *path, size_t i,
+			 struct sg_error *err)
+{
+	size_t j;
+
+	for (j = 0; j < st->extra_count; j++)
+		if (strcmp(st->header[st->extra_idx[j]], st->header[i]) == 0)
+			return sg_error_set_at(
+				err, SG_ERR_PARSE, path, 1, (int)i + 1,
+				"column \"%s\" appears twice in the header "
+				"(fields %zu and %zu)", st->header[i],
+				st->extra_idx[j] + 1, i + 1);
+	st->extra_idx[st->extra_count++] = i;
+	return SG_OK;
+}
+
+/* Binds the header of a canonical file: known columns to fields, other
+ * columns to extra fields (opportunities) or an error. */
+static int csv_bind_canonical(struct csv_state *st,
+			      const struct csv_spec *spec, const char *path,
+			      struct sg_error *err)
+{
+	const struct csv_kind_def *def = csv_kind_def(spec->kind);
+	char list[256];
+	size_t i;
+	int f, rc;
+
+	for (i = 0; i < st->header_count; i++) {
+		f = csv_field_index(spec->kind, st->header[i]);
+		if (f >= 0) {
+			if (st->col[f] >= 0)
+				return sg_error_set_at(
+					err, SG_ERR_PARSE, path, 1,
+					(int)i + 1,
+					"column \"%s\" appears twice in the "
+					"header (fields %d and %zu)",
+					st->header[i], st->col[f] + 1, i + 1);
+			st->col[f] = (int)i;
+			continue;
+		}
+		if (spec->kind != CSV_OPPORTUNITIES)
+			return sg_error_set_at(
+				err, SG_ERR_PARSE, path, 1, (int)i + 1,
+				"column \"%s\": unknown column (the columns "
+				"of %s are: %s)", st->header[i], def->file,
+				csv_field_names(spec->kind, list,
+						sizeof(list)));
+		if (st->header[i][0] == '\0')
+			return sg_error_set_at(err, SG_ERR_PARSE, path, 1,
+					       (int)i + 1,
+					       "field %zu of the header has "
+					       "no column name", i + 1);
+		rc = csv_add_extra(st, path, i, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	for (i = 0; i < def->field_count; i++)
+		if ((def->fields[i].flags & CSV_F_REQUIRED) && st->col[i] < 0)
+			return sg_error_set_at(err, SG_ERR_PARSE, path, 1, 0,
+					       "missing required column "
+					       "\"%s\"", def->fields[i].name);
+	if (spec->derive_from_stage && st->col[1] >= 0)
+		return sg_error_set_at(err, SG_ERR_PARSE, path, 1,
+				       st->col[1] + 1,
+				       "column \"from_stage\": the mapping "
+				       "derives from_stage "
+				       "(derive_from_stage), so the file "
+				       "must not have this column");
+	return SG_OK;
+}
+
+/* The header column named name: its index, -1 when absent, or -2 (err
+ * set) when it appears twice. */
+static int csv_find_column(struct csv_state *st, const char *name,
+			   const char *path, const char *what,
+			   struct sg_error *err)
+{
+	size_t i;
+	int found = -1;
+
+	for (i = 0; i < st->header_count; i++) {
+		if (strcmp(st->header[i], name) != 0)
+			continue;
+		if (found >= 0) {
+			sg_error_set_at(err, SG_ERR_PARSE, path, 1,
+					(int)i + 1,
+					"column \"%s\" (%s) appears twice in "
+					"the header (fields %d and %zu)",
+					name, what, found + 1, i + 1);
+			return -2;
+		}
+		found = (int)i;
+	}
+	if (found < 0)
+		sg_error_set_at(err, SG_ERR_PARSE, path, 1, 0,
+				"missing column \"%s\" (the mapping reads %s "
+				"from it)", name, what);
+	return found;
+}
+
+/* Binds the header of a mapped file to the columns the mapping names. */
+static int csv_bind_mapped(struct csv_state *st, const struct csv_spec *spec,
+			   const char *path, struct sg_error *err)
+{
+	const struct csv_kind_def *def = csv_kind_def(spec->kind);
+	unsigned char *used = NULL;
+	char what[96];
+	size_t i, j;
+	int c, rc = SG_OK;
+
+	used = calloc(st->header_count + 1, 1);
+	if (used == NULL)
+		return csv_nomem(err);
+	for (i = 0; i < def->field_count; i++) {
+		if (spec->src[i].type != CSV_SRC_COLUMN)
+			continue;
+		snprintf(what, sizeof(what), "%s.%s", def->name,
+			 def->fields[i].name);
+		c = csv_find_column(st, spec->src[i].text, path, what, err);
+		if (c < 0) {
+			rc = SG_ERR_PARSE;
+			goto out;
+		}
+		st->col[i] = c;
+		used[c] = 1;
+	}
+	if (spec->kind != CSV_OPPORTUNITIES)
+		goto out;
+	if (spec->extra == CSV_EXTRA_REST) {
+		for (i = 0; i < st->header_count; i++) {
+			if (used[i] || st->header[i][0] == '\0')
+				continue;
+			rc = csv_add_extra(st, path, i, err);
+			if (rc != SG_OK)
+				goto out;
+		}
+	} else if (spec->extra == CSV_EXTRA_LIST) {
+		for (j = 0; j < spec->extra_count; j++) {
+			c = csv_find_column(st, spec->extra_cols[j], path,
+					    "an extra field", err);
+			if (c < 0) {
+				rc = SG_ERR_PARSE;
+				goto out;
+			}
+			rc = csv_add_extra(st, path, (size_t)c, err);
+			if (rc != SG_OK)
+				goto out;
+		}
+	}
+out:
+	free(used);
+	return rc;
+}
+
+/* Opens the file of the current spec and binds its header. */
+static int csv_file_open(struct csv_state *st, struct sg_error *err)
+{
+	const struct csv_spec *spec = &st->map->specs[st->spec];
+	const char *path = st->paths[st->spec];
+	struct sg_csv_record rec;
+	struct stat sb;
+	size_t i, len;
+	const char *name;
+	int rc;
+
+	for (i = 0; i < CSV_FIELDS_MAX; i++) {
+		st->col[i] = -1;
+		st->tcache[i].valid = 0;
+	}
+	rc = sg_csv_open(&st->csv, path, err);
+	if (rc != SG_OK)
+		return rc;
+	st->size = stat(path, &sb) == 0 ?
+		(unsigned long long)sb.st_size : 0;
+	rc = sg_csv_next(st->csv, &rec, err);
+	if (rc < 0)
+		return rc;
+	if (rc == 0)
+		return sg_error_set_at(err, SG_ERR_PARSE, path, 1, 0,
+				       "the file is empty: expected a header "
+				       "row naming the columns");
+	st->header = calloc(rec.count, sizeof(*st->header));
+	st->extra_idx = calloc(rec.count, sizeof(*st->extra_idx));
+	st->extra = calloc(rec.count, sizeof(*st->extra));
+	if (st->header == NULL || st->extra_idx == NULL || st->extra == NULL)
+		return csv_nomem(err);
+	for (i = 0; i < rec.count; i++) {
+		len = rec.lens[i];
+		name = sg_trim(rec.fields[i], &len);
+		st->header[i] = strndup(name, len);
+		if (st->header[i] == NULL)
+			return csv_nomem(err);
+		st->header_count = i + 1;
+	}
+	rc = spec->canonical ? csv_bind_canonical(st, spec, path, err) :
+		csv_bind_mapped(st, spec, path, err);
+	if (rc != SG_OK)
+		return rc;
+	for (i = 0; i < st->extra_count; i++)
+		st->extra[i].name = st->header[st->extra_idx[i]];
+	st->cur = spec;
+	st->def = csv_kind_def(spec->kind);
+	for (i = 0; i < st->def->field_count; i++) {
+		st->flags[i] = st->def->fields[i].flags;
+		if (spec->src[i].type == CSV_SRC_CONST)
+			st->fixed[i].s = spec->src[i].text;
+		else
+			st->fixed[i].s = "";
+		st->fixed[i].len = strlen(st->fixed[i].s);
+	}
+	return SG_OK;
+}
+
+/* Names field f of the current file for a message: the column, and the
+ * field it feeds when the names differ. */
+static const char *csv_colname(const struct csv_state *st, int f, char *buf,
+			       size_t size)
+{
+	const struct csv_spec *spec = &st->map->specs[st->spec];
+	const struct csv_kind_def *def = csv_kind_def(spec->kind);
+	const char *field = def->fields[f].name;
+
+	if (st->col[f] >= 0 &&
+	    strcmp(st->header[st->col[f]], field) != 0)
+		snprintf(buf, size, "column \"%s\" (%s.%s)",
+			 st->header[st->col[f]], def->name, field);
+	else if (st->col[f] >= 0)
+		snprintf(buf, size, "column \"%s\"", field);
+	else
+		snprintf(buf, size, "%s.%s (a constant)", def->name, field);
+	return buf;
+}
+
+/* Sets err for a bad value of field f on the row at line. */
+static int csv_bad(const struct csv_state *st, int f, long line,
+		   struct sg_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static int csv_bad(const struct csv_state *st, int f, long line,
+		   struct sg_error *err, const char *fmt, ...)
+{
+	char name[192], what[SG_ERROR_MESSAGE_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	return sg_error_set_at(err, SG_ERR_PARSE, st->paths[st->spec], line,
+			       st->col[f] + 1, "%s: %s",
+			       csv_colname(st, f, name, sizeof(name)), what);
+}
+
+/* Quotes at most 80 bytes of a value for a message. */
+static const char *csv_quote(const struct csv_value *v, char *buf,
+			     size_t size)
+{
+	size_t n = v->len < 80 ? v->len : 80;
+
+	snprintf(buf, size, "%.*s%s", (int)n, v->s, v->len > n ? "..." : "");
+	return buf;
+}
+
+/* Reads time field f; absent optional times are SG_TIME_NONE. */
+static int csv_time_parse(const struct csv_state *st, int f,
+			  const struct csv_value *v, long line, sg_time *out,
+			  struct sg_error *err)
+{
+	const struct csv_time_rule *rule = st->cur->time[f];
+	unsigned flags = st->flags[f];
+	struct sg_error terr;
+	const char *t = v->s;
+	char quoted[128];
+	size_t len = v->len;
+	sg_time local;
+	int rc;
+
+	/* A time starts with a digit; anything else may be blank. */
+	if (len == 0 || !(t[0] >= '0' && t[0] <= '9'))
+		t = sg_trim(v->s, &len);
+	if (len == 0) {
+		*out = SG_TIME_NONE;
+		if (flags & CSV_F_TIME_REQ)
+			return csv_bad(st, f, line, err,
+				       "the time is empty (it is required)");
+		return SG_OK;
+	}
+	if (!(flags & CSV_F_TIME_REQ) &&
+	    st->host->is_missing(st->host->ctx, v->s, 0)) {
+		*out = SG_TIME_NONE;
+		return SG_OK;
+	}
+	sg_error_clear(&terr);
+	if (rule != NULL && rule->format != NULL) {
+		rc = sg_time_parse_format(out, t, len, rule->format,
+					  rule->zone, &terr);
+		if (rc != SG_OK)
+			return csv_bad(st, f, line, err,
+				       "\"%s\" does not match the format "
+				       "\"%s\"", csv_quote(v, quoted,
+							   sizeof(quoted)),
+				       rule->format);
+		return SG_OK;
+	}
+	rc = sg_time_parse_iso(out, t, len, 0, 0, &terr);
+	if (rc != SG_OK && rule != NULL && rule->zone != NULL) {
+		/* A local date-time in the zone the mapping states. */
+		struct sg_error lerr;
+
+		sg_error_clear(&lerr);
+		if (sg_time_parse_iso(&local, t, len, 1, 0, &lerr) == SG_OK) {
+			*out = sg_zone_to_utc(rule->zone, local);
+			return SG_OK;
+		}
+	}
+	if (rc != SG_OK)
+		return sg_error_set_at(err, SG_ERR_PARSE, st->paths[st->spec],
+				       line, st->col[f] + 1, "%s: %s",
+				       csv_colname(st, f, quoted,
+						   sizeof(quoted)),
+				       terr.message);
+	return SG_OK;
+}
+
+static int csv_time(struct csv_state *st, int f, const struct csv_value *v,
+		    long line, sg_time *out, struct sg_error *err)
+{
+	struct csv_tcache *c = &st->tcache[f];
+	int rc;
+
+	/* Times differ at the end first (seconds, day): test that byte
+	 * before the whole text. */
+	if (c->valid && c->len == v->len && v->len > 1 &&
+	    c->text[v->len - 2] == v->s[v->len - 2] &&
+	    memcmp(c->text, v->s, v->len) == 0) {
+		*out = c->value;
+		return SG_OK;
+	}
+	rc = csv_time_parse(st, f, v, line, out, err);
+	if (rc == SG_OK && v->len <= CSV_TCACHE_MAX) {
+		memcpy(c->text, v->s, v->len);
+		c->len = v->len;
+		c->value = *out;
+		c->valid = 1;
+	}
+	return rc;
+}
+
+/* Checks an amount: empty, a plain decimal (zero included: the core
+ * judges it missing), or missing by the rules (a placeholder). */
+static int csv_amount(const struct csv_state *st, int f,
+		      const struct csv_value *v, long line,
+		      struct sg_error *err)
+{
+	struct sg_decimal d;
+	struct sg_error terr;
+	char quoted[128];
+	size_t len = v->len;
+	const char *t = sg_trim(v->s, &len);
+
+	if (len == 0)
+		return SG_OK;
+	sg_error_clear(&terr);
+	if (sg_decimal_parse(&d, t, len, &terr) == SG_OK ||
+	    st->host->is_missing(st->host->ctx, v->s, 1))
+		return SG_OK;
+	return csv_bad(st, f, line, err, "amount \"%s\" is not a plain "
+		       "decimal", csv_quote(v, quoted, sizeof(quoted)));
+}
+
+/* A stage: the mapping's stage id for a label, else the text as is. */
+static const char *csv_stage(const struct csv_state *st,
+			     const struct csv_value *v)
+{
+	size_t len = v->len;
+	const char *t, *id;
+
+	if (st->map->stage_count == 0)
+		return v->s;
+	t = sg_trim(v->s, &len);
+	id = csv_mapping_stage(st->map, t, len);
+	return id != NULL ? id : v->s;
+}
+
+/* Compares a trimmed value with a word, ignoring case. */
+static int csv_is(const char *t, size_t len, const char *word)
+{
+	size_t i;
+
+	/* ASCII only, without the locale machinery of strncasecmp: this
+	 * runs for every activity and evidence row.  word is lower case. */
+	for (i = 0; i < len; i++) {
+		char c = t[i];
+
+		if (word[i] == '\0')
+			return 0;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != word[i])
+			return 0;
+	}
+	return word[len] == '\0';
+}
+
+static int csv_activity_type(const struct csv_value *v)
+{
+	static const struct {
+		const char *name;
+		int type;
+	} types[] = {
+		{"email", SG_ACT_EMAIL}, {"call", SG_ACT_CALL},
+		{"meeting", SG_ACT_MEETING}, {"note", SG_ACT_NOTE},
+		{"task", SG_ACT_TASK}, {"document", SG_ACT_DOCUMENT},
+	};
+	size_t len = v->len, i;
+	const char *t = sg_trim(v->s, &len);
+
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (csv_is(t, len, types[i].name))
+			return types[i].type;
+	return SG_ACT_OTHER;
+}
+
+/* A party: activities take buyer, seller, system or empty; evidence
+ * buyer, seller, unknown or empty. */
+static int csv_party(const struct csv_state *st, int f,
+		     const struct csv_value *v, long line, int evidence,
+		     int *out, struct sg_error *err)
+{
+	size_t len = v->len;
+	const char *t = sg_trim(v->s, &len);
+	char quoted[128];
+
+	if (len == 0) {
+		*out = evidence ? SG_PARTY_UNKNOWN : SG_PARTY_NONE;
+		return SG_OK;
+	}
+	if (csv_is(t, len, "buyer")) {
+		*out = SG_PARTY_BUYER;
+		return SG_OK;
+	}
+	if (csv_is(t, len, "seller")) {
+		*out = SG_PARTY_SELLER;
+		return SG_OK;
+	}
+	if (!evidence && csv_is(t, len, "system")) {
+		*out = SG_PARTY_SYSTEM;
+		return SG_OK;
+	}
+	if (evidence && csv_is(t, len, "unknown")) {
+		*out = SG_PARTY_UNKNOWN;
+		return SG_OK;
+	}
+	return csv_bad(st, f, line, err, "unknown party \"%s\" (expected %s)",
+		       csv_quote(v, quoted, sizeof(quoted)),
+		       evidence ? "buyer, seller, unknown or empty" :
+		       "buyer, seller, system or empty");
+}
+
+/* Keeps a stage_history row for derive_from_stage. */
+static int csv_keep_row(struct csv_state *st,
+			const struct sg_rec_stage_event *ev, long line,
+			struct sg_error *err)
+{
+	struct csv_derived *row;
+
+	if (st->nrows == st->rows_cap) {
+		size_t cap = st->rows_cap == 0 ? 1024 : st->rows_cap * 2;
+		struct csv_derived *rows;
+
+		rows = realloc(st->rows, cap * sizeof(*rows));
+		if (rows == NULL)
+			return csv_nomem(err);
+		st->rows = rows;
+		st->rows_cap = cap;
+	}
+	row = &st->rows[st->nrows];
+	row->opportunity_id = csv_arena_copy(st, ev->opportunity_id,
+					     strlen(ev->opportunity_id));
+	row->to_stage = csv_arena_copy(st, ev->to_stage, strlen(ev->to_stage));
+	row->changed_by = csv_arena_copy(st, ev->changed_by,
+					 strlen(ev->changed_by));
+	row->source = csv_arena_copy(st, ev->source, strlen(ev->source));
+	if (row->opportunity_id == NULL || row->to_stage == NULL ||
+	    row->changed_by == NULL || row->source == NULL)
+		return csv_nomem(err);
+	row->changed_at = ev->changed_at;
+	row->line = line;
+	row->seq = st->nrows;
+	st->nrows++;
+	return SG_OK;
+}
+
+/* Converts and emits one row of the current file (or keeps it for
+ * derive_from_stage). */
+static int csv_row(struct csv_state *st, const struct sg_csv_record *rec,
+		   struct sg_error *err)
+{
+	const struct csv_spec *spec = st->cur;
+	const struct sg_host *h = st->host;
+	struct csv_value v[CSV_FIELDS_MAX];
+	struct sg_where where;
+	size_t i, len, n = st->def->field_count;
+	int rc = SG_OK, c;
+
+	if (rec->count != st->header_count)
+		return sg_error_set_at(err, SG_ERR_PARSE, st->paths[st->spec],
+				       rec->line, 0,
+				       "the record has %zu fields but the "
+				       "header has %zu", rec->count,
+				       st->header_count);
+	for (i = 0; i < n; i++) {
+		c = st->col[i];
+		if (c >= 0) {
+			v[i].s = rec->fields[c];
+			v[i].len = rec->lens[c];
+		} else {
+			v[i] = st->fixed[i];
+		}
+	}
+	for (i = 0; spec->skip_if_empty != 0 && i < n; i++) {
+		if (!(spec->skip_if_empty & (1u << i)))
+			continue;
+		len = v[i].len;
+		sg_trim(v[i].s, &len);
+		if (len == 0)
+			return SG_OK;
+	}
+	where.path = st->paths[st->spec];
+	where.line = rec->line;
+	switch (spec->kind) {
+	case CSV_OWNERS: {
+		struct sg_rec_owner r;
+
+		r.id = v[0].s;
+		r.name = v[1].s;
+		r.email = v[2].s;
+		r.manager_id = v[3].s;
+		r.team = v[4].s;
+		rc = h->emit_owner(h->ctx, &r, &where, err);
+		break;
+	}
+	case CSV_OPPORTUNITIES: {
+		struct sg_rec_opportunity r;
+
+		r.id = v[0].s;
+		r.name = v[1].s;
+		r.pipeline = v[2].s;
+		r.stage = csv_stage(st, &v[3]);
+		r.owner_id = v[4].s;
+		rc = csv_amount(st, 5, &v[5], rec->line, err);
+		if (rc != SG_OK)
+			return rc;
+		r.amount = v[5].s;
+		r.currency = v[6].s;
+		rc = csv_time(st, 7, &v[7], rec->line, &r.close_date, err);
+		if (rc != SG_OK)
+			return rc;
+		r.forecast_category = v[8].s;
+		rc = csv_time(st, 9, &v[9], rec->line, &r.created_at, err);
+		if (rc != SG_OK)
+			return rc;
+		r.next_step = v[10].s;
+		rc = csv_time(st, 11, &v[11], rec->line, &r.next_step_date,
+			      err);
+		if (rc != SG_OK)
+			return rc;
+		for (i = 0; i < st->extra_count; i++)
+			st->extra[i].value = rec->fields[st->extra_idx[i]];
+		r.extra = st->extra;
+		r.extra_count = st->extra_count;
+		rc = h->emit_opportunity(h->ctx, &r, &where, err);
+		break;
+	}
+	case CSV_STAGE_HISTORY: {
+		struct sg_rec_stage_event r;
+
+		r.opportunity_id = v[0].s;
+		r.from_stage = csv_stage(st, &v[1]);
+		r.to_stage = csv_stage(st, &v[2]);
+		rc = csv_time(st, 3, &v[3], rec->line, &r.changed_at, err);
+		if (rc != SG_OK)
+			return rc;
+		r.changed_by = v[4].s;
+		r.source = v[5].s;
+		if (spec->derive_from_stage)
+			return csv_keep_row(st, &r, rec->line, err);
+		rc = h->emit_stage_event(h->ctx, &r, &where, err);
+		break;
+	}
+	case CSV_FIELD_HISTORY: {
+		struct sg_rec_field_change r;
+
+		r.opportunity_id = v[0].s;
+		r.field = v[1].s;
+		r.old_value = v[2].s;
+		r.new_value = v[3].s;
+		rc = csv_time(st, 4, &v[4], rec->line, &r.changed_at, err);
+		if (rc != SG_OK)
+			return rc;
+		rc = h->emit_field_change(h->ctx, &r, &where, err);
+		break;
+	}
+	case CSV_ACTIVITIES: {
+		struct sg_rec_activity r;
+
+		r.id = v[0].s;
+		r.opportunity_id = v[1].s;
+		r.type = csv_activity_type(&v[2]);
+		rc = csv_party(st, 3, &v[3], rec->line, 0, &r.party, err);
+		if (rc != SG_OK)
+			return rc;
+		rc = csv_time(st, 4, &v[4], rec->line, &r.occurred_at, err);
+		if (rc != SG_OK)
+			return rc;
+		r.actor = v[5].s;
+		r.subject = v[6].s;
+		rc = h->emit_activity(h->ctx, &r, &where, err);
+		break;
+	}
+	case CSV_EVIDENCE: {
+		struct sg_rec_evidence r;
+
+		r.opportunity_id = v[0].s;
+		r.criterion = v[1].s;
+		r.value = v[2].s;
+		rc = csv_party(st, 3, &v[3], rec->line, 1, &r.party, err);
+		if (rc != SG_OK)
+			return rc;
+		rc = csv_time(st, 4, &v[4], rec->line, &r.observed_at, err);
+		if (rc != SG_OK)
+			return rc;
+		r.ref = v[5].s;
+		rc = h->emit_evidence(h->ctx, &r, &where, err);
+		break;
+	}
+	default:
+		rc = sg_error_set(err, SG_ERR_INTERNAL, "csv: bad file kind");
+		break;
+	}
+	return rc;
+}
+
+/* Orders kept rows by opportunity, then time, then file order. */
+static int csv_row_cmp(const void *a, const void *b)
+{
+	const struct csv_derived *x = a, *y = b;
+	int c = strcmp(x->opportunity_id, y->opportunity_id);
+
+	if (c != 0)
+		return c;
+	if (x->changed_at != y->changed_at)
+		return x->changed_at < y->changed_at ? -1 : 1;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Emits up to a block of derived stage events; sets *done at the end. */
+static int csv_emit_derived(struct csv_state *st, int *done,
+			    struct sg_error *err)
+{
+	const struct sg_host *h = st->host;
+	struct sg_rec_stage_event r;
+	struct sg_where where;
+	size_t end = st->next_row + CSV_BLOCK_RECORDS, k;
+	int rc, same;
+
+	if (end > st->nrows)
+		end = st->nrows;
+	where.path = st->paths[st->spec];
+	for (k = st->next_row; k < end; k++) {
+		const struct csv_derived *row = &st->rows[k];
+
+		same = k > 0 && strcmp(st->rows[k - 1].opportunity_id,
+				       row->opportunity_id) == 0;
+		/* A row that repeats the previous stage is not a move. */
+		if (same && strcmp(st->rows[k - 1].to_stage,
+				   row->to_stage) == 0)
+			continue;
+		r.opportunity_id = row->opportunity_id;
+		r.from_stage = same ? st->rows[k - 1].to_stage : "";
+		r.to_stage = row->to_stage;
+		r.changed_at = row->changed_at;
+		r.changed_by = row->changed_by;
+		r.source = row->source;
+		where.line = row->line;
+		rc = h->emit_stage_event(h->ctx, &r, &where, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	st->next_row = end;
+	*done = end >= st->nrows;
+	return SG_OK;
+}
+
+static void csv_progress(struct csv_state *st)
+{
+	const struct csv_spec *spec = &st->map->specs[st->spec];
+
+	if (st->host->progress != NULL && st->csv != NULL)
+		st->host->progress(st->host->ctx, spec->file,
+				   sg_csv_offset(st->csv), st->size);
+}
+
+/* Moves on to the next spec, releasing what the current one held. */
+static void csv_next_spec(struct csv_state *st)
+{
+	csv_file_close(st);
+	free(st->rows);
+	st->rows = NULL;
+	st->nrows = 0;
+	st->rows_cap = 0;
+	st->next_row = 0;
+	st->derive_ready = 0;
+	csv_arena_free(st);
+	st->spec++;
+}
+
+static int csv_pull(void *state, struct sg_error *err)
+{
+	struct csv_state *st = state;
+	const struct csv_spec *spec;
+	struct sg_csv_record rec;
+	size_t n;
+	int rc, done;
+
+	if (st->host->cancelled != NULL && st->host->cancelled(st->host->ctx))
+		return sg_error_set(err, SG_ERR_CANCELLED, "cancelled");
+	if (!st->snapshot_done) {
+		st->snapshot_done = 1;
+		rc = csv_snapshot(st, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	while (st->spec < st->map->spec_count &&
+	       st->paths[st->spec] == NULL)
+		st->spec++;
+	if (st->spec >= st->map->spec_count)
+		return 0;
+	spec = &st->map->specs[st->spec];
+	if (spec->derive_from_stage && st->derive_ready) {
+		rc = csv_emit_derived(st, &done, err);
+		if (rc != SG_OK)
+			return rc;
+		if (done)
+			csv_next_spec(st);
+		return st->spec < st->map->spec_count ? 1 : 0;
+	}
+	if (st->csv == NULL) {
+		rc = csv_file_open(st, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	/* A derived file is read whole (it is sorted before emitting). */
+	for (n = 0; spec->derive_from_stage || n < CSV_BLOCK_RECORDS; n++) {
+		rc = sg_csv_next(st->csv, &rec, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 0) {
+			csv_progress(st);
+			if (spec->derive_from_stage) {
+				qsort(st->rows, st->nrows, sizeof(*st->rows),
+				      csv_row_cmp);
+				st->derive_ready = 1;
+				csv_file_close(st);
+				return 1;
+			}
+			csv_next_spec(st);
+			return st->spec < st->map->spec_count ? 1 : 0;
+		}
+		rc = csv_row(st, &rec, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	csv_progress(st);
+	return 1;
+}
+
+static const struct sg_plugin csv_plugin = {
+	.abi_version = SG_PLUGIN_ABI_VERSION,
+	.kind = SG_PLUGIN_SOURCE,
+	.name = "csv",
+	.version = PACKAGE_VERSION,
+	.description = "Reads a folder of CSV files: the canonical layout "
+		"or a CRM export through a mapping",
+	.options = csv_options,
+	.option_count = sizeof(csv_options) / sizeof(csv_options[0]),
+	.config_size = sizeof(struct csv_config),
+	.open = csv_open,
+	.pull = csv_pull,
+	.write = NULL,
+	.finish = NULL,
+	.close = csv_close,
+};
+
+/* The plugin's one exported symbol: its constant descriptor. */
+const struct sg_plugin *sg_plugin_entry(void)
+{
+	return &csv_plugin;
+}

@@ -1,0 +1,989 @@
+/*
+ * check_ledger.c - tests of the ledger (core/sg_ledger.c): schema creation
+ * and migration, refusals, run recording, idempotent exceptions, and
+ * atomicity under SIGKILL.
+ *
+ * Run one suite or case with CK_RUN_SUITE / CK_RUN_CASE.  Each test works
+ * in its own mkdtemp folder.  The ledger file is inspected directly with
+ * SQLite where the API gives no view (rows, schema, PRAGMAs).
+ */
+#include <check.h>
+#include <jansson.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sg_ledger.h"
+
+/* 2026-11-02T00:00:00Z and a day. */
+#define AS_OF_1 ((sg_time)1793577600)
+#define DAY ((sg_time)86400)
+
+static char tmpdir[256];
+
+static void setup_tmpdir(void)
+{
+	const char *base = getenv("TMPDIR");
+
+	snprintf(tmpdir, sizeof(tmpdir), "%s/check_ledger.XXXXXX",
+		 base && base[0] ? base : "/tmp");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void teardown_tmpdir(void)
+{
+	char cmd[300];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "check_ledger: could not remove %s\n", tmpdir);
+}
+
+static void tmp_path(char *buf, size_t size, const char *name)
+{
+	snprintf(buf, size, "%s/%s", tmpdir, name);
+}
+
+/* Opens a ledger that must open. */
+static struct sg_ledger *open_ok(const char *path)
+{
+	struct sg_ledger *ledger = NULL;
+	struct sg_error err;
+	char buf[1024];
+	int rc;
+
+	sg_error_clear(&err);
+	rc = sg_ledger_open(&ledger, path, &err);
+	ck_assert_msg(rc == SG_OK, "open %s: %s", path,
+		      sg_error_format(&err, buf, sizeof(buf)));
+	ck_assert_ptr_nonnull(ledger);
+	return ledger;
+}
+
+/* One exception object as the checks write it (DESIGN §8). */
+static json_t *make_exception(int i)
+{
+	char id[32], opp[32], event_at[32];
+	json_t *obj;
+
+	snprintf(id, sizeof(id), "exc-%05d", i);
+	snprintf(opp, sizeof(opp), "006%05d", i / 2);
+	snprintf(event_at, sizeof(event_at), "2026-10-%02dT%02d:%02d:00Z",
+		 1 + i % 28, (i / 60) % 24, i % 60);
+	obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s,"
+			" s:s, s:s, s:[s], s:[], s:s}",
+			"id", id,
+			"type", "missing_evidence",
+			"verdict", "block",
+			"opportunity_id", opp,
+			"owner_id", "u1",
+			"assignee", i % 3 == 0 ? "mgr1" : "revops",
+			"from_stage", "discovery",
+			"to_stage", "proposal",
+			"stage", "proposal",
+			"event_at", event_at,
+			"detected_at", "2026-11-02T00:00:00Z",
+			"due_at", "2026-11-04T00:00:00Z",
+			"missing", "budget_confirmed",
+			"present",
+			"note", "Moved from Discovery to Proposal without "
+			"budget confirmed by the buyer.");
+	ck_assert_ptr_nonnull(obj);
+	return obj;
+}
+
+/* count exception objects, numbered first .. first + count - 1. */
+static struct sg_ledger_exception *make_exceptions(int first, size_t count)
+{
+	struct sg_ledger_exception *list;
+	size_t i;
+
+	list = calloc(count ? count : 1, sizeof(*list));
+	ck_assert_ptr_nonnull(list);
+	for (i = 0; i < count; i++)
+		list[i].json = make_exception(first + (int)i);
+	return list;
+}
+
+static void free_exceptions(struct sg_ledger_exception *list, size_t count)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		json_decref(list[i].json);
+	free(list);
+}
+
+static struct sg_run_record make_run(sg_time as_of)
+{
+	struct sg_run_record run;
+
+	memset(&run, 0, sizeof(run));
+	run.as_of = as_of;
+	run.started_at = as_of + 60;
+	run.finished_at = as_of + 120;
+	run.since = as_of - DAY;
+	run.source = "csv:data/";
+	run.snapshot_at = SG_TIME_NONE;
+	run.config_sha256 = "0123456789abcdef0123456789abcdef"
+			    "0123456789abcdef0123456789abcdef";
+	run.tool_version = "0.1.0";
+	run.opportunities = 10;
+	run.evaluated = 9;
+	run.paused = 1;
+	return run;
+}
+
+static void record_ok(struct sg_ledger *ledger, struct sg_run_record *run,
+		      const struct sg_ledger_exception *list, size_t count,
+		      struct sg_run_outcome *outcome)
+{
+	struct sg_error err;
+	char buf[1024];
+	int rc;
+
+	sg_error_clear(&err);
+	rc = sg_ledger_record_run(ledger, run, list, count, outcome, &err);
+	ck_assert_msg(rc == SG_OK, "record: %s",
+		      sg_error_format(&err, buf, sizeof(buf)));
+}
+
+static struct sg_ledger_counts counts_of(struct sg_ledger *ledger)
+{
+	struct sg_ledger_counts counts;
+	struct sg_error err;
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_counts(ledger, &counts, &err), SG_OK);
+	return counts;
+}
+
+static void assert_counts(struct sg_ledger *ledger, size_t runs,
+			  size_t exceptions, size_t open_tasks, size_t events)
+{
+	struct sg_ledger_counts c = counts_of(ledger);
+
+	ck_assert_uint_eq(c.runs, runs);
+	ck_assert_uint_eq(c.exceptions, exceptions);
+	ck_assert_uint_eq(c.open_tasks, open_tasks);
+	ck_assert_uint_eq(c.events, events);
+}
+
+/* ---- direct SQLite access to the ledger file ---- */
+
+static sqlite3 *db_open(const char *path)
+{
+	sqlite3 *db = NULL;
+
+	ck_assert_int_eq(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
+					 NULL), SQLITE_OK);
+	return db;
+}
+
+static void db_exec(sqlite3 *db, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(db, sql, NULL, NULL, &msg);
+
+	ck_assert_msg(rc == SQLITE_OK, "%s: %s", sql, msg ? msg : "?");
+}
+
+/* The one integer a query returns. */
+static long long db_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+	long long v;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) ==
+		      SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	v = sqlite3_column_int64(stmt, 0);
+	sqlite3_finalize(stmt);
+	return v;
+}
+
+/* The one text a query returns (copied into buf; "NULL" for NULL). */
+static const char *db_text(sqlite3 *db, const char *sql, char *buf,
+			   size_t size)
+{
+	sqlite3_stmt *stmt = NULL;
+	const unsigned char *text;
+
+	ck_assert_msg(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) ==
+		      SQLITE_OK, "%s: %s", sql, sqlite3_errmsg(db));
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	text = sqlite3_column_text(stmt, 0);
+	snprintf(buf, size, "%s", text ? (const char *)text : "NULL");
+	sqlite3_finalize(stmt);
+	return buf;
+}
+
+static long long file_int(const char *path, const char *sql)
+{
+	sqlite3 *db = db_open(path);
+	long long v = db_int(db, sql);
+
+	sqlite3_close(db);
+	return v;
+}
+
+struct dump {
+	char *text;
+	size_t len, cap;
+};
+
+static void dump_add(struct dump *d, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (d->len + n + 1 > d->cap) {
+		d->cap = (d->len + n + 1) * 2;
+		d->text = realloc(d->text, d->cap);
+		ck_assert_ptr_nonnull(d->text);
+	}
+	memcpy(d->text + d->len, s, n + 1);
+	d->len += n;
+}
+
+/*
+ * Every row of every table of the ledger file, in key order, as text: two
+ * ledgers with equal dumps hold the same data.  The caller frees it.
+ */
+static char *dump_ledger(const char *path)
+{
+	static const char *const queries[] = {
+		"PRAGMA user_version",
+		"SELECT * FROM runs ORDER BY seq",
+		"SELECT * FROM exceptions ORDER BY id",
+		"SELECT * FROM tasks ORDER BY exception_id",
+		"SELECT * FROM task_history ORDER BY seq",
+		"SELECT * FROM events ORDER BY seq",
+		"SELECT * FROM sqlite_sequence ORDER BY name",
+	};
+	struct dump d = { NULL, 0, 0 };
+	sqlite3 *db = db_open(path);
+	size_t q;
+
+	dump_add(&d, "");
+	for (q = 0; q < sizeof(queries) / sizeof(queries[0]); q++) {
+		sqlite3_stmt *stmt = NULL;
+		int rc, c;
+
+		dump_add(&d, queries[q]);
+		dump_add(&d, "\n");
+		ck_assert_int_eq(sqlite3_prepare_v2(db, queries[q], -1, &stmt,
+						    NULL), SQLITE_OK);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+			for (c = 0; c < sqlite3_column_count(stmt); c++) {
+				const unsigned char *t =
+					sqlite3_column_text(stmt, c);
+
+				dump_add(&d, t ? (const char *)t : "\\N");
+				dump_add(&d, "|");
+			}
+			dump_add(&d, "\n");
+		}
+		ck_assert_int_eq(rc, SQLITE_DONE);
+		sqlite3_finalize(stmt);
+	}
+	sqlite3_close(db);
+	return d.text;
+}
+
+/* ---- schema ---- */
+
+START_TEST(test_open_creates_schema)
+{
+	static const char *const tables[] = {
+		"runs", "exceptions", "tasks", "task_history", "events"
+	};
+	char path[512], sql[128], buf[64];
+	struct sg_ledger *ledger;
+	sg_time as_of = 0;
+	struct sg_error err;
+	sqlite3 *db;
+	size_t i;
+	int found = 1;
+
+	tmp_path(path, sizeof(path), "new.db");
+	ledger = open_ok(path);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger), 1);
+	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 1);
+	assert_counts(ledger, 0, 0, 0, 0);
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
+			 SG_OK);
+	ck_assert_int_eq(found, 0);
+	sg_ledger_close(ledger);
+
+	db = db_open(path);
+	ck_assert_int_eq(db_int(db, "PRAGMA user_version"), 1);
+	ck_assert_str_eq(db_text(db, "PRAGMA journal_mode", buf, sizeof(buf)),
+			 "wal");
+	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
+		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master"
+			 " WHERE type = 'table' AND name = '%s'", tables[i]);
+		ck_assert_msg(db_int(db, sql) == 1, "table %s", tables[i]);
+	}
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master"
+				" WHERE type = 'index' AND name IN"
+				" ('tasks_status_due', 'events_at',"
+				" 'exceptions_opportunity')"), 3);
+	sqlite3_close(db);
+}
+END_TEST
+
+START_TEST(test_open_sets_durability)
+{
+	char path[512];
+	struct sg_ledger *ledger;
+
+	/* The settings are per connection: check them through a ledger
+	 * whose connection we cannot reach, by their effect on the file. */
+	tmp_path(path, sizeof(path), "wal.db");
+	ledger = open_ok(path);
+	sg_ledger_close(ledger);
+	/* WAL mode is persistent in the file. */
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM"
+				  " pragma_journal_mode WHERE journal_mode ="
+				  " 'wal'"), 1);
+	/* Reopening an existing ledger migrates nothing and succeeds. */
+	ledger = open_ok(path);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger), 1);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
+START_TEST(test_reopen_keeps_data)
+{
+	struct sg_ledger_exception *list = make_exceptions(0, 3);
+	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512], *before, *after;
+
+	tmp_path(path, sizeof(path), "keep.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run, list, 3, &outcome);
+	sg_ledger_close(ledger);
+	before = dump_ledger(path);
+
+	ledger = open_ok(path);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger), 1);
+	assert_counts(ledger, 1, 3, 3, 4);
+	sg_ledger_close(ledger);
+	after = dump_ledger(path);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	free_exceptions(list, 3);
+}
+END_TEST
+
+START_TEST(test_refuses_newer_schema)
+{
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512], buf[1024];
+	sqlite3 *db;
+
+	tmp_path(path, sizeof(path), "newer.db");
+	ledger = open_ok(path);
+	sg_ledger_close(ledger);
+	db = db_open(path);
+	db_exec(db, "PRAGMA user_version = 2");
+	sqlite3_close(db);
+
+	sg_error_clear(&err);
+	ledger = (struct sg_ledger *)1;
+	ck_assert_int_eq(sg_ledger_open(&ledger, path, &err), SG_ERR_LEDGER);
+	ck_assert_ptr_null(ledger);
+	ck_assert_int_eq(err.code, SG_ERR_LEDGER);
+	sg_error_format(&err, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "written by a newer stageguard") != NULL,
+		      "%s", buf);
+	ck_assert_msg(strstr(buf, path) != NULL, "%s", buf);
+	/* Nothing was changed. */
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 2);
+}
+END_TEST
+
+START_TEST(test_refuses_non_database)
+{
+	static const char junk[] =
+		"id,name\n006A,Acme renewal\n"
+		"this is a CSV file, not a SQLite database, padded to be "
+		"longer than a SQLite header of one hundred bytes......\n";
+	struct sg_ledger *ledger = NULL;
+	struct sg_error err;
+	char path[512], buf[1024], back[sizeof(junk)];
+	FILE *f;
+
+	tmp_path(path, sizeof(path), "opportunities.csv");
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(junk, 1, sizeof(junk) - 1, f),
+			  sizeof(junk) - 1);
+	fclose(f);
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_open(&ledger, path, &err), SG_ERR_LEDGER);
+	ck_assert_ptr_null(ledger);
+	sg_error_format(&err, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, path) != NULL, "no file: %s", buf);
+	ck_assert_msg(strstr(buf, "not a database") != NULL,
+		      "no SQLite message: %s", buf);
+	ck_assert_msg(strstr(buf, "--ledger") != NULL, "no advice: %s", buf);
+
+	/* The file is left as it was. */
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fread(back, 1, sizeof(back), f), sizeof(junk) - 1);
+	fclose(f);
+	ck_assert_int_eq(memcmp(back, junk, sizeof(junk) - 1), 0);
+}
+END_TEST
+
+START_TEST(test_refuses_foreign_database)
+{
+	struct sg_ledger *ledger = NULL;
+	struct sg_error err;
+	char path[512], buf[1024];
+	sqlite3 *db = NULL;
+
+	tmp_path(path, sizeof(path), "other.db");
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	db_exec(db, "CREATE TABLE contacts (id INTEGER PRIMARY KEY)");
+	sqlite3_close(db);
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_open(&ledger, path, &err), SG_ERR_LEDGER);
+	ck_assert_ptr_null(ledger);
+	sg_error_format(&err, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "not a stageguard ledger") != NULL, "%s",
+		      buf);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM sqlite_master"),
+			 1);
+}
+END_TEST
+
+START_TEST(test_refuses_missing_folder)
+{
+	struct sg_ledger *ledger = NULL;
+	struct sg_error err;
+	char path[512], buf[1024];
+	struct stat st;
+
+	tmp_path(path, sizeof(path), "no/such/folder/ledger.db");
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_open(&ledger, path, &err), SG_ERR_LEDGER);
+	ck_assert_ptr_null(ledger);
+	sg_error_format(&err, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, path) != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "folder") != NULL, "%s", buf);
+	ck_assert_int_ne(stat(path, &st), 0);
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_open(&ledger, "", &err), SG_ERR_LEDGER);
+	ck_assert_ptr_null(ledger);
+}
+END_TEST
+
+/* ---- recording ---- */
+
+START_TEST(test_record_run)
+{
+	struct sg_ledger_exception *list = make_exceptions(0, 3);
+	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512], sql[256], buf[4096];
+	json_t *stored;
+	sqlite3 *db;
+	size_t i;
+
+	tmp_path(path, sizeof(path), "run.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run, list, 3, &outcome);
+	ck_assert_uint_eq(outcome.new_exceptions, 3);
+	ck_assert_uint_eq(outcome.seen_again, 0);
+	ck_assert_uint_eq(outcome.tasks_created, 3);
+	assert_counts(ledger, 1, 3, 3, 4);
+	ck_assert_uint_eq(strlen(run.id), 32);
+	ck_assert_uint_eq(strspn(run.id, "0123456789abcdef"), 32);
+	sg_ledger_close(ledger);
+
+	db = db_open(path);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM runs WHERE id = '%s'"
+		 " AND as_of = %lld AND since = %lld AND snapshot_at IS NULL"
+		 " AND opportunities = 10 AND evaluated = 9 AND paused = 1"
+		 " AND exceptions = 3 AND new_exceptions = 3", run.id,
+		 (long long)AS_OF_1, (long long)(AS_OF_1 - DAY));
+	ck_assert_int_eq(db_int(db, sql), 1);
+	/* Tasks: assignee and due from the exception, open. */
+	ck_assert_str_eq(db_text(db, "SELECT assignee FROM tasks WHERE"
+				 " exception_id = 'exc-00000'", buf,
+				 sizeof(buf)), "mgr1");
+	ck_assert_str_eq(db_text(db, "SELECT assignee FROM tasks WHERE"
+				 " exception_id = 'exc-00001'", buf,
+				 sizeof(buf)), "revops");
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM tasks WHERE"
+		 " status = 'open' AND disposition IS NULL AND created_at ="
+		 " %lld AND due_at = %lld", (long long)AS_OF_1,
+		 (long long)(AS_OF_1 + 2 * DAY));
+	ck_assert_int_eq(db_int(db, sql), 3);
+	/* Exceptions: columns and the whole object as detail. */
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM exceptions WHERE"
+		 " first_seen = %lld AND last_seen = %lld AND first_run ="
+		 " '%s' AND last_run = '%s' AND type = 'missing_evidence'"
+		 " AND verdict = 'block'", (long long)AS_OF_1,
+		 (long long)AS_OF_1, run.id, run.id);
+	ck_assert_int_eq(db_int(db, sql), 3);
+	ck_assert_str_eq(db_text(db, "SELECT opportunity_id FROM exceptions"
+				 " WHERE id = 'exc-00002'", buf, sizeof(buf)),
+			 "00600001");
+	ck_assert_int_eq(db_int(db, "SELECT event_at FROM exceptions WHERE"
+				" id = 'exc-00001'"),
+			 (long long)(AS_OF_1 - 31 * DAY + 60));
+	for (i = 0; i < 3; i++) {
+		snprintf(sql, sizeof(sql), "SELECT detail FROM exceptions"
+			 " WHERE id = 'exc-%05zu'", i);
+		stored = json_loads(db_text(db, sql, buf, sizeof(buf)), 0,
+				    NULL);
+		ck_assert_ptr_nonnull(stored);
+		ck_assert(json_equal(stored, list[i].json));
+		json_decref(stored);
+	}
+	/* Events: one exception_raised per new exception, then the run. */
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM events WHERE type ="
+				" 'exception_raised' AND exception_id IS NOT"
+				" NULL AND opportunity_id IS NOT NULL"), 3);
+	ck_assert_str_eq(db_text(db, "SELECT type FROM events ORDER BY seq"
+				 " DESC LIMIT 1", buf, sizeof(buf)),
+			 "run_completed");
+	ck_assert_int_eq(db_int(db, "SELECT json_extract(detail,"
+				" '$.new_exceptions') FROM events WHERE type ="
+				" 'run_completed'"), 3);
+	ck_assert_str_eq(db_text(db, "SELECT json_extract(detail, '$.due_at')"
+				 " FROM events WHERE exception_id ="
+				 " 'exc-00000'", buf, sizeof(buf)),
+			 "2026-11-04T00:00:00Z");
+	sqlite3_close(db);
+	free_exceptions(list, 3);
+}
+END_TEST
+
+START_TEST(test_record_again_is_idempotent)
+{
+	struct sg_ledger_exception *list = make_exceptions(0, 3);
+	struct sg_run_record run1 = make_run(AS_OF_1);
+	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512], sql[256];
+	sqlite3 *db;
+
+	tmp_path(path, sizeof(path), "again.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run1, list, 3, &outcome);
+	record_ok(ledger, &run2, list, 3, &outcome);
+	ck_assert_str_ne(run1.id, run2.id);
+	ck_assert_uint_eq(outcome.new_exceptions, 0);
+	ck_assert_uint_eq(outcome.seen_again, 3);
+	ck_assert_uint_eq(outcome.tasks_created, 0);
+	/* Two runs, the same 3 exceptions and tasks, one more event. */
+	assert_counts(ledger, 2, 3, 3, 5);
+	sg_ledger_close(ledger);
+
+	db = db_open(path);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM exceptions WHERE"
+		 " first_seen = %lld AND first_run = '%s' AND last_seen ="
+		 " %lld AND last_run = '%s'", (long long)AS_OF_1, run1.id,
+		 (long long)(AS_OF_1 + DAY), run2.id);
+	ck_assert_int_eq(db_int(db, sql), 3);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM tasks"), 3);
+	snprintf(sql, sizeof(sql), "SELECT new_exceptions FROM runs WHERE"
+		 " id = '%s'", run2.id);
+	ck_assert_int_eq(db_int(db, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE"
+		 " run_id = '%s'", run2.id);
+	ck_assert_int_eq(db_int(db, sql), 1);
+	sqlite3_close(db);
+	free_exceptions(list, 3);
+}
+END_TEST
+
+START_TEST(test_record_mixed_new_and_known)
+{
+	struct sg_ledger_exception *first = make_exceptions(0, 3);
+	struct sg_ledger_exception *second = make_exceptions(1, 4);
+	struct sg_run_record run1 = make_run(AS_OF_1);
+	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512];
+
+	tmp_path(path, sizeof(path), "mixed.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run1, first, 3, &outcome);
+	/* exc 1, 2 known; exc 3, 4 new. */
+	record_ok(ledger, &run2, second, 4, &outcome);
+	ck_assert_uint_eq(outcome.new_exceptions, 2);
+	ck_assert_uint_eq(outcome.seen_again, 2);
+	ck_assert_uint_eq(outcome.tasks_created, 2);
+	assert_counts(ledger, 2, 5, 5, 3 + 1 + 2 + 1);
+	sg_ledger_close(ledger);
+	/* exc 0 was not seen again: its last_seen stays. */
+	ck_assert_int_eq(file_int(path, "SELECT last_seen FROM exceptions"
+				  " WHERE id = 'exc-00000'"),
+			 (long long)AS_OF_1);
+	ck_assert_int_eq(file_int(path, "SELECT last_seen FROM exceptions"
+				  " WHERE id = 'exc-00002'"),
+			 (long long)(AS_OF_1 + DAY));
+	free_exceptions(first, 3);
+	free_exceptions(second, 4);
+}
+END_TEST
+
+START_TEST(test_last_as_of)
+{
+	struct sg_run_record run1 = make_run(AS_OF_1);
+	struct sg_run_record run2 = make_run(AS_OF_1 + 3 * DAY);
+	struct sg_run_record run3 = make_run(AS_OF_1 + DAY);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512];
+	sg_time as_of;
+	int found;
+
+	tmp_path(path, sizeof(path), "asof.db");
+	ledger = open_ok(path);
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
+			 SG_OK);
+	ck_assert_int_eq(found, 0);
+
+	record_ok(ledger, &run1, NULL, 0, &outcome);
+	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
+			 SG_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(as_of, AS_OF_1);
+
+	record_ok(ledger, &run2, NULL, 0, &outcome);
+	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
+			 SG_OK);
+	ck_assert_int_eq(as_of, AS_OF_1 + 3 * DAY);
+
+	/* The most recently recorded run counts, even at an earlier as-of. */
+	record_ok(ledger, &run3, NULL, 0, &outcome);
+	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
+			 SG_OK);
+	ck_assert_int_eq(found, 1);
+	ck_assert_int_eq(as_of, AS_OF_1 + DAY);
+	assert_counts(ledger, 3, 0, 0, 3);
+	sg_ledger_close(ledger);
+
+	/* And it survives a reopen. */
+	ledger = open_ok(path);
+	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
+			 SG_OK);
+	ck_assert_int_eq(as_of, AS_OF_1 + DAY);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
+START_TEST(test_refuses_same_run_twice)
+{
+	struct sg_ledger_exception *list = make_exceptions(0, 3);
+	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512], buf[1024], *before, *after;
+
+	tmp_path(path, sizeof(path), "twice.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run, list, 3, &outcome);
+	sg_ledger_close(ledger);
+	before = dump_ledger(path);
+
+	ledger = open_ok(path);
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_record_run(ledger, &run, list, 3, &outcome,
+					      &err), SG_ERR_LEDGER);
+	sg_error_format(&err, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "already recorded") != NULL, "%s", buf);
+	ck_assert_uint_eq(outcome.new_exceptions, 0);
+	assert_counts(ledger, 1, 3, 3, 4);
+	sg_ledger_close(ledger);
+	after = dump_ledger(path);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	free_exceptions(list, 3);
+}
+END_TEST
+
+/*
+ * A bad exception after good ones (two known, one new): nothing of the
+ * run is kept.  value NULL removes key.
+ */
+static void check_bad_exception(const char *key, json_t *value,
+				const char *expect)
+{
+	struct sg_ledger_exception *first = make_exceptions(0, 2);
+	struct sg_ledger_exception *list = make_exceptions(0, 4);
+	struct sg_run_record run1 = make_run(AS_OF_1);
+	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512], buf[1024], *before, *after;
+
+	json_decref(list[3].json);
+	list[3].json = make_exception(7);
+	if (value == NULL)
+		ck_assert_int_eq(json_object_del(list[3].json, key), 0);
+	else
+		ck_assert_int_eq(json_object_set_new(list[3].json, key, value),
+				 0);
+	tmp_path(path, sizeof(path), "bad.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run1, first, 2, &outcome);
+	sg_ledger_close(ledger);
+	before = dump_ledger(path);
+
+	ledger = open_ok(path);
+	sg_error_clear(&err);
+	ck_assert_int_ne(sg_ledger_record_run(ledger, &run2, list, 4,
+					      &outcome, &err), SG_OK);
+	ck_assert_int_ne(err.code, SG_OK);
+	sg_error_format(&err, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "exc-00007") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, expect) != NULL, "%s", buf);
+	ck_assert_uint_eq(outcome.new_exceptions, 0);
+	assert_counts(ledger, 1, 2, 2, 3);
+	sg_ledger_close(ledger);
+	after = dump_ledger(path);
+	ck_assert_str_eq(before, after);
+	free(before);
+	free(after);
+	free_exceptions(first, 2);
+	free_exceptions(list, 4);
+}
+
+START_TEST(test_refuses_exception_without_due)
+{
+	check_bad_exception("due_at", NULL, "\"due_at\" is missing");
+}
+END_TEST
+
+START_TEST(test_refuses_exception_with_bad_time)
+{
+	check_bad_exception("detected_at", json_string("yesterday"),
+			    "detected_at");
+}
+END_TEST
+
+START_TEST(test_refuses_exception_with_wrong_type)
+{
+	check_bad_exception("assignee", json_integer(42),
+			    "\"assignee\" is of another type");
+}
+END_TEST
+
+/* ---- atomicity ---- */
+
+#define KILL_RUN_SIZE 1000
+#define KILL_AFTER "500"
+
+/*
+ * In a child process: opens the ledger and records run2 with the hook set
+ * to die halfway.  Exits 2 when it cannot open, 3 when the run returned.
+ */
+static void kill_child(const char *path, struct sg_run_record run)
+{
+	struct sg_ledger_exception *list;
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger = NULL;
+	struct sg_error err;
+
+	if (setenv("STAGEGUARD_TEST_KILL_AFTER", KILL_AFTER, 1) != 0)
+		_exit(4);
+	if (sg_ledger_open(&ledger, path, &err) != SG_OK)
+		_exit(2);
+	list = make_exceptions(0, KILL_RUN_SIZE);
+	sg_ledger_record_run(ledger, &run, list, KILL_RUN_SIZE, &outcome,
+			     &err);
+	_exit(3);
+}
+
+START_TEST(test_kill_mid_run_leaves_no_trace)
+{
+	struct sg_ledger_exception *small = make_exceptions(0, 3);
+	struct sg_ledger_exception *big = make_exceptions(0, KILL_RUN_SIZE);
+	struct sg_run_record run1 = make_run(AS_OF_1);
+	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_record fresh1 = make_run(AS_OF_1);
+	struct sg_run_record fresh2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_outcome outcome, fresh_outcome;
+	struct sg_ledger *ledger;
+	char killed[512], fresh[512], sql[256];
+	char *before, *after, *expected;
+	int status;
+	pid_t pid;
+
+	tmp_path(killed, sizeof(killed), "killed.db");
+	tmp_path(fresh, sizeof(fresh), "fresh.db");
+	ledger = open_ok(killed);
+	record_ok(ledger, &run1, small, 3, &outcome);
+	sg_ledger_close(ledger);
+	before = dump_ledger(killed);
+
+	/* No connection is open across the fork. */
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0)
+		kill_child(killed, run2);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		      "the child was not killed (status %d)", status);
+
+	/* Exactly the state before the run. */
+	after = dump_ledger(killed);
+	ck_assert_str_eq(before, after);
+	free(after);
+	ledger = open_ok(killed);
+	assert_counts(ledger, 1, 3, 3, 4);
+	sg_ledger_close(ledger);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM runs WHERE id !="
+		 " '%s'", run1.id);
+	ck_assert_int_eq(file_int(killed, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM exceptions WHERE"
+		 " first_run != '%s' OR last_run != '%s'", run1.id, run1.id);
+	ck_assert_int_eq(file_int(killed, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM events WHERE"
+		 " run_id != '%s'", run1.id);
+	ck_assert_int_eq(file_int(killed, sql), 0);
+
+	/* The rerun gives what an unkilled run gives. */
+	ledger = open_ok(killed);
+	record_ok(ledger, &run2, big, KILL_RUN_SIZE, &outcome);
+	assert_counts(ledger, 2, KILL_RUN_SIZE, KILL_RUN_SIZE,
+		      4 + (KILL_RUN_SIZE - 3) + 1);
+	sg_ledger_close(ledger);
+
+	ledger = open_ok(fresh);
+	record_ok(ledger, &fresh1, small, 3, &fresh_outcome);
+	record_ok(ledger, &fresh2, big, KILL_RUN_SIZE, &fresh_outcome);
+	sg_ledger_close(ledger);
+	ck_assert_str_eq(run2.id, fresh2.id);
+	ck_assert_uint_eq(outcome.new_exceptions, KILL_RUN_SIZE - 3);
+	ck_assert_uint_eq(outcome.seen_again, 3);
+	ck_assert_uint_eq(outcome.new_exceptions,
+			  fresh_outcome.new_exceptions);
+	ck_assert_uint_eq(outcome.seen_again, fresh_outcome.seen_again);
+	ck_assert_uint_eq(outcome.tasks_created, fresh_outcome.tasks_created);
+
+	after = dump_ledger(killed);
+	expected = dump_ledger(fresh);
+	ck_assert_str_eq(after, expected);
+	free(before);
+	free(after);
+	free(expected);
+	free_exceptions(small, 3);
+	free_exceptions(big, KILL_RUN_SIZE);
+}
+END_TEST
+
+START_TEST(test_kill_before_first_exception)
+{
+	struct sg_ledger_exception *list = make_exceptions(0, 10);
+	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512];
+	int status;
+	pid_t pid;
+
+	tmp_path(path, sizeof(path), "kill0.db");
+	ledger = open_ok(path);
+	sg_ledger_close(ledger);
+	fflush(NULL);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (setenv("STAGEGUARD_TEST_KILL_AFTER", "0", 1) != 0)
+			_exit(4);
+		if (sg_ledger_open(&ledger, path, NULL) != SG_OK)
+			_exit(2);
+		sg_ledger_record_run(ledger, &run, list, 10, &outcome, NULL);
+		_exit(3);
+	}
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+	ledger = open_ok(path);
+	assert_counts(ledger, 0, 0, 0, 0);
+	record_ok(ledger, &run, list, 10, &outcome);
+	assert_counts(ledger, 1, 10, 10, 11);
+	sg_ledger_close(ledger);
+	free_exceptions(list, 10);
+}
+END_TEST
+
+static Suite *ledger_suite(void)
+{
+	Suite *s = suite_create("ledger");
+	TCase *tc;
+
+	tc = tcase_create("schema");
+	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
+	tcase_add_test(tc, test_open_creates_schema);
+	tcase_add_test(tc, test_open_sets_durability);
+	tcase_add_test(tc, test_reopen_keeps_data);
+	tcase_add_test(tc, test_refuses_newer_schema);
+	tcase_add_test(tc, test_refuses_non_database);
+	tcase_add_test(tc, test_refuses_foreign_database);
+	tcase_add_test(tc, test_refuses_missing_folder);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("record");
+	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
+	tcase_add_test(tc, test_record_run);
+	tcase_add_test(tc, test_record_again_is_idempotent);
+	tcase_add_test(tc, test_record_mixed_new_and_known);
+	tcase_add_test(tc, test_last_as_of);
+	tcase_add_test(tc, test_refuses_same_run_twice);
+	tcase_add_test(tc, test_refuses_exception_without_due);
+	tcase_add_test(tc, test_refuses_exception_with_bad_time);
+	tcase_add_test(tc, test_refuses_exception_with_wrong_type);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("atomicity");
+	/* Several synchronous commits of a thousand exceptions each. */
+	tcase_set_timeout(tc, 120);
+	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
+	tcase_add_test(tc, test_kill_mid_run_leaves_no_trace);
+	tcase_add_test(tc, test_kill_before_first_exception);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(ledger_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

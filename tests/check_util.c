@@ -1,0 +1,685 @@
+/*
+ * check_util.c - exact decimals (core/util/sg_decimal.c), the missing
+ * rule (core/util/sg_missing.c) and SHA-256 ids (core/sg_hash.c).
+ *
+ * Run one suite or case with CK_RUN_SUITE=util CK_RUN_CASE=missing.
+ */
+#include <check.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "sg_decimal.h"
+#include "sg_hash.h"
+#include "sg_missing.h"
+
+#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/* ------------------------------------------------------------------ */
+/* Decimals                                                             */
+
+static const struct {
+	const char *text;
+	int64_t units;
+	int scale;
+	const char *out;
+} dec_ok[] = {
+	{"0", 0, 0, "0"},
+	{"12.50", 1250, 2, "12.50"},
+	{"  12.50 ", 1250, 2, "12.50"},
+	{"\t42\n", 42, 0, "42"},
+	{"+3", 3, 0, "3"},
+	{"-3", -3, 0, "-3"},
+	{"12000.50", 1200050, 2, "12000.50"},
+	{"0.007", 7, 3, "0.007"},
+	{"-0.5", -5, 1, "-0.5"},
+	{".5", 5, 1, "0.5"},
+	{"-.25", -25, 2, "-0.25"},
+	{"5.", 5, 0, "5"},
+	{"007", 7, 0, "7"},
+	{"-0", 0, 0, "0"},
+	{"-0.00", 0, 2, "0.00"},
+	{"0.000000", 0, 6, "0.000000"},
+	{"1.123456", 1123456, 6, "1.123456"},
+	{"1.1234560000", 1123456, 6, "1.123456"},
+	{"1.10000000", 1100000, 6, "1.100000"},
+	{"9223372036854775807", INT64_MAX, 0, "9223372036854775807"},
+	{"-9223372036854775808", INT64_MIN, 0, "-9223372036854775808"},
+	{"922337203685477.5807", INT64_MAX, 4, "922337203685477.5807"},
+	{"-92233720368547758.08", INT64_MIN, 2, "-92233720368547758.08"},
+	{"00000000000000000000000001", 1, 0, "1"},
+};
+
+START_TEST(test_decimal_accept)
+{
+	struct sg_decimal d = {99, 99};
+	struct sg_error err;
+	char buf[SG_DECIMAL_TEXT_SIZE];
+	int rc;
+
+	sg_error_clear(&err);
+	rc = sg_decimal_parse(&d, dec_ok[_i].text, strlen(dec_ok[_i].text),
+			      &err);
+	ck_assert_msg(rc == SG_OK, "%s: %s", dec_ok[_i].text, err.message);
+	ck_assert_msg(d.units == dec_ok[_i].units, "%s: units %lld",
+		      dec_ok[_i].text, (long long)d.units);
+	ck_assert_int_eq(d.scale, dec_ok[_i].scale);
+	ck_assert_str_eq(sg_decimal_format(&d, buf, sizeof(buf)),
+			 dec_ok[_i].out);
+}
+END_TEST
+
+static const struct {
+	const char *text;
+	const char *why;
+} dec_bad[] = {
+	{"", "the text is empty"},
+	{"   ", "the text is empty"},
+	{".", "it has no digits"},
+	{"-", "it has no digits"},
+	{"+", "it has no digits"},
+	{"-.", "it has no digits"},
+	{"+-3", "not a digit"},
+	{"--3", "not a digit"},
+	{"1,000", "thousands separators are not allowed"},
+	{"$1,000", "not a digit"},
+	{"$5", "not a digit"},
+	{"5$", "not a digit"},
+	{"1e3", "exponents are not allowed"},
+	{"1E3", "exponents are not allowed"},
+	{"abc", "not a digit"},
+	{"1.2.3", "two decimal points"},
+	{"1 000", "not a digit"},
+	{"- 5", "not a digit"},
+	{"12.5%", "not a digit"},
+	{"\xe2\x82\xac" "5", "not a digit"},
+	{"0x10", "not a digit"},
+	{"5-", "not a digit"},
+	{"inf", "not a digit"},
+	{"NaN", "not a digit"},
+	{"1.1234567", "more than 6 digits after the decimal point"},
+	{"1.0000001", "more than 6 digits after the decimal point"},
+	{"9223372036854775808", "the amount is too large"},
+	{"-9223372036854775809", "the amount is too large"},
+	{"99999999999999999999", "the amount is too large"},
+	{"922337203685477.5808", "the amount is too large"},
+};
+
+START_TEST(test_decimal_reject)
+{
+	struct sg_decimal d = {99, 1};
+	struct sg_error err;
+	int rc;
+
+	sg_error_clear(&err);
+	rc = sg_decimal_parse(&d, dec_bad[_i].text, strlen(dec_bad[_i].text),
+			      &err);
+	ck_assert_msg(rc == SG_ERR_PARSE, "%s: accepted", dec_bad[_i].text);
+	ck_assert_int_eq(err.code, SG_ERR_PARSE);
+	ck_assert_int_eq(d.units, 99);
+	ck_assert_int_eq(d.scale, 1);
+	ck_assert_msg(strstr(err.message, dec_bad[_i].why) != NULL,
+		      "%s: message \"%s\" lacks \"%s\"", dec_bad[_i].text,
+		      err.message, dec_bad[_i].why);
+	ck_assert_ptr_nonnull(strstr(err.message, "as an amount"));
+}
+END_TEST
+
+START_TEST(test_decimal_message)
+{
+	struct sg_decimal d;
+	struct sg_error err;
+	char long_text[200];
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_decimal_parse(&d, "1,000", 5, &err),
+			 SG_ERR_PARSE);
+	ck_assert_str_eq(err.message,
+			 "cannot read \"1,000\" as an amount: thousands "
+			 "separators are not allowed (expected a plain "
+			 "decimal like 12000.50 or -3)");
+	/* Long texts are quoted in part. */
+	memset(long_text, '9', sizeof(long_text));
+	ck_assert_int_eq(sg_decimal_parse(&d, long_text, sizeof(long_text),
+					  &err), SG_ERR_PARSE);
+	ck_assert_ptr_nonnull(strstr(err.message, "999...\""));
+	/* NULL text, NULL err, and text that is not NUL-terminated. */
+	ck_assert_int_eq(sg_decimal_parse(&d, NULL, 4, &err), SG_ERR_PARSE);
+	ck_assert_int_eq(sg_decimal_parse(&d, "x", 1, NULL), SG_ERR_PARSE);
+	ck_assert_int_eq(sg_decimal_parse(&d, "12.5abc", 4, &err), SG_OK);
+	ck_assert_int_eq(d.units, 125);
+	ck_assert_int_eq(d.scale, 1);
+}
+END_TEST
+
+START_TEST(test_decimal_is_zero)
+{
+	static const char *const zeros[] = {"0", "-0", "0.00", "+0.000000"};
+	static const char *const nonzeros[] = {"0.01", "-0.000001", "1"};
+	struct sg_decimal d;
+	size_t i;
+
+	for (i = 0; i < N_ELEMS(zeros); i++) {
+		ck_assert_int_eq(sg_decimal_parse(&d, zeros[i],
+						  strlen(zeros[i]), NULL),
+				 SG_OK);
+		ck_assert_msg(sg_decimal_is_zero(&d), "%s", zeros[i]);
+	}
+	for (i = 0; i < N_ELEMS(nonzeros); i++) {
+		ck_assert_int_eq(sg_decimal_parse(&d, nonzeros[i],
+						  strlen(nonzeros[i]), NULL),
+				 SG_OK);
+		ck_assert_msg(!sg_decimal_is_zero(&d), "%s", nonzeros[i]);
+	}
+}
+END_TEST
+
+static const struct {
+	int64_t a_units;
+	int a_scale;
+	int64_t b_units;
+	int b_scale;
+	int ok;
+	const char *sum;
+} dec_sums[] = {
+	{15, 1, 225, 2, 1, "3.75"},
+	{1, 0, 1, 3, 1, "1.001"},
+	{-5, 0, 5, 0, 1, "0"},
+	{-5, 0, 500, 2, 1, "0.00"},
+	{1234, 2, -1234, 2, 1, "0.00"},
+	{-1, 6, 0, 0, 1, "-0.000001"},
+	{INT64_MAX - 1, 0, 1, 0, 1, "9223372036854775807"},
+	{INT64_MIN + 1, 0, -1, 0, 1, "-9223372036854775808"},
+	{922337203685477580LL, 0, 7, 1, 1, "922337203685477580.7"},
+	{INT64_MAX, 0, 1, 0, 0, NULL},
+	{INT64_MIN, 0, -1, 0, 0, NULL},
+	{922337203685477581LL, 0, 1, 1, 0, NULL},
+	{1, 6, INT64_MAX, 0, 0, NULL},
+	{INT64_MAX / 1000, 0, 1, 6, 0, NULL},
+};
+
+START_TEST(test_decimal_add)
+{
+	struct sg_decimal a = {dec_sums[_i].a_units, dec_sums[_i].a_scale};
+	struct sg_decimal b = {dec_sums[_i].b_units, dec_sums[_i].b_scale};
+	struct sg_error err;
+	char buf[SG_DECIMAL_TEXT_SIZE];
+	int rc;
+
+	sg_error_clear(&err);
+	rc = sg_decimal_add(&a, &b, &err);
+	if (dec_sums[_i].ok) {
+		ck_assert_msg(rc == SG_OK, "row %d: %s", _i, err.message);
+		ck_assert_str_eq(sg_decimal_format(&a, buf, sizeof(buf)),
+				 dec_sums[_i].sum);
+		return;
+	}
+	ck_assert_int_eq(rc, SG_ERR_PARSE);
+	ck_assert_ptr_nonnull(strstr(err.message, "too large"));
+	/* a is unchanged on overflow. */
+	ck_assert(a.units == dec_sums[_i].a_units);
+	ck_assert_int_eq(a.scale, dec_sums[_i].a_scale);
+}
+END_TEST
+
+START_TEST(test_decimal_format_bounds)
+{
+	struct sg_decimal d = {1200050, 2};
+	struct sg_decimal neg = {-7, 3};
+	char buf[SG_DECIMAL_TEXT_SIZE];
+	char small[4] = {'x', 'x', 'x', 'x'};
+
+	ck_assert_str_eq(sg_decimal_format(&d, small, sizeof(small)), "120");
+	small[0] = 'x';
+	ck_assert_str_eq(sg_decimal_format(&d, small, 1), "");
+	small[0] = 'x';
+	sg_decimal_format(&d, small, 0);
+	ck_assert_int_eq(small[0], 'x');
+	ck_assert_str_eq(sg_decimal_format(&neg, buf, sizeof(buf)), "-0.007");
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* The missing rule                                                     */
+
+static const char *const example_words[] = {
+	"tbd", "n/a", "na", "none", "-", "?", "xxx", "test", "placeholder",
+	"unknown", " Pending ", NULL
+};
+static const struct sg_placeholders example = {
+	example_words, N_ELEMS(example_words)
+};
+
+enum { NO_PH, PH };
+
+static const struct {
+	const char *text;   /* NULL: absent */
+	int placeholders;
+	int is_amount;
+	int missing;
+} miss_cases[] = {
+	/* absent, empty, white space */
+	{NULL, NO_PH, 0, 1},
+	{"", NO_PH, 0, 1},
+	{"   ", NO_PH, 0, 1},
+	{"\t\r\n\v\f", NO_PH, 0, 1},
+	/* ASCII punctuation only */
+	{"-", NO_PH, 0, 1},
+	{"?", NO_PH, 0, 1},
+	{"...", NO_PH, 0, 1},
+	{" - / - ", NO_PH, 0, 1},
+	{"#!$%&'()*+,./:;<=>@[\\]^_`{|}~\"", NO_PH, 0, 1},
+	/* Unicode punctuation, symbols and spaces */
+	{"\xe2\x80\x94", NO_PH, 0, 1},                 /* — em dash */
+	{" \xe2\x80\x94 ", NO_PH, 0, 1},
+	{"\xe2\x80\x93", NO_PH, 0, 1},                 /* – en dash */
+	{"\xe2\x80\xa6", NO_PH, 0, 1},                 /* … */
+	{"\xe2\x80\xa2", NO_PH, 0, 1},                 /* • */
+	{"\xe2\x82\xac", NO_PH, 0, 1},                 /* € */
+	{"\xc2\xab\xc2\xbb", NO_PH, 0, 1},             /* «» */
+	{"\xc2\xa0", NO_PH, 0, 1},                     /* no-break space */
+	{"\xc3\x97\xc3\xb7", NO_PH, 0, 1},             /* ×÷ */
+	{"\xe2\x80\x8b", NO_PH, 0, 1},                 /* zero width sp */
+	{"\xe3\x80\x82\xe3\x80\x81", NO_PH, 0, 1},     /* 。、 */
+	{"\xe3\x80\x80", NO_PH, 0, 1},                 /* ideographic sp */
+	{"\xef\xbc\x81", NO_PH, 0, 1},                 /* ！ */
+	{"\xef\xbc\x9f", NO_PH, 0, 1},                 /* ？ */
+	{"\xef\xbc\xbf", NO_PH, 0, 1},                 /* ＿ */
+	{"\xef\xbd\x9b", NO_PH, 0, 1},                 /* ｛ */
+	{"\xef\xb8\xb0", NO_PH, 0, 1},                 /* ︰ vertical form */
+	{"\xef\xbb\xbf", NO_PH, 0, 1},                 /* byte order mark */
+	{"\xef\xbf\xbd", NO_PH, 0, 1},                 /* replacement */
+	/* invalid UTF-8 is not a letter */
+	{"\xff\xfe", NO_PH, 0, 1},
+	{"\xc3", NO_PH, 0, 1},
+	{"\xc0\xaf", NO_PH, 0, 1},                     /* overlong '/' */
+	{"\xed\xa0\x80", NO_PH, 0, 1},                 /* surrogate */
+	{"\xf4\x90\x80\x80", NO_PH, 0, 1},             /* past U+10FFFF */
+	{"\xe2\x80", NO_PH, 0, 1},                     /* cut short */
+	/* letters and digits in any script are values */
+	{"a", NO_PH, 0, 0},
+	{"Z", NO_PH, 0, 0},
+	{"0", NO_PH, 0, 0},
+	{"-0", NO_PH, 0, 0},
+	{"\xc3\xbc", NO_PH, 0, 0},                     /* ü */
+	{"\xc3\x9c", NO_PH, 0, 0},                     /* Ü */
+	{"\xc3\x9f", NO_PH, 0, 0},                     /* ß */
+	{"- \xc3\xa9 -", NO_PH, 0, 0},                 /* é */
+	{"\xd0\x96", NO_PH, 0, 0},                     /* Ж */
+	{"\xe6\x97\xa5\xe6\x9c\xac", NO_PH, 0, 0},     /* 日本 */
+	{"\xd9\xa1", NO_PH, 0, 0},                     /* Arabic-Indic 1 */
+	{"\xef\xbc\x91", NO_PH, 0, 0},                 /* fullwidth 1 */
+	{"\xef\xbc\xa1", NO_PH, 0, 0},                 /* fullwidth A */
+	{"\xf0\x9f\x98\x80", NO_PH, 0, 0},             /* emoji: kept */
+	{"\xe2\x80\x94" "a", NO_PH, 0, 0},
+	{"\xff" "a", NO_PH, 0, 0},
+	{"x-", NO_PH, 0, 0},
+	/* placeholders: case-insensitive, trimmed on both sides */
+	{"tbd", NO_PH, 0, 0},
+	{"tbd", PH, 0, 1},
+	{"TBD", PH, 0, 1},
+	{"  Tbd\t", PH, 0, 1},
+	{"N/A", PH, 0, 1},
+	{"n/a", PH, 0, 1},
+	{"NA", PH, 0, 1},
+	{"None", PH, 0, 1},
+	{"XXX", PH, 0, 1},
+	{"Unknown", PH, 0, 1},
+	{"PLACEHOLDER", PH, 0, 1},
+	{"pending", PH, 0, 1},
+	{" PENDING ", PH, 0, 1},
+	{"tbd.", PH, 0, 0},
+	{"tbd2", PH, 0, 0},
+	{"to be decided", PH, 0, 0},
+	{"nan", PH, 0, 0},
+	{"n/a!", PH, 0, 0},
+	{"testing", PH, 0, 0},
+	{"t\xc3\xa9st", PH, 0, 0},
+	/* zero amounts */
+	{"0", NO_PH, 1, 1},
+	{"0.00", NO_PH, 1, 1},
+	{"-0", NO_PH, 1, 1},
+	{"+0.0", NO_PH, 1, 1},
+	{" 0 ", NO_PH, 1, 1},
+	{".0", NO_PH, 1, 1},
+	{"0.", NO_PH, 1, 1},
+	{"000", NO_PH, 1, 1},
+	{"0.0000000", NO_PH, 1, 1},
+	{"0.01", NO_PH, 1, 0},
+	{"100", NO_PH, 1, 0},
+	{"10", NO_PH, 1, 0},
+	{"-0.000001", NO_PH, 1, 0},
+	{"abc", NO_PH, 1, 0},
+	{"0,00", NO_PH, 1, 0},
+	{"0e0", NO_PH, 1, 0},
+	{"$0", NO_PH, 1, 0},
+	{"0.0.0", NO_PH, 1, 0},
+	{"--0", NO_PH, 1, 0},
+	{"tbd", PH, 1, 1},
+	{"-", PH, 1, 1},
+	{"", NO_PH, 1, 1},
+};
+
+START_TEST(test_missing)
+{
+	const char *text = miss_cases[_i].text;
+	const struct sg_placeholders *ph =
+		miss_cases[_i].placeholders == PH ? &example : NULL;
+	int got;
+
+	got = sg_value_is_missing(text, text ? strlen(text) : 0, ph,
+				  miss_cases[_i].is_amount);
+	ck_assert_msg(!!got == miss_cases[_i].missing,
+		      "row %d \"%s\" (amount %d): missing %d", _i,
+		      text ? text : "(null)", miss_cases[_i].is_amount, got);
+}
+END_TEST
+
+START_TEST(test_missing_bounds)
+{
+	static const char *const none[] = {NULL};
+	static const struct sg_placeholders empty = {none, 0};
+	static const struct sg_placeholders nulls = {none, 1};
+
+	/* Only len bytes count. */
+	ck_assert(sg_value_is_missing("tbdX", 3, &example, 0));
+	ck_assert(!sg_value_is_missing("tbdX", 4, &example, 0));
+	ck_assert(sg_value_is_missing("-abc", 1, NULL, 0));
+	ck_assert(sg_value_is_missing("0123", 1, NULL, 1));
+	ck_assert(!sg_value_is_missing("0123", 2, NULL, 1));
+	/* A UTF-8 sequence cut by len is not a letter. */
+	ck_assert(sg_value_is_missing("\xc3\xbc", 1, NULL, 0));
+	/* A NUL byte is not a letter; no placeholders at all. */
+	ck_assert(sg_value_is_missing("\0", 1, NULL, 0));
+	ck_assert(!sg_value_is_missing("tbd", 3, &empty, 0));
+	ck_assert(!sg_value_is_missing("tbd", 3, &nulls, 0));
+	ck_assert(sg_value_is_missing(NULL, 5, &example, 1));
+}
+END_TEST
+
+/*
+ * The zero-amount rule agrees with sg_decimal_parse() on every short text
+ * built from the characters that matter.
+ */
+START_TEST(test_missing_matches_decimal)
+{
+	static const char alphabet[] = "01.-+ e5";
+	const size_t k = sizeof(alphabet) - 1;
+	char text[5];
+	size_t len, n, total, i;
+
+	for (len = 1; len <= 5; len++) {
+		total = 1;
+		for (i = 0; i < len; i++)
+			total *= k;
+		for (n = 0; n < total; n++) {
+			struct sg_decimal d;
+			size_t v = n;
+			int zero, missing;
+
+			for (i = 0; i < len; i++) {
+				text[i] = alphabet[v % k];
+				v /= k;
+			}
+			if (sg_value_is_missing(text, len, NULL, 0))
+				continue;  /* missing anyway */
+			zero = sg_decimal_parse(&d, text, len, NULL) ==
+			       SG_OK && sg_decimal_is_zero(&d);
+			missing = sg_value_is_missing(text, len, NULL, 1);
+			ck_assert_msg(!!missing == zero, "\"%.*s\": missing "
+				      "%d, parses as zero %d", (int)len,
+				      text, missing, zero);
+		}
+	}
+}
+END_TEST
+
+START_TEST(test_trim)
+{
+	const char *p;
+	size_t len;
+
+	len = 7;
+	p = sg_trim("  a b  ", &len);
+	ck_assert_int_eq(len, 3);
+	ck_assert_int_eq(strncmp(p, "a b", 3), 0);
+	len = 3;
+	p = sg_trim("\t\r\n", &len);
+	ck_assert_int_eq(len, 0);
+	len = 0;
+	p = sg_trim("", &len);
+	ck_assert_int_eq(len, 0);
+	len = 9;
+	p = sg_trim(NULL, &len);
+	ck_assert_ptr_null(p);
+	ck_assert_int_eq(len, 0);
+	/* Non-ASCII space is kept (only ASCII is trimmed). */
+	len = 3;
+	p = sg_trim("\xc2\xa0x", &len);
+	ck_assert_int_eq(len, 3);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+/* SHA-256                                                              */
+
+static const struct {
+	const char *text;
+	const char *hex;
+} sha_vectors[] = {
+	{"abc",
+	 "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+	{"",
+	 "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+	{"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+	 "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+};
+
+START_TEST(test_sha256_vectors)
+{
+	char out[SG_SHA256_HEX_SIZE];
+
+	ck_assert_int_eq(sg_sha256_hex(sha_vectors[_i].text,
+				       strlen(sha_vectors[_i].text), out),
+			 SG_OK);
+	ck_assert_str_eq(out, sha_vectors[_i].hex);
+}
+END_TEST
+
+START_TEST(test_sha256_incremental)
+{
+	struct sg_sha256 *h = NULL;
+	struct sg_error err;
+	char block[1000];
+	char out[SG_SHA256_HEX_SIZE];
+	int i;
+
+	sg_error_clear(&err);
+	memset(block, 'a', sizeof(block));
+	ck_assert_int_eq(sg_sha256_new(&h, &err), SG_OK);
+	for (i = 0; i < 1000; i++)
+		ck_assert_int_eq(sg_sha256_update(h, block, sizeof(block),
+						  &err), SG_OK);
+	ck_assert_int_eq(sg_sha256_update(h, NULL, 0, &err), SG_OK);
+	ck_assert_int_eq(sg_sha256_final_hex(h, out, &err), SG_OK);
+	ck_assert_str_eq(out, "cdc76e5c9914fb9281a1c7e284d73e67"
+			 "f1809a48a497200e046d39ccc7112cd0");
+	/* A finished digest refuses more work. */
+	ck_assert_int_eq(sg_sha256_update(h, "x", 1, &err), SG_ERR_INTERNAL);
+	ck_assert_int_eq(sg_sha256_final_hex(h, out, &err), SG_ERR_INTERNAL);
+	ck_assert_str_eq(out, "");
+	sg_sha256_free(h);
+	sg_sha256_free(NULL);
+
+	/* Split updates equal one call. */
+	ck_assert_int_eq(sg_sha256_new(&h, &err), SG_OK);
+	ck_assert_int_eq(sg_sha256_update(h, "a", 1, &err), SG_OK);
+	ck_assert_int_eq(sg_sha256_update(h, "bc", 2, &err), SG_OK);
+	ck_assert_int_eq(sg_sha256_final_hex(h, out, &err), SG_OK);
+	ck_assert_str_eq(out, sha_vectors[0].hex);
+	sg_sha256_free(h);
+}
+END_TEST
+
+static char hash_dir[64];
+
+static void hash_setup(void)
+{
+	strcpy(hash_dir, "/tmp/check_util_XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(hash_dir));
+}
+
+static void hash_teardown(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", hash_dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "cannot remove %s\n", hash_dir);
+}
+
+START_TEST(test_sha256_file)
+{
+	struct sg_error err;
+	char path[128], out[SG_SHA256_HEX_SIZE], mem[SG_SHA256_HEX_SIZE];
+	char *big;
+	size_t big_len = 200001, i;
+	FILE *f;
+
+	sg_error_clear(&err);
+	snprintf(path, sizeof(path), "%s/abc", hash_dir);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	fputs("abc", f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(sg_sha256_file_hex(path, out, &err), SG_OK);
+	ck_assert_str_eq(out, sha_vectors[0].hex);
+
+	/* Larger than one read block. */
+	big = malloc(big_len);
+	ck_assert_ptr_nonnull(big);
+	for (i = 0; i < big_len; i++)
+		big[i] = (char)(i * 7 + i / 251);
+	snprintf(path, sizeof(path), "%s/big", hash_dir);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fwrite(big, 1, big_len, f), big_len);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(sg_sha256_file_hex(path, out, &err), SG_OK);
+	ck_assert_int_eq(sg_sha256_hex(big, big_len, mem), SG_OK);
+	ck_assert_str_eq(out, mem);
+	free(big);
+
+	/* Empty file. */
+	snprintf(path, sizeof(path), "%s/empty", hash_dir);
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fclose(f), 0);
+	ck_assert_int_eq(sg_sha256_file_hex(path, out, &err), SG_OK);
+	ck_assert_str_eq(out, sha_vectors[1].hex);
+}
+END_TEST
+
+START_TEST(test_sha256_file_errors)
+{
+	struct sg_error err;
+	char path[128], out[SG_SHA256_HEX_SIZE];
+
+	sg_error_clear(&err);
+	snprintf(path, sizeof(path), "%s/absent", hash_dir);
+	ck_assert_int_eq(sg_sha256_file_hex(path, out, &err), SG_ERR_IO);
+	ck_assert_str_eq(out, "");
+	ck_assert_ptr_nonnull(strstr(err.message, path));
+	ck_assert_ptr_nonnull(strstr(err.message, "No such file"));
+
+	/* A directory opens but cannot be read. */
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_sha256_file_hex(hash_dir, out, &err), SG_ERR_IO);
+	ck_assert_str_eq(out, "");
+	ck_assert_ptr_nonnull(strstr(err.message, hash_dir));
+}
+END_TEST
+
+START_TEST(test_id_hex16)
+{
+	static const char *const ab[] = {"a", "b"};
+	static const char *const one[] = {"ab"};
+	static const char *const exc[] = {
+		"missing_evidence", "006A", "discovery", "proposal",
+		"2026-11-02T16:45:00Z"
+	};
+	static const char *const two_empty[] = {"", ""};
+	static const char *const with_null[] = {NULL, NULL};
+	char id[SG_ID_HEX_SIZE], again[SG_ID_HEX_SIZE];
+	char full[SG_SHA256_HEX_SIZE];
+
+	sg_id_hex16(ab, 2, id);
+	ck_assert_str_eq(id, "f04cdced9736a69d");
+	ck_assert_int_eq(sg_sha256_hex("a\x1f" "b", 3, full), SG_OK);
+	ck_assert_int_eq(strncmp(full, id, 16), 0);
+	sg_id_hex16(one, 1, again);
+	ck_assert_str_ne(id, again);
+	sg_id_hex16(exc, N_ELEMS(exc), id);
+	ck_assert_str_eq(id, "82d4d3ff4cf57baf");
+	sg_id_hex16(exc, N_ELEMS(exc), again);
+	ck_assert_str_eq(id, again);
+	sg_id_hex16(NULL, 0, id);
+	ck_assert_str_eq(id, "e3b0c44298fc1c14");
+	sg_id_hex16(two_empty, 2, id);
+	ck_assert_str_eq(id, "ffe679bb831c95b6");
+	sg_id_hex16(with_null, 2, id);
+	ck_assert_str_eq(id, "ffe679bb831c95b6");
+	ck_assert_int_eq(strlen(id), 16);
+}
+END_TEST
+
+/* ------------------------------------------------------------------ */
+
+static Suite *util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc;
+
+	tc = tcase_create("decimal");
+	tcase_add_loop_test(tc, test_decimal_accept, 0, (int)N_ELEMS(dec_ok));
+	tcase_add_loop_test(tc, test_decimal_reject, 0,
+			    (int)N_ELEMS(dec_bad));
+	tcase_add_test(tc, test_decimal_message);
+	tcase_add_test(tc, test_decimal_is_zero);
+	tcase_add_loop_test(tc, test_decimal_add, 0, (int)N_ELEMS(dec_sums));
+	tcase_add_test(tc, test_decimal_format_bounds);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("missing");
+	tcase_add_loop_test(tc, test_missing, 0, (int)N_ELEMS(miss_cases));
+	tcase_add_test(tc, test_missing_bounds);
+	tcase_add_test(tc, test_missing_matches_decimal);
+	tcase_add_test(tc, test_trim);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("sha256");
+	tcase_add_checked_fixture(tc, hash_setup, hash_teardown);
+	tcase_add_loop_test(tc, test_sha256_vectors, 0,
+			    (int)N_ELEMS(sha_vectors));
+	tcase_add_test(tc, test_sha256_incremental);
+	tcase_add_test(tc, test_sha256_file);
+	tcase_add_test(tc, test_sha256_file_errors);
+	tcase_add_test(tc, test_id_hex16);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(util_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_FORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

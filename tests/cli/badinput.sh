@@ -1,0 +1,98 @@
+#!/bin/sh
+# badinput.sh - bad inputs give exit 2 and a message naming where:
+# malformed CSV, a bad timestamp, a bad amount, an unknown column outside
+# opportunities.csv, a missing required column, a missing file, broken or
+# invalid config.  Nothing is recorded.
+. "$(dirname "$0")/lib.sh"
+
+asof=2026-11-20T12:00:00Z
+
+# fresh NAME: a scratch copy of the basic fixture; prints its folder.
+fresh() {
+	mkdir "$scratch/$1"
+	cp -R "$fixtures/basic/." "$scratch/$1/"
+	chmod -R u+w "$scratch/$1"
+	echo "$scratch/$1"
+}
+
+d=$(fresh quote)
+printf 'O1,,discovery,"2026-10-01T00:00:00Z,u1,crm\n' >> "$d/data/stage_history.csv"
+sg run -c "$d/stageguard.json" --as-of $asof
+expect_status 2 "unterminated quote"
+expect_err "stage_history.csv:15" "names file and line"
+[ -e "$d/stageguard.db" ] && [ "$(sqlite3 "$d/stageguard.db" 'select count(*) from runs')" != 0 ] &&
+	fail "a failed run recorded something"
+
+d=$(fresh fields)
+printf 'O1,,discovery\n' >> "$d/data/stage_history.csv"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "short row"
+expect_err "stage_history.csv:15" "names the line"
+
+d=$(fresh time)
+sed -i 's/2026-11-05T09:30:00Z/05\/11\/2026 09:30/' "$d/data/stage_history.csv"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "bad timestamp"
+expect_err "stage_history.csv:5:4" "FILE:LINE:FIELD"
+expect_err "05/11/2026 09:30" "quotes the text"
+
+d=$(fresh nozone)
+sed -i 's/2026-11-05T09:30:00Z/2026-11-05T09:30:00/' "$d/data/stage_history.csv"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "a date-time without a zone"
+expect_err "stage_history.csv:5:4" "names where"
+
+d=$(fresh amount)
+sed -i 's/,2000.50,/,"$2,000.50",/' "$d/data/opportunities.csv"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "amount not a plain decimal"
+expect_err "opportunities.csv:3:6" "names the amount field"
+
+d=$(fresh column)
+sed -i '1s/$/,mood/; 2,$s/$/,happy/' "$d/data/activities.csv"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "unknown column in activities.csv"
+expect_err "activities.csv:1:8" "names the column position"
+expect_err "mood" "names the column"
+
+d=$(fresh required)
+cut -d, -f1,2,3,5,6 "$fixtures/basic/data/stage_history.csv" > "$d/data/stage_history.csv"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "missing changed_at column"
+expect_err "changed_at" "names the column"
+
+d=$(fresh party)
+sed -i 's/,buyer,2026-10-06/,customer,2026-10-06/' "$d/data/activities.csv"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "unknown party"
+expect_err "activities.csv:2:4" "names the field"
+
+d=$(fresh missingfile)
+rm "$d/data/stage_history.csv"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "missing stage_history.csv"
+expect_err "stage_history.csv" "names the file"
+
+d=$(fresh brokenjson)
+printf '{"stages": [\n' > "$d/stageguard.json"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "broken JSON"
+expect_err "stageguard.json:" "names the config"
+
+d=$(fresh invalid)
+sed -i 's/"exit_criteria": \["budget"\]/"exit_criteria": ["budgets"]/' "$d/stageguard.json"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "undefined criterion"
+expect_err '$.stages[1].exit_criteria[0]' "JSON path"
+
+d=$(fresh negative)
+sed -i 's/"max_age_days": 14/"max_age_days": -14/' "$d/stageguard.json"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "negative age"
+expect_err '$.stages[0].max_age_days' "JSON path"
+
+sg check -c "$scratch/nonexistent.json" --dry-run
+expect_status 2 "missing config"
+expect_err "nonexistent.json" "names the config"
+
+finish

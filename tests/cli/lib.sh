@@ -1,0 +1,87 @@
+# lib.sh - helpers for the CLI integration tests (sourced, POSIX sh).
+#
+# Each test script runs stageguard ($STAGEGUARD, set by `make check`) in a
+# scratch folder and asserts exit statuses and output.  A script exits 0
+# on success, 1 on failure and 77 to be reported as skipped.
+
+set -u
+
+: "${STAGEGUARD:=$(pwd)/stageguard}"
+: "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
+fixtures="$top_srcdir/tests/fixtures/cli"
+
+scratch=$(mktemp -d "${TMPDIR:-/tmp}/sg-cli-XXXXXX")
+trap 'rm -rf "$scratch"' EXIT
+failures=0
+
+fail() {
+	echo "FAIL: $*" >&2
+	failures=$((failures + 1))
+}
+
+# sg ARGS...: runs stageguard; sets $status, $out (stdout), $err (stderr).
+sg() {
+	"$STAGEGUARD" "$@" >"$scratch/.out" 2>"$scratch/.err"
+	status=$?
+	out=$(cat "$scratch/.out")
+	err=$(cat "$scratch/.err")
+}
+
+expect_status() {
+	[ "$status" = "$1" ] ||
+		fail "$2: exit status $status, expected $1; stderr: $err"
+}
+
+expect_out() {
+	case "$out" in
+	*"$1"*) ;;
+	*) fail "$2: stdout lacks \"$1\"; stdout was: $out" ;;
+	esac
+}
+
+expect_err() {
+	case "$err" in
+	*"$1"*) ;;
+	*) fail "$2: stderr lacks \"$1\"; stderr was: $err" ;;
+	esac
+}
+
+expect_eq() {
+	[ "$1" = "$2" ] || fail "$3: got \"$1\", expected \"$2\""
+}
+
+# copy_fixture NAME: copies tests/fixtures/cli/NAME into the scratch
+# folder and prints the copy's path.
+copy_fixture() {
+	cp -R "$fixtures/$1" "$scratch/$1"
+	chmod -R u+w "$scratch/$1"
+	echo "$scratch/$1"
+}
+
+# json EXPR: evaluates a Python expression over the JSON lines in $out
+# (bound to `rows`, a list of dicts) and prints the result.
+json() {
+	printf '%s\n' "$out" | python3 -c '
+import json, sys
+rows = [json.loads(l) for l in sys.stdin if l.strip()]
+print(eval(sys.argv[1]))' "$1"
+}
+
+finish() {
+	if [ "$failures" -gt 0 ]; then
+		echo "$failures assertion(s) failed" >&2
+		exit 1
+	fi
+	exit 0
+}
+
+# shared_data NAME: prints the path of ../shared/data/NAME, or exits 77
+# with a visible message when it is absent (a user's own clone).
+shared_data() {
+	d="${SG_SHARED_DATA:-$top_srcdir/../shared/data}/$1"
+	if [ ! -d "$d" ]; then
+		echo "SKIP: $d is absent (the shared public CRM exports are not beside this clone)"
+		exit 77
+	fi
+	echo "$d"
+}
