@@ -128,6 +128,9 @@ static const char *const ledger_migrations[] = {
 #define LEDGER_MIGRATION_COUNT \
 	((int)(sizeof(ledger_migrations) / sizeof(ledger_migrations[0])))
 
+_Static_assert(LEDGER_MIGRATION_COUNT == SG_LEDGER_SCHEMA_VERSION,
+	       "one migration per schema version");
+
 struct sg_ledger {
 	sqlite3 *db;
 	char *path;
@@ -227,17 +230,16 @@ static int ledger_query_int(struct sg_ledger *ledger, const char *sql,
 	return rc;
 }
 
-/* Sets the connection's durability and integrity settings. */
+/*
+ * Sets the connection's durability and integrity settings.  Called once
+ * the file is known to be a ledger (or new), as WAL mode is persistent.
+ */
 static int ledger_configure(struct sg_ledger *ledger, struct sg_error *err)
 {
 	int rc;
 
-	if (sqlite3_busy_timeout(ledger->db, LEDGER_BUSY_TIMEOUT_MS) !=
-	    SQLITE_OK)
-		return ledger_fail(ledger, err, "cannot set the busy timeout");
-	/* journal_mode returns a row: the first read of the file. */
 	rc = ledger_exec(ledger, "PRAGMA journal_mode = WAL",
-			 "cannot open", err);
+			 "cannot switch to WAL mode", err);
 	if (rc != SG_OK)
 		return rc;
 	rc = ledger_exec(ledger, "PRAGMA synchronous = FULL",
@@ -307,7 +309,9 @@ static int ledger_refuse_newer(struct sg_ledger *ledger,
 }
 
 /*
- * Applies the migrations the ledger lacks, each in its own transaction.
+ * Checks that the file is a ledger this stageguard can read, configures
+ * the connection, and applies the migrations the ledger lacks, each in
+ * its own transaction.  Nothing is written to a file that is refused.
  * The version is read again inside each transaction, so two processes
  * opening a new ledger at once do not both create it.
  */
@@ -317,13 +321,17 @@ static int ledger_migrate(struct sg_ledger *ledger, struct sg_error *err)
 	char sql[128];
 	int rc;
 
+	/* The first read of the file: a non-database fails here. */
 	rc = ledger_query_int(ledger, "PRAGMA user_version", &version,
-			      "cannot read the schema version", err);
+			      "cannot read the file", err);
 	if (rc != SG_OK)
 		return rc;
 	if (version > SG_LEDGER_SCHEMA_VERSION)
 		return ledger_refuse_newer(ledger, version, err);
 	rc = ledger_check_identity(ledger, version, err);
+	if (rc != SG_OK)
+		return rc;
+	rc = ledger_configure(ledger, err);
 	if (rc != SG_OK)
 		return rc;
 	while (version < LEDGER_MIGRATION_COUNT) {
@@ -399,9 +407,11 @@ int sg_ledger_open(struct sg_ledger **out, const char *path,
 		goto fail;
 	}
 	sqlite3_extended_result_codes(ledger->db, 1);
-	rc = ledger_configure(ledger, err);
-	if (rc != SG_OK)
+	if (sqlite3_busy_timeout(ledger->db, LEDGER_BUSY_TIMEOUT_MS) !=
+	    SQLITE_OK) {
+		rc = ledger_fail(ledger, err, "cannot set the busy timeout");
 		goto fail;
+	}
 	rc = ledger_migrate(ledger, err);
 	if (rc != SG_OK)
 		goto fail;

@@ -1,5 +1,6 @@
 #include "sg_model.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,9 @@ struct sg_model {
 	const struct sg_config *config;
 	struct sg_strtab *names;  /* stages, users, fields, criteria... */
 	struct sg_strtab *ids;    /* opportunity ids */
-	struct sg_arena *arena;
+	pthread_mutex_t names_lock; /* adders of different kinds share names */
+	struct sg_arena *arena;   /* opportunities and owners */
+	struct sg_arena *change_arena; /* field change values */
 
 	struct vec opps;        /* struct sg_opportunity */
 	struct vec events;      /* records name their opportunity by index */
@@ -59,7 +62,10 @@ struct sg_model {
 	sg_time snapshot_extracted_at;
 	const char *snapshot_source;
 
-	size_t orphan_records;
+	/* Records naming no opportunity, per kind (kinds may be added from
+	 * different threads). */
+	size_t orphan_events, orphan_changes, orphan_activities;
+	size_t orphan_evidence;
 	size_t duplicate_events;
 	int finished;
 };
@@ -122,6 +128,10 @@ int sg_model_new(struct sg_model **out, const struct sg_config *config,
 		rc = sg_strtab_new(&m->ids, err);
 	if (rc == SG_OK)
 		rc = sg_arena_new(&m->arena, 8u << 20, err);
+	if (rc == SG_OK)
+		rc = sg_arena_new(&m->change_arena, 4u << 20, err);
+	if (rc == SG_OK && pthread_mutex_init(&m->names_lock, NULL) != 0)
+		rc = sg_error_set(err, SG_ERR_NOMEM, "cannot create a lock");
 	if (rc != SG_OK) {
 		sg_model_free(m);
 		return rc;
@@ -137,6 +147,9 @@ void sg_model_free(struct sg_model *m)
 	sg_strtab_free(m->names);
 	sg_strtab_free(m->ids);
 	sg_arena_free(m->arena);
+	sg_arena_free(m->change_arena);
+	if (m->change_arena != NULL)
+		pthread_mutex_destroy(&m->names_lock);
 	vec_free(&m->opps, sizeof(struct sg_opportunity));
 	vec_free(&m->events, sizeof(struct sg_stage_event));
 	vec_free(&m->changes, sizeof(struct sg_field_change));
@@ -162,12 +175,17 @@ static const char *trimmed(const char *text, size_t *len)
 	return sg_trim(text, len);
 }
 
+/* Names are shared by every record kind: interned under the lock. */
 static int intern_trimmed(struct sg_model *m, const char *text, sg_sym *out)
 {
 	size_t len;
 	const char *t = trimmed(text, &len);
+	int rc;
 
-	return sg_strtab_intern(m->names, t, len, out);
+	pthread_mutex_lock(&m->names_lock);
+	rc = sg_strtab_intern(m->names, t, len, out);
+	pthread_mutex_unlock(&m->names_lock);
+	return rc;
 }
 
 /* The symbol of text through a one-entry cache of the field. */
@@ -176,14 +194,18 @@ static int intern_cached(struct sg_model *m, struct sym_cache *c,
 {
 	size_t len;
 	const char *t = trimmed(text, &len);
+	int rc;
 
 	if (c->text != NULL && c->len == len && memcmp(c->text, t, len) == 0) {
 		*out = c->sym;
 		return SG_OK;
 	}
-	if (sg_strtab_intern(m->names, t, len, out) != SG_OK)
-		return SG_ERR_NOMEM;
+	pthread_mutex_lock(&m->names_lock);
+	rc = sg_strtab_intern(m->names, t, len, out);
 	c->text = sg_strtab_text(m->names, *out);
+	pthread_mutex_unlock(&m->names_lock);
+	if (rc != SG_OK)
+		return SG_ERR_NOMEM;
 	c->len = len;
 	c->sym = *out;
 	return SG_OK;
@@ -232,14 +254,24 @@ static uint32_t find_opp(const struct sg_model *m, struct sym_cache *c,
 	return c->sym;
 }
 
-static const char *copy_trimmed(struct sg_model *m, const char *text)
+static const char *copy_trimmed(struct sg_arena *arena, const char *text)
 {
 	size_t len;
 	const char *t = trimmed(text, &len);
 
 	if (len == 0)
 		return "";
-	return sg_arena_strdup(m->arena, t, len);
+	return sg_arena_strdup(arena, t, len);
+}
+
+/* The interned copy of a trimmed value; NULL on memory. */
+static const char *name_text(struct sg_model *m, const char *text)
+{
+	sg_sym sym;
+
+	if (intern_trimmed(m, text, &sym) != SG_OK)
+		return NULL;
+	return sg_strtab_text(m->names, sym);
 }
 
 static int where_error(struct sg_error *err, const struct sg_where *where,
@@ -361,7 +393,7 @@ static int add_extras(struct sg_model *m, struct sg_opportunity *o,
 		    vec_push(&m->extras, sizeof(*x), (void **)&x) != SG_OK)
 			return SG_ERR_NOMEM;
 		x->name = name;
-		x->value = copy_trimmed(m, r->extra[i].value);
+		x->value = copy_trimmed(m->arena, r->extra[i].value);
 		if (x->value == NULL)
 			return SG_ERR_NOMEM;
 		o->extra_count++;
@@ -401,14 +433,15 @@ int sg_model_add_opportunity(struct sg_model *m,
 	memset(o, 0, sizeof(*o));
 	m->opp_by_sym[id] = (uint32_t)(m->opps.count - 1);
 	o->id = id | ID_TAG;
-	o->name = copy_trimmed(m, r->name);
-	o->pipeline = copy_trimmed(m, r->pipeline);
-	o->stage = copy_trimmed(m, r->stage);
-	o->owner_id = copy_trimmed(m, r->owner_id);
-	o->amount = copy_trimmed(m, r->amount);
-	o->currency = copy_trimmed(m, r->currency);
-	o->forecast_category = copy_trimmed(m, r->forecast_category);
-	o->next_step = copy_trimmed(m, r->next_step);
+	o->name = copy_trimmed(m->arena, r->name);
+	/* Fields with few distinct values share one interned copy. */
+	o->pipeline = name_text(m, r->pipeline);
+	o->stage = name_text(m, r->stage);
+	o->owner_id = name_text(m, r->owner_id);
+	o->amount = copy_trimmed(m->arena, r->amount);
+	o->currency = name_text(m, r->currency);
+	o->forecast_category = name_text(m, r->forecast_category);
+	o->next_step = copy_trimmed(m->arena, r->next_step);
 	if (!o->name || !o->pipeline || !o->stage || !o->owner_id ||
 	    !o->amount || !o->currency || !o->forecast_category ||
 	    !o->next_step)
@@ -435,7 +468,7 @@ int sg_model_add_stage_event(struct sg_model *m,
 		return where_error(err, where, "a stage event has no time");
 	opp = find_opp(m, &m->opp_of_event, r->opportunity_id);
 	if (opp == NO_INDEX) {
-		m->orphan_records++;
+		m->orphan_events++;
 		return SG_OK;
 	}
 	if (vec_push(&m->events, sizeof(*e), (void **)&e) != SG_OK)
@@ -469,7 +502,7 @@ int sg_model_add_field_change(struct sg_model *m,
 		return where_error(err, where, "a field change has no time");
 	opp = find_opp(m, &m->opp_of_change, r->opportunity_id);
 	if (opp == NO_INDEX) {
-		m->orphan_records++;
+		m->orphan_changes++;
 		return SG_OK;
 	}
 	if (vec_push(&m->changes, sizeof(*c), (void **)&c) != SG_OK)
@@ -477,8 +510,8 @@ int sg_model_add_field_change(struct sg_model *m,
 	memset(c, 0, sizeof(*c));
 	c->opp = opp;
 	c->changed_at = r->changed_at;
-	c->old_value = copy_trimmed(m, r->old_value);
-	c->new_value = copy_trimmed(m, r->new_value);
+	c->old_value = copy_trimmed(m->change_arena, r->old_value);
+	c->new_value = copy_trimmed(m->change_arena, r->new_value);
 	if (intern_cached(m, &m->last_field, r->field, &c->field) != SG_OK ||
 	    c->old_value == NULL || c->new_value == NULL)
 		return nomem(err);
@@ -496,7 +529,7 @@ int sg_model_add_activity(struct sg_model *m, const struct sg_rec_activity *r,
 		return where_error(err, where, "an activity has no time");
 	opp = find_opp(m, &m->opp_of_activity, r->opportunity_id);
 	if (opp == NO_INDEX) {
-		m->orphan_records++;
+		m->orphan_activities++;
 		return SG_OK;
 	}
 	if (vec_push(&m->activities, sizeof(*a), (void **)&a) != SG_OK)
@@ -521,7 +554,7 @@ int sg_model_add_evidence(struct sg_model *m, const struct sg_rec_evidence *r,
 		return where_error(err, where, "an evidence record has no time");
 	opp = find_opp(m, &m->opp_of_evidence, r->opportunity_id);
 	if (opp == NO_INDEX) {
-		m->orphan_records++;
+		m->orphan_evidence++;
 		return SG_OK;
 	}
 	if (vec_push(&m->evidence, sizeof(*v), (void **)&v) != SG_OK)
@@ -552,9 +585,9 @@ int sg_model_add_owner(struct sg_model *m, const struct sg_rec_owner *r,
 	if (vec_push(&m->owners, sizeof(*w), (void **)&w) != SG_OK)
 		return nomem(err);
 	memset(w, 0, sizeof(*w));
-	w->name = copy_trimmed(m, r->name);
-	w->email = copy_trimmed(m, r->email);
-	w->team = copy_trimmed(m, r->team);
+	w->name = copy_trimmed(m->arena, r->name);
+	w->email = copy_trimmed(m->arena, r->email);
+	w->team = copy_trimmed(m->arena, r->team);
 	if (intern_trimmed(m, r->id, &w->id) != SG_OK ||
 	    intern_trimmed(m, r->manager_id, &w->manager_id) != SG_OK ||
 	    !w->name || !w->email || !w->team)
@@ -567,7 +600,7 @@ int sg_model_set_snapshot(struct sg_model *m, const struct sg_rec_snapshot *r,
 {
 	m->snapshot_present = r->extracted_at != SG_TIME_NONE;
 	m->snapshot_extracted_at = r->extracted_at;
-	m->snapshot_source = copy_trimmed(m, r->source);
+	m->snapshot_source = copy_trimmed(m->arena, r->source);
 	if (m->snapshot_source == NULL)
 		return nomem(err);
 	return SG_OK;
@@ -931,7 +964,8 @@ void sg_model_view(const struct sg_model *m, struct sg_model_view *out)
 	out->snapshot_present = m->snapshot_present;
 	out->snapshot_extracted_at = m->snapshot_extracted_at;
 	out->snapshot_source = m->snapshot_source ? m->snapshot_source : "";
-	out->orphan_records = m->orphan_records;
+	out->orphan_records = m->orphan_events + m->orphan_changes +
+			      m->orphan_activities + m->orphan_evidence;
 	out->duplicate_events = m->duplicate_events;
 }
 

@@ -9,6 +9,10 @@
  * (DESIGN §10 rule 11).  Then sg_model_finish() deduplicates, sorts,
  * indexes and resolves stages.  After finish the model is read-only and
  * its arrays may be read directly.
+ *
+ * Threads: once every opportunity is added, the adders of different
+ * record kinds (stage events, field changes, activities, evidence) may run
+ * concurrently, one thread per kind; nothing else may.
  */
 #ifndef SG_MODEL_H
 #define SG_MODEL_H

@@ -245,6 +245,19 @@ struct sg_plugin {
 	int (*finish)(void *state, struct sg_error *err);
 	/* Cannot fail; called once, only after a successful open(). */
 	void (*close)(void *state);
+
+	/*
+	 * Optional, a source: independent streams pulled concurrently.
+	 * After pull() has returned 0, the host asks stream_count() for the
+	 * number of streams left (say, one per remaining input file) and
+	 * calls pull_stream(state, i, err) for each i, from several threads:
+	 * one thread at a time per stream, returning 1 more, 0 done or a
+	 * negative status, as pull() does.  Concurrent streams must emit
+	 * different record kinds, never opportunities or owners (pull()
+	 * emits those first).  NULL: everything comes from pull().
+	 */
+	unsigned (*stream_count)(void *state);
+	int (*pull_stream)(void *state, unsigned stream, struct sg_error *err);
 };
 
 typedef const struct sg_plugin *(*sg_plugin_entry_fn)(void);

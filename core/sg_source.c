@@ -1,5 +1,6 @@
 #include "sg_source.h"
 
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +27,8 @@ struct host_ctx {
 	int verbose;
 	int progress;
 	unsigned long long last_progress;
+	pthread_mutex_t lock;   /* progress and the first stream error */
+	volatile sig_atomic_t stream_failed; /* stops the other streams */
 };
 
 static int host_emit_opportunity(void *ctx,
@@ -111,20 +114,26 @@ static void host_progress(void *ctx, const char *what,
 	struct host_ctx *h = ctx;
 
 	/* Progress is for a person watching a terminal, never for logs. */
-	if (!h->progress || done - h->last_progress < 1000000ull)
+	if (!h->progress)
 		return;
-	h->last_progress = done;
-	if (total > 0)
-		fprintf(stderr, "\r%s: %s %llu%%   ", h->name, what,
-			done * 100 / total);
-	else
-		fprintf(stderr, "\r%s: %s %llu   ", h->name, what, done);
+	pthread_mutex_lock(&h->lock);
+	if (done < h->last_progress || done - h->last_progress >= 1000000ull) {
+		h->last_progress = done;
+		if (total > 0)
+			fprintf(stderr, "\r%s: %s %llu%%   ", h->name, what,
+				done * 100 / total);
+		else
+			fprintf(stderr, "\r%s: %s %llu   ", h->name, what,
+				done);
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 static int host_cancelled(void *ctx)
 {
-	(void)ctx;
-	return cancel_requested != 0;
+	const struct host_ctx *h = ctx;
+
+	return cancel_requested != 0 || (h != NULL && h->stream_failed);
 }
 
 static int host_http(void *ctx, const struct sg_http_request *req,
@@ -206,15 +215,98 @@ static int pull_loop(const struct sg_plugin *p, void *state,
 	}
 }
 
+/* Streams are pulled by a few workers taking the next stream in turn. */
+#define SG_STREAM_WORKERS 2
+
+struct stream_pool {
+	const struct sg_plugin *plugin;
+	void *state;
+	struct host_ctx *ctx;
+	unsigned count, next;
+	int rc;                 /* the first failure */
+	struct sg_error err;
+};
+
+static void stream_fail(struct stream_pool *pool, int rc,
+			const struct sg_error *err)
+{
+	pthread_mutex_lock(&pool->ctx->lock);
+	if (pool->rc == SG_OK) {
+		pool->rc = rc;
+		pool->err = *err;
+	}
+	pool->ctx->stream_failed = 1;
+	pthread_mutex_unlock(&pool->ctx->lock);
+}
+
+static void *stream_worker(void *arg)
+{
+	struct stream_pool *pool = arg;
+	struct sg_error err;
+
+	for (;;) {
+		unsigned stream;
+		int rc;
+
+		pthread_mutex_lock(&pool->ctx->lock);
+		stream = pool->next++;
+		pthread_mutex_unlock(&pool->ctx->lock);
+		if (stream >= pool->count || pool->ctx->stream_failed)
+			return NULL;
+		sg_error_clear(&err);
+		do {
+			rc = pool->plugin->pull_stream(pool->state, stream,
+						       &err);
+			if (rc > 0 && (cancel_requested ||
+				       pool->ctx->stream_failed))
+				rc = sg_error_set(&err, SG_ERR_CANCELLED,
+						  "cancelled");
+		} while (rc > 0);
+		if (rc < 0) {
+			stream_fail(pool, rc, &err);
+			return NULL;
+		}
+	}
+}
+
+/*
+ * Pulls the plugin's streams (sg_plugin.h) with up to SG_STREAM_WORKERS
+ * threads, the calling thread among them.  The first failure stops the
+ * other streams at their next block and is the one reported.
+ */
+static int pull_streams(const struct sg_plugin *p, void *state,
+			struct host_ctx *ctx, struct sg_error *err)
+{
+	struct stream_pool pool;
+	pthread_t threads[SG_STREAM_WORKERS];
+	int started = 0, i;
+
+	if (p->stream_count == NULL || p->pull_stream == NULL)
+		return SG_OK;
+	memset(&pool, 0, sizeof(pool));
+	pool.plugin = p;
+	pool.state = state;
+	pool.ctx = ctx;
+	pool.count = p->stream_count(state);
+	for (i = 1; i < SG_STREAM_WORKERS && (unsigned)i < pool.count; i++)
+		if (pthread_create(&threads[started], NULL, stream_worker,
+				   &pool) == 0)
+			started++;
+	stream_worker(&pool);
+	for (i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	if (pool.rc != SG_OK && err != NULL)
+		*err = pool.err;
+	return pool.rc;
+}
+
 int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 		   const struct sg_registry *registry,
 		   const struct sg_pull_options *opts, struct sg_error *err)
 {
 	const struct sg_loaded_plugin *loaded;
 	const struct sg_plugin *p;
-	struct host_ctx ctx = { model, config, opts->name,
-				opts->verbose ? opts->verbose : SG_LOG_WARN,
-				!opts->quiet && isatty(STDERR_FILENO), 0 };
+	struct host_ctx ctx;
 	struct sg_host host;
 	char json_path[300];
 	void *options = NULL, *state = NULL;
@@ -223,10 +315,20 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	loaded = sg_registry_find(registry, opts->name, SG_PLUGIN_SOURCE, err);
 	if (loaded == NULL)
 		return SG_ERR_PLUGIN;
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.model = model;
+	ctx.config = config;
+	ctx.name = opts->name;
+	ctx.verbose = opts->verbose ? opts->verbose : SG_LOG_WARN;
+	ctx.progress = !opts->quiet && isatty(STDERR_FILENO);
+	if (pthread_mutex_init(&ctx.lock, NULL) != 0)
+		return sg_error_set(err, SG_ERR_NOMEM, "cannot create a lock");
 	p = loaded->plugin;
 	options = calloc(1, p->config_size ? p->config_size : 1);
-	if (options == NULL)
+	if (options == NULL) {
+		pthread_mutex_destroy(&ctx.lock);
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	}
 	snprintf(json_path, sizeof(json_path), "$.sources.%s", opts->name);
 	rc = sg_options_fill(options, p,
 			     plugin_section(config, "sources", opts->name),
@@ -241,6 +343,8 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	rc = p->open(&state, options, opts->arg, &host, err);
 	if (rc == SG_OK) {
 		rc = pull_loop(p, state, err);
+		if (rc == SG_OK)
+			rc = pull_streams(p, state, &ctx, err);
 		p->close(state);
 	}
 	if (ctx.progress && ctx.last_progress > 0)
@@ -250,6 +354,7 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 out:
 	sg_options_release(options, p);
 	free(options);
+	pthread_mutex_destroy(&ctx.lock);
 	return rc;
 }
 

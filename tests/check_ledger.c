@@ -468,8 +468,33 @@ START_TEST(test_refuses_foreign_database)
 	sg_error_format(&err, buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "not a stageguard ledger") != NULL, "%s",
 		      buf);
+	/* Nothing was changed: no tables, no WAL mode. */
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM sqlite_master"),
 			 1);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM"
+				  " pragma_journal_mode WHERE journal_mode ="
+				  " 'delete'"), 1);
+}
+END_TEST
+
+START_TEST(test_refuses_other_application)
+{
+	struct sg_ledger *ledger = NULL;
+	struct sg_error err;
+	char path[512], buf[1024];
+	sqlite3 *db = NULL;
+
+	tmp_path(path, sizeof(path), "app.db");
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	db_exec(db, "PRAGMA application_id = 1234");
+	sqlite3_close(db);
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_open(&ledger, path, &err), SG_ERR_LEDGER);
+	ck_assert_ptr_null(ledger);
+	sg_error_format(&err, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "another application") != NULL, "%s", buf);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 0);
 }
 END_TEST
 
@@ -952,6 +977,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_refuses_newer_schema);
 	tcase_add_test(tc, test_refuses_non_database);
 	tcase_add_test(tc, test_refuses_foreign_database);
+	tcase_add_test(tc, test_refuses_other_application);
 	tcase_add_test(tc, test_refuses_missing_folder);
 	suite_add_tcase(s, tc);
 

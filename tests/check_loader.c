@@ -29,9 +29,9 @@ START_TEST(test_good_plugin_loads)
 					     &err), SG_OK);
 	ck_assert_str_eq(loaded.plugin->name, "testsrc");
 	ck_assert_uint_eq(loaded.plugin->kind, SG_PLUGIN_SOURCE);
-	ck_assert_uint_eq(loaded.plugin->option_count, 4);
-	ck_assert_str_eq(loaded.plugin->options[2].name, "token");
-	ck_assert(loaded.plugin->options[2].flags & SG_OPT_SECRET);
+	ck_assert_uint_eq(loaded.plugin->option_count, 5);
+	ck_assert_str_eq(loaded.plugin->options[3].name, "token");
+	ck_assert(loaded.plugin->options[3].flags & SG_OPT_SECRET);
 	ck_assert_str_eq(loaded.path, path);
 	free(loaded.path);
 }

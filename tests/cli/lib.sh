@@ -80,7 +80,7 @@ finish() {
 shared_data() {
 	d="${SG_SHARED_DATA:-$top_srcdir/../shared/data}/$1"
 	if [ ! -d "$d" ]; then
-		echo "SKIP: $d is absent (the shared public CRM exports are not beside this clone)"
+		echo "SKIP: $d is absent (the shared public CRM exports are not beside this clone)" >&2
 		exit 77
 	fi
 	echo "$d"

@@ -44,6 +44,22 @@ expect_status 4 "source failure"
 expect_err "testsrc: failing at pull 2" "the source's message with its name"
 case "$err$out" in *s3cret-token*) fail "a secret reached the output" ;; esac
 
+# A source with concurrent streams: every stream's records arrive.
+cat > "$scratch/streams.json" <<JSON
+{"stages": [{"id": "discovery"}], "sources": {"testsrc": {"opportunities": 5}}}
+JSON
+sg pull -c "$scratch/streams.json" --plugin-dir "$SG_TEST_PLUGINS"
+expect_status 0 "pull with streams"
+expect_out "activities                         5" "one activity per opportunity from the activity stream"
+expect_out "evidence records                   5" "one evidence record per opportunity from the evidence stream"
+# A failing stream stops the pull: exit 4 with the stream's message.
+cat > "$scratch/streamfail.json" <<JSON
+{"stages": [{"id": "discovery"}], "sources": {"testsrc": {"fail_stream": 2}}}
+JSON
+sg pull -c "$scratch/streamfail.json" --plugin-dir "$SG_TEST_PLUGINS"
+expect_status 4 "failing stream"
+expect_err "testsrc: stream 2 failing as asked" "the stream's error"
+
 # A section the plugin's table does not know: refused with the JSON path.
 cat > "$scratch/bad.json" <<JSON
 {"stages": [{"id": "discovery"}], "sources": {"csv": {"folder": "x"}}}

@@ -11,6 +11,7 @@
 struct testsrc_config {
 	long long opportunities;
 	long long fail_at_pull; /* 0: never */
+	long long fail_stream;  /* 1 or 2: that stream fails; 0: none */
 	char *token;            /* secret: must never be printed */
 	char *label;
 };
@@ -27,6 +28,9 @@ static const struct sg_option testsrc_options[] = {
 	{ "fail_at_pull", SG_OPT_INT, 0, "0",
 	  "fail on this pull (1-based); 0 never",
 	  offsetof(struct testsrc_config, fail_at_pull) },
+	{ "fail_stream", SG_OPT_INT, 0, "0",
+	  "make stream 1 (activities) or 2 (evidence) fail; 0 none",
+	  offsetof(struct testsrc_config, fail_stream) },
 	{ "token", SG_OPT_STRING, SG_OPT_SECRET, NULL, "a secret",
 	  offsetof(struct testsrc_config, token) },
 	{ "label", SG_OPT_STRING, 0, "test", "a label",
@@ -96,6 +100,56 @@ static void testsrc_close(void *state)
 	(void)state;
 }
 
+static unsigned testsrc_stream_count(void *state)
+{
+	(void)state;
+	return 2;
+}
+
+/* Stream 0 emits one buyer activity per opportunity, stream 1 one piece
+ * of buyer evidence, each in one block. */
+static int testsrc_pull_stream(void *state, unsigned stream,
+			       struct sg_error *err)
+{
+	struct testsrc_state *s = state;
+	char id[32];
+	long long i;
+	int rc;
+
+	if (s->config->fail_stream == (long long)stream + 1)
+		return sg_error_set(err, SG_ERR_SOURCE,
+				    "stream %u failing as asked", stream + 1);
+	for (i = 0; i < s->config->opportunities; i++) {
+		snprintf(id, sizeof(id), "T%lld", i + 1);
+		if (stream == 0) {
+			struct sg_rec_activity a = { 0 };
+
+			a.id = id;
+			a.opportunity_id = id;
+			a.type = SG_ACT_EMAIL;
+			a.party = SG_PARTY_BUYER;
+			a.occurred_at = 1793491200;
+			a.actor = a.subject = "";
+			rc = s->host->emit_activity(s->host->ctx, &a, NULL,
+						    err);
+		} else {
+			struct sg_rec_evidence e = { 0 };
+
+			e.opportunity_id = id;
+			e.criterion = "pain";
+			e.value = "yes";
+			e.party = SG_PARTY_BUYER;
+			e.observed_at = 1793491200;
+			e.ref = "";
+			rc = s->host->emit_evidence(s->host->ctx, &e, NULL,
+						    err);
+		}
+		if (rc != SG_OK)
+			return rc;
+	}
+	return 0;
+}
+
 static const struct sg_plugin testsrc_plugin = {
 	.abi_version = SG_PLUGIN_ABI_VERSION,
 	.kind = SG_PLUGIN_SOURCE,
@@ -108,6 +162,8 @@ static const struct sg_plugin testsrc_plugin = {
 	.open = testsrc_open,
 	.pull = testsrc_pull,
 	.close = testsrc_close,
+	.stream_count = testsrc_stream_count,
+	.pull_stream = testsrc_pull_stream,
 };
 
 __attribute__((visibility("default")))

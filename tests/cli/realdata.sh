@@ -1,0 +1,61 @@
+#!/bin/sh
+# realdata.sh - the csv source's example mappings on real public CRM
+# exports, read in place from ../shared/data (skipped, with a message,
+# when that folder is absent).  The expected counts were verified by hand
+# and by an independent script over the raw files (see the comments).
+. "$(dirname "$0")/lib.sh"
+
+cfgs="$top_srcdir/configs"
+
+# --- sf-preppin-2022w23: a Salesforce Opportunity + OpportunityHistory
+# report export (day-first dates, one row per change, new stage only).
+d=$(shared_data sf-preppin-2022w23) || exit 77
+sg pull -c "$cfgs/salesforce-report.json" --source "csv:$d"
+expect_status 0 "preppin pull"
+expect_out "opportunities                      219" "preppin opportunities"
+# 584 history rows; sorted per opportunity by date (stable), rows that
+# repeat the previous stage are not moves: 477 remain.
+expect_out "stage events                       477" "preppin stage events"
+
+sg check -c "$cfgs/salesforce-report.json" --source "csv:$d" \
+	--as-of 2022-12-31T00:00:00Z --since 1970-01-01 --dry-run --format jsonl
+expect_status 0 "preppin check"
+# Paused: 21 whose current stage differs from the last history row, 32
+# whose history starts before CreatedDate; 52 opportunities in all.
+expect_eq "$(json 'sum(1 for r in rows if r["type"] == "data_quality")')" 52 "preppin paused"
+expect_eq "$(json 'sum(1 for r in rows if "stage_mismatch" in r.get("reasons", []))')" 21 "preppin stage_mismatch"
+expect_eq "$(json 'sum(1 for r in rows if "before_created" in r.get("reasons", []))')" 32 "preppin before_created"
+# Backward moves and reopens of the 167 trusted opportunities.
+expect_eq "$(json 'sum(1 for r in rows if r["type"] == "regression")')" 11 "preppin regressions"
+# Closed Won -> Closed Lost is an exit, never a regression.
+expect_eq "$(json 'sum(1 for r in rows if r["type"] == "regression" and r["to_stage"] == "closed_lost")')" 0 "exits are not regressions"
+
+# --- maven-crm: current state only; the mapping derives two events per
+# deal from one row (Engaging at engage_date, Won/Lost at close_date).
+d=$(shared_data maven-crm) || exit 77
+sg pull -c "$cfgs/maven-crm.json" --source "csv:$d"
+expect_status 0 "maven pull"
+expect_out "opportunities                      8800" "maven opportunities"
+# 8,300 deals have an engage_date, 6,711 a close_date.
+expect_out "stage events                       15011" "maven stage events"
+expect_out "owners                             35" "maven owners"
+
+sg check -c "$cfgs/maven-crm.json" --source "csv:$d" \
+	--as-of 2017-12-31T00:00:00Z --since 1970-01-01 --dry-run --format jsonl
+expect_status 0 "maven check"
+count() { json "sum(1 for r in rows if r['type'] == '$1')"; }
+# The 500 Prospecting deals have no date at all: no history, paused.
+expect_eq "$(count data_quality)" 500 "maven paused (no_history)"
+# Of the 1,589 open Engaging deals, 1,479 entered Engaging more than 90
+# days before 2017-12-31 (the data set's own published figure).
+expect_eq "$(count stage_age)" 1479 "maven stage_age"
+expect_eq "$(count no_next_step)" 1589 "maven no_next_step"
+# Every deal created straight into Engaging passes over Prospecting.
+expect_eq "$(count skipped_stage)" 8300 "maven skipped_stage"
+# Engaging (best_case) -> Won (closed) or Lost (omitted): 6,711 closes.
+expect_eq "$(count forecast_impact)" 6711 "maven forecast_impact"
+# Advances to Won with no buyer activity at all (Lost is an exit).
+expect_eq "$(count seller_only)" 4238 "maven seller_only"
+expect_eq "$(count regression)" 0 "maven has no backward moves"
+
+finish
