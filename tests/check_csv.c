@@ -299,8 +299,9 @@ static void set_option(void *cfg, const struct sg_plugin *p,
 
 /*
  * Opens the plugin with options dir and mapping (either may be NULL) and
- * arg, and pulls until done.  Returns the first failing status or SG_OK;
- * *pulls counts pull() calls.
+ * arg, and pulls until done: pull(), then each stream in turn, as the
+ * host does on one thread.  Returns the first failing status or SG_OK;
+ * *pulls counts pull() and pull_stream() calls.
  */
 static int load_ex(struct sink *s, const char *dir, const char *mapping,
 		   const char *arg, struct sg_error *err, size_t *pulls)
@@ -309,6 +310,7 @@ static int load_ex(struct sink *s, const char *dir, const char *mapping,
 	struct sg_host h = fake_host(s);
 	void *cfg, *state = NULL;
 	size_t n = 0;
+	unsigned stream, streams;
 	int rc;
 
 	sg_error_clear(err);
@@ -322,16 +324,23 @@ static int load_ex(struct sink *s, const char *dir, const char *mapping,
 		free(cfg);
 		return rc;
 	}
-	for (;;) {
-		s->block_emits = 0;
-		rc = p->pull(state, err);
-		n++;
-		if (s->block_emits > s->block_max)
-			s->block_max = s->block_emits;
-		if (rc <= 0)
+	for (stream = 0, streams = 0; stream <= streams; stream++) {
+		for (;;) {
+			s->block_emits = 0;
+			rc = stream == 0 ? p->pull(state, err) :
+				p->pull_stream(state, stream - 1, err);
+			n++;
+			if (s->block_emits > s->block_max)
+				s->block_max = s->block_emits;
+			if (rc <= 0)
+				break;
+			if (rc != 1 || n > 1000000)
+				ck_abort_msg("pull %zu returned %d", n, rc);
+		}
+		if (rc < 0)
 			break;
-		if (rc != 1 || n > 1000000)
-			ck_abort_msg("pull %zu returned %d", n, rc);
+		if (stream == 0)
+			streams = p->stream_count(state);
 	}
 	p->close(state);
 	free(cfg);

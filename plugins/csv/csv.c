@@ -87,13 +87,19 @@ struct csv_tcache {
 	char text[CSV_TCACHE_MAX];
 };
 
-struct csv_state {
+/*
+ * One reading position: a run of specs read one after another, with the
+ * open file and what it needs.  pull() reads the head cursor (owners and
+ * opportunities); each later canonical file gets a cursor of its own, a
+ * stream the host may pull from another thread (sg_plugin.h), so nothing
+ * here is shared between cursors but what never changes after open.
+ */
+struct csv_cursor {
 	const struct sg_host *host;
-	struct csv_mapping *map;
-	char *dir;
-	char **paths;           /* per spec; NULL: an absent optional file */
+	const struct csv_mapping *map;
+	char *const *paths;     /* per spec; NULL: an absent optional file */
 	size_t spec;            /* the spec being read */
-	int snapshot_done;
+	size_t spec_end;        /* one past the cursor's last spec */
 
 	/* The open file. */
 	struct sg_csv *csv;
@@ -117,6 +123,17 @@ struct csv_state {
 	size_t nrows, rows_cap, next_row;
 	int derive_ready;
 	struct csv_chunk *arena;
+};
+
+struct csv_state {
+	const struct sg_host *host;
+	struct csv_mapping *map;
+	char *dir;
+	char **paths;           /* per spec; NULL: an absent optional file */
+	int snapshot_done;
+	struct csv_cursor head;  /* owners, opportunities: pull() */
+	struct csv_cursor *streams; /* one per later canonical file */
+	unsigned stream_count;
 };
 
 
@@ -149,7 +166,7 @@ static char *csv_join(const char *dir, const char *file)
 }
 
 /* Copies len bytes of s into the arena, NUL-terminated. */
-static const char *csv_arena_copy(struct csv_state *st, const char *s,
+static const char *csv_arena_copy(struct csv_cursor *st, const char *s,
 				  size_t len)
 {
 	struct csv_chunk *c = st->arena;
@@ -174,7 +191,7 @@ static const char *csv_arena_copy(struct csv_state *st, const char *s,
 	return out;
 }
 
-static void csv_arena_free(struct csv_state *st)
+static void csv_arena_free(struct csv_cursor *st)
 {
 	struct csv_chunk *c = st->arena, *next;
 
@@ -187,7 +204,7 @@ static void csv_arena_free(struct csv_state *st)
 }
 
 /* Closes the file being read and forgets its header. */
-static void csv_file_close(struct csv_state *st)
+static void csv_file_close(struct csv_cursor *st)
 {
 	size_t i;
 
@@ -205,6 +222,15 @@ static void csv_file_close(struct csv_state *st)
 	st->extra_count = 0;
 }
 
+/* Releases what a cursor holds (not the cursor itself). */
+static void csv_cursor_release(struct csv_cursor *cu)
+{
+	csv_file_close(cu);
+	free(cu->rows);
+	cu->rows = NULL;
+	csv_arena_free(cu);
+}
+
 static void csv_close(void *state)
 {
 	struct csv_state *st = state;
@@ -212,16 +238,56 @@ static void csv_close(void *state)
 
 	if (st == NULL)
 		return;
-	csv_file_close(st);
+	csv_cursor_release(&st->head);
+	for (i = 0; i < st->stream_count; i++)
+		csv_cursor_release(&st->streams[i]);
+	free(st->streams);
 	if (st->paths != NULL && st->map != NULL)
 		for (i = 0; i < st->map->spec_count; i++)
 			free(st->paths[i]);
 	free(st->paths);
 	csv_mapping_free(st->map);
 	free(st->dir);
-	free(st->rows);
-	csv_arena_free(st);
 	free(st);
+}
+
+static void csv_cursor_init(struct csv_cursor *cu,
+			    const struct csv_state *st, size_t first,
+			    size_t end)
+{
+	memset(cu, 0, sizeof(*cu));
+	cu->host = st->host;
+	cu->map = st->map;
+	cu->paths = st->paths;
+	cu->spec = first;
+	cu->spec_end = end;
+}
+
+/*
+ * Splits the specs into the head cursor (owners, opportunities: emitted
+ * first, by pull()) and one stream per later canonical file (specs are
+ * sorted by kind).
+ */
+static int csv_make_cursors(struct csv_state *st, struct sg_error *err)
+{
+	const struct csv_mapping *map = st->map;
+	size_t i = 0, first;
+
+	while (i < map->spec_count && map->specs[i].kind <= CSV_OPPORTUNITIES)
+		i++;
+	csv_cursor_init(&st->head, st, 0, i);
+	st->streams = calloc(CSV_KIND_COUNT, sizeof(*st->streams));
+	if (st->streams == NULL)
+		return csv_nomem(err);
+	while (i < map->spec_count) {
+		first = i;
+		while (i < map->spec_count &&
+		       map->specs[i].kind == map->specs[first].kind)
+			i++;
+		csv_cursor_init(&st->streams[st->stream_count++], st, first,
+				i);
+	}
+	return SG_OK;
 }
 
 static int csv_open(void **state, const void *config, const char *arg,
@@ -314,6 +380,9 @@ static int csv_open(void **state, const void *config, const char *arg,
 				     strerror(errno));
 		goto fail;
 	}
+	rc = csv_make_cursors(st, err);
+	if (rc != SG_OK)
+		goto fail;
 	*state = st;
 	return SG_OK;
 fail:
@@ -390,7 +459,7 @@ out:
 }
 
 /* Adds header column i as an extra field of opportunities. */
-static int csv_add_extra(struct csv_state *st, const char *path, size_t i,
+static int csv_add_extra(struct csv_cursor *st, const char *path, size_t i,
 			 struct sg_error *err)
 {
 	size_t j;
@@ -408,7 +477,7 @@ static int csv_add_extra(struct csv_state *st, const char *path, size_t i,
 
 /* Binds the header of a canonical file: known columns to fields, other
  * columns to extra fields (opportunities) or an error. */
-static int csv_bind_canonical(struct csv_state *st,
+static int csv_bind_canonical(struct csv_cursor *st,
 			      const struct csv_spec *spec, const char *path,
 			      struct sg_error *err)
 {
@@ -463,7 +532,7 @@ static int csv_bind_canonical(struct csv_state *st,
 
 /* The header column named name: its index, -1 when absent, or -2 (err
  * set) when it appears twice. */
-static int csv_find_column(struct csv_state *st, const char *name,
+static int csv_find_column(struct csv_cursor *st, const char *name,
 			   const char *path, const char *what,
 			   struct sg_error *err)
 {
@@ -491,7 +560,7 @@ static int csv_find_column(struct csv_state *st, const char *name,
 }
 
 /* Binds the header of a mapped file to the columns the mapping names. */
-static int csv_bind_mapped(struct csv_state *st, const struct csv_spec *spec,
+static int csv_bind_mapped(struct csv_cursor *st, const struct csv_spec *spec,
 			   const char *path, struct sg_error *err)
 {
 	const struct csv_kind_def *def = csv_kind_def(spec->kind);
@@ -545,7 +614,7 @@ out:
 }
 
 /* Opens the file of the current spec and binds its header. */
-static int csv_file_open(struct csv_state *st, struct sg_error *err)
+static int csv_file_open(struct csv_cursor *st, struct sg_error *err)
 {
 	const struct csv_spec *spec = &st->map->specs[st->spec];
 	const char *path = st->paths[st->spec];
@@ -605,7 +674,7 @@ static int csv_file_open(struct csv_state *st, struct sg_error *err)
 
 /* Names field f of the current file for a message: the column, and the
  * field it feeds when the names differ. */
-static const char *csv_colname(const struct csv_state *st, int f, char *buf,
+static const char *csv_colname(const struct csv_cursor *st, int f, char *buf,
 			       size_t size)
 {
 	const struct csv_spec *spec = &st->map->specs[st->spec];
@@ -624,11 +693,11 @@ static const char *csv_colname(const struct csv_state *st, int f, char *buf,
 }
 
 /* Sets err for a bad value of field f on the row at line. */
-static int csv_bad(const struct csv_state *st, int f, long line,
+static int csv_bad(const struct csv_cursor *st, int f, long line,
 		   struct sg_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 5, 6)));
 
-static int csv_bad(const struct csv_state *st, int f, long line,
+static int csv_bad(const struct csv_cursor *st, int f, long line,
 		   struct sg_error *err, const char *fmt, ...)
 {
 	char name[192], what[SG_ERROR_MESSAGE_MAX];
@@ -653,7 +722,7 @@ static const char *csv_quote(const struct csv_value *v, char *buf,
 }
 
 /* Reads time field f; absent optional times are SG_TIME_NONE. */
-static int csv_time_parse(const struct csv_state *st, int f,
+static int csv_time_parse(const struct csv_cursor *st, int f,
 			  const struct csv_value *v, long line, sg_time *out,
 			  struct sg_error *err)
 {
@@ -713,7 +782,7 @@ static int csv_time_parse(const struct csv_state *st, int f,
 	return SG_OK;
 }
 
-static int csv_time(struct csv_state *st, int f, const struct csv_value *v,
+static int csv_time(struct csv_cursor *st, int f, const struct csv_value *v,
 		    long line, sg_time *out, struct sg_error *err)
 {
 	struct csv_tcache *c = &st->tcache[f];
@@ -739,7 +808,7 @@ static int csv_time(struct csv_state *st, int f, const struct csv_value *v,
 
 /* Checks an amount: empty, a plain decimal (zero included: the core
  * judges it missing), or missing by the rules (a placeholder). */
-static int csv_amount(const struct csv_state *st, int f,
+static int csv_amount(const struct csv_cursor *st, int f,
 		      const struct csv_value *v, long line,
 		      struct sg_error *err)
 {
@@ -760,7 +829,7 @@ static int csv_amount(const struct csv_state *st, int f,
 }
 
 /* A stage: the mapping's stage id for a label, else the text as is. */
-static const char *csv_stage(const struct csv_state *st,
+static const char *csv_stage(const struct csv_cursor *st,
 			     const struct csv_value *v)
 {
 	size_t len = v->len;
@@ -814,7 +883,7 @@ static int csv_activity_type(const struct csv_value *v)
 
 /* A party: activities take buyer, seller, system or empty; evidence
  * buyer, seller, unknown or empty. */
-static int csv_party(const struct csv_state *st, int f,
+static int csv_party(const struct csv_cursor *st, int f,
 		     const struct csv_value *v, long line, int evidence,
 		     int *out, struct sg_error *err)
 {
@@ -849,7 +918,7 @@ static int csv_party(const struct csv_state *st, int f,
 }
 
 /* Keeps a stage_history row for derive_from_stage. */
-static int csv_keep_row(struct csv_state *st,
+static int csv_keep_row(struct csv_cursor *st,
 			const struct sg_rec_stage_event *ev, long line,
 			struct sg_error *err)
 {
@@ -884,7 +953,7 @@ static int csv_keep_row(struct csv_state *st,
 
 /* Converts and emits one row of the current file (or keeps it for
  * derive_from_stage). */
-static int csv_row(struct csv_state *st, const struct sg_csv_record *rec,
+static int csv_row(struct csv_cursor *st, const struct sg_csv_record *rec,
 		   struct sg_error *err)
 {
 	const struct csv_spec *spec = st->cur;
@@ -1046,7 +1115,7 @@ static int csv_row_cmp(const void *a, const void *b)
 }
 
 /* Emits up to a block of derived stage events; sets *done at the end. */
-static int csv_emit_derived(struct csv_state *st, int *done,
+static int csv_emit_derived(struct csv_cursor *st, int *done,
 			    struct sg_error *err)
 {
 	const struct sg_host *h = st->host;
@@ -1083,7 +1152,7 @@ static int csv_emit_derived(struct csv_state *st, int *done,
 	return SG_OK;
 }
 
-static void csv_progress(struct csv_state *st)
+static void csv_progress(struct csv_cursor *st)
 {
 	const struct csv_spec *spec = &st->map->specs[st->spec];
 
@@ -1093,7 +1162,7 @@ static void csv_progress(struct csv_state *st)
 }
 
 /* Moves on to the next spec, releasing what the current one held. */
-static void csv_next_spec(struct csv_state *st)
+static void csv_next_spec(struct csv_cursor *st)
 {
 	csv_file_close(st);
 	free(st->rows);
@@ -1106,9 +1175,9 @@ static void csv_next_spec(struct csv_state *st)
 	st->spec++;
 }
 
-static int csv_pull(void *state, struct sg_error *err)
+/* Reads one block from a cursor: 1 while more follows, 0 at its end. */
+static int csv_cursor_pull(struct csv_cursor *st, struct sg_error *err)
 {
-	struct csv_state *st = state;
 	const struct csv_spec *spec;
 	struct sg_csv_record rec;
 	size_t n;
@@ -1116,16 +1185,9 @@ static int csv_pull(void *state, struct sg_error *err)
 
 	if (st->host->cancelled != NULL && st->host->cancelled(st->host->ctx))
 		return sg_error_set(err, SG_ERR_CANCELLED, "cancelled");
-	if (!st->snapshot_done) {
-		st->snapshot_done = 1;
-		rc = csv_snapshot(st, err);
-		if (rc != SG_OK)
-			return rc;
-	}
-	while (st->spec < st->map->spec_count &&
-	       st->paths[st->spec] == NULL)
+	while (st->spec < st->spec_end && st->paths[st->spec] == NULL)
 		st->spec++;
-	if (st->spec >= st->map->spec_count)
+	if (st->spec >= st->spec_end)
 		return 0;
 	spec = &st->map->specs[st->spec];
 	if (spec->derive_from_stage && st->derive_ready) {
@@ -1134,7 +1196,7 @@ static int csv_pull(void *state, struct sg_error *err)
 			return rc;
 		if (done)
 			csv_next_spec(st);
-		return st->spec < st->map->spec_count ? 1 : 0;
+		return st->spec < st->spec_end ? 1 : 0;
 	}
 	if (st->csv == NULL) {
 		rc = csv_file_open(st, err);
@@ -1156,7 +1218,7 @@ static int csv_pull(void *state, struct sg_error *err)
 				return 1;
 			}
 			csv_next_spec(st);
-			return st->spec < st->map->spec_count ? 1 : 0;
+			return st->spec < st->spec_end ? 1 : 0;
 		}
 		rc = csv_row(st, &rec, err);
 		if (rc != SG_OK)
@@ -1164,6 +1226,41 @@ static int csv_pull(void *state, struct sg_error *err)
 	}
 	csv_progress(st);
 	return 1;
+}
+
+/* The snapshot, owners and opportunities, in that order. */
+static int csv_pull(void *state, struct sg_error *err)
+{
+	struct csv_state *st = state;
+	int rc;
+
+	if (st->host->cancelled != NULL && st->host->cancelled(st->host->ctx))
+		return sg_error_set(err, SG_ERR_CANCELLED, "cancelled");
+	if (!st->snapshot_done) {
+		st->snapshot_done = 1;
+		rc = csv_snapshot(st, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	return csv_cursor_pull(&st->head, err);
+}
+
+/* Each later canonical file (stage history, field history, activities,
+ * evidence) is a stream of its own. */
+static unsigned csv_stream_count(void *state)
+{
+	return ((struct csv_state *)state)->stream_count;
+}
+
+static int csv_pull_stream(void *state, unsigned stream,
+			   struct sg_error *err)
+{
+	struct csv_state *st = state;
+
+	if (stream >= st->stream_count)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "csv: no stream %u", stream);
+	return csv_cursor_pull(&st->streams[stream], err);
 }
 
 static const struct sg_plugin csv_plugin = {
@@ -1181,6 +1278,8 @@ static const struct sg_plugin csv_plugin = {
 	.write = NULL,
 	.finish = NULL,
 	.close = csv_close,
+	.stream_count = csv_stream_count,
+	.pull_stream = csv_pull_stream,
 };
 
 /* The plugin's one exported symbol: its constant descriptor. */
