@@ -30,6 +30,30 @@ expect_eq "$(json 'sum(1 for r in rows if r["type"] == "regression")')" 11 "prep
 # Closed Won -> Closed Lost is an exit, never a regression.
 expect_eq "$(json 'sum(1 for r in rows if r["type"] == "regression" and r["to_stage"] == "closed_lost")')" 0 "exits are not regressions"
 
+# --- sf-devorg-pbi: a Salesforce sample org's report export (US 12-hour
+# times with a 2-digit year, in the exporting user's zone).
+d=$(shared_data sf-devorg-pbi) || exit 77
+pbi="$fixtures/sf-devorg-pbi.json"
+sg pull -c "$pbi" --source "csv:$d"
+expect_status 0 "pbi pull"
+expect_out "opportunities                      36" "pbi opportunities"
+# 48 history rows, none repeating its predecessor's stage.
+expect_out "stage events                       48" "pbi stage events"
+sg check -c "$pbi" --source "csv:$d" --as-of 2026-03-31T00:00:00Z \
+	--since 1970-01-01 --dry-run --format jsonl
+expect_status 0 "pbi check"
+# No deal's history contradicts its current stage or creation date.
+expect_eq "$(json 'sum(1 for r in rows if r["type"] == "data_quality")')" 0 "pbi paused"
+# Seven deals go Closed Won -> Closed Lost: an exit and a forecast change
+# (closed -> omitted), never a regression.
+expect_eq "$(json 'sum(1 for r in rows if r["type"] == "regression")')" 0 "pbi regressions"
+expect_eq "$(json 'sum(1 for r in rows if r["type"] == "forecast_impact" and r["from_stage"] == "closed_won" and r["to_stage"] == "closed_lost")')" 7 "pbi won -> lost"
+# History rows listed out of time order (Closed Lost before Closed Won)
+# are judged in time order: created won, then lost; read in file order
+# the move would be a regression (lost -> won).
+expect_eq "$(json '[(r["from_stage"], r["to_stage"], r["event_at"]) for r in rows if r["opportunity_id"] == "006bm00000LKJNbAAP" and r["type"] == "forecast_impact"]')" \
+	"[('closed_won', 'closed_lost', '2026-03-08T04:59:00Z')]" "pbi out-of-order rows"
+
 # --- maven-crm: current state only; the mapping derives two events per
 # deal from one row (Engaging at engage_date, Won/Lost at close_date).
 d=$(shared_data maven-crm) || exit 77
