@@ -9,9 +9,31 @@
 #include <string.h>
 
 #include <openssl/evp.h>
+#include <pthread.h>
 
 /* Read size for hashing a file. */
 #define HASH_BLOCK (64u * 1024u)
+
+/*
+ * The SHA-256 implementation, fetched once: EVP_sha256() makes libcrypto
+ * look it up again at every digest start, which costs about as much as
+ * hashing a short id.  Kept for the life of the process.
+ */
+static EVP_MD *hash_md;
+static pthread_once_t hash_md_once = PTHREAD_ONCE_INIT;
+
+static void hash_fetch_md(void)
+{
+	hash_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+static const EVP_MD *hash_sha256(void)
+{
+	if (pthread_once(&hash_md_once, hash_fetch_md) != 0 ||
+	    hash_md == NULL)
+		return EVP_sha256();
+	return hash_md;
+}
 
 struct sg_sha256 {
 	EVP_MD_CTX *ctx;
@@ -45,7 +67,7 @@ int sg_sha256_new(struct sg_sha256 **out, struct sg_error *err)
 		return sg_error_set(err, SG_ERR_NOMEM,
 				    "out of memory starting a SHA-256 digest");
 	}
-	if (EVP_DigestInit_ex(h->ctx, EVP_sha256(), NULL) != 1) {
+	if (EVP_DigestInit_ex(h->ctx, hash_sha256(), NULL) != 1) {
 		sg_sha256_free(h);
 		return sg_error_set(err, SG_ERR_INTERNAL,
 				    "libcrypto cannot start a SHA-256 digest");

@@ -2,9 +2,11 @@
  * check_util.c - exact decimals (core/util/sg_decimal.c), the missing
  * rule (core/util/sg_missing.c) and SHA-256 ids (core/sg_hash.c).
  *
- * Run one suite or case with CK_RUN_SUITE=util CK_RUN_CASE=missing.
+ * Run one suite or case with CK_RUN_SUITE=util CK_RUN_CASE=missing;
+ * tests fork unless CK_FORK=no (for a debugger).
  */
 #include <check.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +19,34 @@
 #include "sg_missing.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Table tests check every row inside one test (one fork per table keeps
+ * sanitizer runs fast), print each failing row on stderr, then fail once
+ * quoting the first.
+ */
+static char row_first[512];
+
+static int row_fail(const char *fmt, ...)
+	__attribute__((format(printf, 1, 2)));
+
+static int row_fail(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "row failed: %s\n", line);
+	if (row_first[0] == '\0')
+		snprintf(row_first, sizeof(row_first), "%s", line);
+	return 1;
+}
+
+#define TABLE_DONE(fails, total) \
+	ck_assert_msg((fails) == 0, "%d of %d rows failed; first: %s", \
+		      (fails), (int)(total), row_first)
 
 /* ------------------------------------------------------------------ */
 /* Decimals                                                             */
@@ -55,20 +85,27 @@ static const struct {
 
 START_TEST(test_decimal_accept)
 {
-	struct sg_decimal d = {99, 99};
 	struct sg_error err;
 	char buf[SG_DECIMAL_TEXT_SIZE];
-	int rc;
+	size_t i;
+	int fails = 0;
 
-	sg_error_clear(&err);
-	rc = sg_decimal_parse(&d, dec_ok[_i].text, strlen(dec_ok[_i].text),
-			      &err);
-	ck_assert_msg(rc == SG_OK, "%s: %s", dec_ok[_i].text, err.message);
-	ck_assert_msg(d.units == dec_ok[_i].units, "%s: units %lld",
-		      dec_ok[_i].text, (long long)d.units);
-	ck_assert_int_eq(d.scale, dec_ok[_i].scale);
-	ck_assert_str_eq(sg_decimal_format(&d, buf, sizeof(buf)),
-			 dec_ok[_i].out);
+	for (i = 0; i < N_ELEMS(dec_ok); i++) {
+		const char *text = dec_ok[i].text;
+		struct sg_decimal d = {99, 99};
+
+		sg_error_clear(&err);
+		if (sg_decimal_parse(&d, text, strlen(text), &err) != SG_OK)
+			fails += row_fail("%s: %s", text, err.message);
+		else if (d.units != dec_ok[i].units ||
+			 d.scale != dec_ok[i].scale)
+			fails += row_fail("%s: units %lld scale %d", text,
+					  (long long)d.units, d.scale);
+		else if (strcmp(sg_decimal_format(&d, buf, sizeof(buf)),
+				dec_ok[i].out) != 0)
+			fails += row_fail("%s: formats as %s", text, buf);
+	}
+	TABLE_DONE(fails, N_ELEMS(dec_ok));
 }
 END_TEST
 
@@ -110,21 +147,27 @@ static const struct {
 
 START_TEST(test_decimal_reject)
 {
-	struct sg_decimal d = {99, 1};
 	struct sg_error err;
-	int rc;
+	size_t i;
+	int fails = 0;
 
-	sg_error_clear(&err);
-	rc = sg_decimal_parse(&d, dec_bad[_i].text, strlen(dec_bad[_i].text),
-			      &err);
-	ck_assert_msg(rc == SG_ERR_PARSE, "%s: accepted", dec_bad[_i].text);
-	ck_assert_int_eq(err.code, SG_ERR_PARSE);
-	ck_assert_int_eq(d.units, 99);
-	ck_assert_int_eq(d.scale, 1);
-	ck_assert_msg(strstr(err.message, dec_bad[_i].why) != NULL,
-		      "%s: message \"%s\" lacks \"%s\"", dec_bad[_i].text,
-		      err.message, dec_bad[_i].why);
-	ck_assert_ptr_nonnull(strstr(err.message, "as an amount"));
+	for (i = 0; i < N_ELEMS(dec_bad); i++) {
+		const char *text = dec_bad[i].text;
+		struct sg_decimal d = {99, 1};
+		int rc;
+
+		sg_error_clear(&err);
+		rc = sg_decimal_parse(&d, text, strlen(text), &err);
+		if (rc != SG_ERR_PARSE || err.code != SG_ERR_PARSE)
+			fails += row_fail("%s: rc %d", text, rc);
+		else if (d.units != 99 || d.scale != 1)
+			fails += row_fail("%s: *out changed", text);
+		else if (strstr(err.message, dec_bad[i].why) == NULL ||
+			 strstr(err.message, "as an amount") == NULL)
+			fails += row_fail("%s: message \"%s\" lacks \"%s\"",
+					  text, err.message, dec_bad[i].why);
+	}
+	TABLE_DONE(fails, N_ELEMS(dec_bad));
 }
 END_TEST
 
@@ -203,25 +246,41 @@ static const struct {
 
 START_TEST(test_decimal_add)
 {
-	struct sg_decimal a = {dec_sums[_i].a_units, dec_sums[_i].a_scale};
-	struct sg_decimal b = {dec_sums[_i].b_units, dec_sums[_i].b_scale};
 	struct sg_error err;
 	char buf[SG_DECIMAL_TEXT_SIZE];
-	int rc;
+	size_t i;
+	int fails = 0;
 
-	sg_error_clear(&err);
-	rc = sg_decimal_add(&a, &b, &err);
-	if (dec_sums[_i].ok) {
-		ck_assert_msg(rc == SG_OK, "row %d: %s", _i, err.message);
-		ck_assert_str_eq(sg_decimal_format(&a, buf, sizeof(buf)),
-				 dec_sums[_i].sum);
-		return;
+	for (i = 0; i < N_ELEMS(dec_sums); i++) {
+		struct sg_decimal a = {dec_sums[i].a_units,
+				       dec_sums[i].a_scale};
+		struct sg_decimal b = {dec_sums[i].b_units,
+				       dec_sums[i].b_scale};
+		int rc;
+
+		sg_error_clear(&err);
+		rc = sg_decimal_add(&a, &b, &err);
+		if (dec_sums[i].ok) {
+			if (rc != SG_OK)
+				fails += row_fail("row %zu: %s", i,
+						  err.message);
+			else if (strcmp(sg_decimal_format(&a, buf,
+							  sizeof(buf)),
+					dec_sums[i].sum) != 0)
+				fails += row_fail("row %zu: got %s, want %s",
+						  i, buf, dec_sums[i].sum);
+			continue;
+		}
+		/* Overflow: refused, a unchanged. */
+		if (rc != SG_ERR_PARSE ||
+		    strstr(err.message, "too large") == NULL)
+			fails += row_fail("row %zu: rc %d: %s", i, rc,
+					  err.message);
+		else if (a.units != dec_sums[i].a_units ||
+			 a.scale != dec_sums[i].a_scale)
+			fails += row_fail("row %zu: a changed", i);
 	}
-	ck_assert_int_eq(rc, SG_ERR_PARSE);
-	ck_assert_ptr_nonnull(strstr(err.message, "too large"));
-	/* a is unchanged on overflow. */
-	ck_assert(a.units == dec_sums[_i].a_units);
-	ck_assert_int_eq(a.scale, dec_sums[_i].a_scale);
+	TABLE_DONE(fails, N_ELEMS(dec_sums));
 }
 END_TEST
 
@@ -365,16 +424,24 @@ static const struct {
 
 START_TEST(test_missing)
 {
-	const char *text = miss_cases[_i].text;
-	const struct sg_placeholders *ph =
-		miss_cases[_i].placeholders == PH ? &example : NULL;
-	int got;
+	size_t i;
+	int fails = 0;
 
-	got = sg_value_is_missing(text, text ? strlen(text) : 0, ph,
-				  miss_cases[_i].is_amount);
-	ck_assert_msg(!!got == miss_cases[_i].missing,
-		      "row %d \"%s\" (amount %d): missing %d", _i,
-		      text ? text : "(null)", miss_cases[_i].is_amount, got);
+	for (i = 0; i < N_ELEMS(miss_cases); i++) {
+		const char *text = miss_cases[i].text;
+		const struct sg_placeholders *ph =
+			miss_cases[i].placeholders == PH ? &example : NULL;
+		int got;
+
+		got = sg_value_is_missing(text, text ? strlen(text) : 0, ph,
+					  miss_cases[i].is_amount);
+		if (!!got != miss_cases[i].missing)
+			fails += row_fail("row %zu \"%s\" (amount %d): "
+					  "missing %d", i,
+					  text ? text : "(null)",
+					  miss_cases[i].is_amount, got);
+	}
+	TABLE_DONE(fails, N_ELEMS(miss_cases));
 }
 END_TEST
 
@@ -429,9 +496,10 @@ START_TEST(test_missing_matches_decimal)
 			zero = sg_decimal_parse(&d, text, len, NULL) ==
 			       SG_OK && sg_decimal_is_zero(&d);
 			missing = sg_value_is_missing(text, len, NULL, 1);
-			ck_assert_msg(!!missing == zero, "\"%.*s\": missing "
-				      "%d, parses as zero %d", (int)len,
-				      text, missing, zero);
+			if (!!missing != zero)
+				ck_abort_msg("\"%.*s\": missing %d, parses "
+					     "as zero %d", (int)len, text,
+					     missing, zero);
 		}
 	}
 }
@@ -481,11 +549,14 @@ static const struct {
 START_TEST(test_sha256_vectors)
 {
 	char out[SG_SHA256_HEX_SIZE];
+	size_t i;
 
-	ck_assert_int_eq(sg_sha256_hex(sha_vectors[_i].text,
-				       strlen(sha_vectors[_i].text), out),
-			 SG_OK);
-	ck_assert_str_eq(out, sha_vectors[_i].hex);
+	for (i = 0; i < N_ELEMS(sha_vectors); i++) {
+		ck_assert_int_eq(sg_sha256_hex(sha_vectors[i].text,
+					       strlen(sha_vectors[i].text),
+					       out), SG_OK);
+		ck_assert_str_eq(out, sha_vectors[i].hex);
+	}
 }
 END_TEST
 
@@ -644,17 +715,16 @@ static Suite *util_suite(void)
 	TCase *tc;
 
 	tc = tcase_create("decimal");
-	tcase_add_loop_test(tc, test_decimal_accept, 0, (int)N_ELEMS(dec_ok));
-	tcase_add_loop_test(tc, test_decimal_reject, 0,
-			    (int)N_ELEMS(dec_bad));
+	tcase_add_test(tc, test_decimal_accept);
+	tcase_add_test(tc, test_decimal_reject);
 	tcase_add_test(tc, test_decimal_message);
 	tcase_add_test(tc, test_decimal_is_zero);
-	tcase_add_loop_test(tc, test_decimal_add, 0, (int)N_ELEMS(dec_sums));
+	tcase_add_test(tc, test_decimal_add);
 	tcase_add_test(tc, test_decimal_format_bounds);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("missing");
-	tcase_add_loop_test(tc, test_missing, 0, (int)N_ELEMS(miss_cases));
+	tcase_add_test(tc, test_missing);
 	tcase_add_test(tc, test_missing_bounds);
 	tcase_add_test(tc, test_missing_matches_decimal);
 	tcase_add_test(tc, test_trim);
@@ -662,8 +732,7 @@ static Suite *util_suite(void)
 
 	tc = tcase_create("sha256");
 	tcase_add_checked_fixture(tc, hash_setup, hash_teardown);
-	tcase_add_loop_test(tc, test_sha256_vectors, 0,
-			    (int)N_ELEMS(sha_vectors));
+	tcase_add_test(tc, test_sha256_vectors);
 	tcase_add_test(tc, test_sha256_incremental);
 	tcase_add_test(tc, test_sha256_file);
 	tcase_add_test(tc, test_sha256_file_errors);
@@ -677,7 +746,6 @@ int main(void)
 	SRunner *sr = srunner_create(util_suite());
 	int failed;
 
-	srunner_set_fork_status(sr, CK_FORK);
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 /* How much of a text an error message quotes. */
 #define TIME_QUOTE_MAX 64
@@ -28,7 +29,7 @@
 #define TIME_WINDOW_MAX 32
 /* Offsets are far below this; a local time is looked at +- this much. */
 #define TIME_WINDOW_SECONDS (2 * 86400)
-/* Local times outside +-2^60 s are not converted (no overflow). */
+/* Local times beyond +-2^60 s (36 billion years) are clamped to it. */
 #define TIME_LOCAL_LIMIT ((int64_t)1 << 60)
 
 #define TIME_ISO_EXAMPLE "ISO-8601 like 2026-11-02T16:45:00Z"
@@ -685,8 +686,8 @@ static long time_rule_offset(const struct time_rule *r, sg_time t)
 	if (!r->has_dst)
 		return r->std_off;
 	time_rule_transitions(r, time_year_of(t + r->std_off), when, off);
-	/* Before all six cannot happen; the last of year-1 is a safe
-	 * default. */
+	/* t precedes all six only for odd rules; the offset before the
+	 * first transition is then the one it ends. */
 	result = off[0] == r->dst_off ? r->std_off : r->dst_off;
 	for (i = 0; i < 6; i++) {
 		if (when[i] <= t)
@@ -788,10 +789,13 @@ sg_time sg_zone_to_utc(const struct sg_zone *zone, sg_time local)
 
 	if (zone == NULL)
 		return local;
+	/* Far outside any calendar in use: clamp, so nothing overflows. */
+	if (local < -TIME_LOCAL_LIMIT)
+		local = -TIME_LOCAL_LIMIT;
+	if (local > TIME_LOCAL_LIMIT)
+		local = TIME_LOCAL_LIMIT;
 	if (zone->fixed)
 		return local - zone->offset;
-	if (local < -TIME_LOCAL_LIMIT || local > TIME_LOCAL_LIMIT)
-		return local - time_zone_offset(zone, local);
 	/*
 	 * The instants that can show this local time lie within a day or
 	 * so of it.  List the offsets in effect over that window as
@@ -1004,36 +1008,60 @@ static int time_tzif_parse(struct sg_zone *z, const unsigned char *data,
 	return SG_OK;
 }
 
-/* Reads a whole file of at most TIME_TZIF_MAX bytes. */
+/*
+ * Reads a whole regular file of at most TIME_TZIF_MAX bytes.  Returns 0
+ * or an errno value.
+ */
 static int time_read_file(const char *path, unsigned char **out,
 			  size_t *out_len)
 {
 	unsigned char *buf = NULL;
-	size_t len = 0, got;
+	struct stat st;
+	size_t len = 0, size, got;
 	FILE *f;
-	int saved;
+	int rc = 0;
 
 	f = fopen(path, "rb");
 	if (f == NULL)
 		return errno ? errno : EIO;
-	buf = malloc((size_t)TIME_TZIF_MAX + 1);
+	if (fstat(fileno(f), &st) != 0) {
+		rc = errno ? errno : EIO;
+		goto out;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		rc = EISDIR;
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		rc = EINVAL;
+		goto out;
+	}
+	if (st.st_size > TIME_TZIF_MAX) {
+		rc = EFBIG;
+		goto out;
+	}
+	/* One byte more than the size tells a file that grew. */
+	size = (size_t)st.st_size + 1;
+	buf = malloc(size);
 	if (buf == NULL) {
-		fclose(f);
-		return ENOMEM;
+		rc = ENOMEM;
+		goto out;
 	}
-	for (;;) {
-		got = fread(buf + len, 1, (size_t)TIME_TZIF_MAX + 1 - len, f);
-		len += got;
-		if (got == 0 || len > (size_t)TIME_TZIF_MAX)
+	while (len < size) {
+		got = fread(buf + len, 1, size - len, f);
+		if (got == 0)
 			break;
+		len += got;
 	}
-	saved = ferror(f) ? (errno ? errno : EIO) : 0;
+	if (ferror(f))
+		rc = errno ? errno : EIO;
+	else if (len == size)
+		rc = EFBIG;
+out:
 	fclose(f);
-	if (saved == 0 && len > (size_t)TIME_TZIF_MAX)
-		saved = EFBIG;
-	if (saved != 0) {
+	if (rc != 0) {
 		free(buf);
-		return saved;
+		return rc;
 	}
 	*out = buf;
 	*out_len = len;
