@@ -5,7 +5,7 @@
 noinst_PROGRAMS += tools/sg-gen
 tools_sg_gen_SOURCES = tools/sg-gen.c
 
-EXTRA_DIST += tools/bench.sh tools/make-demo.sh
+EXTRA_DIST += tools/bench.sh tools/make-demo.sh tools/dev.sh
 
 # `make bench`: times `stageguard check` on generated pipelines of
 # BENCH_SIZES opportunities (default "100000 1000000"), cached under

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char check_usage[] =
@@ -67,6 +68,26 @@ static void print_outcome(FILE *out, const struct cli_session *s,
 	       outcome->tasks_created);
 }
 
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* With -v, where the time went: for people tuning a large pipeline. */
+static void report_phase(const struct cli_options *o, const char *phase,
+			 double *since)
+{
+	double now = seconds_now();
+
+	if (o->verbose > 0)
+		fprintf(stderr, "stageguard: %s in %.2f s\n", phase,
+			now - *since);
+	*since = now;
+}
+
 /* The shared body of check and run. */
 static int check_and_record(const struct cli_options *o, int is_run)
 {
@@ -78,11 +99,14 @@ static int check_and_record(const struct cli_options *o, int is_run)
 	struct sg_error err;
 	int rc;
 
+	double mark = seconds_now();
+
 	sg_error_clear(&err);
 	sg_exceptions_init(&list);
 	rc = cli_session_open(&s, o, &err);
 	if (rc == SG_OK)
 		rc = cli_session_pull(&s, o, &err);
+	report_phase(o, "loaded the source", &mark);
 	if (rc == SG_OK)
 		rc = open_ledger(&ledger, &s, o, &err);
 	if (rc == SG_OK)
@@ -91,8 +115,10 @@ static int check_and_record(const struct cli_options *o, int is_run)
 		rc = cli_session_stale_gate(&s, o, &err);
 	if (rc == SG_OK)
 		rc = cli_run_checks(&s, &list, &err);
+	report_phase(o, "ran the checks", &mark);
 	if (rc == SG_OK && !is_run)
 		rc = cli_print_exceptions(stdout, &s, &list, o->format, &err);
+	report_phase(o, "wrote the exceptions", &mark);
 	if (rc == SG_OK && !o->dry_run) {
 		memset(&run, 0, sizeof(run));
 		rc = cli_record_run(&s, ledger, &list, &run, &outcome, &err);
