@@ -1,31 +1,119 @@
 #include "cli.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
-static int print_jsonl(FILE *out, const struct cli_session *s,
-		       const struct sg_exceptions *list, struct sg_error *err)
+/* A growable text buffer for one chunk of JSON lines. */
+struct line_buf {
+	char *text;
+	size_t len, cap;
+};
+
+static int line_buf_add(struct line_buf *b, const char *line)
 {
+	size_t n = strlen(line);
+
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 1u << 20;
+		char *grown;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		grown = realloc(b->text, cap);
+		if (grown == NULL)
+			return SG_ERR_NOMEM;
+		b->text = grown;
+		b->cap = cap;
+	}
+	memcpy(b->text + b->len, line, n);
+	b->text[b->len + n] = '\n';
+	b->len += n + 1;
+	return SG_OK;
+}
+
+/* One chunk of exceptions to format as JSON lines. */
+struct jsonl_chunk {
+	const struct cli_session *s;
+	const struct sg_exception *items;
+	size_t count;
+	struct line_buf out;
+	int rc;
+};
+
+static void *format_chunk(void *arg)
+{
+	struct jsonl_chunk *c = arg;
 	size_t i;
 
-	for (i = 0; i < list->count; i++) {
+	c->out.len = 0;
+	c->rc = SG_OK;
+	for (i = 0; i < c->count && c->rc == SG_OK; i++) {
 		struct sg_routing routing;
 		json_t *json;
 		char *line;
 
-		sg_exception_route(&list->items[i], s->model, s->window.as_of,
-				   &routing);
-		json = sg_exception_to_json(&list->items[i], s->model, &routing,
-					    s->window.as_of);
+		sg_exception_route(&c->items[i], c->s->model,
+				   c->s->window.as_of, &routing);
+		json = sg_exception_to_json(&c->items[i], c->s->model,
+					    &routing, c->s->window.as_of);
 		line = json ? json_dumps(json, SG_EXCEPTION_JSON_FLAGS) : NULL;
 		json_decref(json);
-		if (line == NULL)
-			return sg_error_set(err, SG_ERR_NOMEM,
-					    "out of memory");
-		fputs(line, out);
-		fputc('\n', out);
+		c->rc = line ? line_buf_add(&c->out, line) : SG_ERR_NOMEM;
 		free(line);
 	}
+	return NULL;
+}
+
+#define JSONL_CHUNK 4096
+
+/*
+ * Formatting an exception (its note and JSON) costs far more than writing
+ * it, so two threads format alternate chunks and the lines are written in
+ * order.
+ */
+static int print_jsonl(FILE *out, const struct cli_session *s,
+		       const struct sg_exceptions *list, struct sg_error *err)
+{
+	struct jsonl_chunk chunk[2];
+	size_t at = 0;
+	int rc = SG_OK, k;
+
+	memset(chunk, 0, sizeof(chunk));
+	while (at < list->count && rc == SG_OK) {
+		pthread_t helper;
+		int threaded;
+
+		for (k = 0; k < 2; k++) {
+			size_t left = list->count - at;
+
+			chunk[k].s = s;
+			chunk[k].items = list->items + at;
+			chunk[k].count = left < JSONL_CHUNK ? left : JSONL_CHUNK;
+			at += chunk[k].count;
+		}
+		threaded = chunk[1].count > 0 &&
+			pthread_create(&helper, NULL, format_chunk,
+				       &chunk[1]) == 0;
+		format_chunk(&chunk[0]);
+		if (threaded)
+			pthread_join(helper, NULL);
+		else
+			format_chunk(&chunk[1]);
+		for (k = 0; k < 2 && rc == SG_OK; k++) {
+			rc = chunk[k].rc;
+			if (rc == SG_OK && chunk[k].out.len > 0 &&
+			    fwrite(chunk[k].out.text, 1, chunk[k].out.len,
+				   out) != chunk[k].out.len)
+				rc = SG_ERR_IO;
+		}
+	}
+	free(chunk[0].out.text);
+	free(chunk[1].out.text);
+	if (rc == SG_ERR_NOMEM)
+		return sg_error_set(err, rc, "out of memory");
+	if (rc != SG_OK)
+		return sg_error_set(err, rc, "cannot write the exceptions");
 	return SG_OK;
 }
 
