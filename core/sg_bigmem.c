@@ -1,3 +1,6 @@
+/*
+ * sg_bigmem.c - large arrays in their own huge-page mappings.
+ */
 #include "sg_bigmem.h"
 
 #include <sys/mman.h>

@@ -1,3 +1,6 @@
+/*
+ * sg_http.c - the host's HTTP helper over libcurl (see sg_http.h).
+ */
 #include "sg_http.h"
 
 #include <curl/curl.h>

@@ -1,3 +1,6 @@
+/*
+ * sg_loader.c - finding, loading and checking plugins (see sg_loader.h).
+ */
 #include "sg_loader.h"
 
 #include <dirent.h>

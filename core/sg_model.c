@@ -1,3 +1,7 @@
+/*
+ * sg_model.c - the common model: records added by sources, then grouped
+ * by opportunity, sorted by time and indexed (see sg_model.h).
+ */
 #include "sg_model.h"
 
 #include <pthread.h>

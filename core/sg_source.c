@@ -1,3 +1,7 @@
+/*
+ * sg_source.c - the host table a source plugin sees, the pull loop and
+ * its streams, and validation of plugin sections (see sg_source.h).
+ */
 #include "sg_source.h"
 
 #include <pthread.h>

@@ -1,3 +1,6 @@
+/*
+ * sg_strtab.c - the string arena and the interner (see sg_strtab.h).
+ */
 #include "sg_strtab.h"
 
 #include "sg_bigmem.h"
