@@ -432,6 +432,16 @@ void sg_ledger_close(struct sg_ledger *ledger)
 	free(ledger);
 }
 
+struct sqlite3 *sg_ledger_db(struct sg_ledger *ledger)
+{
+	return ledger->db;
+}
+
+const char *sg_ledger_path(const struct sg_ledger *ledger)
+{
+	return ledger->path;
+}
+
 int sg_ledger_schema_version(const struct sg_ledger *ledger)
 {
 	return ledger->schema_version;

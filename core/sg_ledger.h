@@ -82,6 +82,15 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 			 size_t count, struct sg_run_outcome *outcome,
 			 struct sg_error *err);
 
+/*
+ * The SQLite connection and the file, for the ledger's companion modules
+ * (review queue, measures) that run their own queries on the same schema.
+ * Borrowed; valid until sg_ledger_close().
+ */
+struct sqlite3;
+struct sqlite3 *sg_ledger_db(struct sg_ledger *ledger);
+const char *sg_ledger_path(const struct sg_ledger *ledger);
+
 /* Counts for status output and tests. */
 struct sg_ledger_counts {
 	size_t runs, exceptions, open_tasks, events;

@@ -21,3 +21,4 @@ include $(srcdir)/tests/ledger.mk
 include $(srcdir)/tests/loader.mk
 include $(srcdir)/tests/csv.mk
 include $(srcdir)/tests/cli.mk
+include $(srcdir)/tests/gate.mk

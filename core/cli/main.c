@@ -28,6 +28,8 @@ static const char usage[] =
 "--dry-run\n"
 "  run -c CONFIG [--source NAME:ARG] [--as-of T] [--allow-stale]\n"
 "                               the daily job: pull, check, record\n"
+"  gate -c CONFIG < move.json   judge one proposed move (docs/gate.md);\n"
+"                               exit 0 allow, 10 review, 20 block, 30 pause\n"
 "  plugins [--help NAME]        list plugins, or one plugin's options\n"
 "\n"
 "common options: -c/--config FILE (default stageguard.json), --ledger FILE,\n"
@@ -51,6 +53,7 @@ int main(int argc, char **argv)
 		{ "demo", cmd_demo }, { "init", cmd_init },
 		{ "pull", cmd_pull }, { "check", cmd_check },
 		{ "run", cmd_run }, { "plugins", cmd_plugins },
+		{ "gate", cmd_gate },
 	};
 	size_t i;
 
