@@ -21,4 +21,5 @@ include $(srcdir)/tests/ledger.mk
 include $(srcdir)/tests/loader.mk
 include $(srcdir)/tests/csv.mk
 include $(srcdir)/tests/cli.mk
+include $(srcdir)/tests/review.mk
 include $(srcdir)/tests/gate.mk

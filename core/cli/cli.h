@@ -71,6 +71,8 @@ int cmd_run(int argc, char **argv);
 int cmd_pull(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
+int cmd_review(int argc, char **argv);
+int cmd_events(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 
 /* Prints err as "stageguard: FILE:LINE:COL: message" and returns the exit

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "sg_review.h"
 #include "sg_source.h"
 
 int cli_fail(const struct sg_error *err)
@@ -256,6 +257,10 @@ int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
 	run->paused = list->paused;
 	rc = sg_ledger_record_run(ledger, run, rows, list->count, outcome,
 				  err);
+	/* A flagged move reverted since (in this pull) is a correction. */
+	if (rc == SG_OK)
+		rc = sg_review_note_corrections(ledger, s->model,
+						s->window.as_of, NULL, err);
 out:
 	for (i = 0; i < built; i++)
 		json_decref(rows[i].json);

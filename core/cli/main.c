@@ -30,6 +30,9 @@ static const char usage[] =
 "                               the daily job: pull, check, record\n"
 "  gate -c CONFIG < move.json   judge one proposed move (docs/gate.md);\n"
 "                               exit 0 allow, 10 review, 20 block, 30 pause\n"
+"  review list|show ID|decide ID --disposition D --by WHO|import FILE\n"
+"                               the review queue and the human decisions\n"
+"  events -c CONFIG [--since T] measurement events as JSON lines\n"
 "  plugins [--help NAME]        list plugins, or one plugin's options\n"
 "\n"
 "common options: -c/--config FILE (default stageguard.json), --ledger FILE,\n"
@@ -53,6 +56,7 @@ int main(int argc, char **argv)
 		{ "demo", cmd_demo }, { "init", cmd_init },
 		{ "pull", cmd_pull }, { "check", cmd_check },
 		{ "run", cmd_run }, { "plugins", cmd_plugins },
+		{ "review", cmd_review }, { "events", cmd_events },
 		{ "gate", cmd_gate },
 	};
 	size_t i;
