@@ -15,6 +15,7 @@ core_libsgcore_la_SOURCES = \
 	core/sg_http.c core/sg_http.h \
 	core/sg_hash.c core/sg_hash.h \
 	core/sg_review.c core/sg_review.h \
+	core/sg_measures.c core/sg_measures.h \
 	core/sg_gate.c core/sg_gate.h
 core_libsgcore_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
 core_libsgcore_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CURL_LIBS) \
@@ -25,6 +26,7 @@ stageguard_SOURCES = \
 	core/cli/main.c core/cli/cli.h core/cli/cli_common.c core/cli/cli_output.c \
 	core/cli/cmd_plugins.c core/cli/cmd_check.c \
 	core/cli/cmd_init.c core/cli/cmd_demo.c core/cli/cmd_pull.c \
-	core/cli/cmd_review.c core/cli/cmd_events.c core/cli/cmd_gate.c
+	core/cli/cmd_review.c core/cli/cmd_events.c core/cli/cmd_gate.c \
+	core/cli/cmd_metrics.c core/cli/cmd_pilot.c
 stageguard_LDADD = core/libsgcore.la
 dist_man_MANS += docs/stageguard.1

@@ -23,3 +23,4 @@ include $(srcdir)/tests/csv.mk
 include $(srcdir)/tests/cli.mk
 include $(srcdir)/tests/review.mk
 include $(srcdir)/tests/gate.mk
+include $(srcdir)/tests/measures.mk

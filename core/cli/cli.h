@@ -74,6 +74,8 @@ int cmd_demo(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_events(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
+int cmd_metrics(int argc, char **argv);
+int cmd_pilot(int argc, char **argv);
 
 /* Prints err as "stageguard: FILE:LINE:COL: message" and returns the exit
  * status for its code. */

@@ -33,6 +33,9 @@ static const char usage[] =
 "  review list|show ID|decide ID --disposition D --by WHO|import FILE\n"
 "                               the review queue and the human decisions\n"
 "  events -c CONFIG [--since T] measurement events as JSON lines\n"
+"  metrics -c CONFIG [--window baseline|pilot|START..END | --compare]\n"
+"        [--format json|csv|text]  the pilot's measures, or baseline vs pilot\n"
+"  pilot status -c CONFIG       day N of the pilot, runs, reviews, threshold\n"
 "  plugins [--help NAME]        list plugins, or one plugin's options\n"
 "\n"
 "common options: -c/--config FILE (default stageguard.json), --ledger FILE,\n"
@@ -57,7 +60,8 @@ int main(int argc, char **argv)
 		{ "pull", cmd_pull }, { "check", cmd_check },
 		{ "run", cmd_run }, { "plugins", cmd_plugins },
 		{ "review", cmd_review }, { "events", cmd_events },
-		{ "gate", cmd_gate },
+		{ "gate", cmd_gate }, { "metrics", cmd_metrics },
+		{ "pilot", cmd_pilot },
 	};
 	size_t i;
 
