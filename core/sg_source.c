@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sg_http.h"
@@ -346,9 +347,20 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	host_table(&host, &ctx);
 	rc = p->open(&state, options, opts->arg, &host, err);
 	if (rc == SG_OK) {
+		struct timespec t0, t1, t2;
+
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		rc = pull_loop(p, state, err);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rc == SG_OK)
 			rc = pull_streams(p, state, &ctx, err);
+		clock_gettime(CLOCK_MONOTONIC, &t2);
+		host_log(&ctx, SG_LOG_DEBUG, "pulled in %.2f s, streams in "
+			 "%.2f s",
+			 (double)(t1.tv_sec - t0.tv_sec) +
+			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
+			 (double)(t2.tv_sec - t1.tv_sec) +
+			 (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
 		p->close(state);
 	}
 	if (ctx.progress && ctx.last_progress > 0)
