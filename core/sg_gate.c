@@ -228,24 +228,6 @@ static int gate_time(struct gate_in *g, const json_t *obj, const char *path,
 	return SG_OK;
 }
 
-/* Compares a trimmed text with a lower-case word, ignoring ASCII case. */
-static int gate_is(const char *t, size_t len, const char *word)
-{
-	size_t i;
-
-	for (i = 0; i < len; i++) {
-		char c = t[i];
-
-		if (word[i] == '\0')
-			return 0;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != word[i])
-			return 0;
-	}
-	return word[len] == '\0';
-}
-
 /* A party as the csv source reads it (DESIGN §10 rule 8): activities take
  * buyer, seller, system or empty; evidence buyer, seller, unknown or
  * empty. */
@@ -256,43 +238,20 @@ static int gate_party(struct gate_in *g, const json_t *obj, const char *path,
 	size_t len = strlen(s);
 
 	t = sg_trim(s, &len);
-	if (len == 0)
-		*out = evidence ? SG_PARTY_UNKNOWN : SG_PARTY_NONE;
-	else if (gate_is(t, len, "buyer"))
-		*out = SG_PARTY_BUYER;
-	else if (gate_is(t, len, "seller"))
-		*out = SG_PARTY_SELLER;
-	else if (!evidence && gate_is(t, len, "system"))
-		*out = SG_PARTY_SYSTEM;
-	else if (evidence && gate_is(t, len, "unknown"))
-		*out = SG_PARTY_UNKNOWN;
-	else
+	if (sg_party_from_text(t, len, evidence, out) != 0)
 		return gate_bad(g, path, "party", "unknown party \"%.60s\" "
-				"(expected %s)", s, evidence ?
-				"buyer, seller, unknown or empty" :
-				"buyer, seller, system or empty");
+				"(expected %s)", s, sg_party_expected(evidence));
 	return SG_OK;
 }
 
 /* An activity type; an unknown type is `other` (rule 8). */
 static int gate_activity_type(const json_t *obj)
 {
-	static const struct {
-		const char *name;
-		int type;
-	} types[] = {
-		{"email", SG_ACT_EMAIL}, {"call", SG_ACT_CALL},
-		{"meeting", SG_ACT_MEETING}, {"note", SG_ACT_NOTE},
-		{"task", SG_ACT_TASK}, {"document", SG_ACT_DOCUMENT},
-	};
 	const char *s = gate_get(obj, "type"), *t;
-	size_t len = strlen(s), i;
+	size_t len = strlen(s);
 
 	t = sg_trim(s, &len);
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (gate_is(t, len, types[i].name))
-			return types[i].type;
-	return SG_ACT_OTHER;
+	return sg_activity_type_from_text(t, len);
 }
 
 /* A record's own opportunity_id, when given, must name the opportunity. */

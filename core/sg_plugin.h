@@ -119,6 +119,69 @@ struct sg_rec_activity {
 	const char *actor, *subject;
 };
 
+/*
+ * The text forms of the two enumerations (DESIGN §10 rule 8), shared by
+ * every reader of them: trimmed by the caller, compared ignoring ASCII
+ * case.  An activity party is buyer, seller, system or empty (none); an
+ * evidence party buyer, seller, unknown or empty (unknown).  Returns 0
+ * with *party set, or -1 when the text names no party of that set.
+ */
+static inline int sg_text_is(const char *text, size_t len, const char *word)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (word[i] == '\0')
+			return 0;
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c - 'A' + 'a');
+		if (c != word[i])
+			return 0;
+	}
+	return word[len] == '\0';
+}
+
+static inline int sg_party_from_text(const char *text, size_t len,
+				     int evidence, int *party)
+{
+	if (len == 0)
+		*party = evidence ? SG_PARTY_UNKNOWN : SG_PARTY_NONE;
+	else if (sg_text_is(text, len, "buyer"))
+		*party = SG_PARTY_BUYER;
+	else if (sg_text_is(text, len, "seller"))
+		*party = SG_PARTY_SELLER;
+	else if (!evidence && sg_text_is(text, len, "system"))
+		*party = SG_PARTY_SYSTEM;
+	else if (evidence && sg_text_is(text, len, "unknown"))
+		*party = SG_PARTY_UNKNOWN;
+	else
+		return -1;
+	return 0;
+}
+
+/* What sg_party_from_text() accepts, for a message. */
+static inline const char *sg_party_expected(int evidence)
+{
+	return evidence ? "buyer, seller, unknown or empty" :
+			  "buyer, seller, system or empty";
+}
+
+/* An activity type; any other text is SG_ACT_OTHER. */
+static inline int sg_activity_type_from_text(const char *text, size_t len)
+{
+	static const char *const names[] = {
+		"other", "email", "call", "meeting", "note", "task", "document"
+	};
+	int type;
+
+	for (type = SG_ACT_EMAIL; type <= SG_ACT_DOCUMENT; type++)
+		if (sg_text_is(text, len, names[type]))
+			return type;
+	return SG_ACT_OTHER;
+}
+
 struct sg_rec_evidence {
 	const char *opportunity_id, *criterion, *value;
 	int party;              /* enum sg_party: BUYER, SELLER or UNKNOWN */

@@ -842,43 +842,12 @@ static const char *csv_stage(const struct csv_cursor *st,
 	return id != NULL ? id : v->s;
 }
 
-/* Compares a trimmed value with a word, ignoring case. */
-static int csv_is(const char *t, size_t len, const char *word)
-{
-	size_t i;
-
-	/* ASCII only, without the locale machinery of strncasecmp: this
-	 * runs for every activity and evidence row.  word is lower case. */
-	for (i = 0; i < len; i++) {
-		char c = t[i];
-
-		if (word[i] == '\0')
-			return 0;
-		if (c >= 'A' && c <= 'Z')
-			c = (char)(c - 'A' + 'a');
-		if (c != word[i])
-			return 0;
-	}
-	return word[len] == '\0';
-}
-
 static int csv_activity_type(const struct csv_value *v)
 {
-	static const struct {
-		const char *name;
-		int type;
-	} types[] = {
-		{"email", SG_ACT_EMAIL}, {"call", SG_ACT_CALL},
-		{"meeting", SG_ACT_MEETING}, {"note", SG_ACT_NOTE},
-		{"task", SG_ACT_TASK}, {"document", SG_ACT_DOCUMENT},
-	};
-	size_t len = v->len, i;
+	size_t len = v->len;
 	const char *t = sg_trim(v->s, &len);
 
-	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++)
-		if (csv_is(t, len, types[i].name))
-			return types[i].type;
-	return SG_ACT_OTHER;
+	return sg_activity_type_from_text(t, len);
 }
 
 /* A party: activities take buyer, seller, system or empty; evidence
@@ -891,30 +860,11 @@ static int csv_party(const struct csv_cursor *st, int f,
 	const char *t = sg_trim(v->s, &len);
 	char quoted[128];
 
-	if (len == 0) {
-		*out = evidence ? SG_PARTY_UNKNOWN : SG_PARTY_NONE;
+	if (sg_party_from_text(t, len, evidence, out) == 0)
 		return SG_OK;
-	}
-	if (csv_is(t, len, "buyer")) {
-		*out = SG_PARTY_BUYER;
-		return SG_OK;
-	}
-	if (csv_is(t, len, "seller")) {
-		*out = SG_PARTY_SELLER;
-		return SG_OK;
-	}
-	if (!evidence && csv_is(t, len, "system")) {
-		*out = SG_PARTY_SYSTEM;
-		return SG_OK;
-	}
-	if (evidence && csv_is(t, len, "unknown")) {
-		*out = SG_PARTY_UNKNOWN;
-		return SG_OK;
-	}
 	return csv_bad(st, f, line, err, "unknown party \"%s\" (expected %s)",
 		       csv_quote(v, quoted, sizeof(quoted)),
-		       evidence ? "buyer, seller, unknown or empty" :
-		       "buyer, seller, system or empty");
+		       sg_party_expected(evidence));
 }
 
 /* Keeps a stage_history row for derive_from_stage. */
