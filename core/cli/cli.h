@@ -15,6 +15,9 @@
 
 #define SG_DEFAULT_CONFIG "stageguard.json"
 
+/* How this program was invoked (argv[0]), for hints that name it. */
+extern const char *cli_program;
+
 /* Options shared by the data commands. */
 struct cli_options {
 	const char *config_path;

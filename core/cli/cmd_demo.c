@@ -213,9 +213,11 @@ static void print_summary(const char *out, const struct cli_session *s,
 	}
 	printf("\nNo stage was moved and no forecast changed: a person "
 	       "decides each one.\n");
-	printf("See every exception:  stageguard check -c "
-	       "%s/stageguard.json --dry-run --as-of %s --since %s\n", out,
-	       as_of, s->window.since == SG_TIME_NONE ? "1970-01-01" : since);
+	printf("See every exception:  %s check -c %s/stageguard.json "
+	       "--dry-run --as-of %s --since %s\n", cli_program, out, as_of,
+	       s->window.since == SG_TIME_NONE ? "1970-01-01" : since);
+	printf("Review the queue:     %s review list -c %s/stageguard.json "
+	       "--as-of %s\n", cli_program, out, as_of);
 }
 
 int cmd_demo(int argc, char **argv)

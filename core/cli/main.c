@@ -44,6 +44,8 @@ static const char usage[] =
 "exit status: 0 done, 2 bad usage, config or input, 3 paused (stale data),\n"
 "  4 a source or sink failed, 1 anything else\n";
 
+const char *cli_program = "stageguard";
+
 static void on_interrupt(int sig)
 {
 	(void)sig;
@@ -65,6 +67,8 @@ int main(int argc, char **argv)
 	};
 	size_t i;
 
+	if (argc > 0 && argv[0] != NULL && argv[0][0] != '\0')
+		cli_program = argv[0];
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
