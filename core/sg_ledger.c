@@ -1091,6 +1091,11 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 	rc = ledger_finish_run(ledger, &st, run, count, &done, err);
 	if (rc != SG_OK)
 		goto out;
+	if (run->before_commit != NULL) {
+		rc = run->before_commit(ledger, run->before_commit_arg, err);
+		if (rc != SG_OK)
+			goto out;
+	}
 	rc = ledger_exec(ledger, "COMMIT", "cannot commit the run", err);
 	if (rc != SG_OK)
 		goto out;

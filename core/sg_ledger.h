@@ -49,6 +49,13 @@ struct sg_run_record {
 	const char *config_sha256;
 	const char *tool_version;
 	size_t opportunities, evaluated, paused;
+	/* Called inside the run's transaction after its rows are written and
+	 * before COMMIT (NULL: none), for a companion module's writes that
+	 * must land with the run or not at all; a failure rolls back the
+	 * whole run. */
+	int (*before_commit)(struct sg_ledger *ledger, void *arg,
+			     struct sg_error *err);
+	void *before_commit_arg;
 };
 
 /*

@@ -214,6 +214,17 @@ int cli_run_checks(struct cli_session *s, struct sg_exceptions *out,
 	return sg_checks_run(out, s->model, &s->window, err);
 }
 
+/* A flagged move that this pull shows reverted is a correction, recorded
+ * in the run's own transaction. */
+static int note_corrections(struct sg_ledger *ledger, void *arg,
+			    struct sg_error *err)
+{
+	struct cli_session *s = arg;
+
+	return sg_review_note_corrections(ledger, s->model, s->window.as_of,
+					  NULL, err);
+}
+
 int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
 		   const struct sg_exceptions *list, struct sg_run_record *run,
 		   struct sg_run_outcome *outcome, struct sg_error *err)
@@ -255,12 +266,10 @@ int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
 	run->opportunities = view.opp_count;
 	run->evaluated = list->evaluated;
 	run->paused = list->paused;
+	run->before_commit = note_corrections;
+	run->before_commit_arg = s;
 	rc = sg_ledger_record_run(ledger, run, rows, list->count, outcome,
 				  err);
-	/* A flagged move reverted since (in this pull) is a correction. */
-	if (rc == SG_OK)
-		rc = sg_review_note_corrections(ledger, s->model,
-						s->window.as_of, NULL, err);
 out:
 	for (i = 0; i < built; i++)
 		json_decref(rows[i].json);

@@ -77,26 +77,21 @@ expect_out "--since" "help text"
 
 # stage_corrected: O4's flagged regression (qualification -> discovery on
 # 2026-11-12T08:00) is reverted to qualification on 2026-11-21T06:00 and
-# seen in the next pull.  Active once `run` calls
-# sg_review_note_corrections().
-if grep -q sg_review_note_corrections "$top_srcdir/core/cli/"*.c; then
-	printf 'O4,discovery,qualification,2026-11-21T06:00:00Z,u1,crm\n' \
-		>> "$dir/data/stage_history.csv"
-	sed 's/^O4,Regression,default,discovery,/O4,Regression,default,qualification,/' \
-		"$dir/data/opportunities.csv" > "$scratch/opps.csv"
-	cp "$scratch/opps.csv" "$dir/data/opportunities.csv"
-	sg run -c "$cfg" --as-of 2026-11-21T12:00:00Z
-	expect_status 0 "run that sees the revert"
-	run3=$(sqlite3 "$db" 'select id from runs order by seq desc limit 1')
-	sg events -c "$cfg" --type stage_corrected
-	expect_eq "$(json '[(r["at"], r["run_id"], r["exception_id"], r["opportunity_id"], r["exception_type"], r["from_stage"], r["to_stage"], r["event_at"], r["reverted_at"], r["days"], r["seen_at"]) for r in rows]')" \
-		"[('2026-11-21T06:00:00Z', '$run3', '$rg', 'O4', 'regression', 'qualification', 'discovery', '2026-11-12T08:00:00Z', '2026-11-21T06:00:00Z', 8.9, '2026-11-21T12:00:00Z')]" \
-		"stage_corrected event"
-	sg run -c "$cfg" --as-of 2026-11-22T00:00:00Z
-	sg events -c "$cfg" --type stage_corrected
-	expect_eq "$(json 'len(rows)')" 1 "stage_corrected once per exception"
-else
-	echo "NOTE: run does not call sg_review_note_corrections yet; the stage_corrected part is skipped" >&2
-fi
+# seen in the next pull, which records it in the run's own transaction.
+printf 'O4,discovery,qualification,2026-11-21T06:00:00Z,u1,crm\n' \
+	>> "$dir/data/stage_history.csv"
+sed 's/^O4,Regression,default,discovery,/O4,Regression,default,qualification,/' \
+	"$dir/data/opportunities.csv" > "$scratch/opps.csv"
+cp "$scratch/opps.csv" "$dir/data/opportunities.csv"
+sg run -c "$cfg" --as-of 2026-11-21T12:00:00Z
+expect_status 0 "run that sees the revert"
+run3=$(sqlite3 "$db" 'select id from runs order by seq desc limit 1')
+sg events -c "$cfg" --type stage_corrected
+expect_eq "$(json '[(r["at"], r["run_id"], r["exception_id"], r["opportunity_id"], r["exception_type"], r["from_stage"], r["to_stage"], r["event_at"], r["reverted_at"], r["days"], r["seen_at"]) for r in rows]')" \
+	"[('2026-11-21T06:00:00Z', '$run3', '$rg', 'O4', 'regression', 'qualification', 'discovery', '2026-11-12T08:00:00Z', '2026-11-21T06:00:00Z', 8.9, '2026-11-21T12:00:00Z')]" \
+	"stage_corrected event"
+sg run -c "$cfg" --as-of 2026-11-22T00:00:00Z
+sg events -c "$cfg" --type stage_corrected
+expect_eq "$(json 'len(rows)')" 1 "stage_corrected once per exception"
 
 finish
