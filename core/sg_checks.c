@@ -474,6 +474,31 @@ static void chk_move_id(struct chk_worker *w, struct sg_exception *ex,
 	chk_set_id(w, ex, parts, 5);
 }
 
+/*
+ * Appends an exception of type judging the move e (from its effective
+ * from-stage, 0 for a creation): the fields every move check sets, and
+ * its stable id.  NULL when out of memory.  The pointer is valid until the
+ * next push.
+ */
+static struct sg_exception *chk_push_move(struct chk_worker *w, uint32_t oi,
+					  int type,
+					  const struct sg_stage_event *e,
+					  sg_sym from)
+{
+	const struct chk_ctx *cx = w->ctx;
+	struct sg_exception *ex = chk_push(w, type, oi);
+
+	if (ex == NULL)
+		return NULL;
+	ex->is_move = 1;
+	ex->from_stage = from;
+	ex->to_stage = e->to_stage;
+	ex->stage = e->to_stage;
+	ex->event_at = e->changed_at;
+	chk_move_id(w, ex, sg_model_str(cx->m, cx->v.opps[oi].id));
+	return ex;
+}
+
 /* --- Sorting (rule 13) and merging (rules 30, 44). --- */
 
 static int chk_cmp_sym(const struct chk_ctx *cx, sg_sym a, sg_sym b)
@@ -811,21 +836,15 @@ static int chk_missing_evidence(struct chk_worker *w, uint32_t oi,
 	for (k = 0; k < n; k++)
 		if (w->met[k])
 			w->tmp[nmiss + npres++] = w->req[k];
-	ex = chk_push(w, SG_EX_MISSING_EVIDENCE, oi);
+	ex = chk_push_move(w, oi, SG_EX_MISSING_EVIDENCE, e, from);
 	if (ex == NULL)
 		return SG_ERR_NOMEM;
-	ex->is_move = 1;
-	ex->from_stage = from;
-	ex->to_stage = e->to_stage;
-	ex->stage = e->to_stage;
-	ex->event_at = t;
 	ex->list = chk_copy_list(w, w->tmp, nmiss);
 	ex->list_count = nmiss;
 	ex->list2 = chk_copy_list(w, w->tmp + nmiss, npres);
 	ex->list2_count = npres;
 	if (ex->list == NULL || (npres > 0 && ex->list2 == NULL))
 		return SG_ERR_NOMEM;
-	chk_move_id(w, ex, sg_model_str(cx->m, o->id));
 	return SG_OK;
 }
 
@@ -850,19 +869,13 @@ static int chk_required_field(struct chk_worker *w, uint32_t oi,
 	}
 	if (n == 0)
 		return SG_OK;
-	ex = chk_push(w, SG_EX_REQUIRED_FIELD, oi);
+	ex = chk_push_move(w, oi, SG_EX_REQUIRED_FIELD, e, from);
 	if (ex == NULL)
 		return SG_ERR_NOMEM;
-	ex->is_move = 1;
-	ex->from_stage = from;
-	ex->to_stage = e->to_stage;
-	ex->stage = e->to_stage;
-	ex->event_at = e->changed_at;
 	ex->list = chk_copy_list(w, w->tmp, n);
 	ex->list_count = n;
 	if (ex->list == NULL)
 		return SG_ERR_NOMEM;
-	chk_move_id(w, ex, sg_model_str(cx->m, o->id));
 	return SG_OK;
 }
 
@@ -880,38 +893,16 @@ static int chk_skipped(struct chk_worker *w, uint32_t oi,
 			w->tmp[n++] = (uint32_t)s;
 	if (n == 0)
 		return SG_OK;
-	ex = chk_push(w, SG_EX_SKIPPED_STAGE, oi);
+	ex = chk_push_move(w, oi, SG_EX_SKIPPED_STAGE, e, from);
 	if (ex == NULL)
 		return SG_ERR_NOMEM;
-	ex->is_move = 1;
-	ex->from_stage = from;
-	ex->to_stage = e->to_stage;
-	ex->stage = e->to_stage;
-	ex->event_at = e->changed_at;
 	ex->list = chk_copy_list(w, w->tmp, n);
 	ex->list_count = n;
 	if (ex->list == NULL)
 		return SG_ERR_NOMEM;
-	chk_move_id(w, ex, sg_model_str(cx->m, cx->v.opps[oi].id));
 	return SG_OK;
 }
 
-static int chk_simple_move(struct chk_worker *w, uint32_t oi, int type,
-			   const struct sg_stage_event *e, sg_sym from)
-{
-	const struct chk_ctx *cx = w->ctx;
-	struct sg_exception *ex = chk_push(w, type, oi);
-
-	if (ex == NULL)
-		return SG_ERR_NOMEM;
-	ex->is_move = 1;
-	ex->from_stage = from;
-	ex->to_stage = e->to_stage;
-	ex->stage = e->to_stage;
-	ex->event_at = e->changed_at;
-	chk_move_id(w, ex, sg_model_str(cx->m, cx->v.opps[oi].id));
-	return SG_OK;
-}
 
 /* Rule 22: buyer activity or buyer evidence in [entered, t]. */
 static int chk_seller_only(struct chk_worker *w, uint32_t oi,
@@ -942,16 +933,10 @@ static int chk_seller_only(struct chk_worker *w, uint32_t oi,
 	for (; i < end && ev[i].observed_at <= t; i++)
 		if (ev[i].party == SG_PARTY_BUYER && !ev[i].value_missing)
 			return SG_OK;
-	ex = chk_push(w, SG_EX_SELLER_ONLY, oi);
+	ex = chk_push_move(w, oi, SG_EX_SELLER_ONLY, e, from);
 	if (ex == NULL)
 		return SG_ERR_NOMEM;
-	ex->is_move = 1;
-	ex->from_stage = from;
-	ex->to_stage = e->to_stage;
-	ex->stage = e->to_stage;
-	ex->event_at = t;
 	ex->seller_activities = sellers;
-	chk_move_id(w, ex, sg_model_str(cx->m, o->id));
 	return SG_OK;
 }
 
@@ -1014,17 +999,11 @@ static int chk_forecast(struct chk_worker *w, uint32_t oi,
 		return SG_OK;
 	if (!cx->review[from_index] && !cx->review[to_index])
 		return SG_OK;
-	ex = chk_push(w, SG_EX_FORECAST_IMPACT, oi);
+	ex = chk_push_move(w, oi, SG_EX_FORECAST_IMPACT, e, from);
 	if (ex == NULL)
 		return SG_ERR_NOMEM;
-	ex->is_move = 1;
-	ex->from_stage = from;
-	ex->to_stage = e->to_stage;
-	ex->stage = e->to_stage;
-	ex->event_at = e->changed_at;
 	ex->from_category = fc;
 	ex->to_category = tc;
-	chk_move_id(w, ex, sg_model_str(cx->m, o->id));
 	/* The arena never touches the list: ex stays valid. */
 	rc = chk_amount_at(w, o, e->changed_at, &ex->amount);
 	if (rc == SG_OK)
@@ -1058,7 +1037,8 @@ static int chk_event(struct chk_worker *w, uint32_t oi,
 		return chk_forecast(w, oi, e, from_i, from);
 	if ((c->stages[from_i].closed && !c->stages[to].closed) ||
 	    to < from_i) {
-		rc = chk_simple_move(w, oi, SG_EX_REGRESSION, e, from);
+		rc = chk_push_move(w, oi, SG_EX_REGRESSION, e, from) ?
+			SG_OK : SG_ERR_NOMEM;
 		if (rc == SG_OK)
 			rc = chk_forecast(w, oi, e, from_i, from);
 		return rc;
