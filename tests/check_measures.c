@@ -17,6 +17,7 @@
 #include "sg_config.h"
 #include "sg_measures.h"
 #include "sg_model.h"
+#include "sg_test_model.h"
 
 /*
  * Stages: 0 discovery (10 days, pipeline, exit: pain), 1 qualification
@@ -143,66 +144,24 @@ static void add_opp(struct fx *f, const char *id, const char *stage)
 
 static void add_ev(struct fx *f, const char *opp, const char *to, sg_time at)
 {
-	struct sg_rec_stage_event r;
-	struct sg_error err;
-
-	memset(&r, 0, sizeof(r));
-	r.opportunity_id = opp;
-	r.from_stage = "";
-	r.to_stage = to;
-	r.changed_at = at;
-	r.changed_by = "u1";
-	r.source = "test";
-	ck_assert_int_eq(sg_model_add_stage_event(f->m, &r, NULL, &err),
-			 SG_OK);
+	sg_test_add_event(f->m, opp, "", to, at, "u1");
 }
 
 static void add_evd(struct fx *f, const char *opp, const char *crit,
 		    sg_time at)
 {
-	struct sg_rec_evidence r;
-	struct sg_error err;
-
-	memset(&r, 0, sizeof(r));
-	r.opportunity_id = opp;
-	r.criterion = crit;
-	r.value = "yes";
-	r.party = SG_PARTY_BUYER;
-	r.observed_at = at;
-	r.ref = "";
-	ck_assert_int_eq(sg_model_add_evidence(f->m, &r, NULL, &err), SG_OK);
+	sg_test_add_evidence(f->m, opp, crit, "yes", SG_PARTY_BUYER, at);
 }
 
 static void add_buyer_act(struct fx *f, const char *opp, sg_time at)
 {
-	struct sg_rec_activity r;
-	struct sg_error err;
-
-	memset(&r, 0, sizeof(r));
-	r.id = "a";
-	r.opportunity_id = opp;
-	r.type = SG_ACT_EMAIL;
-	r.party = SG_PARTY_BUYER;
-	r.occurred_at = at;
-	r.actor = "";
-	r.subject = "";
-	ck_assert_int_eq(sg_model_add_activity(f->m, &r, NULL, &err), SG_OK);
+	sg_test_add_activity(f->m, opp, SG_PARTY_BUYER, at);
 }
 
 static void add_chg(struct fx *f, const char *opp, const char *field,
 		    const char *old_value, const char *new_value, sg_time at)
 {
-	struct sg_rec_field_change r;
-	struct sg_error err;
-
-	memset(&r, 0, sizeof(r));
-	r.opportunity_id = opp;
-	r.field = field;
-	r.old_value = old_value;
-	r.new_value = new_value;
-	r.changed_at = at;
-	ck_assert_int_eq(sg_model_add_field_change(f->m, &r, NULL, &err),
-			 SG_OK);
+	sg_test_add_change(f->m, opp, field, old_value, new_value, at);
 }
 
 /* The id of the exception of type on opportunity opp. */

@@ -8,6 +8,7 @@
 #include "sg_model.h"
 #include "sg_strtab.h"
 #include "sg_test.h"
+#include "sg_test_model.h"
 
 static const char rules[] =
 	"{\"pipeline\": {\"id\": \"default\"},"
@@ -55,30 +56,13 @@ static void add_opp(const char *id, const char *stage, const char *amount)
 static void add_event(const char *opp, const char *to, sg_time at,
 		      const char *by)
 {
-	struct sg_rec_stage_event e = { 0 };
-
-	e.opportunity_id = opp;
-	e.from_stage = "";
-	e.to_stage = to;
-	e.changed_at = at;
-	e.changed_by = by;
-	e.source = "";
-	ck_assert_int_eq(sg_model_add_stage_event(model, &e, NULL, &err),
-			 SG_OK);
+	sg_test_add_event(model, opp, "", to, at, by);
 }
 
 static void add_change(const char *opp, const char *field, const char *old,
 		       const char *new_value, sg_time at)
 {
-	struct sg_rec_field_change c = { 0 };
-
-	c.opportunity_id = opp;
-	c.field = field;
-	c.old_value = old;
-	c.new_value = new_value;
-	c.changed_at = at;
-	ck_assert_int_eq(sg_model_add_field_change(model, &c, NULL, &err),
-			 SG_OK);
+	sg_test_add_change(model, opp, field, old, new_value, at);
 }
 
 static const struct sg_opportunity *opp_named(const struct sg_model_view *v,
