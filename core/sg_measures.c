@@ -1184,3 +1184,78 @@ json_t *sg_measures_compare_json(const struct sg_measures *baseline,
 	}
 	return obj;
 }
+
+/* ---- the pilot's comparison ---- */
+
+void sg_pilot_measures_release(struct sg_pilot_measures *pm)
+{
+	size_t k;
+
+	if (pm == NULL)
+		return;
+	for (k = 0; k < pm->week_count; k++)
+		sg_measures_release(&pm->weeks[k]);
+	free(pm->weeks);
+	sg_measures_release(&pm->baseline);
+	sg_measures_release(&pm->pilot);
+	memset(pm, 0, sizeof(*pm));
+}
+
+/* Measures the weeks of the pilot that have begun by as-of. */
+static int pilot_weeks(struct sg_pilot_measures *pm,
+		       const struct sg_replay *replay, struct sg_error *err)
+{
+	sg_time start, end, pilot_end = pm->pilot.end;
+	size_t max = 0;
+	int rc;
+
+	for (start = pm->pilot.start; start < pilot_end &&
+	     start <= pm->pilot.as_of; start += SG_PILOT_WEEK_SECONDS)
+		max++;
+	if (max == 0)
+		return SG_OK;
+	pm->weeks = calloc(max, sizeof(*pm->weeks));
+	if (pm->weeks == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "measures: out of "
+				    "memory");
+	for (start = pm->pilot.start; pm->week_count < max;
+	     start += SG_PILOT_WEEK_SECONDS) {
+		end = start + SG_PILOT_WEEK_SECONDS;
+		if (end > pilot_end)
+			end = pilot_end;
+		rc = sg_measures_compute(&pm->weeks[pm->week_count], replay,
+					 start, end, 1, err);
+		if (rc != SG_OK)
+			return rc;
+		pm->week_count++;
+	}
+	return SG_OK;
+}
+
+int sg_pilot_measures_compute(struct sg_pilot_measures *out,
+			      const struct sg_replay *replay,
+			      const struct sg_config *config,
+			      struct sg_error *err)
+{
+	sg_time start = config->pilot_start;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!config->pilot_present)
+		return sg_error_set(err, SG_ERR_USAGE, "%s has no \"pilot\" "
+				    "section (start, days, baseline_days); "
+				    "add one to measure the pilot",
+				    config->path);
+	rc = sg_measures_compute(&out->baseline, replay,
+				 start - (sg_time)config->baseline_days * 86400,
+				 start, 0, err);
+	if (rc == SG_OK)
+		rc = sg_measures_compute(&out->pilot, replay, start,
+					 start + (sg_time)config->pilot_days *
+					 86400, 1, err);
+	if (rc == SG_OK)
+		rc = pilot_weeks(out, replay, err);
+	if (rc != SG_OK)
+		sg_pilot_measures_release(out);
+	return rc;
+}

@@ -200,6 +200,30 @@ json_t *sg_measures_compare_json(const struct sg_measures *baseline,
 				 const struct sg_measures *weeks,
 				 size_t week_count, struct sg_error *err);
 
+/* The pilot's comparison: its baseline, itself, and its weekly slices. */
+struct sg_pilot_measures {
+	struct sg_measures baseline, pilot;
+	struct sg_measures *weeks;      /* the 7-day slices of the pilot
+					 * begun by as-of, the last one
+					 * cut at the pilot's end */
+	size_t week_count;
+};
+
+#define SG_PILOT_WEEK_SECONDS (7 * 86400)
+
+/*
+ * Measures the baseline (the baseline_days before the pilot start; no
+ * dispositions), the pilot (its days from the start) and each week of the
+ * pilot begun by as-of, from one replay.  config must have a pilot
+ * section (config->pilot_present).  On failure nothing is left to
+ * release.
+ */
+int sg_pilot_measures_compute(struct sg_pilot_measures *out,
+			      const struct sg_replay *replay,
+			      const struct sg_config *config,
+			      struct sg_error *err);
+void sg_pilot_measures_release(struct sg_pilot_measures *pm);
+
 /* Stores a row's value as JSON (null for NULL and NA). */
 json_t *sg_measure_row_json(const struct sg_measure_row *row);
 

@@ -11,9 +11,6 @@
 
 #include "sg_measures.h"
 
-#define METRICS_WEEK (7 * 86400)
-#define METRICS_MAX_WEEKS 64
-
 static const char metrics_usage[] =
 "usage: stageguard metrics [-c CONFIG] [--source NAME[:ARG]] [--as-of T]\n"
 "                          [--window baseline|pilot|START..END | --compare]\n"
@@ -384,45 +381,15 @@ static int metrics_compare(const struct sg_replay *replay,
 			   const struct sg_config *c, const char *format,
 			   struct sg_error *err)
 {
-	struct metrics_window wb, wp;
-	struct sg_measures base, pilot, weeks[METRICS_MAX_WEEKS];
-	size_t week_count = 0, k;
-	sg_time as_of;
+	struct sg_pilot_measures pm;
 	int rc;
 
-	memset(&base, 0, sizeof(base));
-	memset(&pilot, 0, sizeof(pilot));
-	rc = metrics_need_pilot(c, "--compare", err);
+	rc = sg_pilot_measures_compute(&pm, replay, c, err);
 	if (rc != SG_OK)
 		return rc;
-	metrics_baseline(c, &wb);
-	metrics_pilot(c, &wp);
-	rc = sg_measures_compute(&base, replay, wb.start, wb.end, 0, err);
-	if (rc == SG_OK)
-		rc = sg_measures_compute(&pilot, replay, wp.start, wp.end, 1,
-					 err);
-	as_of = pilot.as_of;
-	/* Weekly slices of the pilot that have begun by as-of. */
-	for (k = 0; rc == SG_OK && k < METRICS_MAX_WEEKS; k++) {
-		sg_time start = wp.start + (sg_time)k * METRICS_WEEK;
-		sg_time end = start + METRICS_WEEK;
-
-		if (start >= wp.end || start > as_of)
-			break;
-		if (end > wp.end)
-			end = wp.end;
-		rc = sg_measures_compute(&weeks[k], replay, start, end, 1,
-					 err);
-		if (rc == SG_OK)
-			week_count++;
-	}
-	if (rc == SG_OK)
-		rc = metrics_print_compare(&base, &pilot, weeks, week_count,
-					   format, err);
-	for (k = 0; k < week_count; k++)
-		sg_measures_release(&weeks[k]);
-	sg_measures_release(&base);
-	sg_measures_release(&pilot);
+	rc = metrics_print_compare(&pm.baseline, &pm.pilot, pm.weeks,
+				   pm.week_count, format, err);
+	sg_pilot_measures_release(&pm);
 	return rc;
 }
 
