@@ -16,7 +16,9 @@ core_libsgcore_la_SOURCES = \
 	core/sg_hash.c core/sg_hash.h \
 	core/sg_review.c core/sg_review.h \
 	core/sg_measures.c core/sg_measures.h \
-	core/sg_gate.c core/sg_gate.h
+	core/sg_gate.c core/sg_gate.h \
+	core/sg_evidence.c core/sg_evidence.h \
+	core/sg_sink.c core/sg_sink.h
 core_libsgcore_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
 core_libsgcore_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CURL_LIBS) \
 	$(SQLITE_LIBS) $(CRYPTO_LIBS) -lpthread
@@ -27,6 +29,7 @@ stageguard_SOURCES = \
 	core/cli/cmd_plugins.c core/cli/cmd_check.c \
 	core/cli/cmd_init.c core/cli/cmd_demo.c core/cli/cmd_pull.c \
 	core/cli/cmd_review.c core/cli/cmd_events.c core/cli/cmd_gate.c \
-	core/cli/cmd_metrics.c core/cli/cmd_pilot.c
-stageguard_LDADD = core/libsgcore.la
+	core/cli/cmd_metrics.c core/cli/cmd_pilot.c \
+	core/cli/cli_publish.c core/cli/cmd_report.c
+stageguard_LDADD = reports/libsgreports.la core/libsgcore.la
 dist_man_MANS += docs/stageguard.1

@@ -447,22 +447,23 @@ int sg_ledger_schema_version(const struct sg_ledger *ledger)
 	return ledger->schema_version;
 }
 
-int sg_ledger_last_as_of(struct sg_ledger *ledger, sg_time *as_of, int *found,
-			 struct sg_error *err)
+/* Runs a query of one row of one time; *found is 0 when it is NULL. */
+static int ledger_query_time(struct sg_ledger *ledger, const char *sql,
+			     sg_time *t, int *found, struct sg_error *err)
 {
 	sqlite3_stmt *stmt = NULL;
 	int rc;
 
 	*found = 0;
-	*as_of = SG_TIME_NONE;
-	if (sqlite3_prepare_v2(ledger->db,
-			       "SELECT as_of FROM runs ORDER BY seq DESC "
-			       "LIMIT 1", -1, &stmt, NULL) != SQLITE_OK)
+	*t = SG_TIME_NONE;
+	if (sqlite3_prepare_v2(ledger->db, sql, -1, &stmt, NULL) != SQLITE_OK)
 		return ledger_fail(ledger, err, "cannot read the last run");
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
-		*as_of = sqlite3_column_int64(stmt, 0);
-		*found = 1;
+		if (sqlite3_column_type(stmt, 0) != SQLITE_NULL) {
+			*t = sqlite3_column_int64(stmt, 0);
+			*found = 1;
+		}
 		rc = SG_OK;
 	} else if (rc == SQLITE_DONE) {
 		rc = SG_OK;
@@ -471,6 +472,26 @@ int sg_ledger_last_as_of(struct sg_ledger *ledger, sg_time *as_of, int *found,
 	}
 	sqlite3_finalize(stmt);
 	return rc;
+}
+
+int sg_ledger_last_as_of(struct sg_ledger *ledger, sg_time *as_of, int *found,
+			 struct sg_error *err)
+{
+	return ledger_query_time(ledger, "SELECT as_of FROM runs ORDER BY "
+				 "seq DESC LIMIT 1", as_of, found, err);
+}
+
+int sg_ledger_latest_time(struct sg_ledger *ledger, sg_time *t, int *found,
+			  struct sg_error *err)
+{
+	/* max() of a NULL and a value is NULL in SQL: hence the CASE. */
+	static const char sql[] =
+		"SELECT CASE WHEN d IS NULL OR d < r THEN r ELSE d END FROM"
+		" (SELECT (SELECT max(as_of) FROM runs) AS r,"
+		"  (SELECT max(decided_at) FROM tasks) AS d)"
+		" WHERE r IS NOT NULL";
+
+	return ledger_query_time(ledger, sql, t, found, err);
 }
 
 int sg_ledger_counts(struct sg_ledger *ledger, struct sg_ledger_counts *out,

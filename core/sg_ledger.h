@@ -39,6 +39,15 @@ int sg_ledger_schema_version(const struct sg_ledger *ledger);
 int sg_ledger_last_as_of(struct sg_ledger *ledger, sg_time *as_of, int *found,
 			 struct sg_error *err);
 
+/*
+ * The latest moment the ledger records: the last run's as-of, or a later
+ * disposition's time.  *found is 0 when no run is recorded yet.  Outputs
+ * made as of it show every decision and are the same whenever they are
+ * made.
+ */
+int sg_ledger_latest_time(struct sg_ledger *ledger, sg_time *t, int *found,
+			  struct sg_error *err);
+
 /* One run as recorded. */
 struct sg_run_record {
 	char id[33];            /* filled by sg_ledger_record_run() */

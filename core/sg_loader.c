@@ -68,11 +68,13 @@ static int check_descriptor(const struct sg_plugin *p, const char *path,
 	    p->description == NULL || p->open == NULL || p->close == NULL ||
 	    ((p->kind & SG_PLUGIN_SOURCE) && p->pull == NULL) ||
 	    ((p->kind & SG_PLUGIN_SINK) &&
-	     (p->write == NULL || p->finish == NULL)))
+	     (p->write == NULL || p->finish == NULL ||
+	      p->sink_needs == 0)))
 		return sg_error_set_at(err, SG_ERR_PLUGIN, path, 0, 0,
 				       "the plugin's descriptor is incomplete "
-				       "(kind, description or a callback its "
-				       "kind needs is missing)");
+				       "(kind, description, a callback its "
+				       "kind needs, or a sink's sink_needs "
+				       "is missing)");
 	for (i = 0; i < p->option_count; i++) {
 		o = &p->options[i];
 		if (o->name == NULL || o->type < SG_OPT_STRING ||

@@ -16,7 +16,7 @@
  *
  * Ownership: records a source emits are borrowed for the duration of the
  * emit call (the host copies or interns what it keeps).  A sink's input is
- * a const view valid for the call.  The config struct the host fills from
+ * a const view valid for the write() call: copy what finish() needs.  The config struct the host fills from
  * the option table is owned by the host and valid until close().
  */
 #ifndef SG_PLUGIN_H
@@ -28,7 +28,8 @@
 #include "util/sg_error.h"
 #include "util/sg_time.h"
 
-#define SG_PLUGIN_ABI_VERSION 1u
+/* 2: sink input defined, verify() added. */
+#define SG_PLUGIN_ABI_VERSION 2u
 
 enum sg_plugin_kind {
 	SG_PLUGIN_SOURCE = 1,
@@ -280,9 +281,169 @@ struct sg_host {
 	const char *(*config_dir)(void *ctx);
 };
 
-/* --- Sink input: a const view of what a run produced.  Filled in by a
- * later issue (reports); opaque to this version of the ABI. --- */
-struct sg_sink_input;
+/* --- Sink input: what a run produced, as a const view. ---
+ *
+ * reports/ decides what a report says; a sink decides how it looks.  A
+ * report is renderer-neutral: sections (a workbook's sheets) holding
+ * headings, paragraphs, titled tables with typed columns, and charts
+ * whose series are columns of a table of the same report.  Table rows are
+ * pushed to the sink one at a time (rows()), so a sink that streams (an
+ * xlsx in constant-memory mode, a JSON lines file) writes half a million
+ * rows in bounded memory.  rows() may be called more than once; each call
+ * yields the same rows in the same order. */
+
+/* The type of one value.  A column declares the type of its cells, or
+ * SG_VAL_MIXED when each cell says (a measure may be a count, a ratio or
+ * an amount); a cell is always either of its own stated type or NONE. */
+enum sg_value_type {
+	SG_VAL_NONE = 0,        /* empty: no value (JSON null) */
+	SG_VAL_NA,              /* not applicable ("n/a"; JSON null) */
+	SG_VAL_TEXT,            /* text from anywhere, the CRM included:
+				 * always written as text, never a formula */
+	SG_VAL_INT,             /* .integer */
+	SG_VAL_NUMBER,          /* .number */
+	SG_VAL_PERCENT,         /* .number, a ratio: 0.25 is 25 % */
+	SG_VAL_MONEY,           /* .text the exact decimal ("1200.50"),
+				 * .number the same as a double, .unit the
+				 * ISO currency code or NULL */
+	SG_VAL_TIME,            /* .time, UTC, second precision */
+	SG_VAL_DATE,            /* .time, midnight UTC of the day */
+	SG_VAL_JSON,            /* .text, one JSON value: machine outputs
+				 * embed it, people's outputs show it */
+	SG_VAL_MIXED = 100      /* columns only: each cell says */
+};
+
+struct sg_value {
+	int type;               /* enum sg_value_type */
+	const char *text;
+	long long integer;
+	double number;
+	sg_time time;
+	const char *unit;       /* MONEY: currency; NUMBER: "days", "hours" */
+};
+
+/* What a column means to a reader, so a renderer can present it. */
+enum sg_column_role {
+	SG_ROLE_PLAIN = 0,
+	SG_ROLE_ID,             /* an identifier: never reformatted */
+	SG_ROLE_VERDICT,        /* allow / review / block / pause: coloured */
+	SG_ROLE_NOTE,           /* long prose: wrapped */
+	SG_ROLE_STATUS          /* a state a reader scans for ("overdue") */
+};
+
+struct sg_column {
+	const char *key;        /* machine name: "opportunity_id" */
+	const char *title;      /* a reader's name: "Opportunity" */
+	int type;               /* enum sg_value_type, or SG_VAL_MIXED */
+	int role;               /* enum sg_column_role */
+	unsigned width;         /* characters; 0: the renderer decides */
+};
+
+/* Table flags. */
+#define SG_TABLE_LIST 0x1u      /* a record list a reader filters and
+				 * scrolls: header frozen, autofilter */
+
+struct sg_table;
+
+/* Called once per row; cells[i] is the value of column i, valid during
+ * the call.  A nonzero return stops rows() and is returned by it. */
+typedef int (*sg_row_fn)(void *arg, const struct sg_value *cells,
+			 struct sg_error *err);
+
+struct sg_table {
+	const char *key;        /* machine name, unique in the report */
+	const char *title;
+	const char *note;       /* optional paragraph shown with the table */
+	const struct sg_column *columns;
+	size_t column_count;
+	unsigned flags;         /* SG_TABLE_* */
+	/* Pushes every row to row(); returns SG_OK, row()'s nonzero return
+	 * or a negative status with err set. */
+	int (*rows)(const struct sg_table *table, sg_row_fn row, void *arg,
+		    struct sg_error *err);
+	void *ctx;              /* the producer's, for rows() */
+};
+
+enum sg_chart_type {
+	SG_CHART_COLUMN = 1,    /* vertical bars, series side by side */
+	SG_CHART_BAR,           /* horizontal bars */
+	SG_CHART_LINE
+};
+
+struct sg_chart {
+	const char *key;
+	const char *title;
+	int type;               /* enum sg_chart_type */
+	const struct sg_table *table; /* the data: a table of this report */
+	size_t category_column; /* the labels along the axis */
+	const size_t *value_columns; /* one series each, named by title */
+	size_t value_count;
+	const char *x_title, *y_title; /* axis titles; NULL for none */
+};
+
+enum sg_block_type {
+	SG_BLOCK_HEADING = 1,   /* .text */
+	SG_BLOCK_TEXT,          /* .text: a paragraph of plain prose */
+	SG_BLOCK_TABLE,         /* .table */
+	SG_BLOCK_CHART          /* .chart */
+};
+
+struct sg_block {
+	int type;               /* enum sg_block_type */
+	const char *text;
+	const struct sg_table *table;
+	const struct sg_chart *chart;
+};
+
+/* A section: one sheet of a workbook, one chapter of a document. */
+struct sg_section {
+	const char *key;        /* machine name: "exceptions" */
+	const char *title;      /* at most 31 characters (a sheet name) */
+	const struct sg_block *blocks;
+	size_t block_count;
+};
+
+struct sg_report {
+	const char *key;        /* "leadership", "metrics" */
+	const char *title;
+	sg_time as_of;          /* what the report is as of; also the time a
+				 * renderer stamps on its output, so the same
+				 * ledger gives byte-identical files */
+	const struct sg_section *sections;
+	size_t section_count;
+};
+
+/* A finished file the host hands an archiving sink. */
+struct sg_sink_file {
+	const char *name;       /* relative name inside the output,
+				 * '/'-separated: "inputs/opportunities.csv" */
+	const char *path;       /* where it is on disk now */
+};
+
+/*
+ * What a sink is given.  Each sink uses the parts it renders and refuses,
+ * with a message, input that lacks them:
+ *   report  the report for people (the xlsx sink);
+ *   data    tables for machines (the metrics sink): by key, "comparison",
+ *           "baseline", "pilot", "weekly" and "events";
+ *   files   finished files to archive (the bundle sink), with facts_json:
+ *           one JSON object of what they were computed from ("tool",
+ *           "tool_version", "config_sha256", "run_ids", "as_of",
+ *           "snapshots": [{"source", "extracted_at"}], "pilot").
+ * Absent parts are NULL (files: file_count 0).
+ */
+struct sg_sink_input {
+	size_t size;            /* sizeof(struct sg_sink_input) */
+	const struct sg_report *report;
+	const struct sg_report *data;
+	const struct sg_sink_file *files;
+	size_t file_count;
+	const char *facts_json;
+};
+
+/* Called by a sink's verify() once per difference found, in plain words:
+ * "inputs/opportunities.csv: SHA-256 differs from the manifest". */
+typedef void (*sg_problem_fn)(void *arg, const char *problem);
 
 /* The descriptor. */
 struct sg_plugin {
@@ -321,7 +482,25 @@ struct sg_plugin {
 	 */
 	unsigned (*stream_count)(void *state);
 	int (*pull_stream)(void *state, unsigned stream, struct sg_error *err);
+
+	/*
+	 * Optional, a sink: checks an output written earlier (an archive's
+	 * hashes against its manifest), calling problem() once per
+	 * difference.  Called on a state opened with arg = path.  Returns
+	 * SG_OK when the output could be read to the end, whether or not
+	 * problems were found; a negative status with err set otherwise.
+	 */
+	int (*verify)(void *state, const char *path, sg_problem_fn problem,
+		      void *arg, struct sg_error *err);
+
+	/* A sink: the parts of struct sg_sink_input it renders
+	 * (SG_SINK_NEEDS_*), so the host builds only those. */
+	unsigned sink_needs;
 };
+
+#define SG_SINK_NEEDS_REPORT 0x1u       /* input->report */
+#define SG_SINK_NEEDS_DATA 0x2u         /* input->data */
+#define SG_SINK_NEEDS_FILES 0x4u        /* input->files, facts_json */
 
 typedef const struct sg_plugin *(*sg_plugin_entry_fn)(void);
 

@@ -49,8 +49,8 @@ START_TEST(test_wrong_abi_refused)
 							 sizeof(path)),
 					     &err), SG_ERR_PLUGIN);
 	ck_assert_str_eq(err.path, path);
-	ck_assert_ptr_nonnull(strstr(err.message, "plugin ABI version 99"));
-	ck_assert_ptr_nonnull(strstr(err.message, "needs 1"));
+	ck_assert_ptr_nonnull(strstr(err.message, "plugin ABI version 100"));
+	ck_assert_ptr_nonnull(strstr(err.message, "needs 2"));
 }
 END_TEST
 

@@ -24,3 +24,9 @@ include $(srcdir)/tests/cli.mk
 include $(srcdir)/tests/review.mk
 include $(srcdir)/tests/gate.mk
 include $(srcdir)/tests/measures.mk
+include $(srcdir)/tests/reports.mk
+include $(srcdir)/tests/evidence.mk
+include $(srcdir)/tests/xlsx.mk
+include $(srcdir)/tests/metrics.mk
+include $(srcdir)/tests/bundle.mk
+include $(srcdir)/tests/sinks.mk

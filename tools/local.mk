@@ -22,3 +22,12 @@ bench: all
 demo-data: tools/sg-gen$(EXEEXT)
 	$(SHELL) $(srcdir)/tools/make-demo.sh \
 		'$(abs_top_builddir)/tools/sg-gen$(EXEEXT)'
+
+# sg-xlsx-bench: renders a synthetic exception list (default 500,000 rows,
+# 14 columns) through the xlsx sink and prints the wall time and the peak
+# RSS (docs/benchmarks.md, "xlsx sink: 500,000 exception rows").
+noinst_PROGRAMS += tools/sg-xlsx-bench
+tools_sg_xlsx_bench_SOURCES = tools/sg-xlsx-bench.c $(XLSX_SOURCES)
+tools_sg_xlsx_bench_CFLAGS = $(AM_CFLAGS) $(XLSXWRITER_CFLAGS) \
+	-I$(top_srcdir)/plugins/xlsx
+tools_sg_xlsx_bench_LDADD = core/util/libsgutil.la $(XLSXWRITER_LIBS)

@@ -79,6 +79,8 @@ int cmd_events(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_metrics(int argc, char **argv);
 int cmd_pilot(int argc, char **argv);
+int cmd_report(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
 
 /* Prints err as "stageguard: FILE:LINE:COL: message" and returns the exit
  * status for its code. */
@@ -131,5 +133,28 @@ int cli_print_exceptions(FILE *out, const struct cli_session *s,
 /* Parses an ISO time option; SG_ERR_USAGE naming the option. */
 int cli_parse_time(sg_time *out, const char *option, const char *text,
 		   struct sg_error *err);
+
+/* One output to write: a sink and the path the command line gives it
+ * (NULL: the config's option). */
+struct cli_sink_job {
+	const char *name;
+	const char *arg;
+};
+
+/*
+ * Writes each job through its sink plugin, in order, building only what
+ * the sinks need from the session's model, the ledger (required) and the
+ * config.  verbose is the sinks' log level (SG_LOG_INFO prints what each
+ * wrote).
+ */
+int cli_publish(struct cli_session *s, struct sg_ledger *ledger,
+		const struct cli_sink_job *jobs, size_t job_count,
+		int verbose, struct sg_error *err);
+
+/* The sinks the config names, archiving sinks last; *jobs is malloc'd
+ * (borrowing names from the config). */
+int cli_config_sink_jobs(const struct cli_session *s,
+			 struct cli_sink_job **jobs, size_t *count,
+			 struct sg_error *err);
 
 #endif

@@ -4,6 +4,7 @@
  */
 #include "cli.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,7 +28,9 @@ static const char run_usage[] =
 "\n"
 "The daily job: pulls the configured source, judges the moves since the\n"
 "previous run, records the exceptions, review tasks and measurement events\n"
-"in the ledger in one transaction, and prints a summary.\n";
+"in the ledger in one transaction, and prints a summary.  Then writes\n"
+"every output the config's \"sinks\" name (the workbook, the metrics, the\n"
+"evidence bundle).\n";
 
 static int open_ledger(struct sg_ledger **ledger,
 		       const struct cli_session *s,
@@ -88,6 +91,29 @@ static void report_phase(const struct cli_options *o, const char *phase,
 	*since = now;
 }
 
+/* The daily job's outputs: every sink the config names.  The run is
+ * recorded already; a sink that fails says how to write it again. */
+static int run_sinks(struct cli_session *s, struct sg_ledger *ledger,
+		     const struct cli_options *o, struct sg_error *err)
+{
+	struct cli_sink_job *jobs = NULL;
+	size_t count = 0;
+	int rc = cli_config_sink_jobs(s, &jobs, &count, err);
+
+	if (rc == SG_OK && count > 0) {
+		fflush(stdout);
+		rc = cli_publish(s, ledger, jobs, count,
+				 o->quiet ? SG_LOG_WARN : SG_LOG_INFO, err);
+		if (rc != SG_OK)
+			fprintf(stderr, "stageguard: the run is recorded; "
+				"write its outputs again with `%s report` or "
+				"`%s bundle` once this is fixed\n",
+				cli_program, cli_program);
+	}
+	free(jobs);
+	return rc;
+}
+
 /* The shared body of check and run. */
 static int check_and_record(const struct cli_options *o, int is_run)
 {
@@ -127,6 +153,8 @@ static int check_and_record(const struct cli_options *o, int is_run)
 			print_outcome(is_run ? stdout : stderr, &s, &list,
 				      &run, &outcome);
 	}
+	if (rc == SG_OK && is_run)
+		rc = run_sinks(&s, ledger, o, &err);
 	fflush(stdout);
 	sg_exceptions_release(&list);
 	sg_ledger_close(ledger);

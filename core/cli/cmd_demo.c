@@ -16,8 +16,9 @@ static const char demo_usage[] =
 "\n"
 "Copies the bundled sample pipeline (rules config and CSV export) into DIR\n"
 "(default ./stageguard-demo), judges it as of the export's snapshot time,\n"
-"records the exceptions and review tasks in DIR/stageguard.db and prints\n"
-"what was found.  Each run starts from a fresh ledger.\n";
+"records the exceptions and review tasks in DIR/stageguard.db, writes the\n"
+"leadership workbook, the metrics and the evidence bundle into DIR and\n"
+"prints what was found.  Each run starts from a fresh ledger.\n";
 
 static const char *const type_meaning[SG_EX_TYPE_COUNT] = {
 	"advanced without the buyer evidence the stage requires",
@@ -211,6 +212,15 @@ static void print_summary(const char *out, const struct cli_session *s,
 			printf("\nAn example review note:\n  %s\n", note);
 		free(note);
 	}
+	printf("\nFor leadership and the managers, in %s/:\n", out);
+	printf("  pilot-report.xlsx   the pilot against its baseline, every "
+	       "exception with its note,\n"
+	       "                      the review queue, stage ages, owners, "
+	       "evidence gaps, trend\n");
+	printf("  metrics/            metrics.json, metrics.csv and "
+	       "events.jsonl for a BI tool\n");
+	printf("  evidence.tar.gz     the evidence bundle: check it with "
+	       "`%s bundle verify %s/evidence.tar.gz`\n", cli_program, out);
 	printf("\nNo stage was moved and no forecast changed: a person "
 	       "decides each one.\n");
 	printf("See every exception:  %s check -c %s/stageguard.json "
@@ -218,6 +228,21 @@ static void print_summary(const char *out, const struct cli_session *s,
 	       s->window.since == SG_TIME_NONE ? "1970-01-01" : since);
 	printf("Review the queue:     %s review list -c %s/stageguard.json "
 	       "--as-of %s\n", cli_program, out, as_of);
+}
+
+/* The workbook, the metrics and the evidence bundle the demo config
+ * names, written into the demo folder. */
+static int demo_outputs(struct cli_session *s, struct sg_ledger *ledger,
+			struct sg_error *err)
+{
+	struct cli_sink_job *jobs = NULL;
+	size_t count = 0;
+	int rc = cli_config_sink_jobs(s, &jobs, &count, err);
+
+	if (rc == SG_OK)
+		rc = cli_publish(s, ledger, jobs, count, SG_LOG_WARN, err);
+	free(jobs);
+	return rc;
 }
 
 int cmd_demo(int argc, char **argv)
@@ -277,6 +302,8 @@ int cmd_demo(int argc, char **argv)
 	}
 	if (rc == SG_OK)
 		rc = cli_record_run(&s, ledger, &list, &run, &outcome, &err);
+	if (rc == SG_OK)
+		rc = demo_outputs(&s, ledger, &err);
 	if (rc == SG_OK)
 		print_summary(out, &s, &list, &outcome);
 	sg_exceptions_release(&list);

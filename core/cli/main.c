@@ -5,7 +5,9 @@
 
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "sg_source.h"
@@ -27,7 +29,7 @@ static const char usage[] =
 "                               judge the stage moves; record unless "
 "--dry-run\n"
 "  run -c CONFIG [--source NAME:ARG] [--as-of T] [--allow-stale]\n"
-"                               the daily job: pull, check, record\n"
+"                               the daily job: pull, check, record, sinks\n"
 "  gate -c CONFIG < move.json   judge one proposed move (docs/gate.md);\n"
 "                               exit 0 allow, 10 review, 20 block, 30 pause\n"
 "  review list|show ID|decide ID --disposition D --by WHO|import FILE\n"
@@ -36,6 +38,10 @@ static const char usage[] =
 "  metrics -c CONFIG [--window baseline|pilot|START..END | --compare]\n"
 "        [--format json|csv|text]  the pilot's measures, or baseline vs pilot\n"
 "  pilot status -c CONFIG       day N of the pilot, runs, reviews, threshold\n"
+"  report -c CONFIG [--out FILE.xlsx]\n"
+"                               the leadership report as an Excel workbook\n"
+"  bundle -c CONFIG [--out FILE(.tar.gz|.tar.zst|.zip)] | bundle verify FILE\n"
+"                               the evidence bundle, or check one\n"
 "  plugins [--help NAME]        list plugins, or one plugin's options\n"
 "\n"
 "common options: -c/--config FILE (default stageguard.json), --ledger FILE,\n"
@@ -63,7 +69,8 @@ int main(int argc, char **argv)
 		{ "run", cmd_run }, { "plugins", cmd_plugins },
 		{ "review", cmd_review }, { "events", cmd_events },
 		{ "gate", cmd_gate }, { "metrics", cmd_metrics },
-		{ "pilot", cmd_pilot },
+		{ "pilot", cmd_pilot }, { "report", cmd_report },
+		{ "bundle", cmd_bundle },
 	};
 	size_t i;
 
@@ -80,6 +87,11 @@ int main(int argc, char **argv)
 	}
 	signal(SIGINT, on_interrupt);
 	signal(SIGTERM, on_interrupt);
+	/* Every time stageguard writes is UTC (DESIGN §3); libraries that
+	 * stamp local time (a zip's entry times) must not make the same
+	 * ledger give different bytes in another time zone. */
+	setenv("TZ", "UTC0", 1);
+	tzset();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
 			return commands[i].run(argc - 1, argv + 1);

@@ -10,6 +10,10 @@ set -u
 : "${top_srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 fixtures="$top_srcdir/tests/fixtures/cli"
 
+# Debian's python3 (it sees the python3-* packages, e.g. openpyxl) before
+# any other python3 on PATH.
+if [ -x /usr/bin/python3 ]; then PYTHON3=/usr/bin/python3; else PYTHON3=python3; fi
+
 scratch=$(mktemp -d "${TMPDIR:-/tmp}/sg-cli-XXXXXX")
 trap 'rm -rf "$scratch"' EXIT
 failures=0

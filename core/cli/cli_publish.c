@@ -1,0 +1,282 @@
+/*
+ * cli_publish.c - writing a run's outputs through sink plugins: builds
+ * only the parts of struct sg_sink_input the sinks asked for (the
+ * leadership report, the metrics tables, the evidence files) and hands
+ * them to each sink in turn.
+ *
+ * An archiving sink (the bundle) is given finished files: the evidence of
+ * core/sg_evidence.h plus a workbook and the metrics rendered into a
+ * staging folder by the xlsx and metrics sinks, so the archive holds
+ * exactly what those sinks write.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <ftw.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "sg_evidence.h"
+#include "sg_measures.h"
+#include "sg_reports.h"
+#include "sg_sink.h"
+
+/* The files of the staging folder a bundle takes from other sinks. */
+static const struct sg_sink_file staged_outputs[] = {
+	{ "metrics.csv", "metrics/metrics.csv" },
+	{ "metrics.json", "metrics/metrics.json" },
+	{ "pilot-report.xlsx", "pilot-report.xlsx" },
+};
+#define STAGED_COUNT (sizeof(staged_outputs) / sizeof(staged_outputs[0]))
+
+/* Everything the outputs are computed from, built on first need. */
+struct publish_state {
+	struct cli_session *session;
+	struct sg_ledger *ledger;
+	int verbose;
+	struct sg_replay *replay;
+	struct sg_pilot_measures measures;
+	int have_measures;
+	struct sg_report_inputs inputs;
+	struct sg_built_report *report, *data;
+	char staging[4096];
+	struct sg_evidence_files evidence;
+	struct sg_sink_input input;
+};
+
+static int publish_inputs(struct publish_state *ps, struct sg_error *err)
+{
+	struct cli_session *s = ps->session;
+	int rc;
+
+	if (ps->replay != NULL)
+		return SG_OK;
+	rc = sg_replay_new(&ps->replay, s->model, s->window.as_of, err);
+	if (rc == SG_OK)
+		rc = sg_replay_load_ledger(ps->replay, ps->ledger, err);
+	if (rc == SG_OK && s->config->pilot_present) {
+		rc = sg_pilot_measures_compute(&ps->measures, ps->replay,
+					       s->config, err);
+		ps->have_measures = rc == SG_OK;
+	}
+	ps->inputs.config = s->config;
+	ps->inputs.ledger = ps->ledger;
+	ps->inputs.model = s->model;
+	ps->inputs.replay = ps->replay;
+	ps->inputs.measures = ps->have_measures ? &ps->measures : NULL;
+	ps->inputs.as_of = s->window.as_of;
+	return rc;
+}
+
+static int publish_report(struct publish_state *ps, struct sg_error *err)
+{
+	int rc = publish_inputs(ps, err);
+
+	if (rc == SG_OK && ps->report == NULL)
+		rc = sg_report_leadership(&ps->report, &ps->inputs, err);
+	if (rc == SG_OK)
+		ps->input.report = sg_built_report_view(ps->report);
+	return rc;
+}
+
+static int publish_data(struct publish_state *ps, struct sg_error *err)
+{
+	int rc = publish_inputs(ps, err);
+
+	if (rc == SG_OK && ps->data == NULL)
+		rc = sg_report_metrics(&ps->data, &ps->inputs, err);
+	if (rc == SG_OK)
+		ps->input.data = sg_built_report_view(ps->data);
+	return rc;
+}
+
+static int write_one(struct publish_state *ps, const char *name,
+		     const char *arg, int verbose, struct sg_error *err)
+{
+	struct sg_sink_options opts = { name, arg, verbose };
+
+	return sg_sink_write(ps->session->config, ps->session->registry,
+			     &opts, &ps->input, err);
+}
+
+static int publish_join(char *out, size_t size, const char *dir,
+			const char *name, struct sg_error *err)
+{
+	int n = snprintf(out, size, "%s/%s", dir, name);
+
+	if (n < 0 || (size_t)n >= size)
+		return sg_error_set(err, SG_ERR_IO, "%s/%s: path too long",
+				    dir, name);
+	return SG_OK;
+}
+
+/* Renders the workbook and the metrics into the staging folder (quietly:
+ * the folder is gone once the bundle is written). */
+static int publish_stage_outputs(struct publish_state *ps,
+				 struct sg_sink_file *extra,
+				 char paths[][4096], struct sg_error *err)
+{
+	char path[4096];
+	size_t i;
+	int rc = publish_report(ps, err);
+
+	if (rc == SG_OK)
+		rc = publish_data(ps, err);
+	if (rc == SG_OK)
+		rc = publish_join(path, sizeof(path), ps->staging,
+				  "pilot-report.xlsx", err);
+	if (rc == SG_OK)
+		rc = write_one(ps, "xlsx", path, SG_LOG_WARN, err);
+	if (rc == SG_OK)
+		rc = publish_join(path, sizeof(path), ps->staging, "metrics",
+				  err);
+	if (rc == SG_OK)
+		rc = write_one(ps, "metrics", path, SG_LOG_WARN, err);
+	for (i = 0; rc == SG_OK && i < STAGED_COUNT; i++) {
+		rc = publish_join(paths[i], sizeof(paths[i]), ps->staging,
+				  staged_outputs[i].path, err);
+		extra[i].name = staged_outputs[i].name;
+		extra[i].path = paths[i];
+	}
+	return rc;
+}
+
+static int publish_files(struct publish_state *ps, struct sg_error *err)
+{
+	struct cli_session *s = ps->session;
+	struct sg_sink_file extra[STAGED_COUNT];
+	char paths[STAGED_COUNT][4096];
+	struct sg_evidence_inputs in;
+	const char *tmp = getenv("TMPDIR");
+	int rc;
+
+	if (ps->staging[0] != '\0')
+		return SG_OK;
+	snprintf(ps->staging, sizeof(ps->staging), "%s/stageguard-bundle-"
+		 "XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+	if (mkdtemp(ps->staging) == NULL) {
+		rc = sg_error_set(err, SG_ERR_IO, "%s: cannot create a "
+				  "staging folder for the bundle: %s (set "
+				  "TMPDIR to a writable folder)", ps->staging,
+				  strerror(errno));
+		ps->staging[0] = '\0';
+		return rc;
+	}
+	rc = publish_stage_outputs(ps, extra, paths, err);
+	memset(&in, 0, sizeof(in));
+	in.config = s->config;
+	in.registry = s->registry;
+	in.ledger = ps->ledger;
+	in.model = s->model;
+	in.as_of = s->window.as_of;
+	in.tool_version = PACKAGE_VERSION;
+	if (rc == SG_OK)
+		rc = sg_evidence_write(&ps->evidence, ps->staging, &in, extra,
+				       STAGED_COUNT, err);
+	if (rc == SG_OK) {
+		ps->input.files = ps->evidence.files;
+		ps->input.file_count = ps->evidence.file_count;
+		ps->input.facts_json = ps->evidence.facts_json;
+	}
+	return rc;
+}
+
+static int remove_entry(const char *path, const struct stat *sb, int flag,
+			struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void publish_release(struct publish_state *ps)
+{
+	if (ps->staging[0] != '\0')
+		nftw(ps->staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+	sg_evidence_files_release(&ps->evidence);
+	sg_built_report_free(ps->report);
+	sg_built_report_free(ps->data);
+	if (ps->have_measures)
+		sg_pilot_measures_release(&ps->measures);
+	sg_replay_free(ps->replay);
+}
+
+/* Builds what the sink asked for, then writes it. */
+static int publish_one(struct publish_state *ps, const struct cli_sink_job *job,
+		       struct sg_error *err)
+{
+	const struct sg_plugin *p;
+	int rc = SG_OK;
+
+	p = sg_sink_find(ps->session->registry, job->name, err);
+	if (p == NULL)
+		return SG_ERR_PLUGIN;
+	if (p->sink_needs & SG_SINK_NEEDS_REPORT)
+		rc = publish_report(ps, err);
+	if (rc == SG_OK && (p->sink_needs & SG_SINK_NEEDS_DATA))
+		rc = publish_data(ps, err);
+	if (rc == SG_OK && (p->sink_needs & SG_SINK_NEEDS_FILES))
+		rc = publish_files(ps, err);
+	if (rc == SG_OK)
+		rc = write_one(ps, job->name, job->arg, ps->verbose, err);
+	return rc;
+}
+
+int cli_publish(struct cli_session *s, struct sg_ledger *ledger,
+		const struct cli_sink_job *jobs, size_t job_count,
+		int verbose, struct sg_error *err)
+{
+	struct publish_state ps;
+	size_t i;
+	int rc = SG_OK;
+
+	memset(&ps, 0, sizeof(ps));
+	ps.session = s;
+	ps.ledger = ledger;
+	ps.verbose = verbose;
+	ps.input.size = sizeof(ps.input);
+	for (i = 0; rc == SG_OK && i < job_count; i++)
+		rc = publish_one(&ps, &jobs[i], err);
+	publish_release(&ps);
+	return rc;
+}
+
+/* Archiving sinks last: they take what the others wrote. */
+static int job_order(const struct cli_session *s, const char *name)
+{
+	const struct sg_plugin *p;
+	struct sg_error ignored;
+
+	p = sg_sink_find(s->registry, name, &ignored);
+	return p != NULL && (p->sink_needs & SG_SINK_NEEDS_FILES) ? 1 : 0;
+}
+
+int cli_config_sink_jobs(const struct cli_session *s,
+			 struct cli_sink_job **jobs, size_t *count,
+			 struct sg_error *err)
+{
+	const char *name;
+	json_t *section;
+	size_t n = 0, pass;
+
+	*jobs = NULL;
+	*count = 0;
+	if (s->config->sinks == NULL || json_object_size(s->config->sinks) == 0)
+		return SG_OK;
+	*jobs = calloc(json_object_size(s->config->sinks), sizeof(**jobs));
+	if (*jobs == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	for (pass = 0; pass < 2; pass++)
+		json_object_foreach(s->config->sinks, name, section)
+			if (job_order(s, name) == (int)pass) {
+				(*jobs)[n].name = name;
+				(*jobs)[n].arg = NULL;
+				n++;
+			}
+	*count = n;
+	return SG_OK;
+}

@@ -1,0 +1,1234 @@
+/*
+ * sg_evidence.c - the evidence a bundle archives (sg_evidence.h).
+ *
+ * Every file is streamed: the model's arrays are walked in place and the
+ * ledger's tables are read a row at a time, so half a million exceptions
+ * cost one row in memory (plus one name per file written, which the file
+ * list must hold).  The ledger is read inside one read transaction, so all
+ * files show the same state of it.  Nothing here reads the clock or writes
+ * a path into a file: the same ledger, model and config give the same
+ * bytes.
+ */
+#include "sg_evidence.h"
+
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "sg_hash.h"
+#include "sg_options.h"
+#include "sg_review.h"
+#include "util/sg_missing.h"
+
+/* The config file is read whole; sg_config_load() refuses larger ones
+ * long before this. */
+#define EV_CONFIG_MAX (64L * 1024 * 1024)
+#define EV_JSON_FLAGS (JSON_REAL_PRECISION(15))
+
+/* What an evidence value the model judged present is written as: the
+ * model keeps whether a value is missing, not the value (sg_model.h). */
+static const char *const ev_present_words[] = {
+	"present", "recorded", "provided", "given"
+};
+
+struct ev_ctx {
+	const char *dir;
+	size_t dir_len;
+	const struct sg_evidence_inputs *in;
+	sqlite3 *db;
+	struct sg_sink_file *files;
+	size_t count, cap;
+	json_t *run_ids;
+};
+
+/* One file being written. */
+struct ev_file {
+	FILE *fp;
+	const char *path;
+};
+
+static int ev_nomem(struct sg_error *err)
+{
+	return sg_error_set(err, SG_ERR_NOMEM, "evidence: out of memory");
+}
+
+static int ev_db_fail(struct ev_ctx *c, const char *what,
+		      struct sg_error *err)
+{
+	return sg_error_set_at(err, SG_ERR_LEDGER,
+			       sg_ledger_path(c->in->ledger), 0, 0,
+			       "ledger: %s: %s", what, sqlite3_errmsg(c->db));
+}
+
+/*
+ * Adds name to the file list.  path NULL: the file is dir/name.  Each
+ * entry is one block "name\0path\0" owned by the list (freed through
+ * .name).
+ */
+static int ev_add(struct ev_ctx *c, const char *name, const char *path,
+		  const char **out_path, struct sg_error *err)
+{
+	size_t nl = strlen(name), pl;
+	char *block;
+
+	if (c->count == c->cap) {
+		size_t cap = c->cap == 0 ? 64 : c->cap * 2;
+		struct sg_sink_file *grown;
+
+		grown = realloc(c->files, cap * sizeof(*grown));
+		if (grown == NULL)
+			return ev_nomem(err);
+		c->files = grown;
+		c->cap = cap;
+	}
+	pl = path != NULL ? strlen(path) : c->dir_len + 1 + nl;
+	block = malloc(nl + 1 + pl + 1);
+	if (block == NULL)
+		return ev_nomem(err);
+	memcpy(block, name, nl + 1);
+	if (path != NULL) {
+		memcpy(block + nl + 1, path, pl + 1);
+	} else {
+		memcpy(block + nl + 1, c->dir, c->dir_len);
+		block[nl + 1 + c->dir_len] = '/';
+		memcpy(block + nl + 2 + c->dir_len, name, nl + 1);
+	}
+	c->files[c->count].name = block;
+	c->files[c->count].path = block + nl + 1;
+	if (out_path != NULL)
+		*out_path = c->files[c->count].path;
+	c->count++;
+	return SG_OK;
+}
+
+/* Creates dir/name (listed) for writing. */
+static int ev_create(struct ev_ctx *c, const char *name, struct ev_file *f,
+		     struct sg_error *err)
+{
+	int rc;
+
+	f->fp = NULL;
+	rc = ev_add(c, name, NULL, &f->path, err);
+	if (rc != SG_OK)
+		return rc;
+	f->fp = fopen(f->path, "wb");
+	if (f->fp == NULL)
+		return sg_error_set_at(err, SG_ERR_IO, f->path, 0, 0,
+				       "evidence: cannot write: %s",
+				       strerror(errno));
+	return SG_OK;
+}
+
+/* Closes f; a write that failed on the way is reported here. */
+static int ev_close(struct ev_file *f, int rc, struct sg_error *err)
+{
+	int bad;
+
+	if (f->fp == NULL)
+		return rc;
+	bad = ferror(f->fp);
+	if (fclose(f->fp) != 0)
+		bad = 1;
+	f->fp = NULL;
+	if (rc == SG_OK && bad)
+		return sg_error_set_at(err, SG_ERR_IO, f->path, 0, 0,
+				       "evidence: cannot write: %s",
+				       errno ? strerror(errno) :
+				       "write error");
+	return rc;
+}
+
+static int ev_mkdir(struct ev_ctx *c, const char *sub, struct sg_error *err)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof(path), "%s/%s", c->dir, sub);
+	if (mkdir(path, 0777) != 0 && errno != EEXIST)
+		return sg_error_set_at(err, SG_ERR_IO, path, 0, 0,
+				       "evidence: cannot create the folder: "
+				       "%s", strerror(errno));
+	if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+		return sg_error_set_at(err, SG_ERR_IO, path, 0, 0,
+				       "evidence: cannot use the folder: "
+				       "not a folder");
+	return SG_OK;
+}
+
+/* ---- CSV ---- */
+
+/* Writes one field (RFC 4180: quoted when it holds a comma, a quote or
+ * a line break), preceded by a comma unless it is the first. */
+static void ev_csv(FILE *fp, const char *s, int first)
+{
+	const char *q;
+
+	if (!first)
+		putc(',', fp);
+	if (s == NULL)
+		return;
+	if (strpbrk(s, ",\"\r\n") == NULL) {
+		fputs(s, fp);
+		return;
+	}
+	putc('"', fp);
+	for (q = strchr(s, '"'); q != NULL; q = strchr(s, '"')) {
+		fwrite(s, 1, (size_t)(q - s) + 1, fp);
+		putc('"', fp);
+		s = q + 1;
+	}
+	fputs(s, fp);
+	putc('"', fp);
+}
+
+static void ev_csv_end(FILE *fp)
+{
+	putc('\n', fp);
+}
+
+static void ev_csv_header(FILE *fp, const char *const *names, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ev_csv(fp, names[i], i == 0);
+	ev_csv_end(fp);
+}
+
+static const char *ev_time(sg_time t, char *buf)
+{
+	if (t == SG_TIME_NONE)
+		return "";
+	return sg_time_format_iso(t, buf);
+}
+
+/* ---- config.json ---- */
+
+/* Reads the config file and checks it is the one that was loaded. */
+static int ev_config_text(const struct sg_config *cfg, char **text,
+			  size_t *len, struct sg_error *err)
+{
+	char hash[SG_SHA256_HEX_SIZE];
+	char *buf = NULL, *grown;
+	size_t cap = 0, n;
+	FILE *fp;
+	int rc = SG_OK;
+
+	*text = NULL;
+	*len = 0;
+	fp = fopen(cfg->path, "rb");
+	if (fp == NULL)
+		return sg_error_set_at(err, SG_ERR_IO, cfg->path, 0, 0,
+				       "evidence: cannot read the config "
+				       "file: %s", strerror(errno));
+	for (;;) {
+		if (*len == cap) {
+			if ((long)cap >= EV_CONFIG_MAX) {
+				rc = sg_error_set_at(err, SG_ERR_IO,
+						     cfg->path, 0, 0,
+						     "evidence: the config "
+						     "file is too large");
+				goto out;
+			}
+			cap = cap == 0 ? 8192 : cap * 2;
+			grown = realloc(buf, cap + 1);
+			if (grown == NULL) {
+				rc = ev_nomem(err);
+				goto out;
+			}
+			buf = grown;
+		}
+		n = fread(buf + *len, 1, cap - *len, fp);
+		*len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(fp)) {
+		rc = sg_error_set_at(err, SG_ERR_IO, cfg->path, 0, 0,
+				     "evidence: cannot read the config "
+				     "file: %s", strerror(errno));
+		goto out;
+	}
+	rc = sg_sha256_hex(buf, *len, hash);
+	if (rc != SG_OK) {
+		rc = sg_error_set(err, rc, "evidence: cannot hash the "
+				  "config file");
+		goto out;
+	}
+	if (cfg->text_sha256 != NULL && strcmp(hash, cfg->text_sha256) != 0) {
+		rc = sg_error_set_at(err, SG_ERR_IO, cfg->path, 0, 0,
+				     "evidence: the config file changed "
+				     "since it was loaded; run again");
+		goto out;
+	}
+out:
+	fclose(fp);
+	if (rc != SG_OK) {
+		free(buf);
+		*len = 0;
+		return rc;
+	}
+	*text = buf;
+	return SG_OK;
+}
+
+/* A copy of section with every value replaced: for a plugin whose
+ * option table is unknown, nothing can be told apart from a secret. */
+static json_t *ev_redact_all(json_t *section)
+{
+	const char *key;
+	json_t *out, *value;
+
+	if (!json_is_object(section))
+		return json_string("<redacted>");
+	out = json_object();
+	if (out == NULL)
+		return NULL;
+	json_object_foreach(section, key, value) {
+		if (json_object_set_new(out, key,
+					json_string("<redacted>")) != 0) {
+			json_decref(out);
+			return NULL;
+		}
+	}
+	return out;
+}
+
+/* Replaces root[group] by its redacted form. */
+static int ev_redact_group(json_t *root, const char *group, unsigned kind,
+			   const struct sg_registry *registry,
+			   struct sg_error *err)
+{
+	json_t *sections = json_object_get(root, group), *out, *value;
+	const char *key;
+
+	if (sections == NULL)
+		return SG_OK;
+	if (!json_is_object(sections))
+		return json_object_set_new(root, group,
+					   ev_redact_all(sections)) == 0 ?
+			SG_OK : ev_nomem(err);
+	out = json_object();
+	if (out == NULL)
+		return ev_nomem(err);
+	json_object_foreach(sections, key, value) {
+		const struct sg_loaded_plugin *lp = NULL;
+		struct sg_error ignored;
+		json_t *red;
+
+		if (registry != NULL)
+			lp = sg_registry_find(registry, key, kind, &ignored);
+		if (lp != NULL && json_is_object(value))
+			red = sg_options_redact(lp->plugin, value);
+		else
+			red = ev_redact_all(value);
+		if (red == NULL || json_object_set_new(out, key, red) != 0) {
+			json_decref(out);
+			return ev_nomem(err);
+		}
+	}
+	if (json_object_set_new(root, group, out) != 0)
+		return ev_nomem(err);
+	return SG_OK;
+}
+
+static int ev_write_config(struct ev_ctx *c, struct sg_error *err)
+{
+	const struct sg_config *cfg = c->in->config;
+	struct ev_file f = { NULL, NULL };
+	json_error_t jerr;
+	json_t *root = NULL;
+	char *text;
+	size_t len, skip = 0;
+	int rc;
+
+	rc = ev_config_text(cfg, &text, &len, err);
+	if (rc != SG_OK)
+		return rc;
+	if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+		skip = 3;
+	root = json_loadb(text + skip, len - skip, JSON_REJECT_DUPLICATES,
+			  &jerr);
+	free(text);
+	if (!json_is_object(root)) {
+		json_decref(root);
+		return sg_error_set_at(err, SG_ERR_IO, cfg->path, 0, 0,
+				       "evidence: the config file is no "
+				       "longer a JSON object");
+	}
+	rc = ev_redact_group(root, "sources", SG_PLUGIN_SOURCE,
+			     c->in->registry, err);
+	if (rc == SG_OK)
+		rc = ev_redact_group(root, "sinks", SG_PLUGIN_SINK,
+				     c->in->registry, err);
+	if (rc == SG_OK)
+		rc = ev_create(c, "config.json", &f, err);
+	if (rc == SG_OK) {
+		if (json_dumpf(root, f.fp, JSON_INDENT(2) | JSON_SORT_KEYS |
+			       EV_JSON_FLAGS) != 0)
+			rc = sg_error_set_at(err, SG_ERR_IO, f.path, 0, 0,
+					     "evidence: cannot write the "
+					     "config");
+		else
+			putc('\n', f.fp);
+	}
+	json_decref(root);
+	return ev_close(&f, rc, err);
+}
+
+/* ---- inputs/: the model in the canonical CSV layout ---- */
+
+static const char *const ev_opp_columns[] = {
+	"id", "name", "pipeline", "stage", "owner_id", "amount", "currency",
+	"close_date", "forecast_category", "created_at", "next_step",
+	"next_step_date"
+};
+#define EV_OPP_COLUMNS (sizeof(ev_opp_columns) / sizeof(ev_opp_columns[0]))
+
+/* An extra column of opportunities.csv. */
+struct ev_extra_col {
+	sg_sym name;
+	const char *text;
+	size_t index;           /* position in the header after the fixed */
+};
+
+static int ev_cmp_text(const void *a, const void *b)
+{
+	const struct ev_extra_col *x = a, *y = b;
+
+	return strcmp(x->text, y->text);
+}
+
+static int ev_cmp_sym(const void *a, const void *b)
+{
+	const struct ev_extra_col *x = a, *y = b;
+
+	return x->name < y->name ? -1 : x->name > y->name;
+}
+
+static int ev_is_opp_column(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < EV_OPP_COLUMNS; i++)
+		if (strcmp(name, ev_opp_columns[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * The extra columns: every extra field name once, sorted by name, and a
+ * copy sorted by symbol for the lookups.  A name equal to a model field
+ * is left out: the model field shadows it (sg_model_field_value()), and
+ * the csv source would read it as that field.
+ */
+static int ev_extra_columns(const struct sg_model *m,
+			    const struct sg_model_view *v,
+			    struct ev_extra_col **by_text,
+			    struct ev_extra_col **by_sym, size_t *count,
+			    struct sg_error *err)
+{
+	struct ev_extra_col *cols = NULL, *syms;
+	size_t n = 0, i, k;
+
+	*by_text = *by_sym = NULL;
+	*count = 0;
+	if (v->extra_count > 0) {
+		cols = malloc(v->extra_count * sizeof(*cols));
+		if (cols == NULL)
+			return ev_nomem(err);
+	}
+	for (i = 0; i < v->extra_count; i++) {
+		cols[n].name = v->extras[i].name;
+		cols[n].text = sg_model_str(m, v->extras[i].name);
+		n++;
+	}
+	qsort(cols, n, sizeof(*cols), ev_cmp_sym);
+	for (i = 0, k = 0; i < n; i++) {
+		if (k > 0 && cols[k - 1].name == cols[i].name)
+			continue;
+		if (cols[i].text[0] == '\0' || ev_is_opp_column(cols[i].text))
+			continue;
+		cols[k++] = cols[i];
+	}
+	n = k;
+	qsort(cols, n, sizeof(*cols), ev_cmp_text);
+	for (i = 0; i < n; i++)
+		cols[i].index = i;
+	syms = malloc((n ? n : 1) * sizeof(*syms));
+	if (syms == NULL) {
+		free(cols);
+		return ev_nomem(err);
+	}
+	if (n > 0)
+		memcpy(syms, cols, n * sizeof(*syms));
+	qsort(syms, n, sizeof(*syms), ev_cmp_sym);
+	*by_text = cols;
+	*by_sym = syms;
+	*count = n;
+	return SG_OK;
+}
+
+static int ev_write_opportunities(struct ev_ctx *c, const struct sg_model *m,
+				  const struct sg_model_view *v,
+				  struct sg_error *err)
+{
+	struct ev_extra_col *by_text = NULL, *by_sym = NULL, key, *hit;
+	struct ev_file f = { NULL, NULL };
+	const char **values = NULL;
+	char t1[SG_TIME_ISO_SIZE];
+	size_t ncols, i, j;
+	int rc;
+
+	rc = ev_extra_columns(m, v, &by_text, &by_sym, &ncols, err);
+	if (rc != SG_OK)
+		return rc;
+	values = calloc(ncols ? ncols : 1, sizeof(*values));
+	if (values == NULL) {
+		rc = ev_nomem(err);
+		goto out;
+	}
+	rc = ev_create(c, "inputs/opportunities.csv", &f, err);
+	if (rc != SG_OK)
+		goto out;
+	for (i = 0; i < EV_OPP_COLUMNS; i++)
+		ev_csv(f.fp, ev_opp_columns[i], i == 0);
+	for (i = 0; i < ncols; i++)
+		ev_csv(f.fp, by_text[i].text, 0);
+	ev_csv_end(f.fp);
+	for (i = 0; i < v->opp_count; i++) {
+		const struct sg_opportunity *o = &v->opps[i];
+
+		ev_csv(f.fp, sg_model_str(m, o->id), 1);
+		ev_csv(f.fp, o->name, 0);
+		ev_csv(f.fp, o->pipeline, 0);
+		ev_csv(f.fp, o->stage, 0);
+		ev_csv(f.fp, o->owner_id, 0);
+		ev_csv(f.fp, o->amount, 0);
+		ev_csv(f.fp, o->currency, 0);
+		ev_csv(f.fp, ev_time(o->close_date, t1), 0);
+		ev_csv(f.fp, o->forecast_category, 0);
+		ev_csv(f.fp, ev_time(o->created_at, t1), 0);
+		ev_csv(f.fp, o->next_step, 0);
+		ev_csv(f.fp, ev_time(o->next_step_date, t1), 0);
+		for (j = 0; j < ncols; j++)
+			values[j] = "";
+		for (j = 0; j < o->extra_count; j++) {
+			const struct sg_extra *x =
+				&v->extras[o->extra_first + j];
+
+			key.name = x->name;
+			hit = bsearch(&key, by_sym, ncols, sizeof(*by_sym),
+				      ev_cmp_sym);
+			if (hit != NULL && x->value != NULL)
+				values[hit->index] = x->value;
+		}
+		for (j = 0; j < ncols; j++)
+			ev_csv(f.fp, values[j], 0);
+		ev_csv_end(f.fp);
+	}
+out:
+	rc = ev_close(&f, rc, err);
+	free(values);
+	free(by_text);
+	free(by_sym);
+	return rc;
+}
+
+static int ev_write_stage_history(struct ev_ctx *c, const struct sg_model *m,
+				  const struct sg_model_view *v,
+				  struct sg_error *err)
+{
+	static const char *const head[] = {
+		"opportunity_id", "from_stage", "to_stage", "changed_at",
+		"changed_by", "source"
+	};
+	struct ev_file f = { NULL, NULL };
+	char t[SG_TIME_ISO_SIZE];
+	size_t i;
+	int rc;
+
+	rc = ev_create(c, "inputs/stage_history.csv", &f, err);
+	if (rc != SG_OK)
+		return rc;
+	ev_csv_header(f.fp, head, 6);
+	for (i = 0; i < v->event_count; i++) {
+		const struct sg_stage_event *e = &v->events[i];
+
+		ev_csv(f.fp, sg_model_str(m, v->opps[e->opp].id), 1);
+		ev_csv(f.fp, sg_model_str(m, e->from_stage), 0);
+		ev_csv(f.fp, sg_model_str(m, e->to_stage), 0);
+		ev_csv(f.fp, ev_time(e->changed_at, t), 0);
+		ev_csv(f.fp, sg_model_str(m, e->changed_by), 0);
+		ev_csv(f.fp, sg_model_str(m, e->source), 0);
+		ev_csv_end(f.fp);
+	}
+	return ev_close(&f, rc, err);
+}
+
+static int ev_write_field_history(struct ev_ctx *c, const struct sg_model *m,
+				  const struct sg_model_view *v,
+				  struct sg_error *err)
+{
+	static const char *const head[] = {
+		"opportunity_id", "field", "old_value", "new_value",
+		"changed_at"
+	};
+	struct ev_file f = { NULL, NULL };
+	char t[SG_TIME_ISO_SIZE];
+	size_t i;
+	int rc;
+
+	rc = ev_create(c, "inputs/field_history.csv", &f, err);
+	if (rc != SG_OK)
+		return rc;
+	ev_csv_header(f.fp, head, 5);
+	for (i = 0; i < v->change_count; i++) {
+		const struct sg_field_change *ch = &v->changes[i];
+
+		ev_csv(f.fp, sg_model_str(m, v->opps[ch->opp].id), 1);
+		ev_csv(f.fp, sg_model_str(m, ch->field), 0);
+		ev_csv(f.fp, ch->old_value, 0);
+		ev_csv(f.fp, ch->new_value, 0);
+		ev_csv(f.fp, ev_time(ch->changed_at, t), 0);
+		ev_csv_end(f.fp);
+	}
+	return ev_close(&f, rc, err);
+}
+
+static const char *ev_activity_type(int type)
+{
+	static const char *const names[] = {
+		"other", "email", "call", "meeting", "note", "task",
+		"document"
+	};
+
+	if (type < 0 || type > SG_ACT_DOCUMENT)
+		return "other";
+	return names[type];
+}
+
+/* The party as the csv source reads it back: activities take buyer,
+ * seller, system or empty; evidence buyer, seller or unknown. */
+static const char *ev_party(int party, int evidence)
+{
+	switch (party) {
+	case SG_PARTY_BUYER:
+		return "buyer";
+	case SG_PARTY_SELLER:
+		return "seller";
+	case SG_PARTY_SYSTEM:
+		return evidence ? "unknown" : "system";
+	default:
+		return evidence ? "unknown" : "";
+	}
+}
+
+static int ev_write_activities(struct ev_ctx *c, const struct sg_model *m,
+			       const struct sg_model_view *v,
+			       struct sg_error *err)
+{
+	static const char *const head[] = {
+		"id", "opportunity_id", "type", "party", "occurred_at",
+		"actor", "subject"
+	};
+	struct ev_file f = { NULL, NULL };
+	char t[SG_TIME_ISO_SIZE];
+	size_t i;
+	int rc;
+
+	rc = ev_create(c, "inputs/activities.csv", &f, err);
+	if (rc != SG_OK)
+		return rc;
+	ev_csv_header(f.fp, head, 7);
+	/* The model keeps no activity id, actor or subject. */
+	for (i = 0; i < v->activity_count; i++) {
+		const struct sg_activity *a = &v->activities[i];
+
+		ev_csv(f.fp, "", 1);
+		ev_csv(f.fp, sg_model_str(m, v->opps[a->opp].id), 0);
+		ev_csv(f.fp, ev_activity_type(a->type), 0);
+		ev_csv(f.fp, ev_party(a->party, 0), 0);
+		ev_csv(f.fp, ev_time(a->occurred_at, t), 0);
+		ev_csv(f.fp, "", 0);
+		ev_csv(f.fp, "", 0);
+		ev_csv_end(f.fp);
+	}
+	return ev_close(&f, rc, err);
+}
+
+/* A word for a present evidence value that the config's placeholders do
+ * not make missing. */
+static const char *ev_present_word(const struct sg_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(ev_present_words) /
+		     sizeof(ev_present_words[0]); i++)
+		if (!sg_value_is_missing(ev_present_words[i],
+					 strlen(ev_present_words[i]),
+					 &cfg->placeholders, 0))
+			return ev_present_words[i];
+	return NULL;
+}
+
+static int ev_write_evidence(struct ev_ctx *c, const struct sg_model *m,
+			     const struct sg_model_view *v,
+			     struct sg_error *err)
+{
+	static const char *const head[] = {
+		"opportunity_id", "criterion", "value", "party",
+		"observed_at", "ref"
+	};
+	struct ev_file f = { NULL, NULL };
+	const char *present = ev_present_word(c->in->config);
+	char t[SG_TIME_ISO_SIZE];
+	size_t i;
+	int rc;
+
+	if (present == NULL)
+		return sg_error_set(err, SG_ERR_CONFIG,
+				    "evidence: every word for a present "
+				    "evidence value is a placeholder of the "
+				    "config");
+	rc = ev_create(c, "inputs/evidence.csv", &f, err);
+	if (rc != SG_OK)
+		return rc;
+	ev_csv_header(f.fp, head, 6);
+	/* The model keeps whether a value is missing, not the value nor
+	 * the ref. */
+	for (i = 0; i < v->evidence_count; i++) {
+		const struct sg_evidence *e = &v->evidence[i];
+
+		ev_csv(f.fp, sg_model_str(m, v->opps[e->opp].id), 1);
+		ev_csv(f.fp, sg_model_str(m, e->criterion), 0);
+		ev_csv(f.fp, e->value_missing ? "" : present, 0);
+		ev_csv(f.fp, ev_party(e->party, 1), 0);
+		ev_csv(f.fp, ev_time(e->observed_at, t), 0);
+		ev_csv(f.fp, "", 0);
+		ev_csv_end(f.fp);
+	}
+	return ev_close(&f, rc, err);
+}
+
+static int ev_write_owners(struct ev_ctx *c, const struct sg_model *m,
+			   const struct sg_model_view *v,
+			   struct sg_error *err)
+{
+	static const char *const head[] = {
+		"id", "name", "email", "manager_id", "team"
+	};
+	struct ev_file f = { NULL, NULL };
+	size_t i;
+	int rc;
+
+	rc = ev_create(c, "inputs/owners.csv", &f, err);
+	if (rc != SG_OK)
+		return rc;
+	ev_csv_header(f.fp, head, 5);
+	for (i = 0; i < v->owner_count; i++) {
+		const struct sg_owner *o = &v->owners[i];
+
+		ev_csv(f.fp, sg_model_str(m, o->id), 1);
+		ev_csv(f.fp, o->name, 0);
+		ev_csv(f.fp, o->email, 0);
+		ev_csv(f.fp, sg_model_str(m, o->manager_id), 0);
+		ev_csv(f.fp, o->team, 0);
+		ev_csv_end(f.fp);
+	}
+	return ev_close(&f, rc, err);
+}
+
+/* snapshot.json, only when the model has a snapshot (an absent file is
+ * how the csv source reads "no snapshot"). */
+static int ev_write_snapshot(struct ev_ctx *c, const struct sg_model_view *v,
+			     struct sg_error *err)
+{
+	struct ev_file f = { NULL, NULL };
+	char t[SG_TIME_ISO_SIZE];
+	json_t *obj;
+	int rc;
+
+	if (!v->snapshot_present)
+		return SG_OK;
+	obj = json_pack("{s:s, s:s}", "extracted_at",
+			ev_time(v->snapshot_extracted_at, t), "source",
+			v->snapshot_source != NULL ? v->snapshot_source : "");
+	if (obj == NULL)
+		return ev_nomem(err);
+	rc = ev_create(c, "inputs/snapshot.json", &f, err);
+	if (rc == SG_OK) {
+		if (json_dumpf(obj, f.fp, JSON_INDENT(2) | JSON_SORT_KEYS) !=
+		    0)
+			rc = sg_error_set_at(err, SG_ERR_IO, f.path, 0, 0,
+					     "evidence: cannot write");
+		else
+			putc('\n', f.fp);
+	}
+	json_decref(obj);
+	return ev_close(&f, rc, err);
+}
+
+static int ev_write_inputs(struct ev_ctx *c, struct sg_error *err)
+{
+	const struct sg_model *m = c->in->model;
+	struct sg_model_view v;
+	int rc;
+
+	sg_model_view(m, &v);
+	rc = ev_mkdir(c, "inputs", err);
+	if (rc == SG_OK)
+		rc = ev_write_opportunities(c, m, &v, err);
+	if (rc == SG_OK)
+		rc = ev_write_stage_history(c, m, &v, err);
+	if (rc == SG_OK)
+		rc = ev_write_field_history(c, m, &v, err);
+	if (rc == SG_OK)
+		rc = ev_write_activities(c, m, &v, err);
+	if (rc == SG_OK)
+		rc = ev_write_evidence(c, m, &v, err);
+	if (rc == SG_OK)
+		rc = ev_write_owners(c, m, &v, err);
+	if (rc == SG_OK)
+		rc = ev_write_snapshot(c, &v, err);
+	return rc;
+}
+
+/* ---- from the ledger ---- */
+
+/* How a ledger column is written into a CSV file. */
+enum ev_kind {
+	EV_TEXT = 0,
+	EV_INT,
+	EV_TIME
+};
+
+struct ev_table {
+	const char *file;
+	const char *sql;
+	const char *const *columns;
+	const int *kinds;
+	size_t count;
+};
+
+static void ev_csv_column(FILE *fp, sqlite3_stmt *stmt, int i, int kind)
+{
+	char buf[32];
+
+	if (sqlite3_column_type(stmt, i) == SQLITE_NULL) {
+		ev_csv(fp, "", i == 0);
+		return;
+	}
+	switch (kind) {
+	case EV_INT:
+		snprintf(buf, sizeof(buf), "%lld",
+			 (long long)sqlite3_column_int64(stmt, i));
+		ev_csv(fp, buf, i == 0);
+		break;
+	case EV_TIME:
+		ev_csv(fp, sg_time_format_iso(sqlite3_column_int64(stmt, i),
+					      buf), i == 0);
+		break;
+	default:
+		ev_csv(fp, (const char *)sqlite3_column_text(stmt, i),
+		       i == 0);
+		break;
+	}
+}
+
+/* Writes the rows of one query as a CSV file; with run_ids, keeps
+ * column 0 of each row there too. */
+static int ev_write_table(struct ev_ctx *c, const struct ev_table *t,
+			  json_t *run_ids, struct sg_error *err)
+{
+	struct ev_file f = { NULL, NULL };
+	sqlite3_stmt *stmt = NULL;
+	size_t i;
+	int rc, step = SQLITE_DONE;
+
+	if (sqlite3_prepare_v2(c->db, t->sql, -1, &stmt, NULL) != SQLITE_OK)
+		return ev_db_fail(c, t->file, err);
+	rc = ev_create(c, t->file, &f, err);
+	if (rc == SG_OK)
+		ev_csv_header(f.fp, t->columns, t->count);
+	while (rc == SG_OK) {
+		step = sqlite3_step(stmt);
+		if (step != SQLITE_ROW)
+			break;
+		for (i = 0; i < t->count; i++)
+			ev_csv_column(f.fp, stmt, (int)i, t->kinds[i]);
+		ev_csv_end(f.fp);
+		if (run_ids != NULL &&
+		    json_array_append_new(run_ids, json_string(
+			    (const char *)sqlite3_column_text(stmt, 0))) != 0)
+			rc = ev_nomem(err);
+	}
+	if (rc == SG_OK && step != SQLITE_DONE)
+		rc = ev_db_fail(c, t->file, err);
+	sqlite3_finalize(stmt);
+	return ev_close(&f, rc, err);
+}
+
+static const char *const ev_run_columns[] = {
+	"id", "seq", "started_at", "finished_at", "as_of", "since", "source",
+	"snapshot_at", "config_sha256", "tool_version", "opportunities",
+	"evaluated", "paused", "exceptions", "new_exceptions"
+};
+static const int ev_run_kinds[] = {
+	EV_TEXT, EV_INT, EV_TIME, EV_TIME, EV_TIME, EV_TIME, EV_TEXT,
+	EV_TIME, EV_TEXT, EV_TEXT, EV_INT, EV_INT, EV_INT, EV_INT, EV_INT
+};
+
+static const char *const ev_task_columns[] = {
+	"exception_id", "assignee", "created_at", "due_at", "status",
+	"disposition", "decided_by", "decided_at", "decision_note"
+};
+static const int ev_task_kinds[] = {
+	EV_TEXT, EV_TEXT, EV_TIME, EV_TIME, EV_TEXT, EV_TEXT, EV_TEXT,
+	EV_TIME, EV_TEXT
+};
+
+static const char *const ev_history_columns[] = {
+	"seq", "exception_id", "at", "action", "actor", "detail"
+};
+static const int ev_history_kinds[] = {
+	EV_INT, EV_TEXT, EV_TIME, EV_TEXT, EV_TEXT, EV_TEXT
+};
+
+static const struct ev_table ev_tables[] = {
+	{ "runs.csv",
+	  "SELECT id, seq, started_at, finished_at, as_of, since, source,"
+	  " snapshot_at, config_sha256, tool_version, opportunities,"
+	  " evaluated, paused, exceptions, new_exceptions FROM runs"
+	  " ORDER BY seq",
+	  ev_run_columns, ev_run_kinds, 15 },
+	{ "tasks.csv",
+	  "SELECT exception_id, assignee, created_at, due_at, status,"
+	  " disposition, decided_by, decided_at, decision_note FROM tasks"
+	  " ORDER BY exception_id",
+	  ev_task_columns, ev_task_kinds, 9 },
+	{ "task_history.csv",
+	  "SELECT seq, exception_id, at, action, actor, detail"
+	  " FROM task_history ORDER BY seq",
+	  ev_history_columns, ev_history_kinds, 6 },
+};
+
+/* An exception id is a file name under notes/: it must not reach out of
+ * the folder or hide itself. */
+static int ev_safe_id(const char *id)
+{
+	const char *p;
+
+	if (id == NULL || id[0] == '\0' || id[0] == '.' || strlen(id) > 200)
+		return 0;
+	for (p = id; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		      *p == '.'))
+			return 0;
+	return 1;
+}
+
+static int ev_write_note(struct ev_ctx *c, const char *id, const char *note,
+			 struct sg_error *err)
+{
+	struct ev_file f = { NULL, NULL };
+	char name[256];
+	size_t len;
+	int rc;
+
+	snprintf(name, sizeof(name), "notes/%s.txt", id);
+	rc = ev_create(c, name, &f, err);
+	if (rc == SG_OK && note != NULL && note[0] != '\0') {
+		len = strlen(note);
+		fwrite(note, 1, len, f.fp);
+		if (note[len - 1] != '\n')
+			putc('\n', f.fp);
+	}
+	return ev_close(&f, rc, err);
+}
+
+/* exceptions.jsonl (each exception's JSON as recorded) and its note. */
+static int ev_write_exceptions(struct ev_ctx *c, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT id, detail, note FROM exceptions ORDER BY id";
+	struct ev_file f = { NULL, NULL };
+	sqlite3_stmt *stmt = NULL;
+	int rc, step = SQLITE_DONE;
+
+	rc = ev_mkdir(c, "notes", err);
+	if (rc != SG_OK)
+		return rc;
+	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return ev_db_fail(c, "exceptions.jsonl", err);
+	rc = ev_create(c, "exceptions.jsonl", &f, err);
+	while (rc == SG_OK) {
+		const char *id, *detail;
+
+		step = sqlite3_step(stmt);
+		if (step != SQLITE_ROW)
+			break;
+		id = (const char *)sqlite3_column_text(stmt, 0);
+		detail = (const char *)sqlite3_column_text(stmt, 1);
+
+		if (!ev_safe_id(id)) {
+			rc = sg_error_set_at(err, SG_ERR_LEDGER,
+					     sg_ledger_path(c->in->ledger), 0,
+					     0, "ledger: an exception id "
+					     "(\"%.40s\") is not a plain "
+					     "name", id != NULL ? id : "");
+			break;
+		}
+		if (detail == NULL || strchr(detail, '\n') != NULL) {
+			rc = sg_error_set_at(err, SG_ERR_LEDGER,
+					     sg_ledger_path(c->in->ledger), 0,
+					     0, "ledger: exception %s: the "
+					     "stored JSON is not one line",
+					     id);
+			break;
+		}
+		fputs(detail, f.fp);
+		putc('\n', f.fp);
+		rc = ev_write_note(c, id,
+				   (const char *)sqlite3_column_text(stmt, 2),
+				   err);
+	}
+	if (rc == SG_OK && step != SQLITE_DONE)
+		rc = ev_db_fail(c, "exceptions.jsonl", err);
+	sqlite3_finalize(stmt);
+	return ev_close(&f, rc, err);
+}
+
+static int ev_event_line(void *arg, json_t *event, struct sg_error *err)
+{
+	struct ev_file *f = arg;
+
+	if (json_dumpf(event, f->fp, JSON_COMPACT | EV_JSON_FLAGS) != 0)
+		return sg_error_set_at(err, SG_ERR_IO, f->path, 0, 0,
+				       "evidence: cannot write");
+	putc('\n', f->fp);
+	return SG_OK;
+}
+
+/* events.jsonl: as `stageguard events` prints them, by seq. */
+static int ev_write_events(struct ev_ctx *c, struct sg_error *err)
+{
+	struct ev_file f = { NULL, NULL };
+	int rc;
+
+	rc = ev_create(c, "events.jsonl", &f, err);
+	if (rc == SG_OK)
+		rc = sg_review_events(c->in->ledger, SG_TIME_NONE, NULL,
+				      ev_event_line, &f, err);
+	return ev_close(&f, rc, err);
+}
+
+static int ev_write_ledger(struct ev_ctx *c, struct sg_error *err)
+{
+	int own = sqlite3_get_autocommit(c->db);
+	int rc = SG_OK;
+
+	/* One read transaction: every file shows the same ledger. */
+	if (own && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) !=
+	    SQLITE_OK)
+		return ev_db_fail(c, "cannot start reading", err);
+	rc = ev_write_table(c, &ev_tables[0], c->run_ids, err);
+	if (rc == SG_OK)
+		rc = ev_write_table(c, &ev_tables[1], NULL, err);
+	if (rc == SG_OK)
+		rc = ev_write_table(c, &ev_tables[2], NULL, err);
+	if (rc == SG_OK)
+		rc = ev_write_exceptions(c, err);
+	if (rc == SG_OK)
+		rc = ev_write_events(c, err);
+	if (own)
+		sqlite3_exec(c->db, rc == SG_OK ? "COMMIT" : "ROLLBACK", NULL,
+			     NULL, NULL);
+	return rc;
+}
+
+/* ---- the list and the facts ---- */
+
+static int ev_cmp_files(const void *a, const void *b)
+{
+	const struct sg_sink_file *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* A name inside the output: relative, '/'-separated, no empty, "." or
+ * ".." part. */
+static int ev_safe_name(const char *name)
+{
+	const char *p = name, *end;
+	size_t len;
+
+	if (name == NULL || name[0] == '\0' || name[0] == '/' ||
+	    strchr(name, '\\') != NULL)
+		return 0;
+	while (*p != '\0') {
+		end = strchr(p, '/');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == 0 || (len == 1 && p[0] == '.') ||
+		    (len == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (end == NULL)
+			break;
+		p = end + 1;
+		if (*p == '\0')
+			return 0;
+	}
+	return 1;
+}
+
+static int ev_add_extra(struct ev_ctx *c, const struct sg_sink_file *extra,
+			size_t count, struct sg_error *err)
+{
+	size_t i;
+	int rc;
+
+	for (i = 0; i < count; i++) {
+		if (!ev_safe_name(extra[i].name) || extra[i].path == NULL)
+			return sg_error_set(err, SG_ERR_INTERNAL,
+					    "evidence: extra file %zu: \"%s\" "
+					    "is not a relative name inside "
+					    "the folder", i + 1,
+					    extra[i].name != NULL ?
+					    extra[i].name : "(null)");
+		rc = ev_add(c, extra[i].name, extra[i].path, NULL, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	return SG_OK;
+}
+
+static int ev_facts(struct ev_ctx *c, char **out, struct sg_error *err)
+{
+	const struct sg_evidence_inputs *in = c->in;
+	const struct sg_config *cfg = in->config;
+	struct sg_model_view v;
+	char t1[SG_TIME_ISO_SIZE], t2[SG_TIME_ISO_SIZE];
+	json_t *facts, *snaps, *pilot;
+
+	sg_model_view(in->model, &v);
+	snaps = json_array();
+	if (snaps != NULL && v.snapshot_present &&
+	    json_array_append_new(snaps, json_pack(
+		    "{s:s, s:s}", "source",
+		    v.snapshot_source != NULL ? v.snapshot_source : "",
+		    "extracted_at",
+		    ev_time(v.snapshot_extracted_at, t1))) != 0) {
+		json_decref(snaps);
+		snaps = NULL;
+	}
+	if (cfg->pilot_present)
+		pilot = json_pack("{s:s, s:i, s:i}", "start",
+				  ev_time(cfg->pilot_start, t2), "days",
+				  cfg->pilot_days, "baseline_days",
+				  cfg->baseline_days);
+	else
+		pilot = json_null();
+	facts = json_pack("{s:s, s:s, s:s, s:O, s:s, s:o?, s:o?}",
+			  "tool", "stageguard",
+			  "tool_version", in->tool_version != NULL ?
+			  in->tool_version : "",
+			  "config_sha256", cfg->text_sha256 != NULL ?
+			  cfg->text_sha256 : "",
+			  "run_ids", c->run_ids,
+			  "as_of", ev_time(in->as_of, t1),
+			  "snapshots", snaps, "pilot", pilot);
+	if (facts == NULL || snaps == NULL || pilot == NULL) {
+		json_decref(facts);
+		return ev_nomem(err);
+	}
+	*out = json_dumps(facts, JSON_COMPACT | EV_JSON_FLAGS);
+	json_decref(facts);
+	return *out != NULL ? SG_OK : ev_nomem(err);
+}
+
+void sg_evidence_files_release(struct sg_evidence_files *ev)
+{
+	size_t i;
+
+	if (ev == NULL)
+		return;
+	for (i = 0; i < ev->file_count; i++)
+		free((char *)ev->files[i].name);
+	free(ev->files);
+	free(ev->facts_json);
+	ev->files = NULL;
+	ev->file_count = 0;
+	ev->facts_json = NULL;
+}
+
+int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
+		      const struct sg_evidence_inputs *in,
+		      const struct sg_sink_file *extra, size_t extra_count,
+		      struct sg_error *err)
+{
+	struct ev_ctx c;
+	struct sg_evidence_files got;
+	struct stat sb;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	memset(&c, 0, sizeof(c));
+	if (dir == NULL || in == NULL || in->config == NULL ||
+	    in->ledger == NULL || in->model == NULL)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "evidence: a folder, a config, a "
+				    "ledger and a model are needed");
+	if (stat(dir, &sb) != 0)
+		return sg_error_set_at(err, SG_ERR_IO, dir, 0, 0,
+				       "evidence: cannot use the folder: %s",
+				       strerror(errno));
+	if (!S_ISDIR(sb.st_mode))
+		return sg_error_set_at(err, SG_ERR_IO, dir, 0, 0,
+				       "evidence: cannot use the folder: "
+				       "not a folder");
+	c.dir = dir;
+	c.dir_len = strlen(dir);
+	while (c.dir_len > 1 && dir[c.dir_len - 1] == '/')
+		c.dir_len--;
+	c.in = in;
+	c.db = sg_ledger_db(in->ledger);
+	c.run_ids = json_array();
+	if (c.run_ids == NULL)
+		return ev_nomem(err);
+	rc = ev_write_config(&c, err);
+	if (rc == SG_OK)
+		rc = ev_write_inputs(&c, err);
+	if (rc == SG_OK)
+		rc = ev_write_ledger(&c, err);
+	if (rc == SG_OK)
+		rc = ev_add_extra(&c, extra, extra_count, err);
+	memset(&got, 0, sizeof(got));
+	got.files = c.files;
+	got.file_count = c.count;
+	if (rc == SG_OK) {
+		qsort(got.files, got.file_count, sizeof(*got.files),
+		      ev_cmp_files);
+		for (i = 1; i < got.file_count && rc == SG_OK; i++)
+			if (strcmp(got.files[i - 1].name,
+				   got.files[i].name) == 0)
+				rc = sg_error_set(err, SG_ERR_INTERNAL,
+						  "evidence: \"%s\" is "
+						  "written twice",
+						  got.files[i].name);
+	}
+	if (rc == SG_OK)
+		rc = ev_facts(&c, &got.facts_json, err);
+	json_decref(c.run_ids);
+	if (rc != SG_OK) {
+		sg_evidence_files_release(&got);
+		return rc;
+	}
+	*out = got;
+	return SG_OK;
+}

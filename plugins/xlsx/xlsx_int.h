@@ -1,0 +1,172 @@
+/*
+ * xlsx_int.h - the xlsx sink's parts, shared by its files (not exported:
+ * the module is built with -fvisibility=hidden).
+ *
+ *   xlsx.c         the descriptor, options, the output file's life cycle
+ *   xlsx_layout.c  sheet names and the layout pass: where each block
+ *                  goes, how many rows a table has, column widths
+ *   xlsx_cells.c   cell formats and one value as one cell
+ *   xlsx_blocks.c  headings, paragraphs, tables and charts
+ *
+ * A write renders the report in two passes.  The layout pass names the
+ * sheets and places every block, counting the rows of the tables whose
+ * size something depends on (a later block on the same sheet, or a chart
+ * anywhere that references the table's cells).  The write pass then
+ * streams the rows in order, which constant-memory mode requires.
+ */
+#ifndef XLSX_INT_H
+#define XLSX_INT_H
+
+#include <stddef.h>
+#include <xlsxwriter.h>
+
+#include "sg_plugin.h"
+
+/* Rows a chart covers, with blank rows after it: a chart is 288
+ * pixels high, 14.4 rows of the default 20 pixels. */
+#define XLSX_CHART_ROWS 17u
+#define XLSX_CHART_X_SCALE 1.5
+/* The longest text a cell holds, in UTF-16 units (Excel's limit). */
+#define XLSX_CELL_TEXT_MAX 32767u
+/* Distinct currencies given a format of their own. */
+#define XLSX_MONEY_MAX 64u
+/* Widths in characters. */
+#define XLSX_NOTE_WIDTH 60.0
+#define XLSX_WIDTH_MAX 80.0
+#define XLSX_DEFAULT_WIDTH 8.43
+/* A paragraph is merged across columns until about this many
+ * characters fit on a line. */
+#define XLSX_PARAGRAPH_WIDTH 100.0
+#define XLSX_PARAGRAPH_COLS_MAX 12u
+/* Rows between two checks of host->cancelled(). */
+#define XLSX_CANCEL_EVERY 4096u
+#define XLSX_PROGRESS_EVERY 65536u
+
+struct xlsx_money {
+	char unit[12];
+	lxw_format *format;
+};
+
+struct xlsx_formats {
+	lxw_format *heading, *title, *paragraph, *note, *header;
+	lxw_format *text, *wrap, *integer, *id_integer, *number, *measure;
+	lxw_format *percent, *time, *date, *na, *money_plain;
+	lxw_format *cf_block, *cf_review, *cf_pause, *cf_allow, *cf_overdue;
+	struct xlsx_money money[XLSX_MONEY_MAX];
+	size_t money_count;
+};
+
+/* One sheet: a section of the report. */
+struct xlsx_sheet {
+	const struct sg_section *section;
+	char name[LXW_MAX_SHEETNAME_LENGTH];
+	lxw_worksheet *ws;
+	lxw_row_t *block_row;   /* per block: its first row */
+	double *widths;         /* per column: the widest table's wish */
+	size_t col_count;
+	int frozen, filtered;   /* the first list on the sheet has these */
+};
+
+/* One table block: where its cells are. */
+struct xlsx_place {
+	const struct sg_table *table;
+	size_t sheet;           /* index into the sheets */
+	size_t block;
+	lxw_row_t header_row;   /* the row of the column titles */
+	size_t rows;            /* data rows, when counted */
+	int counted;
+	int needed;             /* a chart or a later block needs rows */
+};
+
+struct xlsx_layout {
+	struct xlsx_sheet *sheets;
+	size_t sheet_count;
+	struct xlsx_place *places;
+	size_t place_count;
+};
+
+/* What a write works with. */
+struct xlsx_ctx {
+	const struct sg_host *host;
+	const char *path;       /* the file the user asked for, for messages */
+	lxw_workbook *wb;
+	struct xlsx_formats fmt;
+	struct xlsx_layout layout;
+	char *scratch;          /* a cleaned copy of one text */
+	size_t scratch_cap;
+};
+
+/* --- xlsx_layout.c --- */
+
+/*
+ * Names the sheets and places every block of report; counts the rows of
+ * the tables that must be sized first.  Returns SG_OK, or SG_ERR_SINK for
+ * a chart whose table or columns are not in the report, or a table too
+ * long for a sheet, or what a table's rows() returned.
+ */
+int xlsx_layout_build(struct xlsx_ctx *cx, const struct sg_report *report,
+		      struct sg_error *err);
+
+void xlsx_layout_release(struct xlsx_layout *layout);
+
+/* The place of table (by pointer, else by key), or NULL. */
+struct xlsx_place *xlsx_layout_find(struct xlsx_layout *layout,
+				    const struct sg_table *table);
+
+/*
+ * Writes a sheet name for title into out (LXW_MAX_SHEETNAME_LENGTH
+ * bytes): characters Excel forbids replaced, at most 31 characters, and
+ * different (ignoring case) from the count names in taken.
+ */
+void xlsx_sheet_name(char *out, const char *title, const char *fallback,
+		     const struct xlsx_sheet *taken, size_t count);
+
+/* The width a column gets when it does not say. */
+double xlsx_column_width(const struct sg_column *col);
+
+/* --- xlsx_cells.c --- */
+
+/*
+ * Decodes the UTF-8 character at s (NUL-terminated): returns its code
+ * point and sets *len to its bytes, or returns -1 with *len 1 for a byte
+ * that starts no valid character (overlong forms and surrogates
+ * included).
+ */
+long xlsx_utf8_next(const char *s, size_t *len);
+
+/* Adds the formats to cx->wb.  Returns SG_OK or SG_ERR_NOMEM. */
+int xlsx_formats_init(struct xlsx_ctx *cx, struct sg_error *err);
+
+/*
+ * text made safe for a cell: valid UTF-8 (bad bytes become U+FFFD) and at
+ * most XLSX_CELL_TEXT_MAX units.  Returns text itself when it already is,
+ * else a copy in cx->scratch (valid until the next call); NULL when out
+ * of memory.
+ */
+const char *xlsx_clean_text(struct xlsx_ctx *cx, const char *text);
+
+/*
+ * Writes one value at (row, col) in the format its type and the column's
+ * role call for.  Text is always written as a string, never a formula.
+ * Returns SG_OK or SG_ERR_SINK / SG_ERR_NOMEM with err set.
+ */
+int xlsx_write_value(struct xlsx_ctx *cx, struct xlsx_sheet *sh,
+		     lxw_row_t row, lxw_col_t col, const struct sg_value *v,
+		     const struct sg_column *column, struct sg_error *err);
+
+/* Writes text at (row, col) in format; text may be NULL (nothing). */
+int xlsx_write_text(struct xlsx_ctx *cx, struct xlsx_sheet *sh,
+		    lxw_row_t row, lxw_col_t col, const char *text,
+		    lxw_format *format, struct sg_error *err);
+
+/* Turns a libxlsxwriter error into SG_ERR_SINK naming the sheet and
+ * cell. */
+int xlsx_cell_error(struct sg_error *err, const struct xlsx_sheet *sh,
+		    lxw_row_t row, lxw_col_t col, lxw_error rc);
+
+/* --- xlsx_blocks.c --- */
+
+/* Writes every block of every sheet.  Returns SG_OK or an error. */
+int xlsx_write_sheets(struct xlsx_ctx *cx, struct sg_error *err);
+
+#endif

@@ -1,0 +1,7 @@
+# tests of core/sg_evidence.c: the csv plugin (build tree) and the test
+# plugin testsrc (a secret option) are loaded through the registry.
+check_PROGRAMS += tests/check_evidence
+TESTS += tests/check_evidence
+tests_check_evidence_SOURCES = tests/check_evidence.c
+tests_check_evidence_CFLAGS = $(SG_TEST_CFLAGS)
+tests_check_evidence_LDADD = $(SG_TEST_LDADD) $(JANSSON_LIBS)

@@ -1,0 +1,15 @@
+# tests of the sink host (core/sg_sink.c) with a test-only sink, and of the
+# commands that write through sinks: report, bundle, run and demo.
+check_LTLIBRARIES += tests/plugins/testsink.la
+tests_plugins_testsink_la_SOURCES = tests/plugins/testsink.c
+tests_plugins_testsink_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS) \
+	-export-symbols-regex '^sg_plugin_entry$$'
+tests_plugins_testsink_la_LIBADD = core/util/libsgutil.la
+
+check_PROGRAMS += tests/check_sink
+TESTS += tests/check_sink
+tests_check_sink_SOURCES = tests/check_sink.c tests/sg_test.h
+tests_check_sink_CFLAGS = $(SG_TEST_CFLAGS)
+tests_check_sink_LDADD = $(SG_TEST_LDADD)
+TESTS += tests/cli/report.sh
+TESTS += tests/cli/bundle.sh
