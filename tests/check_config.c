@@ -308,7 +308,10 @@ START_TEST(test_example_config)
 	csv = json_object_get(cfg->sources, "csv");
 	ck_assert_str_eq(json_string_value(json_object_get(csv, "dir")),
 			 "data/");
-	ck_assert_ptr_null(cfg->sinks);
+	ck_assert_str_eq(json_string_value(json_object_get(
+		json_object_get(cfg->sinks, "xlsx"), "out")),
+		"out/pilot-report.xlsx");
+	ck_assert_uint_eq(json_object_size(cfg->sinks), 3);
 	sg_config_free(cfg);
 }
 END_TEST

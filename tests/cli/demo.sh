@@ -17,6 +17,25 @@ expect_out "An example review note" "a note is shown"
 [ -f "$scratch/demo/stageguard.db" ] || fail "no ledger in the demo folder"
 [ -f "$scratch/demo/data/opportunities.csv" ] || fail "data not copied"
 
+# The outputs a newcomer opens: the workbook, the metrics, the bundle.
+for f in pilot-report.xlsx metrics/metrics.json metrics/metrics.csv \
+	 metrics/events.jsonl evidence.tar.gz; do
+	[ -s "$scratch/demo/$f" ] || fail "the demo wrote no $f"
+done
+expect_out "pilot-report.xlsx" "the summary names the workbook"
+sg bundle verify "$scratch/demo/evidence.tar.gz"
+expect_status 0 "the demo's bundle verifies"
+if $PYTHON3 -c 'import openpyxl' 2>/dev/null; then
+	sheets=$($PYTHON3 -c '
+import openpyxl, sys
+wb = openpyxl.load_workbook(sys.argv[1], read_only=True)
+print(len(wb.sheetnames), wb["Exceptions"].max_row)' "$scratch/demo/pilot-report.xlsx")
+	set -- $sheets
+	expect_eq "$1" 9 "nine sheets"
+	# 181 exceptions under a title, a note and the header.
+	expect_eq "$2" 184 "one row per exception"
+fi
+
 # Every data-quality reason appears in the demo.
 sg check -c "$scratch/demo/stageguard.json" --dry-run --format jsonl \
 	--as-of "$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["extracted_at"])' "$scratch/demo/data/snapshot.json")" \
