@@ -17,6 +17,7 @@
 #include "sg_decimal.h"
 #include "sg_hash.h"
 #include "sg_missing.h"
+#include "sg_path.h"
 
 #define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -707,6 +708,32 @@ START_TEST(test_id_hex16)
 }
 END_TEST
 
+/* An option's relative path resolves against the config's folder. */
+START_TEST(test_path_join)
+{
+	static const struct {
+		const char *dir, *file, *want;
+	} cases[] = {
+		{ "/etc/sg", "out/r.xlsx", "/etc/sg/out/r.xlsx" },
+		{ "/etc/sg///", "r.xlsx", "/etc/sg/r.xlsx" },
+		{ "/", "r.xlsx", "/r.xlsx" },
+		{ "rel", "r.xlsx", "rel/r.xlsx" },
+		{ "/etc/sg", "/abs/r.xlsx", "/abs/r.xlsx" },
+		{ "", "r.xlsx", "r.xlsx" },
+		{ NULL, "r.xlsx", "r.xlsx" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *got = sg_path_join(cases[i].dir, cases[i].file);
+
+		ck_assert_ptr_nonnull(got);
+		ck_assert_str_eq(got, cases[i].want);
+		free(got);
+	}
+}
+END_TEST
+
 /* ------------------------------------------------------------------ */
 
 static Suite *util_suite(void)
@@ -728,6 +755,10 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_missing_bounds);
 	tcase_add_test(tc, test_missing_matches_decimal);
 	tcase_add_test(tc, test_trim);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("path");
+	tcase_add_test(tc, test_path_join);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sha256");

@@ -38,6 +38,7 @@
 #include <unistd.h>
 
 #include "sg_plugin.h"
+#include "util/sg_path.h"
 #include "sg_time.h"
 
 #ifndef PACKAGE_VERSION
@@ -241,27 +242,6 @@ static const char *bundle_name_problem(const char *name)
 	}
 }
 
-/* Joins dir and file ("dir/file"); file as is when absolute. */
-static char *bundle_join(const char *dir, const char *file)
-{
-	size_t dl, fl;
-	char *out;
-
-	if (file[0] == '/' || dir == NULL || dir[0] == '\0')
-		return strdup(file);
-	dl = strlen(dir);
-	fl = strlen(file);
-	while (dl > 1 && dir[dl - 1] == '/')
-		dl--;
-	out = malloc(dl + fl + 2);
-	if (out == NULL)
-		return NULL;
-	memcpy(out, dir, dl);
-	out[dl] = '/';
-	memcpy(out + dl + 1, file, fl + 1);
-	return out;
-}
-
 static void bundle_close(void *state)
 {
 	struct bundle_state *st = state;
@@ -301,7 +281,7 @@ static int bundle_open(void **state, const void *config, const char *arg,
 			cfg->out : "evidence.tar.gz";
 		base = host->config_dir != NULL ?
 			host->config_dir(host->ctx) : NULL;
-		st->path = bundle_join(base, out);
+		st->path = sg_path_join(base, out);
 	}
 	if (st->path == NULL) {
 		rc = bundle_nomem(err);

@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "sg_plugin.h"
+#include "util/sg_path.h"
 #include "sg_time.h"
 
 #ifndef PACKAGE_VERSION
@@ -109,26 +110,6 @@ const struct sg_plugin *sg_plugin_entry(void);
 static int mx_nomem(struct sg_error *err)
 {
 	return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-}
-
-static char *mx_join(const char *dir, const char *file)
-{
-	size_t dl, fl;
-	char *out;
-
-	if (file[0] == '/' || dir == NULL || dir[0] == '\0')
-		return strdup(file);
-	dl = strlen(dir);
-	fl = strlen(file);
-	while (dl > 1 && dir[dl - 1] == '/')
-		dl--;
-	out = malloc(dl + fl + 2);
-	if (out == NULL)
-		return NULL;
-	memcpy(out, dir, dl);
-	out[dl] = '/';
-	memcpy(out + dl + 1, file, fl + 1);
-	return out;
 }
 
 /* Removes the temporary files left and forgets them. */
@@ -209,14 +190,14 @@ static int mx_open(void **state, const void *config, const char *arg,
 			cfg->dir : "metrics";
 		base = host->config_dir != NULL ?
 			host->config_dir(host->ctx) : NULL;
-		st->dir = mx_join(base, dir);
+		st->dir = sg_path_join(base, dir);
 	}
 	if (st->dir == NULL) {
 		rc = mx_nomem(err);
 		goto fail;
 	}
 	for (i = 0; i < MX_FILE_COUNT; i++) {
-		st->files[i].path = mx_join(st->dir, mx_file_names[i]);
+		st->files[i].path = sg_path_join(st->dir, mx_file_names[i]);
 		if (st->files[i].path == NULL) {
 			rc = mx_nomem(err);
 			goto fail;
@@ -243,7 +224,7 @@ static int mx_temp_open(struct metrics_state *st, struct mx_file *f,
 		snprintf(leaf, sizeof(leaf), ".%s.%ld.tmp", name,
 			 (long)getpid());
 		free(f->tmp);
-		f->tmp = mx_join(st->dir, leaf);
+		f->tmp = sg_path_join(st->dir, leaf);
 		if (f->tmp == NULL)
 			return mx_nomem(err);
 		fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,

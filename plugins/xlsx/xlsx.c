@@ -26,6 +26,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "util/sg_path.h"
 #include "xlsx_int.h"
 
 #ifndef PACKAGE_VERSION
@@ -67,26 +68,6 @@ const struct sg_plugin *sg_plugin_entry(void);
 static int xlsx_nomem(struct sg_error *err)
 {
 	return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-}
-
-static char *xlsx_join(const char *dir, const char *file)
-{
-	size_t dl, fl;
-	char *out;
-
-	if (file[0] == '/' || dir == NULL || dir[0] == '\0')
-		return strdup(file);
-	dl = strlen(dir);
-	fl = strlen(file);
-	while (dl > 1 && dir[dl - 1] == '/')
-		dl--;
-	out = malloc(dl + fl + 2);
-	if (out == NULL)
-		return NULL;
-	memcpy(out, dir, dl);
-	out[dl] = '/';
-	memcpy(out + dl + 1, file, fl + 1);
-	return out;
 }
 
 /* Drops the workbook without renaming it into place.  libxlsxwriter
@@ -220,7 +201,7 @@ static int xlsx_open(void **state, const void *config, const char *arg,
 			cfg->out : XLSX_DEFAULT_OUT;
 		if (host->config_dir != NULL)
 			base = host->config_dir(host->ctx);
-		st->path = xlsx_join(base, out);
+		st->path = sg_path_join(base, out);
 	}
 	if (st->path == NULL) {
 		rc = xlsx_nomem(err);
