@@ -117,12 +117,18 @@ static const char ledger_schema_v1[] =
 	");"
 	"CREATE INDEX events_at ON events(at, seq);";
 
+/* Version 2: looking up an exception's events (has a flagged move been
+ * noted as corrected?) without scanning every event of the ledger. */
+static const char ledger_schema_v2[] =
+	"CREATE INDEX events_exception ON events(exception_id, type);";
+
 /*
  * The migrations, in order: entry i takes the schema from version i to
  * version i + 1.  Only ever append.
  */
 static const char *const ledger_migrations[] = {
 	ledger_schema_v1,
+	ledger_schema_v2,
 };
 
 #define LEDGER_MIGRATION_COUNT \

@@ -16,7 +16,7 @@
 #include "util/sg_error.h"
 #include "util/sg_time.h"
 
-#define SG_LEDGER_SCHEMA_VERSION 1
+#define SG_LEDGER_SCHEMA_VERSION 2
 
 struct sg_ledger;
 

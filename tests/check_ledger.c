@@ -313,8 +313,8 @@ START_TEST(test_open_creates_schema)
 
 	tmp_path(path, sizeof(path), "new.db");
 	ledger = open_ok(path);
-	ck_assert_int_eq(sg_ledger_schema_version(ledger), 1);
-	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 1);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger), 2);
+	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 2);
 	assert_counts(ledger, 0, 0, 0, 0);
 	sg_error_clear(&err);
 	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
@@ -323,7 +323,7 @@ START_TEST(test_open_creates_schema)
 	sg_ledger_close(ledger);
 
 	db = db_open(path);
-	ck_assert_int_eq(db_int(db, "PRAGMA user_version"), 1);
+	ck_assert_int_eq(db_int(db, "PRAGMA user_version"), 2);
 	ck_assert_str_eq(db_text(db, "PRAGMA journal_mode", buf, sizeof(buf)),
 			 "wal");
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
@@ -334,7 +334,8 @@ START_TEST(test_open_creates_schema)
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master"
 				" WHERE type = 'index' AND name IN"
 				" ('tasks_status_due', 'events_at',"
-				" 'exceptions_opportunity')"), 3);
+				" 'exceptions_opportunity', 'events_exception')"),
+			 4);
 	sqlite3_close(db);
 }
 END_TEST
@@ -355,8 +356,38 @@ START_TEST(test_open_sets_durability)
 				  " 'wal'"), 1);
 	/* Reopening an existing ledger migrates nothing and succeeds. */
 	ledger = open_ok(path);
-	ck_assert_int_eq(sg_ledger_schema_version(ledger), 1);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger), 2);
 	sg_ledger_close(ledger);
+}
+END_TEST
+
+/* A version-1 ledger (as session one wrote them) gains the version-2
+ * index on open and keeps its data. */
+START_TEST(test_migrates_v1)
+{
+	struct sg_ledger_exception *list = make_exceptions(0, 3);
+	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512];
+	sqlite3 *db;
+
+	tmp_path(path, sizeof(path), "v1.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run, list, 3, &outcome);
+	sg_ledger_close(ledger);
+	db = db_open(path);
+	db_exec(db, "DROP INDEX events_exception");
+	db_exec(db, "PRAGMA user_version = 1");
+	sqlite3_close(db);
+
+	ledger = open_ok(path);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger), 2);
+	assert_counts(ledger, 1, 3, 3, 4);
+	sg_ledger_close(ledger);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM sqlite_master"
+				  " WHERE name = 'events_exception'"), 1);
+	free_exceptions(list, 3);
 }
 END_TEST
 
@@ -375,7 +406,7 @@ START_TEST(test_reopen_keeps_data)
 	before = dump_ledger(path);
 
 	ledger = open_ok(path);
-	ck_assert_int_eq(sg_ledger_schema_version(ledger), 1);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger), 2);
 	assert_counts(ledger, 1, 3, 3, 4);
 	sg_ledger_close(ledger);
 	after = dump_ledger(path);
@@ -397,7 +428,7 @@ START_TEST(test_refuses_newer_schema)
 	ledger = open_ok(path);
 	sg_ledger_close(ledger);
 	db = db_open(path);
-	db_exec(db, "PRAGMA user_version = 2");
+	db_exec(db, "PRAGMA user_version = 3");
 	sqlite3_close(db);
 
 	sg_error_clear(&err);
@@ -410,7 +441,7 @@ START_TEST(test_refuses_newer_schema)
 		      "%s", buf);
 	ck_assert_msg(strstr(buf, path) != NULL, "%s", buf);
 	/* Nothing was changed. */
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 3);
 }
 END_TEST
 
@@ -974,6 +1005,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_open_creates_schema);
 	tcase_add_test(tc, test_open_sets_durability);
 	tcase_add_test(tc, test_reopen_keeps_data);
+	tcase_add_test(tc, test_migrates_v1);
 	tcase_add_test(tc, test_refuses_newer_schema);
 	tcase_add_test(tc, test_refuses_non_database);
 	tcase_add_test(tc, test_refuses_foreign_database);
