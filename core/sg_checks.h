@@ -140,4 +140,18 @@ json_t *sg_exception_to_json(const struct sg_exception *ex,
 			     const struct sg_model *model,
 			     const struct sg_routing *routing, sg_time as_of);
 
+/*
+ * Appends the exception as one JSON line: the bytes json_dumps() gives
+ * for sg_exception_to_json() with SG_EXCEPTION_JSON_FLAGS, then a line
+ * feed, written without building the object.  *text is a malloc'd buffer
+ * of *cap bytes holding *len bytes (NULL, 0, 0 to start), grown as
+ * needed; the caller frees it.  Returns SG_OK, or SG_ERR_NOMEM when
+ * memory ran out or sg_exception_to_json() would fail (*len unchanged).
+ */
+int sg_exception_append_jsonl(char **text, size_t *len, size_t *cap,
+			      const struct sg_exception *ex,
+			      const struct sg_model *model,
+			      const struct sg_routing *routing,
+			      sg_time as_of);
+
 #endif

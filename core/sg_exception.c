@@ -5,6 +5,7 @@
  */
 #include "sg_checks.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -146,6 +147,35 @@ static void exc_add(struct exc_buf *b, const char *fmt, ...)
 	}
 }
 
+/* Appends n bytes of s (no formatting: most of a note is fixed text). */
+static void exc_putn(struct exc_buf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->cap - b->len <= n) {
+		size_t cap = b->cap ? b->cap : 256;
+		char *grown;
+
+		while (cap - b->len <= n)
+			cap *= 2;
+		grown = realloc(b->s, cap);
+		if (grown == NULL) {
+			b->failed = 1;
+			return;
+		}
+		b->s = grown;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void exc_put(struct exc_buf *b, const char *s)
+{
+	exc_putn(b, s, strlen(s));
+}
+
 /* --- Reading the exception back against the model and config. --- */
 
 struct exc_view {
@@ -202,8 +232,8 @@ static void exc_add_item(struct exc_buf *b, size_t i, size_t n,
 			 const char *item)
 {
 	if (i > 0)
-		exc_add(b, "%s", i + 1 == n ? " and " : ", ");
-	exc_add(b, "%s", item);
+		exc_put(b, i + 1 == n ? " and " : ", ");
+	exc_put(b, item);
 }
 
 static void exc_add_criteria(struct exc_buf *b, const struct exc_view *x,
@@ -224,7 +254,36 @@ static void exc_add_time(struct exc_buf *b, sg_time t)
 
 	sg_time_format_iso(t, iso);
 	/* "2026-11-02T12:00:00Z" reads as "2026-11-02 12:00 UTC". */
-	exc_add(b, "%.10s %.5s UTC", iso, iso + 11);
+	if (strlen(iso) == 20) {
+		exc_putn(b, iso, 10);
+		exc_putn(b, " ", 1);
+		exc_putn(b, iso + 11, 5);
+		exc_putn(b, " UTC", 4);
+	} else {
+		exc_add(b, "%.10s %.5s UTC", iso, iso + 11);
+	}
+}
+
+/* "20.3": a count of tenths as "%lld.%lld" prints it. */
+static void exc_put_tenths(struct exc_buf *b, int64_t tenths)
+{
+	char digits[24];
+	size_t at = sizeof(digits);
+	uint64_t whole;
+
+	if (tenths < 0) {
+		exc_add(b, "%lld.%lld", (long long)(tenths / 10),
+			(long long)(tenths % 10));
+		return;
+	}
+	digits[--at] = (char)('0' + tenths % 10);
+	digits[--at] = '.';
+	whole = (uint64_t)(tenths / 10);
+	do {
+		digits[--at] = (char)('0' + whole % 10);
+		whole /= 10;
+	} while (whole > 0);
+	exc_putn(b, digits + at, sizeof(digits) - at);
 }
 
 static void exc_add_days(struct exc_buf *b, double days)
@@ -278,15 +337,15 @@ static void exc_note_finding(struct exc_buf *b, const struct exc_view *x,
 
 	switch (ex->type) {
 	case SG_EX_MISSING_EVIDENCE:
-		exc_add(b, " Evidence missing: ");
+		exc_put(b, " Evidence missing: ");
 		exc_add_criteria(b, x, ex->list, ex->list_count);
-		exc_add(b, ".");
+		exc_put(b, ".");
 		if (ex->list2_count > 0) {
-			exc_add(b, " Evidence present: ");
+			exc_put(b, " Evidence present: ");
 			exc_add_criteria(b, x, ex->list2, ex->list2_count);
-			exc_add(b, ".");
+			exc_put(b, ".");
 		} else {
-			exc_add(b, " None of the required evidence is on "
+			exc_put(b, " None of the required evidence is on "
 				"record.");
 		}
 		break;
@@ -303,14 +362,14 @@ static void exc_note_finding(struct exc_buf *b, const struct exc_view *x,
 					    .required_fields[ex->list[i]];
 			exc_add_item(b, i, ex->list_count, f);
 		}
-		exc_add(b, ".");
+		exc_put(b, ".");
 		break;
 	case SG_EX_SKIPPED_STAGE:
-		exc_add(b, " The move passed over ");
+		exc_put(b, " The move passed over ");
 		for (i = 0; i < ex->list_count; i++)
 			exc_add_item(b, i, ex->list_count,
 				     exc_label(x, (int)ex->list[i], NULL));
-		exc_add(b, ".");
+		exc_put(b, ".");
 		break;
 	case SG_EX_REGRESSION:
 		if (x->from_i != SG_NO_STAGE &&
@@ -335,21 +394,22 @@ static void exc_note_finding(struct exc_buf *b, const struct exc_view *x,
 				ex->currency ? " " : "",
 				ex->currency ? ex->currency : "");
 		else
-			exc_add(b, "; no amount was recorded at the move.");
+			exc_put(b, "; no amount was recorded at the move.");
 		break;
 	case SG_EX_STAGE_AGE:
-		exc_add(b, " It entered %s on ",
-			exc_label(x, x->stage_i, exc_stage_text(x, ex)));
+		exc_put(b, " It entered ");
+		exc_put(b, exc_label(x, x->stage_i, exc_stage_text(x, ex)));
+		exc_put(b, " on ");
 		exc_add_time(b, ex->event_at);
-		exc_add(b, " and has been there %lld.%lld days, over its "
-			"limit of ", (long long)(ex->age_tenths / 10),
-			(long long)(ex->age_tenths % 10));
+		exc_put(b, " and has been there ");
+		exc_put_tenths(b, ex->age_tenths);
+		exc_put(b, " days, over its limit of ");
 		exc_add_days(b, ex->max_age_days);
-		exc_add(b, ".");
+		exc_put(b, ".");
 		break;
 	case SG_EX_NO_NEXT_STEP:
 		if (ex->next_step_reason == SG_NNS_MISSING) {
-			exc_add(b, " It has no next step.");
+			exc_put(b, " It has no next step.");
 		} else {
 			char date[16];
 
@@ -360,7 +420,7 @@ static void exc_note_finding(struct exc_buf *b, const struct exc_view *x,
 		}
 		break;
 	case SG_EX_DATA_QUALITY:
-		exc_add(b, " Its data cannot be trusted: it has ");
+		exc_put(b, " Its data cannot be trusted: it has ");
 		for (r = 0, k = 0; r < SG_DQ_REASON_COUNT; r++)
 			if (ex->dq_reasons & (1u << r))
 				k++;
@@ -369,7 +429,7 @@ static void exc_note_finding(struct exc_buf *b, const struct exc_view *x,
 				continue;
 			exc_add_item(b, i++, (size_t)k, exc_dq_phrases[r]);
 		}
-		exc_add(b, ". No other check ran on it.");
+		exc_put(b, ". No other check ran on it.");
 		break;
 	default:
 		break;
@@ -413,7 +473,7 @@ static void exc_note_forecast(struct exc_buf *b, const struct exc_view *x,
 	    !sg_value_is_missing(amount, strlen(amount), &c->placeholders, 1))
 		exc_add(b, " (%s%s).", amount, cur);
 	else
-		exc_add(b, " (no amount recorded).");
+		exc_put(b, " (no amount recorded).");
 }
 
 static const char *exc_first_stage_label(const struct exc_view *x)
@@ -443,7 +503,7 @@ static void exc_note_decision(struct exc_buf *b, const struct exc_view *x,
 	back = target;
 	switch (ex->type) {
 	case SG_EX_MISSING_EVIDENCE:
-		exc_add(b, " Decision needed: approve the move if the buyer "
+		exc_put(b, " Decision needed: approve the move if the buyer "
 			"has confirmed ");
 		for (i = 0; i < ex->list_count; i++) {
 			const struct sg_criterion *cr =
@@ -452,42 +512,52 @@ static void exc_note_decision(struct exc_buf *b, const struct exc_view *x,
 			exc_add_item(b, i, ex->list_count,
 				     cr->label ? cr->label : cr->id);
 		}
-		exc_add(b, " outside the CRM, or correct the stage %s.", back);
+		exc_put(b, " outside the CRM, or correct the stage ");
+		exc_put(b, back);
+		exc_put(b, ".");
 		break;
 	case SG_EX_REQUIRED_FIELD:
-		exc_add(b, " Decision needed: approve once the owner has "
-			"filled in the missing fields, or correct the stage "
-			"%s.", back);
+		exc_put(b, " Decision needed: approve once the owner has "
+			"filled in the missing fields, or correct the stage ");
+		exc_put(b, back);
+		exc_put(b, ".");
 		break;
 	case SG_EX_SKIPPED_STAGE:
-		exc_add(b, " Decision needed: approve the move if the work "
-			"of the skipped stages was done, or correct the stage "
-			"%s.", back);
+		exc_put(b, " Decision needed: approve the move if the work "
+			"of the skipped stages was done, or correct the "
+			"stage ");
+		exc_put(b, back);
+		exc_put(b, ".");
 		break;
 	case SG_EX_REGRESSION:
-		exc_add(b, " Decision needed: approve the move if it reflects "
-			"the deal, or correct the stage %s.", back);
+		exc_put(b, " Decision needed: approve the move if it reflects "
+			"the deal, or correct the stage ");
+		exc_put(b, back);
+		exc_put(b, ".");
 		break;
 	case SG_EX_SELLER_ONLY:
-		exc_add(b, " Decision needed: approve the move if the buyer "
-			"is engaged outside the CRM, or correct the stage "
-			"%s.", back);
+		exc_put(b, " Decision needed: approve the move if the buyer "
+			"is engaged outside the CRM, or correct the stage ");
+		exc_put(b, back);
+		exc_put(b, ".");
 		break;
 	case SG_EX_FORECAST_IMPACT:
-		exc_add(b, " Decision needed: approve the forecast change, or "
-			"correct the stage %s.", back);
+		exc_put(b, " Decision needed: approve the forecast change, or "
+			"correct the stage ");
+		exc_put(b, back);
+		exc_put(b, ".");
 		break;
 	case SG_EX_STAGE_AGE:
-		exc_add(b, " Decision needed: move the deal forward with "
+		exc_put(b, " Decision needed: move the deal forward with "
 			"the buyer's evidence, close it, or approve more time "
 			"with a dated next step.");
 		break;
 	case SG_EX_NO_NEXT_STEP:
-		exc_add(b, " Decision needed: have the owner set a next step "
+		exc_put(b, " Decision needed: have the owner set a next step "
 			"with a date, or close the deal.");
 		break;
 	case SG_EX_DATA_QUALITY:
-		exc_add(b, " Decision needed: correct the records in the CRM; "
+		exc_put(b, " Decision needed: correct the records in the CRM; "
 			"the deal stays paused until its data is consistent.");
 		break;
 	default:
@@ -495,11 +565,11 @@ static void exc_note_decision(struct exc_buf *b, const struct exc_view *x,
 	}
 }
 
-char *sg_exception_note(const struct sg_exception *ex,
-			const struct sg_model *model, sg_time as_of)
+/* Appends the note of sg_exception_note() to b. */
+static void exc_note(struct exc_buf *b, const struct sg_exception *ex,
+		     const struct sg_model *model, sg_time as_of)
 {
 	struct exc_view x;
-	struct exc_buf b = {0};
 	const char *opp_id, *cur_text;
 	sg_time entered;
 	int cur_open;
@@ -507,31 +577,43 @@ char *sg_exception_note(const struct sg_exception *ex,
 	exc_view_init(&x, ex, model);
 	opp_id = sg_model_str(model, x.o->id);
 	cur_text = x.o->stage ? x.o->stage : "";
-	if (x.o->name != NULL && x.o->name[0] != '\0')
-		exc_add(&b, "Deal \"%s\" (%s)", x.o->name, opp_id);
-	else
-		exc_add(&b, "Deal %s", opp_id);
-	exc_add(&b, " is in %s.",
-		exc_label(&x, x.o->stage_index, cur_text));
+	if (x.o->name != NULL && x.o->name[0] != '\0') {
+		exc_put(b, "Deal \"");
+		exc_put(b, x.o->name);
+		exc_put(b, "\" (");
+		exc_put(b, opp_id);
+		exc_put(b, ")");
+	} else {
+		exc_put(b, "Deal ");
+		exc_put(b, opp_id);
+	}
+	exc_put(b, " is in ");
+	exc_put(b, exc_label(&x, x.o->stage_index, cur_text));
+	exc_put(b, ".");
 	if (ex->is_move) {
 		const char *to = exc_label(&x, x.to_i,
 					   sg_model_str(model, ex->to_stage));
 
 		if (ex->from_stage == 0) {
-			exc_add(&b, " It was created in %s on ", to);
-			exc_add_time(&b, ex->event_at);
-			exc_add(&b, ".");
+			exc_put(b, " It was created in ");
+			exc_put(b, to);
+			exc_put(b, " on ");
+			exc_add_time(b, ex->event_at);
+			exc_put(b, ".");
 		} else {
-			exc_add(&b, " On ");
-			exc_add_time(&b, ex->event_at);
-			exc_add(&b, " it moved from %s to %s.",
-				exc_label(&x, x.from_i,
-					  sg_model_str(model, ex->from_stage)),
-				to);
+			exc_put(b, " On ");
+			exc_add_time(b, ex->event_at);
+			exc_put(b, " it moved from ");
+			exc_put(b, exc_label(&x, x.from_i,
+					     sg_model_str(model,
+							  ex->from_stage)));
+			exc_put(b, " to ");
+			exc_put(b, to);
+			exc_put(b, ".");
 		}
 	}
-	exc_note_finding(&b, &x, ex);
-	exc_note_forecast(&b, &x, ex);
+	exc_note_finding(b, &x, ex);
+	exc_note_forecast(b, &x, ex);
 	cur_open = x.o->stage_index != SG_NO_STAGE &&
 		   !x.c->stages[x.o->stage_index].closed;
 	if (ex->type != SG_EX_STAGE_AGE && ex->type != SG_EX_DATA_QUALITY &&
@@ -541,14 +623,23 @@ char *sg_exception_note(const struct sg_exception *ex,
 			int64_t tenths = ((as_of - entered) * 10 + 43200) /
 					 86400;
 
-			exc_add(&b, " It has been in %s for %lld.%lld days.",
-				exc_label(&x, x.o->stage_index, cur_text),
-				(long long)(tenths / 10),
-				(long long)(tenths % 10));
+			exc_put(b, " It has been in ");
+			exc_put(b, exc_label(&x, x.o->stage_index, cur_text));
+			exc_put(b, " for ");
+			exc_put_tenths(b, tenths);
+			exc_put(b, " days.");
 		}
 	}
-	exc_note_decision(&b, &x, ex);
-	if (b.failed) {
+	exc_note_decision(b, &x, ex);
+}
+
+char *sg_exception_note(const struct sg_exception *ex,
+			const struct sg_model *model, sg_time as_of)
+{
+	struct exc_buf b = {0};
+
+	exc_note(&b, ex, model, as_of);
+	if (b.failed || b.s == NULL) {
 		free(b.s);
 		return NULL;
 	}
@@ -713,4 +804,356 @@ json_t *sg_exception_to_json(const struct sg_exception *ex,
 		return NULL;
 	}
 	return obj;
+}
+
+/* --- JSON lines written directly. ---
+ *
+ * The bytes are those of json_dumps(sg_exception_to_json(...),
+ * SG_EXCEPTION_JSON_FLAGS): the same keys in the same order, compact,
+ * strings escaped as jansson escapes them, reals as jansson prints them
+ * at precision 15.  Building a jansson object per exception costs about
+ * ten times more than writing its bytes, and a check of a million
+ * opportunities writes half a million of them.  Anything jansson would
+ * refuse (text that is not UTF-8, a real that is not finite) falls back
+ * to jansson itself, so the outcome stays the same too. */
+
+/* The length of the UTF-8 sequence at s[i] (lead byte 0x80 or more) as
+ * jansson accepts it, or 0 when it would refuse it. */
+static size_t exc_utf8_seq(const unsigned char *s, size_t n, size_t i)
+{
+	size_t k, len;
+	uint32_t cp;
+
+	if (s[i] < 0xc2 || s[i] > 0xf4)
+		return 0;
+	len = s[i] < 0xe0 ? 2 : s[i] < 0xf0 ? 3 : 4;
+	cp = s[i] & (len == 2 ? 0x1fu : len == 3 ? 0x0fu : 0x07u);
+	if (n - i < len)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if (s[i + k] < 0x80 || s[i + k] > 0xbf)
+			return 0;
+		cp = (cp << 6) | (s[i + k] & 0x3fu);
+	}
+	if (cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000))
+		return 0;
+	return len;
+}
+
+/* Appends s[0..n) as a JSON string; sets *bad when jansson would refuse
+ * it. */
+static void exc_json_text(struct exc_buf *b, const char *s, size_t n,
+			  int *bad)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, run = 0, len;
+
+	exc_putn(b, "\"", 1);
+	while (i < n) {
+		char esc[8];
+		const char *e;
+
+		if (u[i] >= 0x20 && u[i] < 0x80 && u[i] != '"' &&
+		    u[i] != '\\') {
+			i++;
+			continue;
+		}
+		if (u[i] >= 0x80) {
+			len = exc_utf8_seq(u, n, i);
+			if (len == 0) {
+				*bad = 1;
+				return;
+			}
+			i += len;
+			continue;
+		}
+		exc_putn(b, s + run, i - run);
+		switch (u[i]) {
+		case '\\': e = "\\\\"; break;
+		case '"': e = "\\\""; break;
+		case '\b': e = "\\b"; break;
+		case '\f': e = "\\f"; break;
+		case '\n': e = "\\n"; break;
+		case '\r': e = "\\r"; break;
+		case '\t': e = "\\t"; break;
+		default:
+			snprintf(esc, sizeof(esc), "\\u%04X", (unsigned)u[i]);
+			e = esc;
+			break;
+		}
+		exc_put(b, e);
+		run = ++i;
+	}
+	exc_putn(b, s + run, n - run);
+	exc_putn(b, "\"", 1);
+}
+
+static void exc_json_str(struct exc_buf *b, const char *s, int *bad)
+{
+	exc_json_text(b, s, strlen(s), bad);
+}
+
+/* A key and a string value, or null for NULL and "" (exc_str_or_null). */
+static void exc_json_key_or_null(struct exc_buf *b, const char *key,
+				 const char *s, int *bad)
+{
+	exc_put(b, key);
+	if (s == NULL || s[0] == '\0')
+		exc_putn(b, "null", 4);
+	else
+		exc_json_str(b, s, bad);
+}
+
+static void exc_json_time(struct exc_buf *b, const char *key, sg_time t)
+{
+	char iso[SG_TIME_ISO_SIZE];
+
+	exc_put(b, key);
+	if (t == SG_TIME_NONE) {
+		exc_putn(b, "null", 4);
+		return;
+	}
+	exc_putn(b, "\"", 1);
+	exc_put(b, sg_time_format_iso(t, iso));
+	exc_putn(b, "\"", 1);
+}
+
+/* A real as jansson prints it (jsonp_dtostr at precision 15). */
+static void exc_json_real(struct exc_buf *b, double value, int *bad)
+{
+	char text[100], *start, *end;
+	int n;
+
+	if (!isfinite(value)) {
+		*bad = 1;
+		return;
+	}
+	n = snprintf(text, sizeof(text), "%.15g", value);
+	if (n < 0 || (size_t)n + 3 >= sizeof(text)) {
+		*bad = 1;
+		return;
+	}
+	if (strchr(text, '.') == NULL && strchr(text, 'e') == NULL)
+		memcpy(text + n, ".0", 3);
+	start = strchr(text, 'e');
+	if (start != NULL) {
+		start++;
+		end = start + 1;
+		if (*start == '-')
+			start++;
+		while (*end == '0')
+			end++;
+		if (end != start)
+			memmove(start, end, strlen(end) + 1);
+	}
+	exc_put(b, text);
+}
+
+static void exc_json_int(struct exc_buf *b, long long value)
+{
+	char text[24];
+
+	snprintf(text, sizeof(text), "%lld", value);
+	exc_put(b, text);
+}
+
+static void exc_json_details(struct exc_buf *b, const struct exc_view *x,
+			     const struct sg_exception *ex, int *bad)
+{
+	uint32_t i;
+	int r, n;
+
+	switch (ex->type) {
+	case SG_EX_MISSING_EVIDENCE:
+		exc_put(b, ",\"missing\":[");
+		for (i = 0; i < ex->list_count; i++) {
+			if (i > 0)
+				exc_putn(b, ",", 1);
+			exc_json_str(b, x->c->criteria[ex->list[i]].id, bad);
+		}
+		exc_put(b, "],\"present\":[");
+		for (i = 0; i < ex->list2_count; i++) {
+			if (i > 0)
+				exc_putn(b, ",", 1);
+			exc_json_str(b, x->c->criteria[ex->list2[i]].id, bad);
+		}
+		exc_putn(b, "]", 1);
+		break;
+	case SG_EX_REQUIRED_FIELD:
+		exc_put(b, ",\"fields\":[");
+		for (i = 0; i < ex->list_count; i++) {
+			const char *f = "";
+
+			if (x->to_i != SG_NO_STAGE &&
+			    ex->list[i] <
+			    x->c->stages[x->to_i].required_field_count)
+				f = x->c->stages[x->to_i]
+					    .required_fields[ex->list[i]];
+			if (i > 0)
+				exc_putn(b, ",", 1);
+			exc_json_str(b, f, bad);
+		}
+		exc_putn(b, "]", 1);
+		break;
+	case SG_EX_SKIPPED_STAGE:
+		exc_put(b, ",\"skipped\":[");
+		for (i = 0; i < ex->list_count; i++) {
+			if (i > 0)
+				exc_putn(b, ",", 1);
+			exc_json_str(b, x->c->stages[ex->list[i]].id, bad);
+		}
+		exc_putn(b, "]", 1);
+		break;
+	case SG_EX_SELLER_ONLY:
+		exc_put(b, ",\"seller_activities\":");
+		exc_json_int(b, ex->seller_activities);
+		break;
+	case SG_EX_FORECAST_IMPACT:
+		exc_json_key_or_null(b, ",\"from_category\":",
+				     ex->from_category, bad);
+		exc_json_key_or_null(b, ",\"to_category\":", ex->to_category,
+				     bad);
+		exc_json_key_or_null(b, ",\"amount\":", ex->amount, bad);
+		exc_json_key_or_null(b, ",\"currency\":", ex->currency, bad);
+		break;
+	case SG_EX_STAGE_AGE:
+		exc_put(b, ",\"age_days\":");
+		exc_json_real(b, (double)ex->age_tenths / 10.0, bad);
+		exc_put(b, ",\"max_age_days\":");
+		if (ex->max_age_days == (double)(long long)ex->max_age_days)
+			exc_json_int(b, (long long)ex->max_age_days);
+		else
+			exc_json_real(b, ex->max_age_days, bad);
+		break;
+	case SG_EX_NO_NEXT_STEP:
+		exc_put(b, ex->next_step_reason == SG_NNS_MISSING ?
+			",\"reason\":\"missing\"" : ",\"reason\":\"overdue\"");
+		break;
+	case SG_EX_DATA_QUALITY:
+		exc_put(b, ",\"reasons\":[");
+		for (r = 0, n = 0; r < SG_DQ_REASON_COUNT; r++) {
+			if (!(ex->dq_reasons & (1u << r)))
+				continue;
+			if (n++ > 0)
+				exc_putn(b, ",", 1);
+			exc_json_str(b, sg_dq_reason_name(r), bad);
+		}
+		exc_putn(b, "]", 1);
+		break;
+	default:
+		break;
+	}
+}
+
+/* The note, built in place after its key and escaped only when it needs
+ * to be (it rarely does). */
+static void exc_json_note(struct exc_buf *b, const struct sg_exception *ex,
+			  const struct sg_model *model, sg_time as_of,
+			  int *bad)
+{
+	size_t start, i;
+	char *copy;
+	int plain = 1;
+
+	exc_put(b, ",\"note\":\"");
+	start = b->len;
+	exc_note(b, ex, model, as_of);
+	if (b->failed)
+		return;
+	for (i = start; i < b->len && plain; i++) {
+		unsigned char c = (unsigned char)b->s[i];
+
+		plain = c >= 0x20 && c < 0x80 && c != '"' && c != '\\';
+	}
+	if (plain) {
+		exc_putn(b, "\"", 1);
+		return;
+	}
+	copy = malloc(b->len - start + 1);
+	if (copy == NULL) {
+		b->failed = 1;
+		return;
+	}
+	memcpy(copy, b->s + start, b->len - start);
+	i = b->len - start;
+	b->len = start - 1;     /* back over the opening quote */
+	exc_json_text(b, copy, i, bad);
+	free(copy);
+}
+
+int sg_exception_append_jsonl(char **text, size_t *len, size_t *cap,
+			      const struct sg_exception *ex,
+			      const struct sg_model *model,
+			      const struct sg_routing *routing,
+			      sg_time as_of)
+{
+	struct exc_buf b;
+	struct exc_view x;
+	size_t start = *len;
+	json_t *obj;
+	char *line;
+	int bad = 0;
+
+	b.s = *text;
+	b.len = *len;
+	b.cap = *cap;
+	b.failed = 0;
+	exc_view_init(&x, ex, model);
+	exc_put(&b, "{\"id\":");
+	exc_json_str(&b, ex->id, &bad);
+	exc_put(&b, ",\"type\":\"");
+	exc_put(&b, sg_exception_type_name(ex->type));
+	exc_put(&b, "\",\"verdict\":\"");
+	exc_put(&b, sg_verdict_name(ex->verdict));
+	exc_put(&b, "\",\"opportunity_id\":");
+	exc_json_str(&b, sg_model_str(model, x.o->id), &bad);
+	exc_json_key_or_null(&b, ",\"opportunity_name\":", x.o->name, &bad);
+	exc_json_key_or_null(&b, ",\"owner_id\":", x.o->owner_id, &bad);
+	exc_json_key_or_null(&b, ",\"assignee\":", routing->assignee, &bad);
+	exc_put(&b, ",\"from_stage\":");
+	if (ex->is_move && ex->from_stage)
+		exc_json_str(&b, sg_model_str(model, ex->from_stage), &bad);
+	else
+		exc_putn(&b, "null", 4);
+	exc_put(&b, ",\"to_stage\":");
+	if (ex->is_move)
+		exc_json_str(&b, sg_model_str(model, ex->to_stage), &bad);
+	else
+		exc_putn(&b, "null", 4);
+	exc_put(&b, ",\"stage\":");
+	exc_json_str(&b, exc_stage_text(&x, ex), &bad);
+	exc_json_time(&b, ",\"event_at\":", ex->event_at);
+	exc_json_time(&b, ",\"detected_at\":", routing->detected_at);
+	exc_json_time(&b, ",\"due_at\":", routing->due_at);
+	exc_json_details(&b, &x, ex, &bad);
+	exc_json_note(&b, ex, model, as_of, &bad);
+	exc_put(&b, "}\n");
+	*text = b.s;
+	*cap = b.cap;
+	if (b.failed) {
+		*len = start;
+		return SG_ERR_NOMEM;
+	}
+	if (!bad) {
+		*len = b.len;
+		return SG_OK;
+	}
+	/* Whatever jansson makes of it, refusals included. */
+	*len = start;
+	obj = sg_exception_to_json(ex, model, routing, as_of);
+	line = obj != NULL ? json_dumps(obj, SG_EXCEPTION_JSON_FLAGS) : NULL;
+	json_decref(obj);
+	if (line == NULL)
+		return SG_ERR_NOMEM;
+	b.len = start;
+	exc_put(&b, line);
+	exc_putn(&b, "\n", 1);
+	free(line);
+	*text = b.s;
+	*cap = b.cap;
+	if (b.failed)
+		return SG_ERR_NOMEM;
+	*len = b.len;
+	return SG_OK;
 }

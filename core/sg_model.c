@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "sg_bigmem.h"
 #include "util/sg_missing.h"
@@ -25,6 +27,36 @@ struct sym_cache {
 	sg_sym sym;             /* its symbol (or opportunity index) */
 };
 
+/* The last few texts of one field, by a cheap hash of the text: stages,
+ * users and sources alternate from record to record, so a one-entry
+ * cache would miss on most of them. */
+#define NAME_CACHE_SIZE 256
+
+struct name_cache {
+	struct sym_cache slot[NAME_CACHE_SIZE];
+};
+
+/* The record kinds added after the opportunities. */
+enum { KIND_EVENTS, KIND_CHANGES, KIND_ACTIVITIES, KIND_EVIDENCE,
+       KIND_COUNT };
+
+/* Names cached per part: stage events use all four, field changes the
+ * first (field), evidence the first (criterion). */
+#define PART_NAMES 4
+
+/*
+ * A part: the records of one kind added by one thread (sg_model.h).  The
+ * records, what was dropped, and the caches, so that parts of the same
+ * kind share nothing but the names table (under its lock).
+ */
+struct part {
+	struct vec v;
+	size_t orphans;
+	struct sym_cache opp;
+	struct name_cache names[PART_NAMES];
+	struct sg_arena *arena; /* field change values; NULL: none yet */
+};
+
 /* Opportunity ids live in a table of their own, tagged in their symbols:
  * a million ids would otherwise crowd the few hundred stage, user and
  * field names out of the cache on every lookup. */
@@ -36,15 +68,20 @@ struct sg_model {
 	struct sg_strtab *ids;    /* opportunity ids */
 	pthread_mutex_t names_lock; /* adders of different kinds share names */
 	struct sg_arena *arena;   /* opportunities and owners */
-	struct sg_arena *change_arena; /* field change values */
 
 	struct vec opps;        /* struct sg_opportunity */
-	struct vec events;      /* records name their opportunity by index */
+	/* After finish, each kind's parts in one array; records name their
+	 * opportunity by index. */
+	struct vec events;
 	struct vec changes;
 	struct vec activities;
 	struct vec evidence;
 	struct vec extras;
 	struct vec owners;
+
+	/* Until finish: the parts of each kind (part 0 always exists). */
+	struct part *parts[KIND_COUNT];
+	unsigned part_count;
 
 	uint32_t *opp_by_sym;   /* id symbol (untagged) -> opportunity */
 	size_t opp_by_sym_size;
@@ -54,24 +91,19 @@ struct sg_model {
 	sg_sym *extra_fields;   /* names of extra fields seen */
 	size_t extra_field_count;
 
-	/* The last symbol of each often-repeated field: records come grouped
-	 * by opportunity and repeat stages, users and sources.  One cache per
-	 * record kind, so kinds could be added from different threads. */
-	struct sym_cache opp_of_event, opp_of_change, opp_of_activity;
-	struct sym_cache opp_of_evidence;
-	struct sym_cache last_from, last_to, last_by, last_source;
-	struct sym_cache last_criterion, last_field;
+	/* Opportunity fields with few distinct values (pipeline, stage,
+	 * owner, currency, forecast category): the last few of each. */
+	struct name_cache opp_names[5];
 
 	int snapshot_present;
 	sg_time snapshot_extracted_at;
 	const char *snapshot_source;
 
-	/* Records naming no opportunity, per kind (kinds may be added from
-	 * different threads). */
-	size_t orphan_events, orphan_changes, orphan_activities;
-	size_t orphan_evidence;
+	/* Records naming no opportunity (summed over parts at finish). */
+	size_t orphan_records;
 	size_t duplicate_events;
 	int finished;
+	int lock_ready;
 };
 
 /* Record arrays live in their own mappings (sg_bigmem.h). */
@@ -97,6 +129,26 @@ static void vec_free(struct vec *v, size_t size)
 	sg_big_free(v->items, v->capacity * size);
 	v->items = NULL;
 	v->count = v->capacity = 0;
+}
+
+static const size_t kind_size[KIND_COUNT] = {
+	sizeof(struct sg_stage_event), sizeof(struct sg_field_change),
+	sizeof(struct sg_activity), sizeof(struct sg_evidence)
+};
+
+static void parts_free(struct sg_model *m)
+{
+	unsigned k, i;
+
+	for (k = 0; k < KIND_COUNT; k++) {
+		for (i = 0; m->parts[k] != NULL && i < m->part_count; i++) {
+			vec_free(&m->parts[k][i].v, kind_size[k]);
+			sg_arena_free(m->parts[k][i].arena);
+		}
+		free(m->parts[k]);
+		m->parts[k] = NULL;
+	}
+	m->part_count = 0;
 }
 
 static int nomem(struct sg_error *err)
@@ -133,9 +185,11 @@ int sg_model_new(struct sg_model **out, const struct sg_config *config,
 	if (rc == SG_OK)
 		rc = sg_arena_new(&m->arena, 8u << 20, err);
 	if (rc == SG_OK)
-		rc = sg_arena_new(&m->change_arena, 4u << 20, err);
+		rc = sg_model_set_parts(m, 1, err);
 	if (rc == SG_OK && pthread_mutex_init(&m->names_lock, NULL) != 0)
 		rc = sg_error_set(err, SG_ERR_NOMEM, "cannot create a lock");
+	else if (rc == SG_OK)
+		m->lock_ready = 1;
 	if (rc != SG_OK) {
 		sg_model_free(m);
 		return rc;
@@ -151,9 +205,9 @@ void sg_model_free(struct sg_model *m)
 	sg_strtab_free(m->names);
 	sg_strtab_free(m->ids);
 	sg_arena_free(m->arena);
-	sg_arena_free(m->change_arena);
-	if (m->change_arena != NULL)
+	if (m->lock_ready)
 		pthread_mutex_destroy(&m->names_lock);
+	parts_free(m);
 	vec_free(&m->opps, sizeof(struct sg_opportunity));
 	vec_free(&m->events, sizeof(struct sg_stage_event));
 	vec_free(&m->changes, sizeof(struct sg_field_change));
@@ -192,12 +246,26 @@ static int intern_trimmed(struct sg_model *m, const char *text, sg_sym *out)
 	return rc;
 }
 
-/* The symbol of text through a one-entry cache of the field. */
-static int intern_cached(struct sg_model *m, struct sym_cache *c,
+/* The slot of a name cache where text would be. */
+static struct sym_cache *name_slot(struct name_cache *nc, const char *t,
+				   size_t len)
+{
+	/* FNV-1a over the last 16 bytes at most: ids differ at the end. */
+	uint32_t h = 2166136261u ^ (uint32_t)len;
+	size_t i = len > 16 ? len - 16 : 0;
+
+	for (; i < len; i++)
+		h = (h ^ (unsigned char)t[i]) * 16777619u;
+	return &nc->slot[(h ^ (h >> 16)) % NAME_CACHE_SIZE];
+}
+
+/* The symbol of text, through a cache of the field's last few names. */
+static int intern_cached(struct sg_model *m, struct name_cache *nc,
 			 const char *text, sg_sym *out)
 {
 	size_t len;
 	const char *t = trimmed(text, &len);
+	struct sym_cache *c = name_slot(nc, t, len);
 	int rc;
 
 	if (c->text != NULL && c->len == len && memcmp(c->text, t, len) == 0) {
@@ -206,13 +274,26 @@ static int intern_cached(struct sg_model *m, struct sym_cache *c,
 	}
 	pthread_mutex_lock(&m->names_lock);
 	rc = sg_strtab_intern(m->names, t, len, out);
-	c->text = sg_strtab_text(m->names, *out);
+	if (rc == SG_OK)
+		c->text = sg_strtab_text(m->names, *out);
 	pthread_mutex_unlock(&m->names_lock);
 	if (rc != SG_OK)
 		return SG_ERR_NOMEM;
 	c->len = len;
 	c->sym = *out;
 	return SG_OK;
+}
+
+/* The interned copy of a trimmed value through a name cache; NULL on
+ * memory. */
+static const char *cached_text(struct sg_model *m, struct name_cache *nc,
+			       const char *text)
+{
+	sg_sym sym;
+
+	if (intern_cached(m, nc, text, &sym) != SG_OK)
+		return NULL;
+	return sg_strtab_text(m->names, sym);
 }
 
 /*
@@ -266,16 +347,6 @@ static const char *copy_trimmed(struct sg_arena *arena, const char *text)
 	if (len == 0)
 		return "";
 	return sg_arena_strdup(arena, t, len);
-}
-
-/* The interned copy of a trimmed value; NULL on memory. */
-static const char *name_text(struct sg_model *m, const char *text)
-{
-	sg_sym sym;
-
-	if (intern_trimmed(m, text, &sym) != SG_OK)
-		return NULL;
-	return sg_strtab_text(m->names, sym);
 }
 
 static int where_error(struct sg_error *err, const struct sg_where *where,
@@ -439,12 +510,13 @@ int sg_model_add_opportunity(struct sg_model *m,
 	o->id = id | ID_TAG;
 	o->name = copy_trimmed(m->arena, r->name);
 	/* Fields with few distinct values share one interned copy. */
-	o->pipeline = name_text(m, r->pipeline);
-	o->stage = name_text(m, r->stage);
-	o->owner_id = name_text(m, r->owner_id);
+	o->pipeline = cached_text(m, &m->opp_names[0], r->pipeline);
+	o->stage = cached_text(m, &m->opp_names[1], r->stage);
+	o->owner_id = cached_text(m, &m->opp_names[2], r->owner_id);
 	o->amount = copy_trimmed(m->arena, r->amount);
-	o->currency = name_text(m, r->currency);
-	o->forecast_category = name_text(m, r->forecast_category);
+	o->currency = cached_text(m, &m->opp_names[3], r->currency);
+	o->forecast_category = cached_text(m, &m->opp_names[4],
+					   r->forecast_category);
 	o->next_step = copy_trimmed(m->arena, r->next_step);
 	if (!o->name || !o->pipeline || !o->stage || !o->owner_id ||
 	    !o->amount || !o->currency || !o->forecast_category ||
@@ -459,36 +531,119 @@ int sg_model_add_opportunity(struct sg_model *m,
 	return SG_OK;
 }
 
-int sg_model_add_stage_event(struct sg_model *m,
-			     const struct sg_rec_stage_event *r,
-			     const struct sg_where *where,
-			     struct sg_error *err)
+int sg_model_set_parts(struct sg_model *m, unsigned count,
+		       struct sg_error *err)
 {
-	struct sg_stage_event *e;
+	unsigned k;
 
+	if (count <= m->part_count)
+		return SG_OK;
+	for (k = 0; k < KIND_COUNT; k++) {
+		struct part *grown = realloc(m->parts[k],
+					     count * sizeof(*grown));
+
+		if (grown == NULL)
+			return nomem(err);
+		memset(grown + m->part_count, 0,
+		       (count - m->part_count) * sizeof(*grown));
+		m->parts[k] = grown;
+	}
+	m->part_count = count;
+	return SG_OK;
+}
+
+/* The part records of kind k go to, or NULL (err set) when there is no
+ * such part. */
+static struct part *part_of(struct sg_model *m, int k, unsigned part,
+			    struct sg_error *err)
+{
+	if (m->finished) {
+		sg_error_set(err, SG_ERR_INTERNAL,
+			     "model: a record added after finish");
+		return NULL;
+	}
+	if (part >= m->part_count) {
+		sg_error_set(err, SG_ERR_INTERNAL,
+			     "model: no part %u to add to", part);
+		return NULL;
+	}
+	return &m->parts[k][part];
+}
+
+int sg_model_add_stage_event_to(struct sg_model *m, unsigned part,
+				const struct sg_rec_stage_event *r,
+				const struct sg_where *where,
+				struct sg_error *err)
+{
+	struct part *p = part_of(m, KIND_EVENTS, part, err);
+	struct sg_stage_event *e;
 	uint32_t opp;
 
+	if (p == NULL)
+		return SG_ERR_INTERNAL;
 	if (r->changed_at == SG_TIME_NONE)
 		return where_error(err, where, "a stage event has no time");
-	opp = find_opp(m, &m->opp_of_event, r->opportunity_id);
+	opp = find_opp(m, &p->opp, r->opportunity_id);
 	if (opp == NO_INDEX) {
-		m->orphan_events++;
+		p->orphans++;
 		return SG_OK;
 	}
-	if (vec_push(&m->events, sizeof(*e), (void **)&e) != SG_OK)
+	if (vec_push(&p->v, sizeof(*e), (void **)&e) != SG_OK)
 		return nomem(err);
 	memset(e, 0, sizeof(*e));
 	e->opp = opp;
 	e->changed_at = r->changed_at;
 	e->from_index = SG_NO_STAGE;
 	e->to_index = SG_NO_STAGE;
-	if (intern_cached(m, &m->last_from, r->from_stage,
+	if (intern_cached(m, &p->names[0], r->from_stage,
 			  &e->from_stage) != SG_OK ||
-	    intern_cached(m, &m->last_to, r->to_stage, &e->to_stage) != SG_OK ||
-	    intern_cached(m, &m->last_by, r->changed_by,
+	    intern_cached(m, &p->names[1], r->to_stage,
+			  &e->to_stage) != SG_OK ||
+	    intern_cached(m, &p->names[2], r->changed_by,
 			  &e->changed_by) != SG_OK ||
-	    intern_cached(m, &m->last_source, r->source,
-			  &e->source) != SG_OK)
+	    intern_cached(m, &p->names[3], r->source, &e->source) != SG_OK)
+		return nomem(err);
+	return SG_OK;
+}
+
+int sg_model_add_stage_event(struct sg_model *m,
+			     const struct sg_rec_stage_event *r,
+			     const struct sg_where *where,
+			     struct sg_error *err)
+{
+	return sg_model_add_stage_event_to(m, 0, r, where, err);
+}
+
+int sg_model_add_field_change_to(struct sg_model *m, unsigned part,
+				 const struct sg_rec_field_change *r,
+				 const struct sg_where *where,
+				 struct sg_error *err)
+{
+	struct part *p = part_of(m, KIND_CHANGES, part, err);
+	struct sg_field_change *c;
+	uint32_t opp;
+
+	if (p == NULL)
+		return SG_ERR_INTERNAL;
+	if (r->changed_at == SG_TIME_NONE)
+		return where_error(err, where, "a field change has no time");
+	opp = find_opp(m, &p->opp, r->opportunity_id);
+	if (opp == NO_INDEX) {
+		p->orphans++;
+		return SG_OK;
+	}
+	if (p->arena == NULL &&
+	    sg_arena_new(&p->arena, 4u << 20, err) != SG_OK)
+		return nomem(err);
+	if (vec_push(&p->v, sizeof(*c), (void **)&c) != SG_OK)
+		return nomem(err);
+	memset(c, 0, sizeof(*c));
+	c->opp = opp;
+	c->changed_at = r->changed_at;
+	c->old_value = copy_trimmed(p->arena, r->old_value);
+	c->new_value = copy_trimmed(p->arena, r->new_value);
+	if (intern_cached(m, &p->names[0], r->field, &c->field) != SG_OK ||
+	    c->old_value == NULL || c->new_value == NULL)
 		return nomem(err);
 	return SG_OK;
 }
@@ -498,45 +653,28 @@ int sg_model_add_field_change(struct sg_model *m,
 			      const struct sg_where *where,
 			      struct sg_error *err)
 {
-	struct sg_field_change *c;
-
-	uint32_t opp;
-
-	if (r->changed_at == SG_TIME_NONE)
-		return where_error(err, where, "a field change has no time");
-	opp = find_opp(m, &m->opp_of_change, r->opportunity_id);
-	if (opp == NO_INDEX) {
-		m->orphan_changes++;
-		return SG_OK;
-	}
-	if (vec_push(&m->changes, sizeof(*c), (void **)&c) != SG_OK)
-		return nomem(err);
-	memset(c, 0, sizeof(*c));
-	c->opp = opp;
-	c->changed_at = r->changed_at;
-	c->old_value = copy_trimmed(m->change_arena, r->old_value);
-	c->new_value = copy_trimmed(m->change_arena, r->new_value);
-	if (intern_cached(m, &m->last_field, r->field, &c->field) != SG_OK ||
-	    c->old_value == NULL || c->new_value == NULL)
-		return nomem(err);
-	return SG_OK;
+	return sg_model_add_field_change_to(m, 0, r, where, err);
 }
 
-int sg_model_add_activity(struct sg_model *m, const struct sg_rec_activity *r,
-			  const struct sg_where *where, struct sg_error *err)
+int sg_model_add_activity_to(struct sg_model *m, unsigned part,
+			     const struct sg_rec_activity *r,
+			     const struct sg_where *where,
+			     struct sg_error *err)
 {
+	struct part *p = part_of(m, KIND_ACTIVITIES, part, err);
 	struct sg_activity *a;
-
 	uint32_t opp;
 
+	if (p == NULL)
+		return SG_ERR_INTERNAL;
 	if (r->occurred_at == SG_TIME_NONE)
 		return where_error(err, where, "an activity has no time");
-	opp = find_opp(m, &m->opp_of_activity, r->opportunity_id);
+	opp = find_opp(m, &p->opp, r->opportunity_id);
 	if (opp == NO_INDEX) {
-		m->orphan_activities++;
+		p->orphans++;
 		return SG_OK;
 	}
-	if (vec_push(&m->activities, sizeof(*a), (void **)&a) != SG_OK)
+	if (vec_push(&p->v, sizeof(*a), (void **)&a) != SG_OK)
 		return nomem(err);
 	a->opp = opp;
 	a->occurred_at = r->occurred_at;
@@ -545,36 +683,50 @@ int sg_model_add_activity(struct sg_model *m, const struct sg_rec_activity *r,
 	return SG_OK;
 }
 
-int sg_model_add_evidence(struct sg_model *m, const struct sg_rec_evidence *r,
+int sg_model_add_activity(struct sg_model *m, const struct sg_rec_activity *r,
 			  const struct sg_where *where, struct sg_error *err)
 {
-	struct sg_evidence *v;
-	size_t len;
-	const char *value;
+	return sg_model_add_activity_to(m, 0, r, where, err);
+}
 
+int sg_model_add_evidence_to(struct sg_model *m, unsigned part,
+			     const struct sg_rec_evidence *r,
+			     const struct sg_where *where,
+			     struct sg_error *err)
+{
+	struct part *p = part_of(m, KIND_EVIDENCE, part, err);
+	struct sg_evidence *v;
+	const char *value;
 	uint32_t opp;
 
+	if (p == NULL)
+		return SG_ERR_INTERNAL;
 	if (r->observed_at == SG_TIME_NONE)
 		return where_error(err, where, "an evidence record has no time");
-	opp = find_opp(m, &m->opp_of_evidence, r->opportunity_id);
+	opp = find_opp(m, &p->opp, r->opportunity_id);
 	if (opp == NO_INDEX) {
-		m->orphan_evidence++;
+		p->orphans++;
 		return SG_OK;
 	}
-	if (vec_push(&m->evidence, sizeof(*v), (void **)&v) != SG_OK)
+	if (vec_push(&p->v, sizeof(*v), (void **)&v) != SG_OK)
 		return nomem(err);
 	memset(v, 0, sizeof(*v));
 	v->opp = opp;
 	v->observed_at = r->observed_at;
 	v->party = (uint8_t)r->party;
 	value = r->value ? r->value : "";
-	len = strlen(value);
 	v->value_missing = (uint8_t)sg_value_is_missing(
-		value, len, &m->config->placeholders, 0);
-	if (intern_cached(m, &m->last_criterion, r->criterion,
+		value, strlen(value), &m->config->placeholders, 0);
+	if (intern_cached(m, &p->names[0], r->criterion,
 			  &v->criterion) != SG_OK)
 		return nomem(err);
 	return SG_OK;
+}
+
+int sg_model_add_evidence(struct sg_model *m, const struct sg_rec_evidence *r,
+			  const struct sg_where *where, struct sg_error *err)
+{
+	return sg_model_add_evidence_to(m, 0, r, where, err);
 }
 
 int sg_model_add_owner(struct sg_model *m, const struct sg_rec_owner *r,
@@ -911,17 +1063,113 @@ static int index_owners(struct sg_model *m)
 	return SG_OK;
 }
 
+/*
+ * Appends src's records to dst's and frees src.  Copying them would touch
+ * as much fresh memory as they fill, which on a virtual machine costs more
+ * than the copy: instead src's pages are moved (mremap) to just after
+ * dst's last page, then slid down onto the end of dst's records, within
+ * pages already in memory.  Falls back to a copy when the kernel refuses.
+ */
+static int vec_append_moving(struct vec *dst, struct vec *src, size_t size)
+{
+	size_t page = (size_t)sysconf(_SC_PAGESIZE);
+	size_t used = dst->count * size, add = src->count * size;
+	size_t at = (used + page - 1) & ~(page - 1);
+	size_t src_pages = (add + page - 1) & ~(page - 1);
+	size_t src_map = (src->capacity * size + page - 1) & ~(page - 1);
+	size_t dst_map = (dst->capacity * size + page - 1) & ~(page - 1);
+	size_t map = at + src_pages > dst_map ? at + src_pages : dst_map;
+	char *base = dst->items;
+
+	if (add == 0) {
+		vec_free(src, size);
+		return SG_OK;
+	}
+	if (map > dst_map) {
+		void *grown = mremap(base, dst_map, map, MREMAP_MAYMOVE);
+
+		if (grown == MAP_FAILED)
+			return SG_ERR_NOMEM;
+		base = grown;
+		dst->items = base;
+		dst->capacity = map / size;
+	}
+	if (mremap(src->items, src_pages, src_pages,
+		   MREMAP_MAYMOVE | MREMAP_FIXED, base + at) == MAP_FAILED) {
+		memcpy(base + used, src->items, add);
+		dst->count += src->count;
+		vec_free(src, size);
+		return SG_OK;
+	}
+	if (src_map > src_pages)
+		munmap((char *)src->items + src_pages, src_map - src_pages);
+	memset(src, 0, sizeof(*src));
+	if (at > used)
+		memmove(base + used, base + at, add);
+	dst->count += add / size;
+	return SG_OK;
+}
+
+/*
+ * Puts each kind's parts into one array, part after part: the first part
+ * holding records becomes the array (no copy), the later ones are moved
+ * after it.  Sums the records dropped.
+ */
+static int merge_parts(struct sg_model *m)
+{
+	struct vec *out[KIND_COUNT] = {
+		&m->events, &m->changes, &m->activities, &m->evidence
+	};
+	unsigned k, i, base;
+
+	for (k = 0; k < KIND_COUNT; k++) {
+		struct part *parts = m->parts[k];
+		size_t size = kind_size[k];
+
+		for (i = 0; i < m->part_count; i++) {
+			m->orphan_records += parts[i].orphans;
+			parts[i].orphans = 0;
+		}
+		for (base = 0; base < m->part_count &&
+		     parts[base].v.count == 0; base++)
+			vec_free(&parts[base].v, size);
+		if (base == m->part_count)
+			continue;
+		*out[k] = parts[base].v;
+		memset(&parts[base].v, 0, sizeof(parts[base].v));
+		for (i = base + 1; i < m->part_count; i++)
+			if (vec_append_moving(out[k], &parts[i].v,
+					      size) != SG_OK)
+				return SG_ERR_NOMEM;
+	}
+	return SG_OK;
+}
+
+/* Groups some kinds by opportunity: half of finish, for a thread. */
+struct finish_job {
+	struct sg_model *m;
+	const struct kind *kinds;
+	size_t count;
+	int rc;
+};
+
+static void *finish_kinds(void *arg)
+{
+	struct finish_job *job = arg;
+	size_t i;
+
+	job->rc = SG_OK;
+	for (i = 0; i < job->count && job->rc == SG_OK; i++)
+		job->rc = group_by_opp(job->m, &job->kinds[i]);
+	return NULL;
+}
+
 int sg_model_finish(struct sg_model *m, struct sg_error *err)
 {
+	/* Activities and evidence on a second thread; stage events (then
+	 * their duplicates and stages) and field changes on this one.  Each
+	 * kind writes only its own range fields of the opportunities. */
 	struct kind kinds[] = {
-		{ &m->events, sizeof(struct sg_stage_event),
-		  offsetof(struct sg_stage_event, changed_at),
-		  offsetof(struct sg_opportunity, event_first),
-		  offsetof(struct sg_opportunity, event_count) },
-		{ &m->changes, sizeof(struct sg_field_change),
-		  offsetof(struct sg_field_change, changed_at),
-		  offsetof(struct sg_opportunity, change_first),
-		  offsetof(struct sg_opportunity, change_count) },
 		{ &m->activities, sizeof(struct sg_activity),
 		  offsetof(struct sg_activity, occurred_at),
 		  offsetof(struct sg_opportunity, activity_first),
@@ -930,17 +1178,38 @@ int sg_model_finish(struct sg_model *m, struct sg_error *err)
 		  offsetof(struct sg_evidence, observed_at),
 		  offsetof(struct sg_opportunity, evidence_first),
 		  offsetof(struct sg_opportunity, evidence_count) },
+		{ &m->events, sizeof(struct sg_stage_event),
+		  offsetof(struct sg_stage_event, changed_at),
+		  offsetof(struct sg_opportunity, event_first),
+		  offsetof(struct sg_opportunity, event_count) },
+		{ &m->changes, sizeof(struct sg_field_change),
+		  offsetof(struct sg_field_change, changed_at),
+		  offsetof(struct sg_opportunity, change_first),
+		  offsetof(struct sg_opportunity, change_count) },
 	};
-	size_t i;
+	struct finish_job other = { m, kinds, 2, SG_OK };
+	struct finish_job mine = { m, kinds + 2, 2, SG_OK };
+	pthread_t helper;
+	int threaded, rc;
 
 	if (m->finished)
 		return SG_OK;
-	for (i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
-		if (group_by_opp(m, &kinds[i]) != SG_OK)
-			return nomem(err);
+	if (merge_parts(m) != SG_OK)
+		return nomem(err);
+	threaded = pthread_create(&helper, NULL, finish_kinds, &other) == 0;
+	if (!threaded)
+		finish_kinds(&other);
+	finish_kinds(&mine);
+	rc = mine.rc;
+	if (rc == SG_OK) {
+		drop_duplicate_events(m);
+		rc = resolve_stages(m);
 	}
-	drop_duplicate_events(m);
-	if (resolve_stages(m) != SG_OK || index_owners(m) != SG_OK)
+	if (rc == SG_OK)
+		rc = index_owners(m);
+	if (threaded)
+		pthread_join(helper, NULL);
+	if (rc != SG_OK || other.rc != SG_OK)
 		return nomem(err);
 	m->finished = 1;
 	return SG_OK;
@@ -968,8 +1237,7 @@ void sg_model_view(const struct sg_model *m, struct sg_model_view *out)
 	out->snapshot_present = m->snapshot_present;
 	out->snapshot_extracted_at = m->snapshot_extracted_at;
 	out->snapshot_source = m->snapshot_source ? m->snapshot_source : "";
-	out->orphan_records = m->orphan_events + m->orphan_changes +
-			      m->orphan_activities + m->orphan_evidence;
+	out->orphan_records = m->orphan_records;
 	out->duplicate_events = m->duplicate_events;
 }
 

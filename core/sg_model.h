@@ -10,9 +10,15 @@
  * indexes and resolves stages.  After finish the model is read-only and
  * its arrays may be read directly.
  *
- * Threads: once every opportunity is added, the adders of different
- * record kinds (stage events, field changes, activities, evidence) may run
- * concurrently, one thread per kind; nothing else may.
+ * Threads: once every opportunity is added, stage events, field changes,
+ * activities and evidence may be added concurrently, one thread per
+ * (kind, part); nothing else may.  A part is a numbered share of a kind's
+ * records (sg_model_set_parts()): the plain adders add to part 0, the
+ * *_to() adders to the part they name, and at finish each kind's records
+ * are taken part after part in part order, each part in the order added.
+ * So a file read as two halves on two threads, the first half into part
+ * p and the second into part p + 1, gives the model one thread reading
+ * the whole file would give.
  */
 #ifndef SG_MODEL_H
 #define SG_MODEL_H
@@ -131,6 +137,34 @@ int sg_model_add_activity(struct sg_model *m, const struct sg_rec_activity *r,
 			  const struct sg_where *where, struct sg_error *err);
 int sg_model_add_evidence(struct sg_model *m, const struct sg_rec_evidence *r,
 			  const struct sg_where *where, struct sg_error *err);
+
+/*
+ * Makes parts 0 .. count - 1 available to the *_to() adders (part 0
+ * always is).  Call it before any concurrent add; it never removes parts.
+ * Returns SG_OK or SG_ERR_NOMEM.
+ */
+int sg_model_set_parts(struct sg_model *m, unsigned count,
+		       struct sg_error *err);
+
+/* The adders above, adding to a part of the kind's records (see the file
+ * comment); SG_ERR_INTERNAL for a part that was never made available. */
+int sg_model_add_stage_event_to(struct sg_model *m, unsigned part,
+				const struct sg_rec_stage_event *r,
+				const struct sg_where *where,
+				struct sg_error *err);
+int sg_model_add_field_change_to(struct sg_model *m, unsigned part,
+				 const struct sg_rec_field_change *r,
+				 const struct sg_where *where,
+				 struct sg_error *err);
+int sg_model_add_activity_to(struct sg_model *m, unsigned part,
+			     const struct sg_rec_activity *r,
+			     const struct sg_where *where,
+			     struct sg_error *err);
+int sg_model_add_evidence_to(struct sg_model *m, unsigned part,
+			     const struct sg_rec_evidence *r,
+			     const struct sg_where *where,
+			     struct sg_error *err);
+
 int sg_model_add_owner(struct sg_model *m, const struct sg_rec_owner *r,
 		       const struct sg_where *where, struct sg_error *err);
 int sg_model_set_snapshot(struct sg_model *m, const struct sg_rec_snapshot *r,

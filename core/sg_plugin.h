@@ -476,9 +476,13 @@ struct sg_plugin {
 	 * number of streams left (say, one per remaining input file) and
 	 * calls pull_stream(state, i, err) for each i, from several threads:
 	 * one thread at a time per stream, returning 1 more, 0 done or a
-	 * negative status, as pull() does.  Concurrent streams must emit
-	 * different record kinds, never opportunities or owners (pull()
-	 * emits those first).  NULL: everything comes from pull().
+	 * negative status, as pull() does.  Streams never emit
+	 * opportunities or owners (pull() emits those first).  Several
+	 * streams may emit the same record kind (one file read as two
+	 * halves): the host keeps each kind's records in stream order, those
+	 * of stream i after those of every stream before it, whatever the
+	 * threads' timing, so the halves of a file are consecutive streams
+	 * in file order.  NULL: everything comes from pull().
 	 */
 	unsigned (*stream_count)(void *state);
 	int (*pull_stream)(void *state, unsigned stream, struct sg_error *err);

@@ -19,6 +19,12 @@
 
 static volatile sig_atomic_t cancel_requested;
 
+/* The model part the calling thread adds to (sg_model.h): 0 for what
+ * pull() emits, 1 + i for what stream i emits.  So two streams of the same
+ * record kind (the halves of one file) never add to the same part, and
+ * the model keeps each kind's records in stream order. */
+static _Thread_local unsigned host_part;
+
 void sg_source_request_cancel(void)
 {
 	cancel_requested = 1;
@@ -50,8 +56,8 @@ static int host_emit_stage_event(void *ctx,
 				 const struct sg_where *where,
 				 struct sg_error *err)
 {
-	return sg_model_add_stage_event(((struct host_ctx *)ctx)->model, r,
-					where, err);
+	return sg_model_add_stage_event_to(((struct host_ctx *)ctx)->model,
+					   host_part, r, where, err);
 }
 
 static int host_emit_field_change(void *ctx,
@@ -59,24 +65,24 @@ static int host_emit_field_change(void *ctx,
 				  const struct sg_where *where,
 				  struct sg_error *err)
 {
-	return sg_model_add_field_change(((struct host_ctx *)ctx)->model, r,
-					 where, err);
+	return sg_model_add_field_change_to(((struct host_ctx *)ctx)->model,
+					    host_part, r, where, err);
 }
 
 static int host_emit_activity(void *ctx, const struct sg_rec_activity *r,
 			      const struct sg_where *where,
 			      struct sg_error *err)
 {
-	return sg_model_add_activity(((struct host_ctx *)ctx)->model, r,
-				     where, err);
+	return sg_model_add_activity_to(((struct host_ctx *)ctx)->model,
+					host_part, r, where, err);
 }
 
 static int host_emit_evidence(void *ctx, const struct sg_rec_evidence *r,
 			      const struct sg_where *where,
 			      struct sg_error *err)
 {
-	return sg_model_add_evidence(((struct host_ctx *)ctx)->model, r,
-				     where, err);
+	return sg_model_add_evidence_to(((struct host_ctx *)ctx)->model,
+					host_part, r, where, err);
 }
 
 static int host_emit_owner(void *ctx, const struct sg_rec_owner *r,
@@ -244,9 +250,16 @@ static void stream_fail(struct stream_pool *pool, int rc,
 	pthread_mutex_unlock(&pool->ctx->lock);
 }
 
+static double seconds(const struct timespec *a, const struct timespec *b)
+{
+	return (double)(b->tv_sec - a->tv_sec) +
+	       (double)(b->tv_nsec - a->tv_nsec) / 1e9;
+}
+
 static void *stream_worker(void *arg)
 {
 	struct stream_pool *pool = arg;
+	struct timespec t0, t1, cpu0, cpu1;
 	struct sg_error err;
 
 	for (;;) {
@@ -257,7 +270,10 @@ static void *stream_worker(void *arg)
 		stream = pool->next++;
 		pthread_mutex_unlock(&pool->ctx->lock);
 		if (stream >= pool->count || pool->ctx->stream_failed)
-			return NULL;
+			break;
+		host_part = stream + 1;
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu0);
+		clock_gettime(CLOCK_MONOTONIC, &t0);
 		sg_error_clear(&err);
 		do {
 			rc = pool->plugin->pull_stream(pool->state, stream,
@@ -267,11 +283,18 @@ static void *stream_worker(void *arg)
 				rc = sg_error_set(&err, SG_ERR_CANCELLED,
 						  "cancelled");
 		} while (rc > 0);
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &cpu1);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		host_log(pool->ctx, SG_LOG_DEBUG, "stream %u: %.2f s, %.2f s "
+			 "of CPU", stream, seconds(&t0, &t1),
+			 seconds(&cpu0, &cpu1));
 		if (rc < 0) {
 			stream_fail(pool, rc, &err);
-			return NULL;
+			break;
 		}
 	}
+	host_part = 0;
+	return NULL;
 }
 
 /*
@@ -293,6 +316,9 @@ static int pull_streams(const struct sg_plugin *p, void *state,
 	pool.state = state;
 	pool.ctx = ctx;
 	pool.count = p->stream_count(state);
+	if (pool.count > 0 &&
+	    sg_model_set_parts(ctx->model, pool.count + 1, err) != SG_OK)
+		return SG_ERR_NOMEM;
 	for (i = 1; i < SG_STREAM_WORKERS && (unsigned)i < pool.count; i++)
 		if (pthread_create(&threads[started], NULL, stream_worker,
 				   &pool) == 0)
@@ -356,11 +382,7 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 			rc = pull_streams(p, state, &ctx, err);
 		clock_gettime(CLOCK_MONOTONIC, &t2);
 		host_log(&ctx, SG_LOG_DEBUG, "pulled in %.2f s, streams in "
-			 "%.2f s",
-			 (double)(t1.tv_sec - t0.tv_sec) +
-			 (double)(t1.tv_nsec - t0.tv_nsec) / 1e9,
-			 (double)(t2.tv_sec - t1.tv_sec) +
-			 (double)(t2.tv_nsec - t1.tv_nsec) / 1e9);
+			 "%.2f s", seconds(&t0, &t1), seconds(&t1, &t2));
 		p->close(state);
 	}
 	if (ctx.progress && ctx.last_progress > 0)

@@ -1580,6 +1580,78 @@ START_TEST(test_json_and_note)
 }
 END_TEST
 
+/* The direct writer gives json_dumps()'s bytes for every exception, text
+ * that needs escaping included, and fails where jansson refuses. */
+START_TEST(test_jsonl_writer_matches_jansson)
+{
+	struct fx f;
+	struct sg_rec_opportunity r;
+	char *text = NULL;
+	size_t len = 0, cap = 0, i, checked = 0, refused = 0;
+
+	fx_init(&f);
+	build_sample(&f);
+	r = rec_opp("o20", "proposal");
+	r.name = "Q\"uote\\ back\ttab\nnl\r\x01\x1f\b\f caf\xc3\xa9 "
+		 "\xe2\x82\xac \xf0\x9f\x98\x80 /slash \x7f end";
+	r.next_step = "Say \"hi\"\n";
+	r.next_step_date = D(10);
+	r.amount = "";
+	add_rec(&f, &r);
+	add_ev(&f, "o20", "discovery", D(5));
+	add_ev(&f, "o20", "proposal", D(6));
+	r = rec_opp("o21", "proposal");
+	r.name = "bad \xff byte";
+	add_rec(&f, &r);
+	add_ev(&f, "o21", "proposal", D(7));
+	r = rec_opp("o22", "proposal");
+	r.name = "overlong \xc0\xaf and surrogate \xed\xa0\x80";
+	add_rec(&f, &r);
+	add_ev(&f, "o22", "proposal", D(8));
+	fx_run(&f);
+	for (i = 0; i < f.ex.count; i++) {
+		const struct sg_exception *e = &f.ex.items[i];
+		struct sg_routing rt;
+		json_t *j;
+		char *want;
+		size_t before = len;
+		int rc;
+
+		sg_exception_route(e, f.m, f.win.as_of, &rt);
+		j = sg_exception_to_json(e, f.m, &rt, f.win.as_of);
+		want = j != NULL ? json_dumps(j, SG_EXCEPTION_JSON_FLAGS) :
+			NULL;
+		json_decref(j);
+		rc = sg_exception_append_jsonl(&text, &len, &cap, e, f.m, &rt,
+					       f.win.as_of);
+		if (want == NULL) {
+			ck_assert_int_eq(rc, SG_ERR_NOMEM);
+			ck_assert_uint_eq(len, before);
+			refused++;
+			continue;
+		}
+		ck_assert_int_eq(rc, SG_OK);
+		ck_assert_uint_eq(len - before, strlen(want) + 1);
+		ck_assert_msg(memcmp(text + before, want, strlen(want)) == 0,
+			      "want %s\ngot  %.*s", want,
+			      (int)(len - before), text + before);
+		ck_assert_int_eq(text[len - 1], '\n');
+		free(want);
+		checked++;
+	}
+	/* o21 and o22 cannot be written (their names are not UTF-8). */
+	ck_assert_uint_eq(refused, count_opp(&f, "o21") +
+			  count_opp(&f, "o22"));
+	ck_assert_uint_gt(refused, 1);
+	ck_assert_uint_gt(count_opp(&f, "o20"), 1);
+	ck_assert_uint_gt(checked, 10);
+	ck_assert_ptr_nonnull(strstr(text, "\\\"uote\\\\ back\\ttab\\nnl\\r"
+				     "\\u0001\\u001F\\b\\f caf\xc3\xa9"));
+	free(text);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_release_and_append)
 {
 	struct fx f;
@@ -1694,6 +1766,7 @@ static Suite *checks_suite(void)
 	tc = tcase_create("output");
 	tcase_add_test(tc, test_routing);
 	tcase_add_test(tc, test_json_and_note);
+	tcase_add_test(tc, test_jsonl_writer_matches_jansson);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -830,6 +830,251 @@ START_TEST(test_snapshot_errors)
 }
 END_TEST
 
+/* ---- a file read as two halves ---- */
+
+/*
+ * activities.csv for O1 whose middle falls inside a quoted field holding
+ * line feeds, doubled quotes and commas, with a quote inside an unquoted
+ * field (a literal: it opens nothing) before it.  bad, when not NULL,
+ * replaces row 70 (line 70 + 100 of the file: the quoted field spans 101
+ * lines), in the second half.
+ */
+static char *split_activities(const char *bad)
+{
+	size_t cap = 64 * 1024, len = 0;
+	char *t = malloc(cap);
+	int i, k;
+
+	ck_assert_ptr_nonnull(t);
+	len += (size_t)snprintf(t + len, cap - len, "id,opportunity_id,type,"
+				"party,occurred_at,subject\n");
+	for (i = 1; i <= 80; i++) {
+		if (bad != NULL && i == 70) {
+			len += (size_t)snprintf(t + len, cap - len, "%s\n",
+						bad);
+			continue;
+		}
+		len += (size_t)snprintf(t + len, cap - len,
+					"a%d,O1,%s,buyer,"
+					"2026-10-01T00:%02d:00Z,", i,
+					i % 2 ? "email" : "call", i % 60);
+		if (i == 7)
+			len += (size_t)snprintf(t + len, cap - len,
+						"a 5\" screen \"x\"\n");
+		else if (i != 40)
+			len += (size_t)snprintf(t + len, cap - len,
+						"subject %d\r\n", i);
+		if (i != 40)
+			continue;
+		t[len++] = '"';
+		for (k = 0; k < 100; k++)
+			len += (size_t)snprintf(t + len, cap - len,
+						"line %d of \"\"it\"\", "
+						"with a comma\n", k);
+		len += (size_t)snprintf(t + len, cap - len, "end\"\n");
+	}
+	return t;
+}
+
+/* The streams the plugin offers for dir. */
+static unsigned stream_count_of(const char *dir)
+{
+	const struct sg_plugin *p = sg_plugin_entry();
+	struct sink s = {0};
+	struct sg_host h = fake_host(&s);
+	struct sg_error err;
+	void *cfg, *state = NULL;
+	unsigned n;
+
+	cfg = calloc(1, p->config_size);
+	ck_assert_ptr_nonnull(cfg);
+	set_option(cfg, p, "dir", dir);
+	ck_assert_int_eq(p->open(&state, cfg, NULL, &h, &err), SG_OK);
+	while (p->pull(state, &err) > 0)
+		;
+	n = p->stream_count(state);
+	p->close(state);
+	free(cfg);
+	sink_free(&s);
+	return n;
+}
+
+/* Pulls dir and counts the activities each stream emits into
+ * per_stream (room for 8); returns the stream count. */
+static unsigned activities_per_stream(const char *dir, size_t *per_stream)
+{
+	const struct sg_plugin *p = sg_plugin_entry();
+	struct sink s = {0};
+	struct sg_host h = fake_host(&s);
+	struct sg_error err;
+	void *cfg, *state = NULL;
+	unsigned n, i;
+	int rc;
+
+	cfg = calloc(1, p->config_size);
+	ck_assert_ptr_nonnull(cfg);
+	set_option(cfg, p, "dir", dir);
+	ck_assert_int_eq(p->open(&state, cfg, NULL, &h, &err), SG_OK);
+	while ((rc = p->pull(state, &err)) > 0)
+		;
+	ck_assert_int_eq(rc, 0);
+	n = p->stream_count(state);
+	ck_assert_uint_le(n, 8);
+	for (i = 0; i < n; i++) {
+		size_t before = s.activities;
+
+		while ((rc = p->pull_stream(state, i, &err)) > 0)
+			;
+		ck_assert_int_eq(rc, 0);
+		per_stream[i] = s.activities - before;
+	}
+	p->close(state);
+	free(cfg);
+	sink_free(&s);
+	return n;
+}
+
+/* Loads dir read whole, then split, and checks both give the same records
+ * at the same lines, or the same error (and, with counted, that the split
+ * made its streams). */
+static void same_split_and_whole_ex(const char *dir, int code, int counted)
+{
+	struct sink whole = {0}, split = {0};
+	struct sg_error werr, serr;
+	char wmsg[1024];
+
+	/* Four later kinds (two absent), two of them split in two. */
+	unsetenv("SG_CSV_SPLIT_MIN");
+	if (counted)
+		ck_assert_uint_eq(stream_count_of(dir), 4);
+	ck_assert_int_eq(load(&whole, dir, NULL, &werr), code);
+	snprintf(wmsg, sizeof(wmsg), "%s", where_msg(&werr));
+	setenv("SG_CSV_SPLIT_MIN", "1", 1);
+	if (counted)
+		ck_assert_uint_eq(stream_count_of(dir), 6);
+	ck_assert_int_eq(load(&split, dir, NULL, &serr), code);
+	if (code == SG_OK) {
+		ck_assert_uint_eq(split.activities, whole.activities);
+		ck_assert_str_eq(split.text, whole.text);
+	} else {
+		ck_assert_str_eq(where_msg(&serr), wmsg);
+	}
+	unsetenv("SG_CSV_SPLIT_MIN");
+	sink_free(&whole);
+	sink_free(&split);
+}
+
+static void same_split_and_whole(const char *dir, int code)
+{
+	same_split_and_whole_ex(dir, code, 1);
+}
+
+START_TEST(test_split_at_quoted_newline)
+{
+	const char *dir = minimal();
+	char *text = split_activities(NULL);
+	struct sink s = {0};
+	struct sg_error err;
+	size_t per_stream[8];
+
+	put(dir, "activities.csv", text);
+	same_split_and_whole(dir, SG_OK);
+	/* The halves come first: stage history (streams 0 and 1), then
+	 * activities (2 and 3), each half with its share. */
+	setenv("SG_CSV_SPLIT_MIN", "1", 1);
+	ck_assert_uint_eq(activities_per_stream(dir, per_stream), 6);
+	ck_assert_uint_eq(per_stream[0] + per_stream[1], 0);
+	ck_assert_uint_eq(per_stream[2], 40);
+	ck_assert_uint_eq(per_stream[3], 40);
+	/* The record after the quoted field, in the second half, keeps the
+	 * line it is on. */
+	setenv("SG_CSV_SPLIT_MIN", "1", 1);
+	ck_assert_int_eq(load(&s, dir, NULL, &err), SG_OK);
+	ck_assert_uint_eq(s.activities, 80);
+	ASSERT_HAS(s.text, "act a7|O1|email|buyer|2026-10-01T00:07:00Z||"
+		   "a 5\" screen \"x\" @activities.csv:8\n");
+	ASSERT_HAS(s.text, "|2026-10-01T00:41:00Z||subject 41 "
+		   "@activities.csv:142\n");
+	ASSERT_HAS(s.text, "|2026-10-01T00:20:00Z||subject 80 "
+		   "@activities.csv:181\n");
+	sink_free(&s);
+	free(text);
+}
+END_TEST
+
+START_TEST(test_split_near_blank_lines)
+{
+	const char *dir = minimal();
+	char text[8192], dots[128];
+	size_t len, pad;
+	int i;
+
+	memset(dots, '.', sizeof(dots));
+
+	/* Records followed by blank lines (LF and CRLF): wherever the
+	 * middle falls, each record is read once, at its own line. */
+	for (pad = 0; pad < 60; pad++) {
+		len = (size_t)snprintf(text, sizeof(text),
+				       "opportunity_id,party,occurred_at,"
+				       "subject\n\n");
+		for (i = 1; i <= 16; i++)
+			len += (size_t)snprintf(
+				text + len, sizeof(text) - len,
+				"O1,buyer,2026-10-%02d,%.*ss%d%s", i,
+				i == 1 ? (int)pad : 0, dots, i,
+				i % 3 ? "\n\n" : "\r\n\r\n");
+		put(dir, "activities.csv", text);
+		same_split_and_whole_ex(dir, SG_OK, 0);
+	}
+}
+END_TEST
+
+START_TEST(test_split_errors_name_whole_file_lines)
+{
+	static const char *const bad[] = {
+		/* a bad value: line 171 */
+		"a70,O1,email,nobody,2026-10-01T00:10:00Z,x",
+		"a70,O1,email,buyer,not a time,x",
+		"a70,O1,email,buyer",
+		/* the reader's own errors */
+		"a70,O1,email,buyer,2026-10-01T00:10:00Z,\"x\"y",
+		"a70,O1,email,buyer,2026-10-01T00:10:00Z,\"open",
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		const char *dir = minimal();
+		char *text = split_activities(bad[i]);
+
+		put(dir, "activities.csv", text);
+		same_split_and_whole(dir, SG_ERR_PARSE);
+		free(text);
+	}
+}
+END_TEST
+
+START_TEST(test_split_first_error_wins)
+{
+	const char *dir = minimal();
+	char *text = split_activities("a70,O1,email,nobody,2026-10-01,x");
+	struct sink s = {0};
+	struct sg_error err;
+	char *first = strstr(text, "a3,O1,email,buyer");
+
+	/* A bad party in the first half too: the first half's error is the
+	 * one a single reader meets first. */
+	ck_assert_ptr_nonnull(first);
+	memcpy(first + strlen("a3,O1,email,"), "xxxxx", 5);
+	put(dir, "activities.csv", text);
+	same_split_and_whole(dir, SG_ERR_PARSE);
+	setenv("SG_CSV_SPLIT_MIN", "1", 1);
+	ck_assert_int_eq(load(&s, dir, NULL, &err), SG_ERR_PARSE);
+	ASSERT_HAS(where_msg(&err), "activities.csv:4:4: column \"party\"");
+	sink_free(&s);
+	free(text);
+}
+END_TEST
+
 /* ---- the mapping ---- */
 
 /* Opens a minimal folder with mapping; expects SG_ERR_CONFIG whose
@@ -1434,6 +1679,10 @@ static Suite *csv_suite(void)
 	tcase_add_test(tc, test_columns);
 	tcase_add_test(tc, test_parties);
 	tcase_add_test(tc, test_snapshot_errors);
+	tcase_add_test(tc, test_split_at_quoted_newline);
+	tcase_add_test(tc, test_split_near_blank_lines);
+	tcase_add_test(tc, test_split_errors_name_whole_file_lines);
+	tcase_add_test(tc, test_split_first_error_wins);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("mapping");

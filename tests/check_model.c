@@ -3,7 +3,8 @@
  * sorted by time (ties in input order), identical history rows collapsed,
  * differing duplicate opportunities marked, records of unknown ids
  * dropped and counted, stages resolved, scope, and field values at an
- * instant (DESIGN §10 rules 11, 12, 21, 29).
+ * instant (DESIGN §10 rules 11, 12, 21, 29); records added in parts
+ * (several threads) merged in part order.
  */
 #include "sg_model.h"
 #include "sg_strtab.h"
@@ -336,6 +337,172 @@ START_TEST(test_strtab_interns)
 }
 END_TEST
 
+/* The records of test_parts_merge_in_part_order: opportunity, kind
+ * (e event, c change, a activity, v evidence), time.  Several records of
+ * one opportunity share a time, so their order shows. */
+struct part_rec {
+	const char *opp;
+	char kind;
+	sg_time at;
+	const char *text;
+};
+
+static const struct part_rec part_recs[] = {
+	{ "A", 'e', 100, "discovery" }, { "A", 'a', 50, "x" },
+	{ "B", 'e', 300, "discovery" }, { "A", 'e', 100, "proposal" },
+	{ "A", 'c', 10, "one" }, { "A", 'v', 20, "c1" },
+	{ "Z", 'a', 5, "orphan" }, { "B", 'a', 50, "y" },
+	{ "A", 'c', 10, "two" }, { "B", 'e', 200, "proposal" },
+	{ "A", 'a', 50, "z" }, { "A", 'v', 20, "c2" },
+	{ "B", 'v', 1, "c3" }, { "A", 'e', 100, "won" },
+	{ "B", 'c', 10, "three" }, { "Z", 'e', 5, "won" },
+};
+
+static void add_part_rec(struct sg_model *m, unsigned part,
+			 const struct part_rec *x)
+{
+	struct sg_error e;
+	int rc = SG_OK;
+
+	switch (x->kind) {
+	case 'e': {
+		struct sg_rec_stage_event r = { 0 };
+
+		r.opportunity_id = x->opp;
+		r.from_stage = "";
+		r.to_stage = x->text;
+		r.changed_at = x->at;
+		r.changed_by = x->text;
+		r.source = "test";
+		rc = sg_model_add_stage_event_to(m, part, &r, NULL, &e);
+		break;
+	}
+	case 'c': {
+		struct sg_rec_field_change r = { 0 };
+
+		r.opportunity_id = x->opp;
+		r.field = "amount";
+		r.old_value = x->text;
+		r.new_value = x->text;
+		r.changed_at = x->at;
+		rc = sg_model_add_field_change_to(m, part, &r, NULL, &e);
+		break;
+	}
+	case 'a': {
+		struct sg_rec_activity r = { 0 };
+
+		r.id = x->text;
+		r.opportunity_id = x->opp;
+		r.type = x->text[0] == 'y' ? SG_ACT_CALL : SG_ACT_EMAIL;
+		r.party = x->text[0] == 'z' ? SG_PARTY_SELLER : SG_PARTY_BUYER;
+		r.occurred_at = x->at;
+		rc = sg_model_add_activity_to(m, part, &r, NULL, &e);
+		break;
+	}
+	default: {
+		struct sg_rec_evidence r = { 0 };
+
+		r.opportunity_id = x->opp;
+		r.criterion = x->text;
+		r.value = "yes";
+		r.party = SG_PARTY_BUYER;
+		r.observed_at = x->at;
+		r.ref = "";
+		rc = sg_model_add_evidence_to(m, part, &r, NULL, &e);
+		break;
+	}
+	}
+	ck_assert_int_eq(rc, SG_OK);
+}
+
+/* A model with opportunities A and B and the records split at cut: the
+ * first cut into part first, the rest into part first + 1, the later
+ * part added before the earlier one (as two threads may). */
+static struct sg_model *parts_model(size_t cut, unsigned first)
+{
+	static const char *const ids[] = { "A", "B" };
+	struct sg_model *m;
+	size_t i, n = sizeof(part_recs) / sizeof(part_recs[0]);
+
+	ck_assert_int_eq(sg_model_new(&m, config, &err), SG_OK);
+	for (i = 0; i < 2; i++) {
+		struct sg_rec_opportunity o = { 0 };
+
+		o.id = ids[i];
+		o.name = o.pipeline = o.owner_id = o.amount = "";
+		o.currency = o.forecast_category = o.next_step = "";
+		o.stage = "discovery";
+		o.close_date = o.created_at = o.next_step_date = SG_TIME_NONE;
+		ck_assert_int_eq(sg_model_add_opportunity(m, &o, NULL, &err),
+				 SG_OK);
+	}
+	ck_assert_int_eq(sg_model_set_parts(m, first + 2, &err), SG_OK);
+	for (i = cut; i < n; i++)
+		add_part_rec(m, first + 1, &part_recs[i]);
+	for (i = 0; i < cut; i++)
+		add_part_rec(m, first, &part_recs[i]);
+	ck_assert_int_eq(sg_model_finish(m, &err), SG_OK);
+	return m;
+}
+
+START_TEST(test_parts_merge_in_part_order)
+{
+	size_t n = sizeof(part_recs) / sizeof(part_recs[0]), cut, i;
+	struct sg_model *one = parts_model(n, 0), *m;
+	struct sg_model_view a, b;
+	struct sg_rec_activity r = { 0 };
+
+	sg_model_view(one, &a);
+	ck_assert_uint_eq(a.event_count, 5);
+	ck_assert_uint_eq(a.orphan_records, 2);
+	/* Same-time records of A keep their order of adding. */
+	ck_assert_str_eq(sg_model_str(one, a.events[0].to_stage),
+			 "discovery");
+	ck_assert_str_eq(sg_model_str(one, a.events[2].to_stage), "won");
+	for (cut = 0; cut <= n; cut++) {
+		m = parts_model(cut, 1 + (unsigned)(cut % 3));
+		sg_model_view(m, &b);
+		ck_assert_uint_eq(b.event_count, a.event_count);
+		ck_assert_uint_eq(b.change_count, a.change_count);
+		ck_assert_uint_eq(b.activity_count, a.activity_count);
+		ck_assert_uint_eq(b.evidence_count, a.evidence_count);
+		ck_assert_uint_eq(b.orphan_records, a.orphan_records);
+		for (i = 0; i < a.event_count; i++) {
+			ck_assert_uint_eq(b.events[i].opp, a.events[i].opp);
+			ck_assert_int_eq(b.events[i].changed_at,
+					 a.events[i].changed_at);
+			ck_assert_str_eq(sg_model_str(m, b.events[i].to_stage),
+					 sg_model_str(one,
+						      a.events[i].to_stage));
+		}
+		for (i = 0; i < a.change_count; i++)
+			ck_assert_str_eq(b.changes[i].old_value,
+					 a.changes[i].old_value);
+		ck_assert_mem_eq(b.activities, a.activities,
+				 a.activity_count * sizeof(*a.activities));
+		for (i = 0; i < a.evidence_count; i++)
+			ck_assert_str_eq(
+				sg_model_str(m, b.evidence[i].criterion),
+				sg_model_str(one, a.evidence[i].criterion));
+		for (i = 0; i < a.opp_count; i++) {
+			ck_assert_uint_eq(b.opps[i].event_first,
+					  a.opps[i].event_first);
+			ck_assert_uint_eq(b.opps[i].activity_count,
+					  a.opps[i].activity_count);
+		}
+		sg_model_free(m);
+	}
+	sg_model_free(one);
+	/* A part never made available is refused. */
+	r.opportunity_id = "A";
+	r.occurred_at = 1;
+	ck_assert_int_eq(sg_model_add_activity_to(model, 1, &r, NULL, &err),
+			 SG_ERR_INTERNAL);
+	ck_assert_int_eq(sg_model_add_activity_to(model, 0, &r, NULL, &err),
+			 SG_OK);
+}
+END_TEST
+
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -352,6 +519,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_extra_fields_and_owners);
 	tcase_add_test(tc, test_refuses_records_without_id_or_time);
 	tcase_add_test(tc, test_strtab_interns);
+	tcase_add_test(tc, test_parts_merge_in_part_order);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,7 +11,8 @@
 #
 # under GNU time BENCH_RUNS times (default 1) and prints, for the fastest
 # run, the wall time, opportunities per second, input MB per second and the
-# peak resident set size.  The method is described in docs/benchmarks.md.
+# peak resident set size, and the load average before and after.  The
+# method is described in docs/benchmarks.md.
 #
 # Environment: top_builddir (default .), BENCH_SIZES, BENCH_DIR,
 # BENCH_SEED (default 1), BENCH_RUNS, STAGEGUARD (default
@@ -71,6 +72,12 @@ echo "stageguard benchmark: $(uname -srm), $(nproc 2>/dev/null || echo '?')" \
      "CPUs, $(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo 2>/dev/null |
 	head -n 1)"
 echo "as-of $AS_OF, seed $seed, best of $runs run(s), data in $dir"
+# Other work on the machine moves the figures more than most changes do:
+# say how busy it was.
+load_avg() {
+	cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo '?'
+}
+echo "load average before: $(load_avg)"
 printf '%-10s %10s %10s %9s %12s %10s %10s %6s\n' opps "input MB" "gen s" \
 	"wall s" "opps/s" "MB/s" "peak MB" exit
 
@@ -138,4 +145,5 @@ for n in $sizes; do
 		printf "%-10s %10s %10s %9.2f %12.0f %10.1f %10.1f %6d\n",
 		       n, mb, g, w, ops, mbs, rss / 1024, 0 }'
 done
+echo "load average after: $(load_avg)"
 exit $status

@@ -10,28 +10,6 @@ struct line_buf {
 	size_t len, cap;
 };
 
-static int line_buf_add(struct line_buf *b, const char *line)
-{
-	size_t n = strlen(line);
-
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 1u << 20;
-		char *grown;
-
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		grown = realloc(b->text, cap);
-		if (grown == NULL)
-			return SG_ERR_NOMEM;
-		b->text = grown;
-		b->cap = cap;
-	}
-	memcpy(b->text + b->len, line, n);
-	b->text[b->len + n] = '\n';
-	b->len += n + 1;
-	return SG_OK;
-}
-
 /* One chunk of exceptions to format as JSON lines. */
 struct jsonl_chunk {
 	const struct cli_session *s;
@@ -44,23 +22,21 @@ struct jsonl_chunk {
 static void *format_chunk(void *arg)
 {
 	struct jsonl_chunk *c = arg;
+	struct sg_routing routing;
 	size_t i;
 
 	c->out.len = 0;
 	c->rc = SG_OK;
 	for (i = 0; i < c->count && c->rc == SG_OK; i++) {
-		struct sg_routing routing;
-		json_t *json;
-		char *line;
-
-		sg_exception_route(&c->items[i], c->s->model,
-				   c->s->window.as_of, &routing);
-		json = sg_exception_to_json(&c->items[i], c->s->model,
-					    &routing, c->s->window.as_of);
-		line = json ? json_dumps(json, SG_EXCEPTION_JSON_FLAGS) : NULL;
-		json_decref(json);
-		c->rc = line ? line_buf_add(&c->out, line) : SG_ERR_NOMEM;
-		free(line);
+		/* Routing depends on the opportunity alone, and an
+		 * opportunity's exceptions are listed together. */
+		if (i == 0 || c->items[i].opp != c->items[i - 1].opp)
+			sg_exception_route(&c->items[i], c->s->model,
+					   c->s->window.as_of, &routing);
+		c->rc = sg_exception_append_jsonl(&c->out.text, &c->out.len,
+						  &c->out.cap, &c->items[i],
+						  c->s->model, &routing,
+						  c->s->window.as_of);
 	}
 	return NULL;
 }
