@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sg_host.h"
 #include "sg_options.h"
 #include "util/sg_missing.h"
 
@@ -24,20 +25,12 @@ static void sink_log(void *ctx, int level, const char *fmt, ...)
 
 static void sink_log(void *ctx, int level, const char *fmt, ...)
 {
-	static const char *const names[] = { "error", "warning", "info",
-					     "debug" };
 	const struct sink_ctx *h = ctx;
 	va_list ap;
 
-	if (level > h->verbose)
-		return;
-	if (level < SG_LOG_ERROR || level > SG_LOG_DEBUG)
-		level = SG_LOG_INFO;
-	fprintf(stderr, "stageguard: %s: %s: ", h->name, names[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sg_host_vlog(h->name, h->verbose, level, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 /* Sinks write files, not terminals: their progress is only logged. */

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sg_http.h"
+#include "sg_host.h"
 #include "sg_options.h"
 #include "util/sg_missing.h"
 
@@ -103,20 +104,12 @@ static void host_log(void *ctx, int level, const char *fmt, ...)
 
 static void host_log(void *ctx, int level, const char *fmt, ...)
 {
-	static const char *const names[] = { "error", "warning", "info",
-					     "debug" };
 	struct host_ctx *h = ctx;
 	va_list ap;
 
-	if (level > h->verbose)
-		return;
-	if (level < SG_LOG_ERROR || level > SG_LOG_DEBUG)
-		level = SG_LOG_INFO;
-	fprintf(stderr, "stageguard: %s: %s: ", h->name, names[level]);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	sg_host_vlog(h->name, h->verbose, level, fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
 }
 
 static void host_progress(void *ctx, const char *what,
