@@ -85,8 +85,7 @@ int64_t sg_days_from_civil(int64_t year, unsigned month, unsigned day)
 	return era * 146097 + doe - 719468;
 }
 
-static void time_civil_from_days(int64_t z, int64_t *year, int *month,
-				 int *day)
+void sg_civil_from_days(int64_t z, int64_t *year, int *month, int *day)
 {
 	int64_t era, doe, yoe, y, doy, mp, d, m;
 
@@ -147,7 +146,7 @@ char *sg_time_format_iso(sg_time t, char *buf)
 		t = 253402300799LL;          /* 9999-12-31T23:59:59Z */
 	day = sg_time_day(t);
 	rem = t - day * 86400;
-	time_civil_from_days(day, &year, &month, &mday);
+	sg_civil_from_days(day, &year, &month, &mday);
 	memcpy(buf, "0000-00-00T00:00:00Z", SG_TIME_ISO_SIZE);
 	time_put(buf, year, 4);
 	time_put(buf + 5, month, 2);
@@ -718,7 +717,7 @@ static int64_t time_year_of(sg_time t)
 	int64_t year;
 	int month, day;
 
-	time_civil_from_days(sg_time_day(t), &year, &month, &day);
+	sg_civil_from_days(sg_time_day(t), &year, &month, &day);
 	return year;
 }
 

@@ -70,6 +70,9 @@ int sg_time_parse_format(sg_time *out, const char *text, size_t len,
 /* Days since 1970-01-01 for a proleptic Gregorian date (any year). */
 int64_t sg_days_from_civil(int64_t year, unsigned month, unsigned day);
 
+/* The proleptic Gregorian date of a day number (any year). */
+void sg_civil_from_days(int64_t days, int64_t *year, int *month, int *day);
+
 /* The UTC day number (floor division) of an instant. */
 int64_t sg_time_day(sg_time t);
 

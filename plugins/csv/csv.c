@@ -32,6 +32,7 @@
 #endif
 
 #include "sg_plugin.h"
+#include "util/sg_path.h"
 #include "sg_csv.h"
 #include "sg_decimal.h"
 #include "sg_missing.h"
@@ -200,26 +201,6 @@ const struct sg_plugin *sg_plugin_entry(void);
 static int csv_nomem(struct sg_error *err)
 {
 	return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-}
-
-static char *csv_join(const char *dir, const char *file)
-{
-	size_t dl, fl;
-	char *out;
-
-	if (file[0] == '/' || dir == NULL || dir[0] == '\0')
-		return strdup(file);
-	dl = strlen(dir);
-	fl = strlen(file);
-	while (dl > 1 && dir[dl - 1] == '/')
-		dl--;
-	out = malloc(dl + fl + 2);
-	if (out == NULL)
-		return NULL;
-	memcpy(out, dir, dl);
-	out[dl] = '/';
-	memcpy(out + dl + 1, file, fl + 1);
-	return out;
 }
 
 /* Copies len bytes of s into the arena, NUL-terminated. */
@@ -732,7 +713,7 @@ static int csv_open(void **state, const void *config, const char *arg,
 		dir = cfg->dir;
 		base = host->config_dir != NULL ?
 			host->config_dir(host->ctx) : NULL;
-		st->dir = dir[0] == '/' ? strdup(dir) : csv_join(base, dir);
+		st->dir = dir[0] == '/' ? strdup(dir) : sg_path_join(base, dir);
 	} else {
 		rc = sg_error_set(err, SG_ERR_CONFIG,
 				  "no folder to read: set \"dir\" under "
@@ -773,7 +754,7 @@ static int csv_open(void **state, const void *config, const char *arg,
 		int required = !spec->canonical || def->required ||
 			strcmp(spec->file, def->file) != 0;
 
-		st->paths[i] = csv_join(st->dir, spec->file);
+		st->paths[i] = sg_path_join(st->dir, spec->file);
 		if (st->paths[i] == NULL) {
 			rc = csv_nomem(err);
 			goto fail;
@@ -825,7 +806,7 @@ static int csv_snapshot(struct csv_state *st, struct sg_error *err)
 	char *path;
 	int rc;
 
-	path = csv_join(st->dir, "snapshot.json");
+	path = sg_path_join(st->dir, "snapshot.json");
 	if (path == NULL)
 		return csv_nomem(err);
 	if (stat(path, &sb) != 0) {

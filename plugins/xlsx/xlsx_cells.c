@@ -299,31 +299,19 @@ static int xlsx_write_number(struct xlsx_sheet *sh, lxw_row_t row,
 }
 
 /* t as ISO-8601 text for any year (sg_time_format_iso() stops at
- * 9999): the civil date from the day number (H. Hinnant's algorithm). */
+ * 9999). */
 static const char *xlsx_iso_any(sg_time t, int date, char *buf, size_t size)
 {
-	int64_t days = sg_time_day(t), secs = t - days * 86400;
-	int64_t z = days + 719468, era, doe, yoe, y, doy, mp, d, m;
+	int64_t days = sg_time_day(t), secs = t - days * 86400, y;
+	int m, d;
 
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	if (m <= 2)
-		y++;
+	sg_civil_from_days(days, &y, &m, &d);
 	if (date)
-		snprintf(buf, size, "%04lld-%02lld-%02lld", (long long)y,
-			 (long long)m, (long long)d);
+		snprintf(buf, size, "%04lld-%02d-%02d", (long long)y, m, d);
 	else
-		snprintf(buf, size,
-			 "%04lld-%02lld-%02lldT%02lld:%02lld:%02lldZ",
-			 (long long)y, (long long)m, (long long)d,
-			 (long long)(secs / 3600), (long long)(secs / 60 % 60),
-			 (long long)(secs % 60));
+		snprintf(buf, size, "%04lld-%02d-%02dT%02lld:%02lld:%02lldZ",
+			 (long long)y, m, d, (long long)(secs / 3600),
+			 (long long)(secs / 60 % 60), (long long)(secs % 60));
 	return buf;
 }
 
