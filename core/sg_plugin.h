@@ -490,7 +490,8 @@ struct sg_plugin {
 	/*
 	 * Optional, a sink: checks an output written earlier (an archive's
 	 * hashes against its manifest), calling problem() once per
-	 * difference.  Called on a state opened with arg = path.  Returns
+	 * difference.  Called on a state opened with the defaults (no
+	 * config section, arg NULL): path may have any name.  Returns
 	 * SG_OK when the output could be read to the end, whether or not
 	 * problems were found; a negative status with err set otherwise.
 	 */

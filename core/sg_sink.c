@@ -213,8 +213,10 @@ int sg_sink_verify(const struct sg_registry *registry,
 	if (p->verify == NULL)
 		return sg_error_set(err, SG_ERR_USAGE, "the %s sink cannot "
 				    "verify its output", opts->name);
+	/* Opened with its defaults: the file to check may have any name
+	 * (a renamed bundle), which open() would refuse as an output. */
 	sink_ctx_init(&ctx, NULL, opts);
-	rc = sink_open(p, NULL, &ctx, &host, path, &state, &options, err);
+	rc = sink_open(p, NULL, &ctx, &host, NULL, &state, &options, err);
 	if (rc != SG_OK)
 		return sink_failure(rc, opts->name, 1, err);
 	rc = p->verify(state, path, problem, arg, err);

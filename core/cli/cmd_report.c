@@ -158,7 +158,7 @@ static int bundle_verify(int argc, char **argv)
 		return rc == 1 ? 0 : rc;
 	if (first + 1 != argc)
 		return cli_usage_error("bundle verify", "expected one FILE");
-	tally.path = opts.arg = argv[first];
+	tally.path = argv[first];
 	sg_error_clear(&err);
 	rc = sg_registry_open(&registry, o.plugin_dir, &err);
 	if (rc == SG_OK)

@@ -89,6 +89,11 @@ sg bundle verify "$scratch/tampered.tar.gz"
 expect_status 1 "verify a tampered bundle"
 expect_out "exceptions.jsonl" "names the changed file"
 
+# A renamed bundle is still checked: the format is read from its content.
+cp "$scratch/b.tar.zst" "$scratch/renamed.bin"
+sg bundle verify "$scratch/renamed.bin"
+expect_status 0 "verify a renamed bundle"
+
 # Not an archive at all, and a name with no known suffix.
 echo "not an archive" > "$scratch/junk.tar.gz"
 sg bundle verify "$scratch/junk.tar.gz"
