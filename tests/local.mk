@@ -10,6 +10,16 @@ AM_TESTS_ENVIRONMENT = \
 	export top_srcdir top_builddir STAGEGUARD SG_TEST_PLUGINS \
 	SG_SHARED_DATA CK_DEFAULT_TIMEOUT;
 EXTRA_DIST += tests/fixtures tests/cli tests/plugins
+# The folders above are copied whole, from the build tree too: drop what a
+# build left in them (test logs, objects, modules).
+dist-hook: dist-clean-test-folders
+dist-clean-test-folders:
+	rm -rf $(distdir)/tests/plugins/.libs $(distdir)/tests/plugins/.deps \
+		$(distdir)/tests/plugins/.dirstamp
+	rm -f $(distdir)/tests/plugins/*.lo $(distdir)/tests/plugins/*.la \
+		$(distdir)/tests/plugins/*.o $(distdir)/tests/cli/*.log \
+		$(distdir)/tests/cli/*.trs $(distdir)/tests/cli/.dirstamp
+.PHONY: dist-clean-test-folders
 SG_TEST_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) -I$(top_srcdir)/tests
 SG_TEST_LDADD = core/libsgcore.la $(CHECK_LIBS)
 
