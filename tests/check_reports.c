@@ -474,37 +474,42 @@ static const struct sg_section *section(const struct sg_report *r,
 	return NULL;
 }
 
-static const struct sg_table *table(const struct sg_report *r,
-				    const char *key)
+/* The block of this type whose table or chart has this key, or NULL. */
+static const struct sg_block *find_block(const struct sg_report *r,
+					 int type, const char *key)
 {
 	size_t i, j;
 
 	for (i = 0; i < r->section_count; i++)
 		for (j = 0; j < r->sections[i].block_count; j++) {
 			const struct sg_block *b = &r->sections[i].blocks[j];
+			const char *k = type == SG_BLOCK_TABLE ?
+				(b->table ? b->table->key : NULL) :
+				(b->chart ? b->chart->key : NULL);
 
-			if (b->type == SG_BLOCK_TABLE &&
-			    strcmp(b->table->key, key) == 0)
-				return b->table;
+			if (b->type == type && k != NULL &&
+			    strcmp(k, key) == 0)
+				return b;
 		}
-	ck_abort_msg("no table %s", key);
 	return NULL;
+}
+
+static const struct sg_table *table(const struct sg_report *r,
+				    const char *key)
+{
+	const struct sg_block *b = find_block(r, SG_BLOCK_TABLE, key);
+
+	if (b == NULL)
+		ck_abort_msg("no table %s", key);
+	return b->table;
 }
 
 static const struct sg_chart *chart(const struct sg_report *r,
 				    const char *key)
 {
-	size_t i, j;
+	const struct sg_block *b = find_block(r, SG_BLOCK_CHART, key);
 
-	for (i = 0; i < r->section_count; i++)
-		for (j = 0; j < r->sections[i].block_count; j++) {
-			const struct sg_block *b = &r->sections[i].blocks[j];
-
-			if (b->type == SG_BLOCK_CHART &&
-			    strcmp(b->chart->key, key) == 0)
-				return b->chart;
-		}
-	return NULL;
+	return b ? b->chart : NULL;
 }
 
 /* The text of every TEXT block of a section, joined. */

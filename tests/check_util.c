@@ -18,36 +18,7 @@
 #include "sg_hash.h"
 #include "sg_missing.h"
 #include "sg_path.h"
-
-#define N_ELEMS(a) (sizeof(a) / sizeof((a)[0]))
-
-/*
- * Table tests check every row inside one test (one fork per table keeps
- * sanitizer runs fast), print each failing row on stderr, then fail once
- * quoting the first.
- */
-static char row_first[512];
-
-static int row_fail(const char *fmt, ...)
-	__attribute__((format(printf, 1, 2)));
-
-static int row_fail(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
-	va_end(ap);
-	fprintf(stderr, "row failed: %s\n", line);
-	if (row_first[0] == '\0')
-		snprintf(row_first, sizeof(row_first), "%s", line);
-	return 1;
-}
-
-#define TABLE_DONE(fails, total) \
-	ck_assert_msg((fails) == 0, "%d of %d rows failed; first: %s", \
-		      (fails), (int)(total), row_first)
+#include "sg_test_table.h"
 
 /* ------------------------------------------------------------------ */
 /* Decimals                                                             */

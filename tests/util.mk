@@ -1,9 +1,9 @@
 # tests of util: times and zones; decimals, the missing rule and hashing
 check_PROGRAMS += tests/check_time tests/check_util
 TESTS += tests/check_time tests/check_util
-tests_check_time_SOURCES = tests/check_time.c
+tests_check_time_SOURCES = tests/check_time.c tests/sg_test_table.h
 tests_check_time_CFLAGS = $(SG_TEST_CFLAGS)
 tests_check_time_LDADD = $(SG_TEST_LDADD)
-tests_check_util_SOURCES = tests/check_util.c
+tests_check_util_SOURCES = tests/check_util.c tests/sg_test_table.h
 tests_check_util_CFLAGS = $(SG_TEST_CFLAGS)
 tests_check_util_LDADD = $(SG_TEST_LDADD)
