@@ -131,6 +131,10 @@ int cli_print_exceptions(FILE *out, const struct cli_session *s,
 			 struct sg_error *err);
 
 /* Parses an ISO time option; SG_ERR_USAGE naming the option. */
+/* Now: the clock, or SOURCE_DATE_EPOCH (seconds) when it is set, so a
+ * run, a decision and everything written from them can be reproduced. */
+sg_time cli_now(void);
+
 int cli_parse_time(sg_time *out, const char *option, const char *text,
 		   struct sg_error *err);
 

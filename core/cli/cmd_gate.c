@@ -52,7 +52,7 @@ int cmd_gate(int argc, char **argv)
 		rc = sg_gate_read(&text, &len, stdin, SG_GATE_INPUT_MAX,
 				  "stdin", &err);
 	if (rc == SG_OK)
-		rc = sg_gate_new(&gate, config, text, len, (sg_time)time(NULL),
+		rc = sg_gate_new(&gate, config, text, len, cli_now(),
 				 "stdin", &err);
 	if (rc != SG_OK)
 		goto out;

@@ -371,7 +371,7 @@ static int pilot_status_run(const struct cli_options *o, int json)
 	st->start = config->pilot_start;
 	st->days = config->pilot_days;
 	st->end = st->start + (sg_time)st->days * PILOT_DAY;
-	st->as_of = (sg_time)time(NULL);
+	st->as_of = cli_now();
 	if (o->as_of != NULL) {
 		rc = cli_parse_time(&st->as_of, "--as-of", o->as_of, &err);
 		if (rc != SG_OK)

@@ -143,7 +143,7 @@ static int review_time(sg_time *out, const char *option, const char *text,
 		       struct sg_error *err)
 {
 	if (text == NULL) {
-		*out = (sg_time)time(NULL);
+		*out = cli_now();
 		return SG_OK;
 	}
 	return cli_parse_time(out, option, text, err);
@@ -648,7 +648,7 @@ static int review_decide(int argc, char **argv)
 	d.note = o.note;
 	d.to = o.to;
 	d.source = "cli";
-	d.recorded_at = (sg_time)time(NULL);
+	d.recorded_at = cli_now();
 	sg_error_clear(&err);
 	rc = review_time(&d.at, "--at", o.at, &err);
 	if (rc == SG_OK)
@@ -699,7 +699,7 @@ static int review_import(int argc, char **argv)
 	sg_error_clear(&err);
 	rc = sg_review_open_ledger(&ledger, o.config, o.ledger, &err);
 	if (rc == SG_OK)
-		rc = sg_review_import(ledger, o.operand, (sg_time)time(NULL),
+		rc = sg_review_import(ledger, o.operand, cli_now(),
 				      &recorded, &problems, &err);
 	for (i = 0; i < problems.count; i++)
 		fprintf(stderr, "%s\n", problems.lines[i]);
