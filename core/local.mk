@@ -8,7 +8,8 @@ core_libsgcore_la_SOURCES = \
 	core/sg_strtab.c core/sg_strtab.h \
 	core/sg_model.c core/sg_model.h \
 	core/sg_checks.c core/sg_checks.h \
-	core/sg_exception.c \
+	core/sg_exception.c core/sg_exception.h \
+	core/sg_record.c core/sg_record.h \
 	core/sg_ledger.c core/sg_ledger.h \
 	core/sg_loader.c core/sg_loader.h \
 	core/sg_source.c core/sg_source.h \

@@ -1,85 +1,15 @@
 /*
  * sg_checks.h - the stage-progression checks of DESIGN §5 with the exact
- * readings of §10, and the exceptions they raise.
+ * readings of §10, and the list of exceptions a run raises.
  */
 #ifndef SG_CHECKS_H
 #define SG_CHECKS_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sg_exception.h"
 #include "sg_model.h"
-
-enum sg_exception_type {
-	SG_EX_MISSING_EVIDENCE = 0,
-	SG_EX_REQUIRED_FIELD,
-	SG_EX_SKIPPED_STAGE,
-	SG_EX_REGRESSION,
-	SG_EX_SELLER_ONLY,
-	SG_EX_FORECAST_IMPACT,
-	SG_EX_STAGE_AGE,
-	SG_EX_NO_NEXT_STEP,
-	SG_EX_DATA_QUALITY,
-	SG_EX_TYPE_COUNT
-};
-
-/* Verdicts in rising severity. */
-enum sg_verdict {
-	SG_VERDICT_ALLOW = 0,
-	SG_VERDICT_FLAG,
-	SG_VERDICT_REVIEW,
-	SG_VERDICT_BLOCK,
-	SG_VERDICT_PAUSE
-};
-
-/* Contract names: "missing_evidence", ...; "flag", "review", ... */
-const char *sg_exception_type_name(int type);
-const char *sg_verdict_name(int verdict);
-/* The type with this name, or -1. */
-int sg_exception_type_from_name(const char *name);
-/* The verdict of a type (fixed by the contract). */
-int sg_exception_type_verdict(int type);
-
-#define SG_EXCEPTION_ID_SIZE 17 /* 16 hex digits and NUL */
-
-/* Dump exception JSON with JSON_REAL_PRECISION(15) (or these flags) so
- * that age_days prints with one decimal (20.3, not 20.300000000000001). */
-#define SG_EXCEPTION_JSON_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(15))
-
-enum sg_next_step_reason { SG_NNS_MISSING = 1, SG_NNS_OVERDUE = 2 };
-
-struct sg_exception {
-	char id[SG_EXCEPTION_ID_SIZE];
-	int type;               /* enum sg_exception_type */
-	int verdict;            /* enum sg_verdict */
-	uint32_t opp;           /* index into the model's opportunities */
-	int is_move;            /* judges a stage event (from/to/event_at) */
-	sg_sym from_stage;      /* 0: null (creation, or not a move) */
-	sg_sym to_stage;        /* 0: null (not a move) */
-	sg_sym stage;           /* to_stage for moves, current stage else
-				   (0 when never interned: the opportunity's
-				   stage text is the current stage) */
-	sg_time event_at;       /* changed_at, entered time, or as-of */
-
-	/* Details, by type.  list: missing[] (indices into
-	 * config->criteria), fields[] (indices into the to-stage's
-	 * required_fields) or skipped[] (stage indices); list2: present[]
-	 * (indices into config->criteria). */
-	uint32_t *list;
-	uint32_t list_count;
-	uint32_t *list2;
-	uint32_t list2_count;
-	uint32_t seller_activities;
-	const char *from_category, *to_category; /* config's; NULL: none */
-	const char *amount;     /* at the move; NULL when missing; held by
-				   the list */
-	const char *currency;   /* at the move; NULL when missing */
-	int64_t age_tenths;     /* stage_age: age in tenths of a day */
-	double max_age_days;    /* stage_age: the limit applied */
-	int next_step_reason;   /* enum sg_next_step_reason */
-	unsigned dq_reasons;    /* bit i: enum sg_dq_reason i */
-};
 
 /* What a run judges: moves with changed_at in (since, as_of]. */
 struct sg_check_window {
@@ -111,47 +41,5 @@ void sg_exceptions_release(struct sg_exceptions *list);
  */
 int sg_checks_run(struct sg_exceptions *out, const struct sg_model *model,
 		  const struct sg_check_window *window, struct sg_error *err);
-
-/* Routing of one exception (DESIGN §6). */
-struct sg_routing {
-	const char *assignee;   /* owner's manager, else the default */
-	sg_time detected_at;
-	sg_time due_at;         /* detected_at + review.sla_hours */
-};
-
-void sg_exception_route(const struct sg_exception *ex,
-			const struct sg_model *model, sg_time detected_at,
-			struct sg_routing *out);
-
-/*
- * Writes the review note: a few plain sentences a manager can act on
- * without the CRM open.  Returns a malloc'd string, or NULL on memory.
- */
-char *sg_exception_note(const struct sg_exception *ex,
-			const struct sg_model *model, sg_time as_of);
-
-/*
- * Builds the JSON object of DESIGN §8 (id, type, verdict, opportunity_id,
- * owner_id, assignee, from_stage, to_stage, stage, event_at, detected_at,
- * due_at, the detail fields of the type, note).  Returns a new reference
- * or NULL on memory.
- */
-json_t *sg_exception_to_json(const struct sg_exception *ex,
-			     const struct sg_model *model,
-			     const struct sg_routing *routing, sg_time as_of);
-
-/*
- * Appends the exception as one JSON line: the bytes json_dumps() gives
- * for sg_exception_to_json() with SG_EXCEPTION_JSON_FLAGS, then a line
- * feed, written without building the object.  *text is a malloc'd buffer
- * of *cap bytes holding *len bytes (NULL, 0, 0 to start), grown as
- * needed; the caller frees it.  Returns SG_OK, or SG_ERR_NOMEM when
- * memory ran out or sg_exception_to_json() would fail (*len unchanged).
- */
-int sg_exception_append_jsonl(char **text, size_t *len, size_t *cap,
-			      const struct sg_exception *ex,
-			      const struct sg_model *model,
-			      const struct sg_routing *routing,
-			      sg_time as_of);
 
 #endif

@@ -952,55 +952,54 @@ static int ev_write_note(struct ev_ctx *c, const char *id, const char *note,
 	return ev_close(&f, rc, err);
 }
 
+struct ev_exceptions {
+	struct ev_ctx *c;
+	struct ev_file *f;
+	struct sg_text line;
+};
+
+static int ev_exception_line(void *arg, const struct sg_exception_record *rec,
+			     struct sg_error *err)
+{
+	struct ev_exceptions *x = arg;
+	const char *ledger = sg_ledger_path(x->c->in->ledger);
+	int rc;
+
+	if (!ev_safe_id(rec->id))
+		return sg_error_set_at(err, SG_ERR_LEDGER, ledger, 0, 0,
+				       "ledger: an exception id (\"%.40s\") "
+				       "is not a plain name",
+				       rec->id != NULL ? rec->id : "");
+	x->line.len = 0;
+	rc = sg_exception_record_append_json(&x->line, rec);
+	if (rc == SG_ERR_NOMEM)
+		return sg_error_set(err, rc, "out of memory");
+	if (rc != SG_OK)
+		return sg_error_set_at(err, SG_ERR_LEDGER, ledger, 0, 0,
+				       "ledger: exception %s: the stored "
+				       "record is not valid JSON text; "
+				       "restore the ledger from a backup",
+				       rec->id);
+	fwrite(x->line.s, 1, x->line.len, x->f->fp);
+	putc('\n', x->f->fp);
+	return ev_write_note(x->c, rec->id, rec->note, err);
+}
+
 /* exceptions.jsonl (each exception's JSON as recorded) and its note. */
 static int ev_write_exceptions(struct ev_ctx *c, struct sg_error *err)
 {
-	static const char sql[] =
-		"SELECT id, detail, note FROM exceptions ORDER BY id";
 	struct ev_file f = { NULL, NULL };
-	sqlite3_stmt *stmt = NULL;
-	int rc, step = SQLITE_DONE;
+	struct ev_exceptions x = { c, &f, { NULL, 0, 0 } };
+	int rc;
 
 	rc = ev_mkdir(c, "notes", err);
 	if (rc != SG_OK)
 		return rc;
-	if (sqlite3_prepare_v2(c->db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return ev_db_fail(c, "exceptions.jsonl", err);
 	rc = ev_create(c, "exceptions.jsonl", &f, err);
-	while (rc == SG_OK) {
-		const char *id, *detail;
-
-		step = sqlite3_step(stmt);
-		if (step != SQLITE_ROW)
-			break;
-		id = (const char *)sqlite3_column_text(stmt, 0);
-		detail = (const char *)sqlite3_column_text(stmt, 1);
-
-		if (!ev_safe_id(id)) {
-			rc = sg_error_set_at(err, SG_ERR_LEDGER,
-					     sg_ledger_path(c->in->ledger), 0,
-					     0, "ledger: an exception id "
-					     "(\"%.40s\") is not a plain "
-					     "name", id != NULL ? id : "");
-			break;
-		}
-		if (detail == NULL || strchr(detail, '\n') != NULL) {
-			rc = sg_error_set_at(err, SG_ERR_LEDGER,
-					     sg_ledger_path(c->in->ledger), 0,
-					     0, "ledger: exception %s: the "
-					     "stored JSON is not one line",
-					     id);
-			break;
-		}
-		fputs(detail, f.fp);
-		putc('\n', f.fp);
-		rc = ev_write_note(c, id,
-				   (const char *)sqlite3_column_text(stmt, 2),
-				   err);
-	}
-	if (rc == SG_OK && step != SQLITE_DONE)
-		rc = ev_db_fail(c, "exceptions.jsonl", err);
-	sqlite3_finalize(stmt);
+	if (rc == SG_OK)
+		rc = sg_ledger_each_exception(c->in->ledger, NULL,
+					      ev_exception_line, &x, err);
+	sg_text_release(&x.line);
 	return ev_close(&f, rc, err);
 }
 

@@ -3,7 +3,7 @@
  * and verdict, its routing (DESIGN §6), its review note and its JSON
  * object (DESIGN §8).
  */
-#include "sg_checks.h"
+#include "sg_exception.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -1155,5 +1155,149 @@ int sg_exception_append_jsonl(char **text, size_t *len, size_t *cap,
 	if (b.failed)
 		return SG_ERR_NOMEM;
 	*len = b.len;
+	return SG_OK;
+}
+
+/* --- The record the ledger keeps. --- */
+
+void sg_text_release(struct sg_text *t)
+{
+	if (t == NULL)
+		return;
+	free(t->s);
+	memset(t, 0, sizeof(*t));
+}
+
+/* Whether s is NULL or UTF-8 that a JSON string can hold. */
+static int exc_utf8_ok(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0, n, len;
+
+	if (s == NULL)
+		return 1;
+	n = strlen(s);
+	while (i < n) {
+		if (u[i] < 0x80) {
+			i++;
+			continue;
+		}
+		len = exc_utf8_seq(u, n, i);
+		if (len == 0)
+			return 0;
+		i += len;
+	}
+	return 1;
+}
+
+/* NULL for NULL and "" (the JSON's null, as exc_str_or_null). */
+static const char *exc_or_null(const char *s)
+{
+	return s == NULL || s[0] == '\0' ? NULL : s;
+}
+
+int sg_exception_record_fill(struct sg_exception_record *rec,
+			     struct sg_text *scratch,
+			     const struct sg_exception *ex,
+			     const struct sg_model *model,
+			     const struct sg_routing *routing, sg_time as_of)
+{
+	struct exc_buf b = { scratch->s, 0, scratch->cap, 0 };
+	struct exc_view x;
+	size_t note_at;
+	int bad = 0;
+
+	exc_view_init(&x, ex, model);
+	/* The details are written as ",k:v,..." members: the first comma
+	 * becomes the object's brace. */
+	exc_json_details(&b, &x, ex, &bad);
+	if (b.len == 0)
+		exc_put(&b, "{");
+	else if (!b.failed)
+		b.s[0] = '{';
+	exc_putn(&b, "}", 2);   /* and its NUL */
+	note_at = b.len;
+	exc_note(&b, ex, model, as_of);
+	exc_putn(&b, "", 1);
+	scratch->s = b.s;
+	scratch->cap = b.cap;
+	scratch->len = b.len;
+	if (b.failed)
+		return SG_ERR_NOMEM;
+	memset(rec, 0, sizeof(*rec));
+	rec->id = ex->id;
+	rec->type = sg_exception_type_name(ex->type);
+	rec->verdict = sg_verdict_name(ex->verdict);
+	rec->opportunity_id = sg_model_str(model, x.o->id);
+	rec->opportunity_name = exc_or_null(x.o->name);
+	rec->owner_id = exc_or_null(x.o->owner_id);
+	rec->assignee = exc_or_null(routing->assignee);
+	if (ex->is_move && ex->from_stage)
+		rec->from_stage = sg_model_str(model, ex->from_stage);
+	if (ex->is_move)
+		rec->to_stage = sg_model_str(model, ex->to_stage);
+	rec->stage = exc_stage_text(&x, ex);
+	rec->event_at = ex->event_at;
+	rec->detected_at = routing->detected_at;
+	rec->due_at = routing->due_at;
+	rec->details = scratch->s;
+	rec->note = scratch->s + note_at;
+	if (bad || !exc_utf8_ok(rec->opportunity_id) ||
+	    !exc_utf8_ok(rec->opportunity_name) ||
+	    !exc_utf8_ok(rec->owner_id) || !exc_utf8_ok(rec->assignee) ||
+	    !exc_utf8_ok(rec->from_stage) || !exc_utf8_ok(rec->to_stage) ||
+	    !exc_utf8_ok(rec->stage) || !exc_utf8_ok(rec->note))
+		return SG_ERR_PARSE;
+	return SG_OK;
+}
+
+/* A key and a string or null. */
+static void exc_json_key_str(struct exc_buf *b, const char *key,
+			     const char *s, int *bad)
+{
+	exc_put(b, key);
+	if (s == NULL)
+		exc_putn(b, "null", 4);
+	else
+		exc_json_str(b, s, bad);
+}
+
+int sg_exception_record_append_json(struct sg_text *out,
+				    const struct sg_exception_record *rec)
+{
+	struct exc_buf b = { out->s, out->len, out->cap, 0 };
+	size_t n = rec->details ? strlen(rec->details) : 0;
+	int bad = 0;
+
+	if (n < 2 || rec->details[0] != '{' || rec->details[n - 1] != '}')
+		return SG_ERR_PARSE;
+	exc_json_key_str(&b, "{\"id\":", rec->id, &bad);
+	exc_json_key_str(&b, ",\"type\":", rec->type, &bad);
+	exc_json_key_str(&b, ",\"verdict\":", rec->verdict, &bad);
+	exc_json_key_str(&b, ",\"opportunity_id\":", rec->opportunity_id,
+			 &bad);
+	exc_json_key_or_null(&b, ",\"opportunity_name\":",
+			     rec->opportunity_name, &bad);
+	exc_json_key_or_null(&b, ",\"owner_id\":", rec->owner_id, &bad);
+	exc_json_key_or_null(&b, ",\"assignee\":", rec->assignee, &bad);
+	exc_json_key_str(&b, ",\"from_stage\":", rec->from_stage, &bad);
+	exc_json_key_str(&b, ",\"to_stage\":", rec->to_stage, &bad);
+	exc_json_key_str(&b, ",\"stage\":", rec->stage, &bad);
+	exc_json_time(&b, ",\"event_at\":", rec->event_at);
+	exc_json_time(&b, ",\"detected_at\":", rec->detected_at);
+	exc_json_time(&b, ",\"due_at\":", rec->due_at);
+	if (n > 2) {
+		exc_putn(&b, ",", 1);
+		exc_putn(&b, rec->details + 1, n - 2);
+	}
+	exc_json_key_str(&b, ",\"note\":", rec->note, &bad);
+	exc_putn(&b, "}", 1);
+	out->s = b.s;
+	out->cap = b.cap;
+	if (b.failed)
+		return SG_ERR_NOMEM;
+	if (bad)
+		return SG_ERR_PARSE;
+	out->len = b.len;
 	return SG_OK;
 }

@@ -27,9 +27,6 @@
 /* How long a writer waits for another one before giving up (ms). */
 #define LEDGER_BUSY_TIMEOUT_MS 5000
 
-/* The largest exception object the ledger stores (bytes of JSON). */
-#define LEDGER_DETAIL_MAX (1024 * 1024)
-
 #define LEDGER_KILL_ENV "STAGEGUARD_TEST_KILL_AFTER"
 
 /*
@@ -123,12 +120,33 @@ static const char ledger_schema_v2[] =
 	"CREATE INDEX events_exception ON events(exception_id, type);";
 
 /*
+ * Version 3: an exception's members are columns, read directly, and
+ * detail keeps only the members of its type (DESIGN §8) instead of the
+ * whole object again; the note is stored once.  Existing rows are split
+ * in place.
+ */
+static const char ledger_schema_v3[] =
+	"ALTER TABLE exceptions ADD COLUMN opportunity_name TEXT;"
+	"ALTER TABLE exceptions ADD COLUMN assignee TEXT;"
+	"ALTER TABLE exceptions ADD COLUMN due_at INTEGER;"
+	"UPDATE exceptions SET"
+	" opportunity_name = json_extract(detail, '$.opportunity_name'),"
+	" assignee = json_extract(detail, '$.assignee'),"
+	" due_at = CAST(strftime('%s', json_extract(detail, '$.due_at'))"
+	"  AS INTEGER),"
+	" detail = json_remove(detail, '$.id', '$.type', '$.verdict',"
+	"  '$.opportunity_id', '$.opportunity_name', '$.owner_id',"
+	"  '$.assignee', '$.from_stage', '$.to_stage', '$.stage',"
+	"  '$.event_at', '$.detected_at', '$.due_at', '$.note');";
+
+/*
  * The migrations, in order: entry i takes the schema from version i to
  * version i + 1.  Only ever append.
  */
 static const char *const ledger_migrations[] = {
 	ledger_schema_v1,
 	ledger_schema_v2,
+	ledger_schema_v3,
 };
 
 #define LEDGER_MIGRATION_COUNT \
@@ -552,11 +570,12 @@ static const char *const ledger_stmt_sql[] = {
 
 	"SELECT 1 FROM exceptions WHERE id = ?1",
 
-	"INSERT INTO exceptions (id, type, verdict, opportunity_id, owner_id,"
-	" from_stage, to_stage, stage, event_at, detected_at, first_seen,"
-	" last_seen, first_run, last_run, detail, note)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?11, ?12,"
-	" ?12, ?13, ?14)",
+	"INSERT INTO exceptions (id, type, verdict, opportunity_id,"
+	" opportunity_name, owner_id, assignee, from_stage, to_stage, stage,"
+	" event_at, detected_at, due_at, first_seen, last_seen, first_run,"
+	" last_run, detail, note)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
+	" ?14, ?14, ?15, ?15, ?16, ?17)",
 
 	/* last_seen never moves back (a run replayed at an earlier as-of). */
 	"UPDATE exceptions SET last_seen = ?2, last_run = ?3"
@@ -664,154 +683,34 @@ static void ledger_bind_count(sqlite3_stmt *stmt, int index, size_t n)
 	sqlite3_bind_int64(stmt, index, v);
 }
 
-/* One exception's fields, borrowed from its JSON object. */
-struct ledger_row {
-	const char *id, *type, *verdict, *opportunity_id, *owner_id;
-	const char *assignee, *from_stage, *to_stage, *stage, *note;
-	const char *due_text;
-	sg_time event_at, detected_at, due_at;
-};
-
-/*
- * Reads a string member: *out is the string, or NULL when the member is
- * absent or null and not required.  Anything else is refused.
- */
-static int ledger_get_string(json_t *obj, const char *key, int required,
-			     const char **out, size_t index, const char *id,
-			     struct sg_error *err)
+/* Refuses an exception that lacks what its task and events need. */
+static int ledger_check_record(const struct sg_exception_record *rec,
+			       size_t index, struct sg_error *err)
 {
-	json_t *value = json_object_get(obj, key);
+	const char *lacking = NULL;
+	size_t n = rec->details ? strlen(rec->details) : 0;
 
-	*out = NULL;
-	if ((value == NULL || json_is_null(value)) && !required)
+	if (rec->id == NULL)
+		lacking = "id";
+	else if (rec->type == NULL)
+		lacking = "type";
+	else if (rec->verdict == NULL)
+		lacking = "verdict";
+	else if (rec->opportunity_id == NULL)
+		lacking = "opportunity_id";
+	else if (rec->assignee == NULL)
+		lacking = "assignee";
+	else if (rec->detected_at == SG_TIME_NONE)
+		lacking = "detected_at";
+	else if (rec->due_at == SG_TIME_NONE)
+		lacking = "due_at";
+	else if (n < 2 || rec->details[0] != '{' || rec->details[n - 1] != '}')
+		lacking = "details (a JSON object)";
+	if (lacking == NULL)
 		return SG_OK;
-	if (!json_is_string(value))
-		return sg_error_set(err, SG_ERR_INTERNAL,
-				    "ledger: exception %zu (id %s): \"%s\" "
-				    "is %s, not a string", index,
-				    id ? id : "?", key,
-				    value == NULL ? "missing" :
-				    json_is_null(value) ? "null" :
-				    "of another type");
-	if (strlen(json_string_value(value)) != json_string_length(value))
-		return sg_error_set(err, SG_ERR_INTERNAL,
-				    "ledger: exception %zu (id %s): \"%s\" "
-				    "holds a NUL character", index,
-				    id ? id : "?", key);
-	*out = json_string_value(value);
-	return SG_OK;
-}
-
-/* Reads an ISO-8601 time member (SG_TIME_NONE when absent or null). */
-static int ledger_get_time(json_t *obj, const char *key, int required,
-			   sg_time *out, const char **text, size_t index,
-			   const char *id, struct sg_error *err)
-{
-	const char *s;
-	int rc;
-
-	*out = SG_TIME_NONE;
-	rc = ledger_get_string(obj, key, required, &s, index, id, err);
-	if (rc != SG_OK)
-		return rc;
-	if (text != NULL)
-		*text = s;
-	if (s == NULL)
-		return SG_OK;
-	rc = sg_time_parse_iso(out, s, strlen(s), 0, 0, err);
-	if (rc != SG_OK) {
-		if (err == NULL)
-			return SG_ERR_INTERNAL;
-		err->code = SG_ERR_INTERNAL;
-		return sg_error_prefix(err, "ledger: exception %zu (id %s): "
-				       "\"%s\": ", index, id, key);
-	}
-	return SG_OK;
-}
-
-static int ledger_read_row(json_t *obj, size_t index, struct ledger_row *row,
-			   struct sg_error *err)
-{
-	int rc;
-
-	memset(row, 0, sizeof(*row));
-	if (!json_is_object(obj))
-		return sg_error_set(err, SG_ERR_INTERNAL,
-				    "ledger: exception %zu is not a JSON "
-				    "object", index);
-	rc = ledger_get_string(obj, "id", 1, &row->id, index, NULL, err);
-	if (rc == SG_OK)
-		rc = ledger_get_string(obj, "type", 1, &row->type, index,
-				       row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_string(obj, "verdict", 1, &row->verdict, index,
-				       row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_string(obj, "opportunity_id", 1,
-				       &row->opportunity_id, index, row->id,
-				       err);
-	if (rc == SG_OK)
-		rc = ledger_get_string(obj, "assignee", 1, &row->assignee,
-				       index, row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_string(obj, "owner_id", 0, &row->owner_id,
-				       index, row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_string(obj, "from_stage", 0, &row->from_stage,
-				       index, row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_string(obj, "to_stage", 0, &row->to_stage,
-				       index, row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_string(obj, "stage", 0, &row->stage, index,
-				       row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_string(obj, "note", 0, &row->note, index,
-				       row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_time(obj, "event_at", 0, &row->event_at, NULL,
-				     index, row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_time(obj, "detected_at", 1, &row->detected_at,
-				     NULL, index, row->id, err);
-	if (rc == SG_OK)
-		rc = ledger_get_time(obj, "due_at", 1, &row->due_at,
-				     &row->due_text, index, row->id, err);
-	return rc;
-}
-
-/*
- * The whole exception object as compact JSON into *buf (grown as needed,
- * up to LEDGER_DETAIL_MAX).
- */
-static int ledger_dump(json_t *obj, char **buf, size_t *size, size_t index,
-		       const char *id, struct sg_error *err)
-{
-	size_t need = json_dumpb(obj, *buf, *size, JSON_COMPACT);
-	char *grown;
-
-	if (need == 0)
-		return sg_error_set(err, SG_ERR_INTERNAL,
-				    "ledger: exception %zu (id %s) cannot be "
-				    "written as JSON", index, id);
-	if (need < *size) {
-		(*buf)[need] = '\0';
-		return SG_OK;
-	}
-	if (need >= LEDGER_DETAIL_MAX)
-		return sg_error_set(err, SG_ERR_INTERNAL,
-				    "ledger: exception %zu (id %s) is %zu "
-				    "bytes of JSON, more than the %d allowed",
-				    index, id, need, LEDGER_DETAIL_MAX);
-	grown = realloc(*buf, need + 1);
-	if (grown == NULL)
-		return sg_error_set(err, SG_ERR_NOMEM,
-				    "ledger: out of memory");
-	*buf = grown;
-	*size = need + 1;
-	json_dumpb(obj, *buf, *size, JSON_COMPACT);
-	(*buf)[need] = '\0';
-	return SG_OK;
+	return sg_error_set(err, SG_ERR_INTERNAL, "ledger: exception %zu "
+			    "(id %.100s) has no %s", index,
+			    rec->id ? rec->id : "?", lacking);
 }
 
 /*
@@ -947,12 +846,12 @@ static int ledger_known(struct sg_ledger *ledger, struct ledger_stmts *st,
 
 /* An exception seen again: last_seen and last_run move forward. */
 static int ledger_see_again(struct sg_ledger *ledger, struct ledger_stmts *st,
-			    const struct sg_run_record *run,
-			    const struct ledger_row *row, struct sg_error *err)
+			    const struct sg_run_record *run, const char *id,
+			    struct sg_error *err)
 {
 	sqlite3_stmt *s = st->update_exception;
 
-	ledger_bind_text(s, 1, row->id);
+	ledger_bind_text(s, 1, id);
 	ledger_bind_time(s, 2, run->as_of);
 	ledger_bind_text(s, 3, run->id);
 	return ledger_step(ledger, s, "cannot update an exception", err);
@@ -961,82 +860,87 @@ static int ledger_see_again(struct sg_ledger *ledger, struct ledger_stmts *st,
 /* A new exception: its row, its review task, its exception_raised event. */
 static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 			     const struct sg_run_record *run,
-			     const struct ledger_row *row, const char *detail,
+			     const struct sg_exception_record *rec,
 			     struct sg_error *err)
 {
+	char due[SG_TIME_ISO_SIZE];
 	sqlite3_stmt *s = st->insert_exception;
 	int rc;
 
-	ledger_bind_text(s, 1, row->id);
-	ledger_bind_text(s, 2, row->type);
-	ledger_bind_text(s, 3, row->verdict);
-	ledger_bind_text(s, 4, row->opportunity_id);
-	ledger_bind_text(s, 5, row->owner_id);
-	ledger_bind_text(s, 6, row->from_stage);
-	ledger_bind_text(s, 7, row->to_stage);
-	ledger_bind_text(s, 8, row->stage);
-	ledger_bind_time(s, 9, row->event_at);
-	ledger_bind_time(s, 10, row->detected_at);
-	ledger_bind_time(s, 11, run->as_of);
-	ledger_bind_text(s, 12, run->id);
-	ledger_bind_text(s, 13, detail);
-	ledger_bind_text(s, 14, row->note);
+	ledger_bind_text(s, 1, rec->id);
+	ledger_bind_text(s, 2, rec->type);
+	ledger_bind_text(s, 3, rec->verdict);
+	ledger_bind_text(s, 4, rec->opportunity_id);
+	ledger_bind_text(s, 5, rec->opportunity_name);
+	ledger_bind_text(s, 6, rec->owner_id);
+	ledger_bind_text(s, 7, rec->assignee);
+	ledger_bind_text(s, 8, rec->from_stage);
+	ledger_bind_text(s, 9, rec->to_stage);
+	ledger_bind_text(s, 10, rec->stage);
+	ledger_bind_time(s, 11, rec->event_at);
+	ledger_bind_time(s, 12, rec->detected_at);
+	ledger_bind_time(s, 13, rec->due_at);
+	ledger_bind_time(s, 14, run->as_of);
+	ledger_bind_text(s, 15, run->id);
+	ledger_bind_text(s, 16, rec->details);
+	ledger_bind_text(s, 17, rec->note);
 	rc = ledger_step(ledger, s, "cannot record an exception", err);
 	if (rc != SG_OK)
 		return rc;
 	s = st->insert_task;
-	ledger_bind_text(s, 1, row->id);
-	ledger_bind_text(s, 2, row->assignee);
-	ledger_bind_time(s, 3, row->detected_at);
-	ledger_bind_time(s, 4, row->due_at);
+	ledger_bind_text(s, 1, rec->id);
+	ledger_bind_text(s, 2, rec->assignee);
+	ledger_bind_time(s, 3, rec->detected_at);
+	ledger_bind_time(s, 4, rec->due_at);
 	rc = ledger_step(ledger, s, "cannot create a review task", err);
 	if (rc != SG_OK)
 		return rc;
 	s = st->insert_raised;
-	ledger_bind_time(s, 1, row->detected_at);
+	ledger_bind_time(s, 1, rec->detected_at);
 	ledger_bind_text(s, 2, run->id);
-	ledger_bind_text(s, 3, row->id);
-	ledger_bind_text(s, 4, row->opportunity_id);
-	ledger_bind_text(s, 5, row->type);
-	ledger_bind_text(s, 6, row->verdict);
-	ledger_bind_text(s, 7, row->assignee);
-	ledger_bind_text(s, 8, row->due_text);
+	ledger_bind_text(s, 3, rec->id);
+	ledger_bind_text(s, 4, rec->opportunity_id);
+	ledger_bind_text(s, 5, rec->type);
+	ledger_bind_text(s, 6, rec->verdict);
+	ledger_bind_text(s, 7, rec->assignee);
+	ledger_bind_text(s, 8, sg_time_format_iso(rec->due_at, due));
 	return ledger_step(ledger, s, "cannot record an event", err);
 }
 
 /*
- * Records exception i: reads and checks its fields, then inserts it (new)
- * or moves its last_seen (known).
+ * Records exception i: moves its last_seen when its id is known, else
+ * asks the feed for it in full, checks it and inserts it.
  */
 static int ledger_record_one(struct sg_ledger *ledger, struct ledger_stmts *st,
-			     const struct sg_run_record *run, json_t *obj,
-			     size_t i, char **detail, size_t *detail_size,
+			     const struct sg_run_record *run,
+			     const struct sg_exception_feed *feed, size_t i,
 			     struct sg_run_outcome *done, struct sg_error *err)
 {
-	struct ledger_row row;
+	struct sg_exception_record rec;
+	const char *id = feed->id(feed->arg, i);
 	int rc, known = 0;
 
-	rc = ledger_read_row(obj, i, &row, err);
-	if (rc != SG_OK)
-		return rc;
-	rc = ledger_known(ledger, st, row.id, &known, err);
+	if (id == NULL)
+		return sg_error_set(err, SG_ERR_INTERNAL, "ledger: exception "
+				    "%zu has no id", i);
+	rc = ledger_known(ledger, st, id, &known, err);
 	if (rc == SG_OK && known) {
-		rc = ledger_see_again(ledger, st, run, &row, err);
+		rc = ledger_see_again(ledger, st, run, id, err);
 		if (rc == SG_OK)
 			done->seen_again++;
 	} else if (rc == SG_OK) {
-		/* Only a new exception needs its JSON written out. */
-		rc = ledger_dump(obj, detail, detail_size, i, row.id, err);
+		rc = feed->record(feed->arg, i, &rec, err);
 		if (rc == SG_OK)
-			rc = ledger_insert_new(ledger, st, run, &row, *detail,
-					       err);
+			rc = ledger_check_record(&rec, i, err);
+		if (rc == SG_OK)
+			rc = ledger_insert_new(ledger, st, run, &rec, err);
 		if (rc == SG_OK) {
 			done->new_exceptions++;
 			done->tasks_created++;
 		}
 	}
 	if (rc != SG_OK && rc == SG_ERR_LEDGER)
-		ledger_name_exception(err, row.id);
+		ledger_name_exception(err, id);
 	return rc;
 }
 
@@ -1072,14 +976,12 @@ static int ledger_finish_run(struct sg_ledger *ledger,
 }
 
 int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
-			 const struct sg_ledger_exception *exceptions,
-			 size_t count, struct sg_run_outcome *outcome,
-			 struct sg_error *err)
+			 const struct sg_exception_feed *exceptions,
+			 struct sg_run_outcome *outcome, struct sg_error *err)
 {
 	struct ledger_stmts st;
 	struct sg_run_outcome done;
-	char *detail = NULL;
-	size_t detail_size = 0, i;
+	size_t count = exceptions != NULL ? exceptions->count : 0, i;
 	long kill_after;
 	int rc;
 
@@ -1107,8 +1009,8 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 	if (kill_after == 0)
 		raise(SIGKILL);
 	for (i = 0; i < count; i++) {
-		rc = ledger_record_one(ledger, &st, run, exceptions[i].json, i,
-				       &detail, &detail_size, &done, err);
+		rc = ledger_record_one(ledger, &st, run, exceptions, i, &done,
+				       err);
 		if (rc != SG_OK)
 			goto out;
 		/* Tests only: die mid-transaction to prove atomicity. */
@@ -1132,6 +1034,92 @@ out:
 	if (rc != SG_OK)
 		ledger_rollback(ledger);
 	ledger_finalize_all(&st);
-	free(detail);
+	return rc;
+}
+
+/* ---- reading exceptions ---- */
+
+/* The columns of an exception record, in the order ledger_read_record()
+ * reads them. */
+#define LEDGER_RECORD_COLUMNS \
+	"id, type, verdict, opportunity_id, opportunity_name, owner_id," \
+	" assignee, from_stage, to_stage, stage, event_at, detected_at," \
+	" due_at, detail, note"
+
+enum ledger_record_column {
+	LR_ID, LR_TYPE, LR_VERDICT, LR_OPPORTUNITY_ID, LR_OPPORTUNITY_NAME,
+	LR_OWNER_ID, LR_ASSIGNEE, LR_FROM_STAGE, LR_TO_STAGE, LR_STAGE,
+	LR_EVENT_AT, LR_DETECTED_AT, LR_DUE_AT, LR_DETAILS, LR_NOTE
+};
+
+static const char *ledger_col_text(sqlite3_stmt *stmt, int col)
+{
+	return (const char *)sqlite3_column_text(stmt, col);
+}
+
+static sg_time ledger_col_time(sqlite3_stmt *stmt, int col)
+{
+	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
+		return SG_TIME_NONE;
+	return (sg_time)sqlite3_column_int64(stmt, col);
+}
+
+static void ledger_read_record(sqlite3_stmt *stmt,
+			       struct sg_exception_record *rec)
+{
+	rec->id = ledger_col_text(stmt, LR_ID);
+	rec->type = ledger_col_text(stmt, LR_TYPE);
+	rec->verdict = ledger_col_text(stmt, LR_VERDICT);
+	rec->opportunity_id = ledger_col_text(stmt, LR_OPPORTUNITY_ID);
+	rec->opportunity_name = ledger_col_text(stmt, LR_OPPORTUNITY_NAME);
+	rec->owner_id = ledger_col_text(stmt, LR_OWNER_ID);
+	rec->assignee = ledger_col_text(stmt, LR_ASSIGNEE);
+	rec->from_stage = ledger_col_text(stmt, LR_FROM_STAGE);
+	rec->to_stage = ledger_col_text(stmt, LR_TO_STAGE);
+	rec->stage = ledger_col_text(stmt, LR_STAGE);
+	rec->event_at = ledger_col_time(stmt, LR_EVENT_AT);
+	rec->detected_at = ledger_col_time(stmt, LR_DETECTED_AT);
+	rec->due_at = ledger_col_time(stmt, LR_DUE_AT);
+	rec->details = ledger_col_text(stmt, LR_DETAILS);
+	rec->note = ledger_col_text(stmt, LR_NOTE);
+}
+
+int sg_ledger_each_exception(struct sg_ledger *ledger,
+			     const struct sg_exception_filter *filter,
+			     int (*fn)(void *arg,
+				       const struct sg_exception_record *rec,
+				       struct sg_error *err),
+			     void *arg, struct sg_error *err)
+{
+	/* One statement per filter, so each uses its index. */
+	static const char *const sql[] = {
+		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions ORDER BY id",
+		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions"
+		" WHERE id = ?1",
+		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions"
+		" WHERE opportunity_id = ?1 ORDER BY id",
+	};
+	struct sg_exception_record rec;
+	sqlite3_stmt *stmt = NULL;
+	int rc = SG_OK, step = SQLITE_DONE, which = 0;
+
+	if (filter != NULL && filter->id != NULL)
+		which = 1;
+	else if (filter != NULL && filter->opportunity_id != NULL)
+		which = 2;
+	if (sqlite3_prepare_v2(ledger->db, sql[which], -1, &stmt, NULL) !=
+	    SQLITE_OK)
+		return ledger_fail(ledger, err, "cannot read the exceptions");
+	if (which == 1)
+		ledger_bind_text(stmt, 1, filter->id);
+	else if (which == 2)
+		ledger_bind_text(stmt, 1, filter->opportunity_id);
+	while (rc == SG_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		ledger_read_record(stmt, &rec);
+		rc = fn(arg, &rec, err);
+	}
+	if (rc == SG_OK && step != SQLITE_DONE)
+		rc = ledger_fail(ledger, err, "cannot read the exceptions");
+	sqlite3_finalize(stmt);
 	return rc;
 }

@@ -10,13 +10,13 @@
 #ifndef SG_LEDGER_H
 #define SG_LEDGER_H
 
-#include <jansson.h>
 #include <stddef.h>
 
+#include "sg_exception.h"
 #include "util/sg_error.h"
 #include "util/sg_time.h"
 
-#define SG_LEDGER_SCHEMA_VERSION 2
+#define SG_LEDGER_SCHEMA_VERSION 3
 
 struct sg_ledger;
 
@@ -68,12 +68,18 @@ struct sg_run_record {
 };
 
 /*
- * One exception to record: the JSON object of DESIGN §8 (borrowed), which
- * must hold id, type, verdict, opportunity_id, assignee, detected_at and
- * due_at.
+ * The exceptions of a run, handed to the ledger one at a time: the ledger
+ * asks for an exception in full only when its id is new, so a run that
+ * sees again what earlier runs recorded writes no note.
  */
-struct sg_ledger_exception {
-	json_t *json;
+struct sg_exception_feed {
+	size_t count;
+	void *arg;
+	/* The id of exception i. */
+	const char *(*id)(void *arg, size_t i);
+	/* Exception i in full; borrowed until the next call. */
+	int (*record)(void *arg, size_t i, struct sg_exception_record *rec,
+		      struct sg_error *err);
 };
 
 /* What sg_ledger_record_run() did. */
@@ -86,7 +92,9 @@ struct sg_run_outcome {
 /*
  * Records a run with its exceptions in one transaction: the run row; each
  * exception inserted with first_seen = last_seen = the run's as-of, or, if
- * its id is known, last_seen and last_run updated; a review task for each
+ * its id is known, last_seen and last_run updated (an exception needs id,
+ * type, verdict, opportunity_id, assignee, detected_at, due_at and a
+ * details object, else SG_ERR_INTERNAL); a review task for each
  * new exception (assignee, due); an exception_raised event for each new
  * exception; and a run_completed event.  On any failure everything is
  * rolled back.  When the environment holds STAGEGUARD_TEST_KILL_AFTER=N
@@ -94,9 +102,27 @@ struct sg_run_outcome {
  * exceptions inside the transaction, to prove atomicity.
  */
 int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
-			 const struct sg_ledger_exception *exceptions,
-			 size_t count, struct sg_run_outcome *outcome,
-			 struct sg_error *err);
+			 const struct sg_exception_feed *exceptions,
+			 struct sg_run_outcome *outcome, struct sg_error *err);
+
+/* Which exceptions sg_ledger_each_exception() reads: the one with id,
+ * else those of opportunity_id, else (both NULL) all. */
+struct sg_exception_filter {
+	const char *id;
+	const char *opportunity_id;
+};
+
+/*
+ * Calls fn for each recorded exception the filter keeps, in id order;
+ * rec is borrowed for the call.  fn returns SG_OK to go on.  Returns
+ * SG_OK, fn's status, or SG_ERR_LEDGER.
+ */
+int sg_ledger_each_exception(struct sg_ledger *ledger,
+			     const struct sg_exception_filter *filter,
+			     int (*fn)(void *arg,
+				       const struct sg_exception_record *rec,
+				       struct sg_error *err),
+			     void *arg, struct sg_error *err);
 
 /*
  * The SQLite connection and the file, for the ledger's companion modules

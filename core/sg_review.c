@@ -163,6 +163,33 @@ static json_t *rv_col_json(sqlite3_stmt *stmt, int i)
 	return text ? json_loads(text, JSON_DECODE_ANY, NULL) : NULL;
 }
 
+static int rv_record_json(void *arg, const struct sg_exception_record *rec,
+			  struct sg_error *err)
+{
+	json_t **out = arg;
+	struct sg_text text = { NULL, 0, 0 };
+	int rc = sg_exception_record_append_json(&text, rec);
+
+	if (rc == SG_OK)
+		*out = json_loads(text.s, 0, NULL);
+	sg_text_release(&text);
+	if (rc == SG_ERR_NOMEM || (rc == SG_OK && *out == NULL))
+		return rv_nomem(err);
+	/* A record that is not JSON is shown without its members. */
+	return SG_OK;
+}
+
+/* The exception's JSON object (DESIGN §8) as recorded, or NULL. */
+static int rv_exception_json(struct sg_ledger *ledger, const char *id,
+			     json_t **out, struct sg_error *err)
+{
+	struct sg_exception_filter only = { id, NULL };
+
+	*out = NULL;
+	return sg_ledger_each_exception(ledger, &only, rv_record_json, out,
+					err);
+}
+
 /* "YYYY-MM-DDTHH:MM:SSZ" or "-" for an absent time. */
 static const char *rv_iso(sg_time t, char *buf)
 {
@@ -217,7 +244,7 @@ out:
 	" e.detected_at, e.first_seen, e.last_seen, t.assignee," \
 	" t.created_at, t.due_at, t.status, t.disposition, t.decided_by," \
 	" t.decision_note, t.decided_at," \
-	" json_extract(e.detail, '$.opportunity_name')"
+	" e.opportunity_name"
 
 /* The number of columns RV_TASK_COLUMNS selects. */
 #define RV_TASK_NCOLS 22
@@ -458,7 +485,7 @@ static int rv_show_task(struct sg_ledger *ledger, const char *id,
 			struct sg_error *err)
 {
 	static const char sql[] =
-		"SELECT " RV_TASK_COLUMNS ", e.detail"
+		"SELECT " RV_TASK_COLUMNS
 		" FROM exceptions e LEFT JOIN tasks t"
 		" ON t.exception_id = e.id WHERE e.id = ?1";
 	sqlite3_stmt *stmt = NULL;
@@ -476,16 +503,15 @@ static int rv_show_task(struct sg_ledger *ledger, const char *id,
 		rc = rv_fail(ledger, err, "cannot read the exception");
 	} else if (rv_read_task(stmt, as_of, &d->task) != SG_OK) {
 		rc = rv_nomem(err);
-	} else {
-		d->exception = rv_col_json(stmt, RV_TASK_NCOLS);
-		if (!json_is_object(d->exception)) {
-			json_decref(d->exception);
-			d->exception = json_object();
-			if (d->exception == NULL)
-				rc = rv_nomem(err);
-		}
 	}
 	sqlite3_finalize(stmt);
+	if (rc == SG_OK)
+		rc = rv_exception_json(ledger, d->task.id, &d->exception, err);
+	if (rc == SG_OK && d->exception == NULL) {
+		d->exception = json_object();
+		if (d->exception == NULL)
+			rc = rv_nomem(err);
+	}
 	return rc;
 }
 
@@ -494,7 +520,7 @@ static int rv_show_related(struct sg_ledger *ledger,
 			   struct sg_review_detail *d, struct sg_error *err)
 {
 	static const char sql[] =
-		"SELECT detail FROM exceptions WHERE opportunity_id = ?1"
+		"SELECT id FROM exceptions WHERE opportunity_id = ?1"
 		" AND event_at = ?2 AND from_stage IS ?3 AND to_stage = ?4"
 		" AND id <> ?5 ORDER BY type, id";
 	const struct sg_review_task *t = &d->task;
@@ -520,8 +546,11 @@ static int rv_show_related(struct sg_ledger *ledger,
 		step = sqlite3_step(stmt);
 		if (step != SQLITE_ROW)
 			break;
-		obj = rv_col_json(stmt, 0);
-		if (obj != NULL && json_array_append_new(d->related, obj) != 0)
+		rc = rv_exception_json(ledger,
+				       (const char *)sqlite3_column_text(stmt, 0),
+				       &obj, err);
+		if (rc == SG_OK && obj != NULL &&
+		    json_array_append_new(d->related, obj) != 0)
 			rc = rv_nomem(err);
 		if (rc != SG_OK)
 			break;

@@ -173,7 +173,7 @@ static const struct sg_column ll_exception_cols[] = {
 
 static const char ll_exceptions_sql[] =
 	"SELECT e.id, e.type, e.verdict, e.opportunity_id,"
-	" json_extract(e.detail, '$.opportunity_name'), e.owner_id,"
+	" e.opportunity_name, e.owner_id,"
 	" t.assignee, e.from_stage, e.to_stage, e.stage, e.event_at,"
 	" e.detected_at, t.due_at,"
 	" json_extract(e.detail, '$.amount'),"
@@ -285,7 +285,7 @@ static const struct sg_column ll_queue_cols[] = {
 
 static const char ll_queue_sql[] =
 	"SELECT e.id, e.type, e.verdict, e.opportunity_id,"
-	" json_extract(e.detail, '$.opportunity_name'), t.assignee,"
+	" e.opportunity_name, t.assignee,"
 	" t.created_at, t.due_at"
 	" FROM tasks t JOIN exceptions e ON e.id = t.exception_id"
 	" WHERE " RPT_TASK_OPEN_AT

@@ -33,6 +33,7 @@
 #include "sg_checks.h"
 #include "sg_config.h"
 #include "sg_ledger.h"
+#include "sg_test_ledger.h"
 #include "sg_measures.h"
 #include "sg_model.h"
 #include "sg_reports.h"
@@ -210,7 +211,7 @@ static void record(struct sg_ledger *ledger, const struct sg_model *m,
 	run.tool_version = "test";
 	run.evaluated = list.evaluated;
 	run.paused = list.paused;
-	rc = sg_ledger_record_run(ledger, &run, rows, list.count, &outcome,
+	rc = sg_test_record_run(ledger, &run, rows, list.count, &outcome,
 				  &err);
 	ck_assert_msg(rc == SG_OK, "record: %s",
 		      sg_error_format(&err, buf, sizeof(buf)));

@@ -17,6 +17,7 @@
 
 #include "sg_config.h"
 #include "sg_ledger.h"
+#include "sg_test_ledger.h"
 #include "sg_model.h"
 #include "sg_review.h"
 
@@ -136,7 +137,7 @@ static void record_queue(void)
 	run.snapshot_at = SG_TIME_NONE;
 	run.config_sha256 = "00";
 	run.tool_version = "test";
-	rc = sg_ledger_record_run(ledger, &run, list, 5, NULL, &err);
+	rc = sg_test_record_run(ledger, &run, list, 5, NULL, &err);
 	ck_assert_msg(rc == SG_OK, "record: %s",
 		      sg_error_format(&err, buf, sizeof(buf)));
 	for (i = 0; i < 5; i++)
@@ -1014,7 +1015,7 @@ START_TEST(test_stage_corrected_run_id)
 	run.snapshot_at = SG_TIME_NONE;
 	run.config_sha256 = "00";
 	run.tool_version = "test";
-	ck_assert_int_eq(sg_ledger_record_run(ledger, &run, NULL, 0, NULL,
+	ck_assert_int_eq(sg_test_record_run(ledger, &run, NULL, 0, NULL,
 					      &err), SG_OK);
 	ck_assert_int_eq(sg_review_note_corrections(ledger, m, run.as_of,
 						    &found, &err), SG_OK);

@@ -7,7 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "sg_review.h"
+#include "sg_record.h"
 #include "sg_source.h"
 
 int cli_fail(const struct sg_error *err)
@@ -231,44 +231,12 @@ int cli_run_checks(struct cli_session *s, struct sg_exceptions *out,
 	return sg_checks_run(out, s->model, &s->window, err);
 }
 
-/* A flagged move that this pull shows reverted is a correction, recorded
- * in the run's own transaction. */
-static int note_corrections(struct sg_ledger *ledger, void *arg,
-			    struct sg_error *err)
-{
-	struct cli_session *s = arg;
-
-	return sg_review_note_corrections(ledger, s->model, s->window.as_of,
-					  NULL, err);
-}
-
 int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
 		   const struct sg_exceptions *list, struct sg_run_record *run,
 		   struct sg_run_outcome *outcome, struct sg_error *err)
 {
-	struct sg_ledger_exception *rows = NULL;
 	struct sg_model_view view;
-	size_t i, built = 0;
-	int rc = SG_OK;
 
-	if (list->count > 0) {
-		rows = calloc(list->count, sizeof(*rows));
-		if (rows == NULL)
-			return sg_error_set(err, SG_ERR_NOMEM,
-					    "out of memory");
-	}
-	for (i = 0; i < list->count; i++, built++) {
-		struct sg_routing routing;
-
-		sg_exception_route(&list->items[i], s->model, s->window.as_of,
-				   &routing);
-		rows[i].json = sg_exception_to_json(&list->items[i], s->model,
-						    &routing, s->window.as_of);
-		if (rows[i].json == NULL) {
-			rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-			goto out;
-		}
-	}
 	sg_model_view(s->model, &view);
 	memset(run, 0, sizeof(*run));
 	run->started_at = s->started_at;
@@ -283,15 +251,7 @@ int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
 	run->opportunities = view.opp_count;
 	run->evaluated = list->evaluated;
 	run->paused = list->paused;
-	run->before_commit = note_corrections;
-	run->before_commit_arg = s;
-	rc = sg_ledger_record_run(ledger, run, rows, list->count, outcome,
-				  err);
-out:
-	for (i = 0; i < built; i++)
-		json_decref(rows[i].json);
-	free(rows);
-	return rc;
+	return sg_record_run(ledger, run, list, s->model, outcome, err);
 }
 
 int cli_parse_options(int argc, char **argv, unsigned allowed,

@@ -18,7 +18,7 @@ expect_out "10 exceptions: 10 new, 0 seen before; 10 review tasks created" "run 
 expect_eq "$(q "$db" 'select count(*) from runs')" 1 "one run"
 expect_eq "$(q "$db" 'select count(*) from exceptions')" 10 "exceptions recorded"
 expect_eq "$(q "$db" "select count(*) from tasks where status = 'open'")" 10 "open tasks"
-expect_eq "$(q "$db" "select assignee from tasks t join exceptions e on e.id = t.exception_id where e.type = 'regression'")" m1 "task assignee"
+expect_eq "$(q "$db" "select t.assignee from tasks t join exceptions e on e.id = t.exception_id where e.type = 'regression'")" m1 "task assignee"
 expect_eq "$(q "$db" "select count(*) from events where type = 'exception_raised'")" 10 "exception_raised events"
 expect_eq "$(q "$db" "select count(*) from events where type = 'run_completed'")" 1 "run_completed event"
 
