@@ -10,12 +10,16 @@ core_libsgcore_la_SOURCES = \
 	core/sg_checks.c core/sg_checks.h \
 	core/sg_exception.c core/sg_exception.h \
 	core/sg_record.c core/sg_record.h \
-	core/sg_ledger.c core/sg_ledger.h \
+	core/store/ledger_db.h core/store/sg_ledger.c core/store/sg_ledger.h \
+	core/store/ledger_read.c \
 	core/sg_loader.c core/sg_loader.h \
 	core/sg_source.c core/sg_source.h \
 	core/sg_http.c core/sg_http.h \
 	core/sg_hash.c core/sg_hash.h \
-	core/sg_review.c core/sg_review.h \
+	core/store/sg_review.c core/store/sg_review.h \
+	core/store/review_internal.h core/store/review_queue.c \
+	core/store/review_decide.c core/store/review_import.c \
+	core/store/review_events.c \
 	core/sg_measures.c core/sg_measures.h \
 	core/sg_gate.c core/sg_gate.h \
 	core/sg_evidence.c core/sg_evidence.h \

@@ -12,7 +12,6 @@
 #include "sg_evidence.h"
 
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,7 +38,6 @@ struct ev_ctx {
 	const char *dir;
 	size_t dir_len;
 	const struct sg_evidence_inputs *in;
-	sqlite3 *db;
 	struct sg_sink_file *files;
 	size_t count, cap;
 	json_t *run_ids;
@@ -54,14 +52,6 @@ struct ev_file {
 static int ev_nomem(struct sg_error *err)
 {
 	return sg_error_set(err, SG_ERR_NOMEM, "evidence: out of memory");
-}
-
-static int ev_db_fail(struct ev_ctx *c, const char *what,
-		      struct sg_error *err)
-{
-	return sg_error_set_at(err, SG_ERR_LEDGER,
-			       sg_ledger_path(c->in->ledger), 0, 0,
-			       "ledger: %s: %s", what, sqlite3_errmsg(c->db));
 }
 
 /*
@@ -800,122 +790,81 @@ static int ev_write_inputs(struct ev_ctx *c, struct sg_error *err)
 
 /* ---- from the ledger ---- */
 
-/* How a ledger column is written into a CSV file. */
-enum ev_kind {
-	EV_TEXT = 0,
-	EV_INT,
-	EV_TIME
-};
-
-struct ev_table {
+/* The archived tables and their files. */
+static const struct {
+	int table;              /* enum sg_ledger_table */
 	const char *file;
-	const char *sql;
-	const char *const *columns;
-	const int *kinds;
-	size_t count;
+} ev_tables[] = {
+	{ SG_LEDGER_RUNS, "runs.csv" },
+	{ SG_LEDGER_TASKS, "tasks.csv" },
+	{ SG_LEDGER_TASK_HISTORY, "task_history.csv" },
 };
 
-static void ev_csv_column(FILE *fp, sqlite3_stmt *stmt, int i, int kind)
+static void ev_csv_cell(FILE *fp, const struct sg_cell *cell, int first)
 {
 	char buf[32];
 
-	if (sqlite3_column_type(stmt, i) == SQLITE_NULL) {
-		ev_csv(fp, "", i == 0);
+	if (cell->null) {
+		ev_csv(fp, "", first);
 		return;
 	}
-	switch (kind) {
-	case EV_INT:
-		snprintf(buf, sizeof(buf), "%lld",
-			 (long long)sqlite3_column_int64(stmt, i));
-		ev_csv(fp, buf, i == 0);
+	switch (cell->kind) {
+	case SG_CELL_INT:
+		snprintf(buf, sizeof(buf), "%lld", cell->number);
+		ev_csv(fp, buf, first);
 		break;
-	case EV_TIME:
-		ev_csv(fp, sg_time_format_iso(sqlite3_column_int64(stmt, i),
-					      buf), i == 0);
+	case SG_CELL_TIME:
+		ev_csv(fp, sg_time_format_iso(cell->number, buf), first);
 		break;
 	default:
-		ev_csv(fp, (const char *)sqlite3_column_text(stmt, i),
-		       i == 0);
+		ev_csv(fp, cell->text, first);
 		break;
 	}
 }
 
-/* Writes the rows of one query as a CSV file; with run_ids, keeps
- * column 0 of each row there too. */
-static int ev_write_table(struct ev_ctx *c, const struct ev_table *t,
-			  json_t *run_ids, struct sg_error *err)
-{
-	struct ev_file f = { NULL, NULL };
-	sqlite3_stmt *stmt = NULL;
-	size_t i;
-	int rc, step = SQLITE_DONE;
+struct ev_table_file {
+	FILE *fp;
+	size_t count;
+	json_t *run_ids;        /* NULL, or keeps column 0 of each row */
+};
 
-	if (sqlite3_prepare_v2(c->db, t->sql, -1, &stmt, NULL) != SQLITE_OK)
-		return ev_db_fail(c, t->file, err);
-	rc = ev_create(c, t->file, &f, err);
-	if (rc == SG_OK)
-		ev_csv_header(f.fp, t->columns, t->count);
-	while (rc == SG_OK) {
-		step = sqlite3_step(stmt);
-		if (step != SQLITE_ROW)
-			break;
-		for (i = 0; i < t->count; i++)
-			ev_csv_column(f.fp, stmt, (int)i, t->kinds[i]);
-		ev_csv_end(f.fp);
-		if (run_ids != NULL &&
-		    json_array_append_new(run_ids, json_string(
-			    (const char *)sqlite3_column_text(stmt, 0))) != 0)
-			rc = ev_nomem(err);
-	}
-	if (rc == SG_OK && step != SQLITE_DONE)
-		rc = ev_db_fail(c, t->file, err);
-	sqlite3_finalize(stmt);
-	return ev_close(&f, rc, err);
+static int ev_table_row(void *arg, const struct sg_cell *cells,
+			struct sg_error *err)
+{
+	struct ev_table_file *t = arg;
+	size_t i;
+
+	for (i = 0; i < t->count; i++)
+		ev_csv_cell(t->fp, &cells[i], i == 0);
+	ev_csv_end(t->fp);
+	if (t->run_ids != NULL &&
+	    json_array_append_new(t->run_ids, json_string(cells[0].text)) != 0)
+		return ev_nomem(err);
+	return SG_OK;
 }
 
-static const char *const ev_run_columns[] = {
-	"id", "seq", "started_at", "finished_at", "as_of", "since", "source",
-	"snapshot_at", "config_sha256", "tool_version", "opportunities",
-	"evaluated", "paused", "exceptions", "new_exceptions"
-};
-static const int ev_run_kinds[] = {
-	EV_TEXT, EV_INT, EV_TIME, EV_TIME, EV_TIME, EV_TIME, EV_TEXT,
-	EV_TIME, EV_TEXT, EV_TEXT, EV_INT, EV_INT, EV_INT, EV_INT, EV_INT
-};
+/* Writes table i of ev_tables as a CSV file; with run_ids, keeps column
+ * 0 of each row there too. */
+static int ev_write_table(struct ev_ctx *c, size_t i, json_t *run_ids,
+			  struct sg_error *err)
+{
+	struct ev_file f = { NULL, NULL };
+	struct ev_table_file t = { NULL, 0, run_ids };
+	const char *const *names;
+	const int *kinds;
+	int rc;
 
-static const char *const ev_task_columns[] = {
-	"exception_id", "assignee", "created_at", "due_at", "status",
-	"disposition", "decided_by", "decided_at", "decision_note"
-};
-static const int ev_task_kinds[] = {
-	EV_TEXT, EV_TEXT, EV_TIME, EV_TIME, EV_TEXT, EV_TEXT, EV_TEXT,
-	EV_TIME, EV_TEXT
-};
-
-static const char *const ev_history_columns[] = {
-	"seq", "exception_id", "at", "action", "actor", "detail"
-};
-static const int ev_history_kinds[] = {
-	EV_INT, EV_TEXT, EV_TIME, EV_TEXT, EV_TEXT, EV_TEXT
-};
-
-static const struct ev_table ev_tables[] = {
-	{ "runs.csv",
-	  "SELECT id, seq, started_at, finished_at, as_of, since, source,"
-	  " snapshot_at, config_sha256, tool_version, opportunities,"
-	  " evaluated, paused, exceptions, new_exceptions FROM runs"
-	  " ORDER BY seq",
-	  ev_run_columns, ev_run_kinds, 15 },
-	{ "tasks.csv",
-	  "SELECT exception_id, assignee, created_at, due_at, status,"
-	  " disposition, decided_by, decided_at, decision_note FROM tasks"
-	  " ORDER BY exception_id",
-	  ev_task_columns, ev_task_kinds, 9 },
-	{ "task_history.csv",
-	  "SELECT seq, exception_id, at, action, actor, detail"
-	  " FROM task_history ORDER BY seq",
-	  ev_history_columns, ev_history_kinds, 6 },
-};
+	sg_ledger_table_columns(ev_tables[i].table, &names, &kinds, &t.count);
+	rc = ev_create(c, ev_tables[i].file, &f, err);
+	if (rc == SG_OK) {
+		ev_csv_header(f.fp, names, t.count);
+		t.fp = f.fp;
+		rc = sg_ledger_each_table_row(c->in->ledger,
+					      ev_tables[i].table, ev_table_row,
+					      &t, err);
+	}
+	return ev_close(&f, rc, err);
+}
 
 /* An exception id is a file name under notes/: it must not reach out of
  * the folder or hide itself. */
@@ -1029,25 +978,22 @@ static int ev_write_events(struct ev_ctx *c, struct sg_error *err)
 
 static int ev_write_ledger(struct ev_ctx *c, struct sg_error *err)
 {
-	int own = sqlite3_get_autocommit(c->db);
-	int rc = SG_OK;
+	int rc;
 
 	/* One read transaction: every file shows the same ledger. */
-	if (own && sqlite3_exec(c->db, "BEGIN", NULL, NULL, NULL) !=
-	    SQLITE_OK)
-		return ev_db_fail(c, "cannot start reading", err);
-	rc = ev_write_table(c, &ev_tables[0], c->run_ids, err);
+	rc = sg_ledger_read_begin(c->in->ledger, err);
+	if (rc != SG_OK)
+		return rc;
+	rc = ev_write_table(c, 0, c->run_ids, err);
 	if (rc == SG_OK)
-		rc = ev_write_table(c, &ev_tables[1], NULL, err);
+		rc = ev_write_table(c, 1, NULL, err);
 	if (rc == SG_OK)
-		rc = ev_write_table(c, &ev_tables[2], NULL, err);
+		rc = ev_write_table(c, 2, NULL, err);
 	if (rc == SG_OK)
 		rc = ev_write_exceptions(c, err);
 	if (rc == SG_OK)
 		rc = ev_write_events(c, err);
-	if (own)
-		sqlite3_exec(c->db, rc == SG_OK ? "COMMIT" : "ROLLBACK", NULL,
-			     NULL, NULL);
+	sg_ledger_read_end(c->in->ledger);
 	return rc;
 }
 
@@ -1196,7 +1142,6 @@ int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
 	while (c.dir_len > 1 && dir[c.dir_len - 1] == '/')
 		c.dir_len--;
 	c.in = in;
-	c.db = sg_ledger_db(in->ledger);
 	c.run_ids = json_array();
 	if (c.run_ids == NULL)
 		return ev_nomem(err);

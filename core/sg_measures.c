@@ -5,7 +5,6 @@
 #include "sg_measures.h"
 
 #include <limits.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,44 +241,16 @@ int sg_replay_add_task(struct sg_replay *r, const struct sg_task_record *t,
 	return SG_OK;
 }
 
+static int rp_add_task(void *arg, const struct sg_task_record *t,
+		       struct sg_error *err)
+{
+	return sg_replay_add_task(arg, t, err);
+}
+
 int sg_replay_load_ledger(struct sg_replay *r, struct sg_ledger *ledger,
 			  struct sg_error *err)
 {
-	static const char sql[] =
-		"SELECT exception_id, created_at, due_at, disposition,"
-		" decided_at FROM tasks ORDER BY exception_id";
-	sqlite3 *db = sg_ledger_db(ledger);
-	sqlite3_stmt *stmt = NULL;
-	int rc = SG_OK, step;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return sg_error_set_at(err, SG_ERR_LEDGER,
-				       sg_ledger_path(ledger), 0, 0,
-				       "ledger: cannot read the review tasks: "
-				       "%s", sqlite3_errmsg(db));
-	for (;;) {
-		struct sg_task_record t;
-
-		step = sqlite3_step(stmt);
-		if (step != SQLITE_ROW)
-			break;
-		t.exception_id = (const char *)sqlite3_column_text(stmt, 0);
-		t.created_at = sqlite3_column_int64(stmt, 1);
-		t.due_at = sqlite3_column_int64(stmt, 2);
-		t.disposition = (const char *)sqlite3_column_text(stmt, 3);
-		t.decided_at = sqlite3_column_type(stmt, 4) == SQLITE_NULL ?
-			       SG_TIME_NONE : sqlite3_column_int64(stmt, 4);
-		rc = sg_replay_add_task(r, &t, err);
-		if (rc != SG_OK)
-			break;
-	}
-	if (rc == SG_OK && step != SQLITE_DONE)
-		rc = sg_error_set_at(err, SG_ERR_LEDGER,
-				     sg_ledger_path(ledger), 0, 0,
-				     "ledger: cannot read the review tasks: "
-				     "%s", sqlite3_errmsg(db));
-	sqlite3_finalize(stmt);
-	return rc;
+	return sg_ledger_each_task(ledger, rp_add_task, r, err);
 }
 
 /* ---- one window ---- */

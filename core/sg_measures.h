@@ -43,15 +43,6 @@ void sg_replay_free(struct sg_replay *replay);
 /* The judged exceptions (every move of history, and the as-of checks). */
 const struct sg_exceptions *sg_replay_exceptions(const struct sg_replay *r);
 
-/* One review task as it stood; decided_at SG_TIME_NONE while open. */
-struct sg_task_record {
-	const char *exception_id;
-	sg_time created_at;     /* raised (detection) */
-	sg_time due_at;
-	const char *disposition; /* NULL while open */
-	sg_time decided_at;
-};
-
 /*
  * Adds a review task (copied).  A task raised after as-of is ignored, and
  * a disposition decided after as-of is seen as not yet recorded.

@@ -405,27 +405,22 @@ struct ld_current {
 	long long count[SG_EX_TYPE_COUNT], open[SG_EX_TYPE_COUNT];
 };
 
-static int ld_current_row(void *arg, sqlite3_stmt *stmt)
+static int ld_current_row(void *arg, const char *type, size_t count,
+			  size_t open, struct sg_error *err)
 {
 	struct ld_current *c = arg;
-	int k = sg_exception_type_from_name(
-		(const char *)sqlite3_column_text(stmt, 0));
+	int k = sg_exception_type_from_name(type);
 
+	(void)err;
 	if (k >= 0) {
-		c->count[k] += sqlite3_column_int64(stmt, 1);
-		c->open[k] += sqlite3_column_int64(stmt, 2);
+		c->count[k] += (long long)count;
+		c->open[k] += (long long)open;
 	}
 	return SG_OK;
 }
 
 static int ld_current(struct rpt_lead *l, struct sg_error *err)
 {
-	static const char sql[] =
-		"SELECT e.type, count(*),"
-		" coalesce(sum(" RPT_TASK_OPEN_AT "), 0)"
-		" FROM exceptions e LEFT JOIN tasks t"
-		" ON t.exception_id = e.id WHERE e.first_seen <= ?1"
-		" GROUP BY e.type ORDER BY e.type";
 	struct sg_built_report *b = l->b;
 	struct ld_current c;
 	struct sg_table *t;
@@ -433,8 +428,8 @@ static int ld_current(struct rpt_lead *l, struct sg_error *err)
 	int k, rc;
 
 	memset(&c, 0, sizeof(c));
-	rc = rpt_query_each(l->db, sql, l->in->as_of, ld_current_row, &c,
-			    err);
+	rc = sg_ledger_type_counts(l->ledger, l->in->as_of, ld_current_row,
+				   &c, err);
 	if (rc != SG_OK)
 		return rc;
 	t = rpt_mem_table(b, "by_type", "Exceptions per type",
@@ -466,7 +461,7 @@ static int ld_summary(struct rpt_lead *l, struct sg_error *err)
 	char day[SG_TIME_ISO_SIZE];
 	int rc;
 
-	rc = rpt_review_counts(l->db, l->in->as_of, &rv, err);
+	rc = rpt_review_counts(l->ledger, l->in->as_of, &rv, err);
 	if (rc != SG_OK)
 		return rc;
 	rpt_section(b, "summary", "Summary");
@@ -626,7 +621,7 @@ int sg_report_leadership(struct sg_built_report **out,
 				    in->config->path : "the config");
 	memset(&l, 0, sizeof(l));
 	l.in = in;
-	l.db = sg_ledger_db(in->ledger);
+	l.ledger = in->ledger;
 	rc = rpt_new(&l.b, "leadership", "Stage progression: leadership "
 		     "report", in->as_of, err);
 	if (rc == SG_OK)

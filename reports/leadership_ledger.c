@@ -116,27 +116,16 @@ static const struct sg_owner *ll_owner(const struct sg_model *m,
 
 /* ---- review counts ---- */
 
-static int ll_counts_row(void *arg, sqlite3_stmt *stmt)
-{
-	struct rpt_review_counts *c = arg;
-
-	c->open = sqlite3_column_int64(stmt, 0);
-	c->overdue = sqlite3_column_int64(stmt, 1);
-	c->decided = sqlite3_column_int64(stmt, 2);
-	return SG_OK;
-}
-
-int rpt_review_counts(sqlite3 *db, sg_time as_of,
+int rpt_review_counts(struct sg_ledger *ledger, sg_time as_of,
 		      struct rpt_review_counts *out, struct sg_error *err)
 {
-	static const char sql[] =
-		"SELECT coalesce(sum(" RPT_TASK_OPEN_AT "), 0),"
-		" coalesce(sum(" RPT_TASK_OPEN_AT " AND t.due_at < ?1), 0),"
-		" coalesce(sum(t.status = 'closed' AND t.decided_at <= ?1),"
-		" 0) FROM tasks t";
+	struct sg_task_counts counts;
+	int rc = sg_ledger_task_counts(ledger, as_of, &counts, err);
 
-	memset(out, 0, sizeof(*out));
-	return rpt_query_each(db, sql, as_of, ll_counts_row, out, err);
+	out->open = (long long)counts.open;
+	out->overdue = (long long)counts.overdue;
+	out->decided = (long long)counts.decided;
+	return rc;
 }
 
 /* ---- the exception list ---- */
@@ -166,30 +155,50 @@ static const struct sg_column ll_exception_cols[] = {
 	{ "note", "Review note", SG_VAL_TEXT, SG_ROLE_NOTE, 60 },
 };
 
-/* A JSON array of the detail joined with ", " in array order. */
-#define LL_JOINED(path) \
-	"(SELECT group_concat(value, ', ') FROM (SELECT value" \
-	" FROM json_each(e.detail, '" path "') ORDER BY key))"
+struct ll_each_row {
+	int (*row)(void *arg, const void *record, struct sg_error *err);
+	void *arg;
+};
 
-static const char ll_exceptions_sql[] =
-	"SELECT e.id, e.type, e.verdict, e.opportunity_id,"
-	" e.opportunity_name, e.owner_id,"
-	" t.assignee, e.from_stage, e.to_stage, e.stage, e.event_at,"
-	" e.detected_at, t.due_at,"
-	" json_extract(e.detail, '$.amount'),"
-	" json_extract(e.detail, '$.currency'),"
-	" coalesce(" LL_JOINED("$.missing") ", " LL_JOINED("$.fields") "),"
-	" CASE WHEN t.status = 'closed' AND t.decided_at <= ?1"
-	"  THEN t.disposition WHEN t.exception_id IS NOT NULL"
-	"  THEN 'open' END,"
-	" CASE WHEN t.decided_at <= ?1 THEN t.decided_by END,"
-	" CASE WHEN t.decided_at <= ?1 THEN t.decided_at END,"
-	" CASE WHEN t.decided_at <= ?1 THEN t.decision_note END,"
-	" e.note"
-	" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
-	" WHERE e.first_seen <= ?1"
-	" ORDER BY e.opportunity_id, e.event_at, e.type, e.from_stage,"
-	" e.to_stage, e.id";
+static int ll_review_row(void *arg, const struct sg_review_row *row,
+			 struct sg_error *err)
+{
+	const struct ll_each_row *x = arg;
+
+	return x->row(x->arg, row, err);
+}
+
+/* The review rows of which at as-of, handed on as records. */
+static int ll_each_review(const struct rpt_query *q, int which,
+			  int (*row)(void *arg, const void *record,
+				     struct sg_error *err),
+			  void *arg, struct sg_error *err)
+{
+	struct ll_each_row x = { row, arg };
+	struct sg_review_rows_query rq;
+
+	memset(&rq, 0, sizeof(rq));
+	rq.which = which;
+	rq.t = q->as_of;
+	return sg_ledger_each_review_row(q->ledger, &rq, ll_review_row, &x,
+					 err);
+}
+
+static int ll_each_exception(const struct rpt_query *q,
+			     int (*row)(void *arg, const void *record,
+					struct sg_error *err),
+			     void *arg, struct sg_error *err)
+{
+	return ll_each_review(q, SG_ROWS_EXCEPTIONS, row, arg, err);
+}
+
+static int ll_each_open(const struct rpt_query *q,
+			int (*row)(void *arg, const void *record,
+				   struct sg_error *err),
+			void *arg, struct sg_error *err)
+{
+	return ll_each_review(q, SG_ROWS_OPEN_AT, row, arg, err);
+}
 
 /* What the exception rows read besides the ledger; in the arena. */
 struct ll_exc_ctx {
@@ -197,46 +206,61 @@ struct ll_exc_ctx {
 	const struct rpt_opp_index *opps;
 };
 
-static void ll_exception_row(const struct rpt_query *q, sqlite3_stmt *stmt,
+/* The task's decision as it stood at as-of: decided at or before as-of,
+ * else none yet. */
+static int ll_decided_by(const struct sg_review_row *r, sg_time as_of)
+{
+	return r->decided_at != SG_TIME_NONE && r->decided_at <= as_of;
+}
+
+static void ll_exception_row(const struct rpt_query *q, const void *record,
 			     struct sg_value *cells)
 {
 	const struct ll_exc_ctx *x = q->ctx;
-	const struct sg_model *m = x->model;
-	const char *owner_id = (const char *)sqlite3_column_text(stmt, 5);
-	const char *type = (const char *)sqlite3_column_text(stmt, 1);
-	const struct sg_owner *owner = ll_owner(m, owner_id);
-	int i;
+	const struct sg_review_row *r = record;
+	const struct sg_exception_record *e = &r->ex;
+	const struct sg_owner *owner = ll_owner(x->model, e->owner_id);
+	int decided = ll_decided_by(r, q->as_of);
 
-	for (i = 0; i < 5; i++)
-		cells[i] = rpt_col_text(stmt, i);
+	cells[0] = rpt_v_text(e->id);
+	cells[1] = rpt_v_text(e->type);
+	cells[2] = rpt_v_text(e->verdict);
+	cells[3] = rpt_v_text(e->opportunity_id);
+	cells[4] = rpt_v_text(e->opportunity_name);
 	if (owner != NULL && owner->name[0] != '\0')
 		cells[5] = rpt_v_text(owner->name);
 	else
-		cells[5] = rpt_col_text(stmt, 5);
+		cells[5] = rpt_v_text(e->owner_id);
 	if (owner != NULL && owner->team[0] != '\0')
 		cells[6] = rpt_v_text(owner->team);
-	for (i = 7; i <= 10; i++)
-		cells[i] = rpt_col_text(stmt, i - 1);
-	cells[11] = rpt_col_time(stmt, 10);
-	cells[12] = rpt_col_time(stmt, 11);
-	cells[13] = rpt_col_time(stmt, 12);
-	if (type != NULL && strcmp(type, "forecast_impact") == 0) {
+	cells[7] = rpt_v_text(r->assignee);
+	cells[8] = rpt_v_text(e->from_stage);
+	cells[9] = rpt_v_text(e->to_stage);
+	cells[10] = rpt_v_text(e->stage);
+	cells[11] = rpt_v_time(e->event_at);
+	cells[12] = rpt_v_time(e->detected_at);
+	cells[13] = rpt_v_time(r->due_at);
+	if (e->type != NULL && strcmp(e->type, "forecast_impact") == 0) {
 		/* The amount at the move, as the exception recorded it. */
-		cells[14] = rpt_v_money(
-			(const char *)sqlite3_column_text(stmt, 13),
-			(const char *)sqlite3_column_text(stmt, 14));
+		cells[14] = rpt_v_money(r->amount, r->currency);
 	} else {
 		const struct sg_opportunity *o = rpt_opp_find(
-			x->opps, (const char *)sqlite3_column_text(stmt, 3));
+			x->opps, e->opportunity_id);
 
 		if (o != NULL)
 			cells[14] = rpt_v_money(o->amount, o->currency);
 	}
-	for (i = 15; i <= 17; i++)
-		cells[i] = rpt_col_text(stmt, i);
-	cells[18] = rpt_col_time(stmt, 18);
-	cells[19] = rpt_col_text(stmt, 19);
-	cells[20] = rpt_col_text(stmt, 20);
+	cells[15] = rpt_v_text(r->missing);
+	if (r->status != NULL && strcmp(r->status, "closed") == 0 && decided)
+		cells[16] = rpt_v_text(r->disposition);
+	else if (r->has_task)
+		cells[16] = rpt_v_text("open");
+	if (decided) {
+		cells[17] = rpt_v_text(r->decided_by);
+		cells[18] = rpt_v_time(r->decided_at);
+		cells[19] = rpt_v_text(r->decision_note);
+	}
+	cells[20] = rpt_v_text(e->note);
 }
 
 int rpt_lead_exceptions(struct rpt_lead *l, struct sg_error *err)
@@ -249,9 +273,9 @@ int rpt_lead_exceptions(struct rpt_lead *l, struct sg_error *err)
 	x->model = l->in->model;
 	x->opps = l->opps;
 	memset(&q, 0, sizeof(q));
-	q.db = l->db;
-	q.sql = ll_exceptions_sql;
+	q.ledger = l->ledger;
 	q.as_of = l->in->as_of;
+	q.each = ll_each_exception;
 	q.convert = ll_exception_row;
 	q.ctx = x;
 	rpt_section(l->b, "exceptions", "Exceptions");
@@ -283,23 +307,18 @@ static const struct sg_column ll_queue_cols[] = {
 	{ "hours_open", "Hours open", SG_VAL_NUMBER, SG_ROLE_PLAIN, 0 },
 };
 
-static const char ll_queue_sql[] =
-	"SELECT e.id, e.type, e.verdict, e.opportunity_id,"
-	" e.opportunity_name, t.assignee,"
-	" t.created_at, t.due_at"
-	" FROM tasks t JOIN exceptions e ON e.id = t.exception_id"
-	" WHERE " RPT_TASK_OPEN_AT
-	" ORDER BY t.due_at, e.id";
-
-static void ll_queue_row(const struct rpt_query *q, sqlite3_stmt *stmt,
+static void ll_queue_row(const struct rpt_query *q, const void *record,
 			 struct sg_value *cells)
 {
-	sg_time raised = (sg_time)sqlite3_column_int64(stmt, 6);
-	sg_time due = (sg_time)sqlite3_column_int64(stmt, 7);
-	int i;
+	const struct sg_review_row *r = record;
+	sg_time raised = r->created_at, due = r->due_at;
 
-	for (i = 0; i < 6; i++)
-		cells[i] = rpt_col_text(stmt, i);
+	cells[0] = rpt_v_text(r->ex.id);
+	cells[1] = rpt_v_text(r->ex.type);
+	cells[2] = rpt_v_text(r->ex.verdict);
+	cells[3] = rpt_v_text(r->ex.opportunity_id);
+	cells[4] = rpt_v_text(r->ex.opportunity_name);
+	cells[5] = rpt_v_text(r->assignee);
 	cells[6] = rpt_v_time(raised);
 	cells[7] = rpt_v_time(due);
 	cells[8] = rpt_v_text(due < q->as_of ? "overdue" : "due");
@@ -312,9 +331,9 @@ int rpt_lead_review_queue(struct rpt_lead *l, struct sg_error *err)
 	struct rpt_query q;
 
 	memset(&q, 0, sizeof(q));
-	q.db = l->db;
-	q.sql = ll_queue_sql;
+	q.ledger = l->ledger;
 	q.as_of = l->in->as_of;
+	q.each = ll_each_open;
 	q.convert = ll_queue_row;
 	rpt_section(l->b, "review_queue", "Review queue");
 	rpt_add_table(l->b, rpt_query_table(
@@ -364,26 +383,27 @@ static struct ll_owner_row *ll_owner_push(struct ll_owners *o,
 	return r;
 }
 
-static int ll_owner_ledger_row(void *arg, sqlite3_stmt *stmt)
+static int ll_owner_ledger_row(void *arg, const struct sg_owner_counts *c,
+			       struct sg_error *err)
 {
 	struct ll_owners *o = arg;
 	struct ll_owner_row *r;
-
-	const char *id = (const char *)sqlite3_column_text(stmt, 0);
+	const char *id = c->owner_id;
 
 	if (id != NULL) {
 		id = rpt_str(o->b, id);
 		if (id == NULL)
-			return SG_ERR_NOMEM;
+			return sg_error_set(err, SG_ERR_NOMEM, "report: out of "
+					    "memory");
 	}
 	r = ll_owner_push(o, id);
 	if (r == NULL)
-		return SG_ERR_NOMEM;
-	r->exceptions = sqlite3_column_int64(stmt, 1);
-	r->block = sqlite3_column_int64(stmt, 2);
-	r->review = sqlite3_column_int64(stmt, 3);
-	r->open_reviews = sqlite3_column_int64(stmt, 4);
-	r->overdue = sqlite3_column_int64(stmt, 5);
+		return sg_error_set(err, SG_ERR_NOMEM, "report: out of memory");
+	r->exceptions = (long long)c->exceptions;
+	r->block = (long long)c->block;
+	r->review = (long long)c->review;
+	r->open_reviews = (long long)c->open_reviews;
+	r->overdue = (long long)c->overdue;
 	return SG_OK;
 }
 
@@ -424,14 +444,6 @@ static const struct sg_column ll_owner_cols[] = {
 	{ "overdue_reviews", "Overdue reviews", SG_VAL_INT, SG_ROLE_STATUS,
 	  0 },
 };
-
-static const char ll_owners_sql[] =
-	"SELECT e.owner_id, count(*), sum(e.verdict = 'block'),"
-	" sum(e.verdict = 'review'),"
-	" coalesce(sum(" RPT_TASK_OPEN_AT "), 0),"
-	" coalesce(sum(" RPT_TASK_OPEN_AT " AND t.due_at < ?1), 0)"
-	" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
-	" WHERE e.first_seen <= ?1 GROUP BY e.owner_id ORDER BY e.owner_id";
 
 static int ll_str_order(const void *a, const void *b)
 {
@@ -581,8 +593,8 @@ int rpt_lead_owners(struct rpt_lead *l, struct sg_error *err)
 	rpt_add_table(l->b, t);
 	rc = rpt_status(l->b, err);
 	if (rc == SG_OK)
-		rc = rpt_query_each(l->db, ll_owners_sql, l->in->as_of,
-				    ll_owner_ledger_row, &o, err);
+		rc = sg_ledger_owner_counts(l->ledger, l->in->as_of,
+					    ll_owner_ledger_row, &o, err);
 	if (rc == SG_OK && ll_owners_collect(l, &o) != SG_OK)
 		rc = sg_error_set(err, SG_ERR_NOMEM, "report: out of memory");
 	for (i = 0; rc == SG_OK && i < o.count; i++) {
@@ -626,12 +638,6 @@ static const struct sg_column ll_gap_cols[] = {
 	  30 },
 };
 
-static const char ll_gaps_sql[] =
-	"SELECT j.value, count(*), count(DISTINCT e.opportunity_id)"
-	" FROM exceptions e, json_each(e.detail, '$.missing') j"
-	" WHERE e.type = 'missing_evidence' AND e.first_seen <= ?1"
-	" GROUP BY j.value ORDER BY j.value";
-
 struct ll_gap {
 	const char *criterion;
 	long long exceptions, opportunities;
@@ -644,7 +650,8 @@ struct ll_gaps {
 	struct sg_built_report *b;
 };
 
-static int ll_gap_row(void *arg, sqlite3_stmt *stmt)
+static int ll_gap_row(void *arg, const char *criterion, size_t exceptions,
+		      size_t opportunities, struct sg_error *err)
 {
 	struct ll_gaps *g = arg;
 	struct ll_gap *x;
@@ -654,18 +661,18 @@ static int ll_gap_row(void *arg, sqlite3_stmt *stmt)
 		struct ll_gap *items = realloc(g->items, cap * sizeof(*items));
 
 		if (items == NULL)
-			return SG_ERR_NOMEM;
+			return sg_error_set(err, SG_ERR_NOMEM, "report: out of "
+					    "memory");
 		g->items = items;
 		g->capacity = cap;
 	}
 	x = &g->items[g->count];
 	memset(x, 0, sizeof(*x));
-	x->criterion = rpt_str(g->b, (const char *)sqlite3_column_text(stmt,
-									0));
+	x->criterion = rpt_str(g->b, criterion);
 	if (x->criterion == NULL)
-		return SG_ERR_NOMEM;
-	x->exceptions = sqlite3_column_int64(stmt, 1);
-	x->opportunities = sqlite3_column_int64(stmt, 2);
+		return sg_error_set(err, SG_ERR_NOMEM, "report: out of memory");
+	x->exceptions = (long long)exceptions;
+	x->opportunities = (long long)opportunities;
 	g->count++;
 	return SG_OK;
 }
@@ -713,8 +720,8 @@ int rpt_lead_evidence_gaps(struct rpt_lead *l, struct sg_error *err)
 	rpt_add_table(l->b, t);
 	rc = rpt_status(l->b, err);
 	if (rc == SG_OK)
-		rc = rpt_query_each(l->db, ll_gaps_sql, l->in->as_of,
-				    ll_gap_row, &g, err);
+		rc = sg_ledger_evidence_gaps(l->ledger, l->in->as_of,
+					     ll_gap_row, &g, err);
 	for (i = 0; rc == SG_OK && i < c->criterion_count; i++) {
 		struct ll_gap *x = NULL;
 

@@ -5,5 +5,5 @@ reports_libsgreports_la_SOURCES = reports/sg_reports.h \
 	reports/leadership.c reports/leadership_ledger.c \
 	reports/leadership_model.c reports/leadership_defs.c \
 	reports/metrics_data.c
-reports_libsgreports_la_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-reports_libsgreports_la_LIBADD = core/libsgcore.la $(SQLITE_LIBS) -lm
+reports_libsgreports_la_CFLAGS = $(AM_CFLAGS)
+reports_libsgreports_la_LIBADD = core/libsgcore.la -lm

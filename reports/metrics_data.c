@@ -43,23 +43,44 @@ static const struct sg_column md_event_cols[] = {
 
 #define MD_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-static const char md_events_sql[] =
-	"SELECT seq, type, at, run_id, exception_id, opportunity_id, detail"
-	" FROM events ORDER BY seq";
+struct md_each_event {
+	int (*row)(void *arg, const void *record, struct sg_error *err);
+	void *arg;
+};
 
-static void md_event_row(const struct rpt_query *q, sqlite3_stmt *stmt,
+static int md_event(void *arg, const struct sg_event_record *ev,
+		    struct sg_error *err)
+{
+	const struct md_each_event *x = arg;
+
+	return x->row(x->arg, ev, err);
+}
+
+/* Every event of the ledger, in the order recorded. */
+static int md_events(const struct rpt_query *q,
+		     int (*row)(void *arg, const void *record,
+				struct sg_error *err),
+		     void *arg, struct sg_error *err)
+{
+	struct md_each_event x = { row, arg };
+
+	return sg_ledger_each_event(q->ledger, SG_TIME_NONE, NULL, md_event,
+				    &x, err);
+}
+
+static void md_event_row(const struct rpt_query *q, const void *record,
 			 struct sg_value *cells)
 {
+	const struct sg_event_record *ev = record;
+
 	(void)q;
-	cells[0] = rpt_v_int((long long)sqlite3_column_int64(stmt, 0));
-	cells[1] = rpt_col_text(stmt, 1);
-	cells[2] = rpt_col_time(stmt, 2);
-	cells[3] = rpt_col_text(stmt, 3);
-	cells[4] = rpt_col_text(stmt, 4);
-	cells[5] = rpt_col_text(stmt, 5);
-	if (sqlite3_column_type(stmt, 6) != SQLITE_NULL)
-		cells[6] = rpt_v_json((const char *)sqlite3_column_text(stmt,
-									6));
+	cells[0] = rpt_v_int(ev->seq);
+	cells[1] = rpt_v_text(ev->type);
+	cells[2] = rpt_v_time(ev->at);
+	cells[3] = rpt_v_text(ev->run_id);
+	cells[4] = rpt_v_text(ev->exception_id);
+	cells[5] = rpt_v_text(ev->opportunity_id);
+	cells[6] = rpt_v_json(ev->detail);
 }
 
 /* The measures of one window as (measure, value) rows of t, with the
@@ -179,9 +200,9 @@ int sg_report_metrics(struct sg_built_report **out,
 			goto out;
 	}
 	memset(&q, 0, sizeof(q));
-	q.db = sg_ledger_db(in->ledger);
-	q.sql = md_events_sql;
+	q.ledger = in->ledger;
 	q.as_of = in->as_of;
+	q.each = md_events;
 	q.convert = md_event_row;
 	rpt_add_table(b, rpt_query_table(b, "events", "Measurement events",
 					 "exception_raised, "

@@ -375,63 +375,36 @@ size_t rpt_mem_row_count(const struct sg_table *t)
 	return m->count;
 }
 
-static int rpt_ledger_error(sqlite3 *db, const char *what, int rc,
-			    struct sg_error *err)
-{
-	(void)rc;
-	return sg_error_set(err, SG_ERR_LEDGER, "report: %s: %s", what,
-			    sqlite3_errmsg(db));
-}
+struct rpt_query_walk {
+	const struct rpt_query *q;
+	const struct sg_table *t;
+	struct sg_value *cells;
+	sg_row_fn row;
+	void *arg;
+};
 
-static int rpt_prepare(sqlite3 *db, const char *sql, sg_time as_of,
-		       sqlite3_stmt **stmt, struct sg_error *err)
+static int rpt_query_row(void *arg, const void *record, struct sg_error *err)
 {
-	int rc = sqlite3_prepare_v2(db, sql, -1, stmt, NULL);
+	const struct rpt_query_walk *w = arg;
 
-	if (rc != SQLITE_OK) {
-		*stmt = NULL;
-		return rpt_ledger_error(db, "cannot query the ledger", rc,
-					err);
-	}
-	if (sqlite3_bind_parameter_count(*stmt) >= 1)
-		sqlite3_bind_int64(*stmt, 1, (sqlite3_int64)as_of);
-	return SG_OK;
+	memset(w->cells, 0, w->t->column_count * sizeof(*w->cells));
+	w->q->convert(w->q, record, w->cells);
+	return w->row(w->arg, w->cells, err);
 }
 
 static int rpt_query_rows(const struct sg_table *t, sg_row_fn row,
 			  void *arg, struct sg_error *err)
 {
-	const struct rpt_query *q = t->ctx;
-	sqlite3_stmt *stmt = NULL;
-	struct sg_value *cells;
-	int rc, step;
+	struct rpt_query_walk w = { t->ctx, t, NULL, row, arg };
+	int rc;
 
-	cells = calloc(t->column_count ? t->column_count : 1,
-		       sizeof(*cells));
-	if (cells == NULL)
+	w.cells = calloc(t->column_count ? t->column_count : 1,
+			 sizeof(*w.cells));
+	if (w.cells == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "report: %s: out of "
 				    "memory", t->key);
-	rc = rpt_prepare(q->db, q->sql, q->as_of, &stmt, err);
-	if (rc != SG_OK)
-		goto out;
-	for (;;) {
-		step = sqlite3_step(stmt);
-		if (step == SQLITE_DONE)
-			break;
-		if (step != SQLITE_ROW) {
-			rc = rpt_ledger_error(q->db, t->key, step, err);
-			goto out;
-		}
-		memset(cells, 0, t->column_count * sizeof(*cells));
-		q->convert(q, stmt, cells);
-		rc = row(arg, cells, err);
-		if (rc != 0)
-			goto out;
-	}
-	rc = SG_OK;
-out:
-	sqlite3_finalize(stmt);
-	free(cells);
+	rc = w.q->each(w.q, rpt_query_row, &w, err);
+	free(w.cells);
 	return rc;
 }
 
@@ -454,36 +427,6 @@ struct sg_table *rpt_query_table(struct sg_built_report *b, const char *key,
 	t->rows = rpt_query_rows;
 	t->ctx = q;
 	return t;
-}
-
-int rpt_query_each(sqlite3 *db, const char *sql, sg_time as_of,
-		   int (*fn)(void *arg, sqlite3_stmt *stmt), void *arg,
-		   struct sg_error *err)
-{
-	sqlite3_stmt *stmt = NULL;
-	int rc, step;
-
-	rc = rpt_prepare(db, sql, as_of, &stmt, err);
-	if (rc != SG_OK)
-		return rc;
-	for (;;) {
-		step = sqlite3_step(stmt);
-		if (step == SQLITE_DONE)
-			break;
-		if (step != SQLITE_ROW) {
-			rc = rpt_ledger_error(db, "cannot read the ledger",
-					      step, err);
-			break;
-		}
-		rc = fn(arg, stmt);
-		if (rc != SG_OK) {
-			if (rc == SG_ERR_NOMEM)
-				sg_error_set(err, rc, "report: out of memory");
-			break;
-		}
-	}
-	sqlite3_finalize(stmt);
-	return rc;
 }
 
 struct sg_chart *rpt_chart(struct sg_built_report *b, const char *key,
@@ -624,20 +567,6 @@ struct sg_value rpt_v_money(const char *text, const char *currency)
 double rpt_round1(double v)
 {
 	return round(v * 10.0) / 10.0;
-}
-
-struct sg_value rpt_col_text(sqlite3_stmt *stmt, int col)
-{
-	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
-		return rpt_v_none();
-	return rpt_v_text((const char *)sqlite3_column_text(stmt, col));
-}
-
-struct sg_value rpt_col_time(sqlite3_stmt *stmt, int col)
-{
-	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
-		return rpt_v_none();
-	return rpt_v_time((sg_time)sqlite3_column_int64(stmt, col));
 }
 
 static int rpt_ends_with(const char *s, const char *end)

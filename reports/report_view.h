@@ -12,9 +12,9 @@
 #ifndef REPORT_VIEW_H
 #define REPORT_VIEW_H
 
-#include <sqlite3.h>
 #include <stddef.h>
 
+#include "sg_ledger.h"
 #include "sg_measures.h"
 #include "sg_reports.h"
 
@@ -65,16 +65,19 @@ struct sg_value *rpt_mem_row(struct sg_built_report *b, struct sg_table *t);
 size_t rpt_mem_row_count(const struct sg_table *t);
 
 /*
- * A table streamed from the ledger: each rows() call prepares sql, binds
- * as_of to ?1 (when the statement has parameters), and for each result
- * row lets convert() fill the cells (NONE beforehand; texts may point
- * into the statement's row), then hands them on.  ctx is convert()'s.
+ * A table streamed from the ledger: each rows() call runs each(), which
+ * walks a ledger iterator calling row(arg, record) for each record; for
+ * each, convert() fills the cells (NONE beforehand; texts may point into
+ * the record) and they are handed on.  ctx is each()'s and convert()'s.
  */
 struct rpt_query {
-	sqlite3 *db;
-	const char *sql;
+	struct sg_ledger *ledger;
 	sg_time as_of;
-	void (*convert)(const struct rpt_query *q, sqlite3_stmt *stmt,
+	int (*each)(const struct rpt_query *q,
+		    int (*row)(void *arg, const void *record,
+			       struct sg_error *err),
+		    void *arg, struct sg_error *err);
+	void (*convert)(const struct rpt_query *q, const void *record,
 			struct sg_value *cells);
 	const void *ctx;
 };
@@ -84,15 +87,6 @@ struct sg_table *rpt_query_table(struct sg_built_report *b, const char *key,
 				 const struct sg_column *columns,
 				 size_t count, unsigned flags,
 				 const struct rpt_query *query);
-
-/*
- * Runs sql once at build time with as_of bound to ?1 (when named), calling
- * fn for each row; fn returns SG_OK to go on.  Returns SG_OK, fn's status,
- * or SG_ERR_LEDGER with err set.
- */
-int rpt_query_each(sqlite3 *db, const char *sql, sg_time as_of,
-		   int (*fn)(void *arg, sqlite3_stmt *stmt), void *arg,
-		   struct sg_error *err);
 
 struct sg_chart *rpt_chart(struct sg_built_report *b, const char *key,
 			   const char *title, int type,
@@ -117,11 +111,6 @@ struct sg_value rpt_v_money(const char *text, const char *currency);
 /* Rounds to one decimal (hours, days shown to people). */
 double rpt_round1(double v);
 
-/* A text column's cell from a statement column (NULL: NONE). */
-struct sg_value rpt_col_text(sqlite3_stmt *stmt, int col);
-/* A time column's cell (NULL: NONE). */
-struct sg_value rpt_col_time(sqlite3_stmt *stmt, int col);
-
 /*
  * A measure row as a value of the report: INT; a rate (key ending in
  * "_rate") as PERCENT; other reals as NUMBER with unit "hours" or
@@ -143,7 +132,7 @@ const char *rpt_join(struct sg_built_report *b, const char *s,
 struct rpt_lead {
 	struct sg_built_report *b;
 	const struct sg_report_inputs *in;
-	sqlite3 *db;
+	struct sg_ledger *ledger;
 	unsigned char *paused;  /* by opportunity index: judged data_quality
 				 * at as-of (NULL: no replay) */
 	size_t opp_count;
@@ -175,15 +164,11 @@ int rpt_lead_data_quality(struct rpt_lead *l, struct sg_error *err);
 /* The definitions of the measures and the rules config. */
 int rpt_lead_definitions(struct rpt_lead *l, struct sg_error *err);
 
-/* Review tasks as they stood at as_of. */
+/* Review tasks as they stood at as_of (sg_ledger_task_counts). */
 struct rpt_review_counts {
 	long long open, overdue, decided;
 };
-int rpt_review_counts(sqlite3 *db, sg_time as_of,
+int rpt_review_counts(struct sg_ledger *ledger, sg_time as_of,
 		      struct rpt_review_counts *out, struct sg_error *err);
-
-/* The SQL condition "task t was open at ?1". */
-#define RPT_TASK_OPEN_AT \
-	"(t.created_at <= ?1 AND (t.status = 'open' OR t.decided_at > ?1))"
 
 #endif

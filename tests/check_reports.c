@@ -32,6 +32,7 @@
 
 #include "sg_checks.h"
 #include "sg_config.h"
+#include "ledger_db.h"
 #include "sg_ledger.h"
 #include "sg_test_ledger.h"
 #include "sg_measures.h"
@@ -228,7 +229,7 @@ static void ex_id(struct sg_ledger *ledger, const char *opp,
 {
 	sqlite3_stmt *stmt = NULL;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(sg_ledger_db(ledger),
+	ck_assert_int_eq(sqlite3_prepare_v2((ledger)->db,
 		"SELECT id FROM exceptions WHERE opportunity_id = ?1"
 		" AND type = ?2", -1, &stmt, NULL), SQLITE_OK);
 	sqlite3_bind_text(stmt, 1, opp, -1, SQLITE_STATIC);
@@ -244,7 +245,7 @@ static long long q_int(struct sg_ledger *ledger, const char *sql)
 	sqlite3_stmt *stmt = NULL;
 	long long v = -1;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(sg_ledger_db(ledger), sql, -1,
+	ck_assert_int_eq(sqlite3_prepare_v2((ledger)->db, sql, -1,
 					    &stmt, NULL), SQLITE_OK);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		v = sqlite3_column_int64(stmt, 0);
@@ -1251,7 +1252,7 @@ START_TEST(test_ledger_error)
 	sg_error_clear(&err);
 	ck_assert_int_eq(sg_report_leadership(&b, &s.in, &err), SG_OK);
 	t = table(sg_built_report_view(b), "exceptions");
-	ck_assert_int_eq(sqlite3_exec(sg_ledger_db(s.ledger),
+	ck_assert_int_eq(sqlite3_exec((s.ledger)->db,
 				      "DROP TABLE task_history;"
 				      " ALTER TABLE tasks RENAME TO t2",
 				      NULL, NULL, NULL), SQLITE_OK);

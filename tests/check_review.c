@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "sg_config.h"
+#include "ledger_db.h"
 #include "sg_ledger.h"
 #include "sg_test_ledger.h"
 #include "sg_model.h"
@@ -150,7 +151,7 @@ static long long q_int(const char *sql)
 	sqlite3_stmt *stmt = NULL;
 	long long v = -1;
 
-	ck_assert_int_eq(sqlite3_prepare_v2(sg_ledger_db(ledger), sql, -1,
+	ck_assert_int_eq(sqlite3_prepare_v2((ledger)->db, sql, -1,
 					    &stmt, NULL), SQLITE_OK);
 	if (sqlite3_step(stmt) == SQLITE_ROW)
 		v = sqlite3_column_int64(stmt, 0);
@@ -165,7 +166,7 @@ static const char *q_text(const char *sql)
 	sqlite3_stmt *stmt = NULL;
 
 	buf[0] = '\0';
-	ck_assert_int_eq(sqlite3_prepare_v2(sg_ledger_db(ledger), sql, -1,
+	ck_assert_int_eq(sqlite3_prepare_v2((ledger)->db, sql, -1,
 					    &stmt, NULL), SQLITE_OK);
 	if (sqlite3_step(stmt) == SQLITE_ROW &&
 	    sqlite3_column_text(stmt, 0) != NULL)
@@ -976,15 +977,15 @@ START_TEST(test_stage_corrected_in_callers_transaction)
 	record_queue();
 	build_model(&cfg, &m);
 	sg_error_clear(&err);
-	ck_assert_int_eq(sqlite3_exec(sg_ledger_db(ledger), "BEGIN IMMEDIATE",
+	ck_assert_int_eq(sqlite3_exec((ledger)->db, "BEGIN IMMEDIATE",
 				      NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(sg_review_note_corrections(ledger, m,
 						    AS_OF + 20 * DAY, &found,
 						    &err), SG_OK);
 	ck_assert_uint_eq(found, 1);
 	/* Still the caller's transaction: its rollback undoes the event. */
-	ck_assert_int_eq(sqlite3_get_autocommit(sg_ledger_db(ledger)), 0);
-	ck_assert_int_eq(sqlite3_exec(sg_ledger_db(ledger), "ROLLBACK",
+	ck_assert_int_eq(sqlite3_get_autocommit((ledger)->db), 0);
+	ck_assert_int_eq(sqlite3_exec((ledger)->db, "ROLLBACK",
 				      NULL, NULL, NULL), SQLITE_OK);
 	ck_assert_int_eq(q_int("SELECT count(*) FROM events WHERE type = "
 			       "'stage_corrected'"), 0);

@@ -1,6 +1,6 @@
 # tests of ledger
 check_PROGRAMS += tests/check_ledger
 TESTS += tests/check_ledger
-tests_check_ledger_SOURCES = tests/check_ledger.c
+tests_check_ledger_SOURCES = tests/check_ledger.c tests/sg_test_ledger.h
 tests_check_ledger_CFLAGS = $(SG_TEST_CFLAGS) $(SQLITE_CFLAGS)
 tests_check_ledger_LDADD = $(SG_TEST_LDADD) $(SQLITE_LIBS) $(JANSSON_LIBS)

@@ -8,7 +8,6 @@
  */
 #include "cli.h"
 
-#include <sqlite3.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -42,69 +41,34 @@ struct pilot_status {
 	size_t no_task, no_assignee, no_note, no_detail, no_disposition;
 };
 
-static int pilot_db_fail(sqlite3 *db, const char *path, struct sg_error *err)
+static int pilot_run_seen(void *arg, sg_time as_of, struct sg_error *err)
 {
-	return sg_error_set_at(err, SG_ERR_LEDGER, path, 0, 0,
-			       "ledger: cannot read the pilot's runs and "
-			       "reviews: %s", sqlite3_errmsg(db));
-}
+	struct pilot_status *st = arg;
+	int64_t d = (as_of - st->start) / PILOT_DAY;
 
-static int pilot_runs(struct pilot_status *st, sqlite3 *db,
-		      const char *path, struct sg_error *err)
-{
-	static const char sql[] =
-		"SELECT as_of FROM runs WHERE as_of >= ?1 AND as_of < ?2"
-		" AND as_of <= ?3";
-	sqlite3_stmt *stmt = NULL;
-	int step;
-
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return pilot_db_fail(db, path, err);
-	sqlite3_bind_int64(stmt, 1, st->start);
-	sqlite3_bind_int64(stmt, 2, st->end);
-	sqlite3_bind_int64(stmt, 3, st->as_of);
-	for (;;) {
-		sg_time at;
-		int64_t d;
-
-		step = sqlite3_step(stmt);
-		if (step != SQLITE_ROW)
-			break;
-		at = sqlite3_column_int64(stmt, 0);
-		d = (at - st->start) / PILOT_DAY;
-
-		st->runs++;
-		if (d >= 0 && d < st->days)
-			st->ran[d] = 1;
-	}
-	sqlite3_finalize(stmt);
-	if (step != SQLITE_DONE)
-		return pilot_db_fail(db, path, err);
+	(void)err;
+	st->runs++;
+	if (d >= 0 && d < st->days)
+		st->ran[d] = 1;
 	return SG_OK;
 }
 
-static int pilot_reviews(struct pilot_status *st, sqlite3 *db,
-			 const char *path, struct sg_error *err)
+static int pilot_runs(struct pilot_status *st, struct sg_ledger *ledger,
+		      struct sg_error *err)
 {
-	static const char sql[] =
-		"SELECT count(*), coalesce(sum(due_at < ?1), 0) FROM tasks"
-		" WHERE created_at <= ?1"
-		" AND (decided_at IS NULL OR decided_at > ?1)";
-	sqlite3_stmt *stmt = NULL;
-	int step;
+	return sg_ledger_each_run_as_of(ledger, st->start, st->end, st->as_of,
+					pilot_run_seen, st, err);
+}
 
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return pilot_db_fail(db, path, err);
-	sqlite3_bind_int64(stmt, 1, st->as_of);
-	step = sqlite3_step(stmt);
-	if (step == SQLITE_ROW) {
-		st->open = (size_t)sqlite3_column_int64(stmt, 0);
-		st->overdue = (size_t)sqlite3_column_int64(stmt, 1);
-	}
-	sqlite3_finalize(stmt);
-	if (step != SQLITE_ROW)
-		return pilot_db_fail(db, path, err);
-	return SG_OK;
+static int pilot_reviews(struct pilot_status *st, struct sg_ledger *ledger,
+			 struct sg_error *err)
+{
+	struct sg_task_counts counts;
+	int rc = sg_ledger_task_counts(ledger, st->as_of, &counts, err);
+
+	st->open = counts.open;
+	st->overdue = counts.overdue;
+	return rc;
 }
 
 /* Nonzero when text is a JSON object: the members of the exception's
@@ -131,58 +95,44 @@ static int pilot_blank(const char *s)
 	return *s == '\0';
 }
 
-static int pilot_threshold(struct pilot_status *st, sqlite3 *db,
-			   const char *path, struct sg_error *err)
+static int pilot_threshold_row(void *arg, const struct sg_review_row *row,
+			       struct sg_error *err)
 {
-	static const char sql[] =
-		"SELECT e.note, e.detail, t.exception_id IS NOT NULL,"
-		" t.assignee, t.status, t.disposition, t.decided_at"
-		" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
-		" WHERE e.first_seen >= ?1 AND e.first_seen < ?2"
-		" AND e.first_seen <= ?3";
-	sqlite3_stmt *stmt = NULL;
-	int step;
+	struct pilot_status *st = arg;
 
-	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
-		return pilot_db_fail(db, path, err);
-	sqlite3_bind_int64(stmt, 1, st->start);
-	sqlite3_bind_int64(stmt, 2, st->end);
-	sqlite3_bind_int64(stmt, 3, st->as_of);
-	for (;;) {
-		const char *note, *detail, *assignee, *status, *disposition;
-
-		step = sqlite3_step(stmt);
-		if (step != SQLITE_ROW)
-			break;
-		note = (const char *)sqlite3_column_text(stmt, 0);
-		detail = (const char *)sqlite3_column_text(stmt, 1);
-
-		st->raised++;
-		if (pilot_blank(note))
-			st->no_note++;
-		if (!pilot_detail_ok(detail))
-			st->no_detail++;
-		if (!sqlite3_column_int(stmt, 2)) {
-			st->no_task++;
-			continue;
-		}
-		assignee = (const char *)sqlite3_column_text(stmt, 3);
-		status = (const char *)sqlite3_column_text(stmt, 4);
-		disposition = (const char *)sqlite3_column_text(stmt, 5);
-		if (pilot_blank(assignee))
-			st->no_assignee++;
-		/* Open: a disposition is required.  Closed: by one. */
-		if (status == NULL ||
-		    (strcmp(status, "open") != 0 &&
-		     (strcmp(status, "closed") != 0 ||
-		      pilot_blank(disposition) ||
-		      sqlite3_column_type(stmt, 6) == SQLITE_NULL)))
-			st->no_disposition++;
+	(void)err;
+	st->raised++;
+	if (pilot_blank(row->ex.note))
+		st->no_note++;
+	if (!pilot_detail_ok(row->ex.details))
+		st->no_detail++;
+	if (!row->has_task) {
+		st->no_task++;
+		return SG_OK;
 	}
-	sqlite3_finalize(stmt);
-	if (step != SQLITE_DONE)
-		return pilot_db_fail(db, path, err);
+	if (pilot_blank(row->assignee))
+		st->no_assignee++;
+	/* Open: a disposition is required.  Closed: by one. */
+	if (row->status == NULL ||
+	    (strcmp(row->status, "open") != 0 &&
+	     (strcmp(row->status, "closed") != 0 ||
+	      pilot_blank(row->disposition) ||
+	      row->decided_at == SG_TIME_NONE)))
+		st->no_disposition++;
 	return SG_OK;
+}
+
+static int pilot_threshold(struct pilot_status *st, struct sg_ledger *ledger,
+			   struct sg_error *err)
+{
+	struct sg_review_rows_query q;
+
+	q.which = SG_ROWS_RAISED_IN;
+	q.t = st->as_of;
+	q.from = st->start;
+	q.until = st->end;
+	return sg_ledger_each_review_row(ledger, &q, pilot_threshold_row, st,
+					 err);
 }
 
 static void pilot_days(struct pilot_status *st)
@@ -387,17 +337,17 @@ static int pilot_status_run(const struct cli_options *o, int json)
 	}
 	/* No ledger yet: nothing run, nothing raised; none is created. */
 	if (access(path, F_OK) == 0) {
-		sqlite3 *db;
-
 		rc = sg_ledger_open(&ledger, path, &err);
+		if (rc == SG_OK)
+			rc = sg_ledger_read_begin(ledger, &err);
 		if (rc != SG_OK)
 			goto out;
-		db = sg_ledger_db(ledger);
-		rc = pilot_runs(st, db, path, &err);
+		rc = pilot_runs(st, ledger, &err);
 		if (rc == SG_OK)
-			rc = pilot_reviews(st, db, path, &err);
+			rc = pilot_reviews(st, ledger, &err);
 		if (rc == SG_OK)
-			rc = pilot_threshold(st, db, path, &err);
+			rc = pilot_threshold(st, ledger, &err);
+		sg_ledger_read_end(ledger);
 		if (rc != SG_OK)
 			goto out;
 	}

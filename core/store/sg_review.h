@@ -4,9 +4,9 @@
  * or from a CSV file, exporting the event stream, and noting the flagged
  * moves that a later event reverted (stage_corrected).
  *
- * Everything works on the ledger's schema (core/sg_ledger.c) through
- * sg_ledger_db().  Every write is one transaction: a refused request
- * changes nothing.  Times are INTEGER seconds in the ledger and ISO-8601
+ * Part of the ledger (core/store/): its files speak SQL to the ledger's
+ * tables; this header speaks only types.  Every write is one
+ * transaction: a refused request changes nothing.  Times are ISO-8601
  * UTC with Z in every text this module writes.
  */
 #ifndef SG_REVIEW_H

@@ -9,7 +9,7 @@
  *
  * All times are INTEGER seconds since the epoch, NULL when absent.
  */
-#include "sg_ledger.h"
+#include "ledger_db.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -155,12 +155,6 @@ static const char *const ledger_migrations[] = {
 _Static_assert(LEDGER_MIGRATION_COUNT == SG_LEDGER_SCHEMA_VERSION,
 	       "one migration per schema version");
 
-struct sg_ledger {
-	sqlite3 *db;
-	char *path;
-	int schema_version;
-};
-
 /* What to do about a SQLite failure, by primary result code. */
 static const char *ledger_hint(int code)
 {
@@ -191,11 +185,7 @@ static const char *ledger_hint(int code)
 	}
 }
 
-/*
- * Fills err with SG_ERR_LEDGER: the ledger's path, what was being done,
- * SQLite's message and, where there is one, what to do.  Call before any
- * other SQLite call that would replace the message.
- */
+/* ledger_fail() for a connection that may not be open yet. */
 static int ledger_fail_db(sqlite3 *db, const char *path,
 			  struct sg_error *err, const char *what)
 {
@@ -208,23 +198,30 @@ static int ledger_fail_db(sqlite3 *db, const char *path,
 			       hint ? "; " : "", hint ? hint : "");
 }
 
-static int ledger_fail(struct sg_ledger *ledger, struct sg_error *err,
-		       const char *what)
+int ledger_fail(struct sg_ledger *ledger, struct sg_error *err,
+		const char *what)
 {
 	return ledger_fail_db(ledger->db, ledger->path, err, what);
 }
 
-/* Runs SQL without results; SG_OK or SG_ERR_LEDGER. */
-static int ledger_exec(struct sg_ledger *ledger, const char *sql,
-		       const char *what, struct sg_error *err)
+int ledger_exec(struct sg_ledger *ledger, const char *sql, const char *what,
+		struct sg_error *err)
 {
 	if (sqlite3_exec(ledger->db, sql, NULL, NULL, NULL) != SQLITE_OK)
 		return ledger_fail(ledger, err, what);
 	return SG_OK;
 }
 
-/* Rolls back an open transaction, keeping the error already in err. */
-static void ledger_rollback(struct sg_ledger *ledger)
+int ledger_prepare(struct sg_ledger *ledger, const char *sql,
+		   sqlite3_stmt **stmt, struct sg_error *err)
+{
+	*stmt = NULL;
+	if (sqlite3_prepare_v2(ledger->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return ledger_fail(ledger, err, "cannot prepare a query");
+	return SG_OK;
+}
+
+void ledger_rollback(struct sg_ledger *ledger)
 {
 	if (!sqlite3_get_autocommit(ledger->db))
 		sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL, NULL);
@@ -456,11 +453,6 @@ void sg_ledger_close(struct sg_ledger *ledger)
 	free(ledger);
 }
 
-struct sqlite3 *sg_ledger_db(struct sg_ledger *ledger)
-{
-	return ledger->db;
-}
-
 const char *sg_ledger_path(const struct sg_ledger *ledger)
 {
 	return ledger->path;
@@ -656,7 +648,7 @@ static int ledger_step(struct sg_ledger *ledger, sqlite3_stmt *stmt,
 	return SG_OK;
 }
 
-static void ledger_bind_time(sqlite3_stmt *stmt, int index, sg_time t)
+void ledger_bind_time(sqlite3_stmt *stmt, int index, sg_time t)
 {
 	if (t == SG_TIME_NONE)
 		sqlite3_bind_null(stmt, index);
@@ -664,7 +656,7 @@ static void ledger_bind_time(sqlite3_stmt *stmt, int index, sg_time t)
 		sqlite3_bind_int64(stmt, index, t);
 }
 
-static void ledger_bind_text(sqlite3_stmt *stmt, int index, const char *s)
+void ledger_bind_text(sqlite3_stmt *stmt, int index, const char *s)
 {
 	if (s == NULL)
 		sqlite3_bind_null(stmt, index);
@@ -672,11 +664,9 @@ static void ledger_bind_text(sqlite3_stmt *stmt, int index, const char *s)
 		sqlite3_bind_text(stmt, index, s, -1, SQLITE_STATIC);
 }
 
-/*
- * Binds a count.  A size_t above SQLite's range cannot occur in practice
- * (the counts are of records held in memory); it is clamped.
- */
-static void ledger_bind_count(sqlite3_stmt *stmt, int index, size_t n)
+/* A size_t above SQLite's range cannot occur in practice (the counts are
+ * of records held in memory). */
+void ledger_bind_count(sqlite3_stmt *stmt, int index, size_t n)
 {
 	sqlite3_int64 v = n > (size_t)INT64_MAX ? INT64_MAX : (sqlite3_int64)n;
 
@@ -1052,12 +1042,12 @@ enum ledger_record_column {
 	LR_EVENT_AT, LR_DETECTED_AT, LR_DUE_AT, LR_DETAILS, LR_NOTE
 };
 
-static const char *ledger_col_text(sqlite3_stmt *stmt, int col)
+const char *ledger_col_text(sqlite3_stmt *stmt, int col)
 {
 	return (const char *)sqlite3_column_text(stmt, col);
 }
 
-static sg_time ledger_col_time(sqlite3_stmt *stmt, int col)
+sg_time ledger_col_time(sqlite3_stmt *stmt, int col)
 {
 	if (sqlite3_column_type(stmt, col) == SQLITE_NULL)
 		return SG_TIME_NONE;

@@ -1,0 +1,51 @@
+/*
+ * ledger_db.h - internal to core/store/: the ledger's SQLite connection
+ * and the helpers every file of the store uses to speak SQL.  Nothing
+ * outside core/store/ includes it (tests may, to look at the file).
+ */
+#ifndef LEDGER_DB_H
+#define LEDGER_DB_H
+
+#include <sqlite3.h>
+
+#include "sg_ledger.h"
+
+struct sg_ledger {
+	sqlite3 *db;
+	char *path;
+	int schema_version;
+	int read_depth;         /* 1 inside sg_ledger_read_begin() */
+};
+
+/*
+ * Fills err with SG_ERR_LEDGER: the ledger's path, what was being done,
+ * SQLite's message and, where there is one, what to do.  Call before any
+ * other SQLite call that would replace the message.
+ */
+int ledger_fail(struct sg_ledger *ledger, struct sg_error *err,
+		const char *what);
+
+/* Runs SQL without results; SG_OK or SG_ERR_LEDGER. */
+int ledger_exec(struct sg_ledger *ledger, const char *sql, const char *what,
+		struct sg_error *err);
+
+/* Prepares sql into *stmt (NULL on failure); SG_OK or SG_ERR_LEDGER. */
+int ledger_prepare(struct sg_ledger *ledger, const char *sql,
+		   sqlite3_stmt **stmt, struct sg_error *err);
+
+/* Rolls back an open transaction, keeping the error already in err. */
+void ledger_rollback(struct sg_ledger *ledger);
+
+/* Binds s (NULL: SQL NULL), borrowed until the statement is reset. */
+void ledger_bind_text(sqlite3_stmt *stmt, int index, const char *s);
+/* Binds a time (SG_TIME_NONE: SQL NULL). */
+void ledger_bind_time(sqlite3_stmt *stmt, int index, sg_time t);
+/* Binds a count, clamped to SQLite's range. */
+void ledger_bind_count(sqlite3_stmt *stmt, int index, size_t n);
+
+/* Column col as text (NULL for SQL NULL), valid until the next step. */
+const char *ledger_col_text(sqlite3_stmt *stmt, int col);
+/* Column col as a time (SG_TIME_NONE for SQL NULL). */
+sg_time ledger_col_time(sqlite3_stmt *stmt, int col);
+
+#endif

@@ -1,0 +1,560 @@
+/*
+ * ledger_read.c - the ledger read by the outputs: review tasks at an
+ * instant, exceptions with their tasks, counts by type and owner,
+ * evidence gaps, events, runs, and the tables an audit archives.
+ *
+ * One definition of "open at t" serves them all (LEDGER_OPEN_AT), so the
+ * review queue, the report and pilot status always agree.
+ */
+#include "ledger_db.h"
+
+#include <string.h>
+
+/* Task t was open at ?1: created by then and not decided by then. */
+#define LEDGER_OPEN_AT \
+	"(t.created_at <= ?1 AND (t.decided_at IS NULL OR t.decided_at > ?1))"
+
+int sg_ledger_read_begin(struct sg_ledger *ledger, struct sg_error *err)
+{
+	if (!sqlite3_get_autocommit(ledger->db))
+		return SG_OK;
+	ledger->read_depth = 0;
+	if (ledger_exec(ledger, "BEGIN", "cannot start reading", err) != SG_OK)
+		return SG_ERR_LEDGER;
+	ledger->read_depth = 1;
+	return SG_OK;
+}
+
+void sg_ledger_read_end(struct sg_ledger *ledger)
+{
+	if (ledger->read_depth == 0)
+		return;
+	ledger->read_depth = 0;
+	ledger_rollback(ledger);
+}
+
+/* Steps stmt to the end, calling row(stmt) for each row; finalizes. */
+static int ledger_walk(struct sg_ledger *ledger, sqlite3_stmt *stmt,
+		       int (*row)(void *arg, sqlite3_stmt *stmt,
+				  struct sg_error *err),
+		       void *arg, const char *what, struct sg_error *err)
+{
+	int rc = SG_OK, step = SQLITE_DONE;
+
+	while (rc == SG_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW)
+		rc = row(arg, stmt, err);
+	if (rc == SG_OK && step != SQLITE_DONE)
+		rc = ledger_fail(ledger, err, what);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static size_t ledger_col_count(sqlite3_stmt *stmt, int col)
+{
+	sqlite3_int64 v = sqlite3_column_int64(stmt, col);
+
+	return v < 0 ? 0 : (size_t)v;
+}
+
+/* ---- tasks ---- */
+
+int sg_ledger_task_counts(struct sg_ledger *ledger, sg_time t,
+			  struct sg_task_counts *out, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT coalesce(sum(" LEDGER_OPEN_AT "), 0),"
+		" coalesce(sum(" LEDGER_OPEN_AT " AND t.due_at < ?1), 0),"
+		" coalesce(sum(t.status = 'closed' AND t.decided_at <= ?1),"
+		" 0) FROM tasks t";
+	sqlite3_stmt *stmt;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	rc = ledger_prepare(ledger, sql, &stmt, err);
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_time(stmt, 1, t);
+	if (sqlite3_step(stmt) == SQLITE_ROW) {
+		out->open = ledger_col_count(stmt, 0);
+		out->overdue = ledger_col_count(stmt, 1);
+		out->decided = ledger_col_count(stmt, 2);
+	} else {
+		rc = ledger_fail(ledger, err, "cannot count the review tasks");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* A typed callback and its argument, carried through ledger_walk(). */
+typedef void (*ledger_any_fn)(void);
+
+struct ledger_each {
+	ledger_any_fn fn;
+	void *arg;
+};
+
+static int ledger_task_row(void *arg, sqlite3_stmt *stmt,
+			   struct sg_error *err)
+{
+	const struct ledger_each *e = arg;
+	int (*fn)(void *, const struct sg_task_record *, struct sg_error *) =
+		(int (*)(void *, const struct sg_task_record *,
+			 struct sg_error *))e->fn;
+	struct sg_task_record rec;
+
+	rec.exception_id = ledger_col_text(stmt, 0);
+	rec.created_at = ledger_col_time(stmt, 1);
+	rec.due_at = ledger_col_time(stmt, 2);
+	rec.disposition = ledger_col_text(stmt, 3);
+	rec.decided_at = ledger_col_time(stmt, 4);
+	return fn(e->arg, &rec, err);
+}
+
+int sg_ledger_each_task(struct sg_ledger *ledger,
+			int (*fn)(void *arg, const struct sg_task_record *rec,
+				  struct sg_error *err),
+			void *arg, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT exception_id, created_at, due_at, disposition,"
+		" decided_at FROM tasks ORDER BY exception_id";
+	struct ledger_each e = { (ledger_any_fn)fn, arg };
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err);
+
+	if (rc != SG_OK)
+		return rc;
+	return ledger_walk(ledger, stmt, ledger_task_row, &e,
+			   "cannot read the review tasks", err);
+}
+
+/* ---- runs ---- */
+
+static int ledger_run_row(void *arg, sqlite3_stmt *stmt,
+			  struct sg_error *err)
+{
+	const struct ledger_each *e = arg;
+	int (*fn)(void *, sg_time, struct sg_error *) =
+		(int (*)(void *, sg_time, struct sg_error *))e->fn;
+
+	return fn(e->arg, ledger_col_time(stmt, 0), err);
+}
+
+int sg_ledger_each_run_as_of(struct sg_ledger *ledger, sg_time from,
+			     sg_time until, sg_time t,
+			     int (*fn)(void *arg, sg_time as_of,
+				       struct sg_error *err),
+			     void *arg, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT as_of FROM runs WHERE as_of >= ?1 AND as_of < ?2"
+		" AND as_of <= ?3 ORDER BY seq";
+	struct ledger_each e = { (ledger_any_fn)fn, arg };
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err);
+
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_time(stmt, 1, from);
+	ledger_bind_time(stmt, 2, until);
+	ledger_bind_time(stmt, 3, t);
+	return ledger_walk(ledger, stmt, ledger_run_row, &e,
+			   "cannot read the runs", err);
+}
+
+/* ---- exceptions with their tasks ---- */
+
+/* A JSON array of the detail joined with ", " in array order. */
+#define LEDGER_JOINED(path) \
+	"(SELECT group_concat(value, ', ') FROM (SELECT value" \
+	" FROM json_each(e.detail, '" path "') ORDER BY key))"
+
+#define LEDGER_REVIEW_COLUMNS \
+	"SELECT e.id, e.type, e.verdict, e.opportunity_id," \
+	" e.opportunity_name, e.owner_id, e.assignee, e.from_stage," \
+	" e.to_stage, e.stage, e.event_at, e.detected_at, e.due_at," \
+	" e.detail, e.note," \
+	" coalesce(" LEDGER_JOINED("$.missing") ", " \
+	LEDGER_JOINED("$.fields") ")," \
+	" CASE WHEN e.type = 'forecast_impact'" \
+	"  THEN json_extract(e.detail, '$.amount') END," \
+	" CASE WHEN e.type = 'forecast_impact'" \
+	"  THEN json_extract(e.detail, '$.currency') END," \
+	" t.exception_id IS NOT NULL, t.assignee, t.status," \
+	" t.disposition, t.decided_by, t.decision_note, t.created_at," \
+	" t.due_at, t.decided_at"
+
+enum ledger_review_column {
+	RR_ID, RR_TYPE, RR_VERDICT, RR_OPPORTUNITY_ID, RR_OPPORTUNITY_NAME,
+	RR_OWNER_ID, RR_EX_ASSIGNEE, RR_FROM_STAGE, RR_TO_STAGE, RR_STAGE,
+	RR_EVENT_AT, RR_DETECTED_AT, RR_EX_DUE_AT, RR_DETAILS, RR_NOTE,
+	RR_MISSING, RR_AMOUNT, RR_CURRENCY, RR_HAS_TASK, RR_ASSIGNEE,
+	RR_STATUS, RR_DISPOSITION, RR_DECIDED_BY, RR_DECISION_NOTE,
+	RR_CREATED_AT, RR_DUE_AT, RR_DECIDED_AT
+};
+
+static const char *const ledger_review_sql[] = {
+	[SG_ROWS_EXCEPTIONS] = LEDGER_REVIEW_COLUMNS
+	" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
+	" WHERE e.first_seen <= ?1"
+	" ORDER BY e.opportunity_id, e.event_at, e.type, e.from_stage,"
+	" e.to_stage, e.id",
+	[SG_ROWS_OPEN_AT] = LEDGER_REVIEW_COLUMNS
+	" FROM tasks t JOIN exceptions e ON e.id = t.exception_id"
+	" WHERE " LEDGER_OPEN_AT " ORDER BY t.due_at, e.id",
+	[SG_ROWS_RAISED_IN] = LEDGER_REVIEW_COLUMNS
+	" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
+	" WHERE e.first_seen >= ?2 AND e.first_seen < ?3"
+	" AND e.first_seen <= ?1",
+};
+
+static int ledger_review_row(void *arg, sqlite3_stmt *stmt,
+			     struct sg_error *err)
+{
+	const struct ledger_each *e = arg;
+	int (*fn)(void *, const struct sg_review_row *, struct sg_error *) =
+		(int (*)(void *, const struct sg_review_row *,
+			 struct sg_error *))e->fn;
+	struct sg_review_row row;
+	struct sg_exception_record *x = &row.ex;
+
+	x->id = ledger_col_text(stmt, RR_ID);
+	x->type = ledger_col_text(stmt, RR_TYPE);
+	x->verdict = ledger_col_text(stmt, RR_VERDICT);
+	x->opportunity_id = ledger_col_text(stmt, RR_OPPORTUNITY_ID);
+	x->opportunity_name = ledger_col_text(stmt, RR_OPPORTUNITY_NAME);
+	x->owner_id = ledger_col_text(stmt, RR_OWNER_ID);
+	x->assignee = ledger_col_text(stmt, RR_EX_ASSIGNEE);
+	x->from_stage = ledger_col_text(stmt, RR_FROM_STAGE);
+	x->to_stage = ledger_col_text(stmt, RR_TO_STAGE);
+	x->stage = ledger_col_text(stmt, RR_STAGE);
+	x->event_at = ledger_col_time(stmt, RR_EVENT_AT);
+	x->detected_at = ledger_col_time(stmt, RR_DETECTED_AT);
+	x->due_at = ledger_col_time(stmt, RR_EX_DUE_AT);
+	x->details = ledger_col_text(stmt, RR_DETAILS);
+	x->note = ledger_col_text(stmt, RR_NOTE);
+	row.missing = ledger_col_text(stmt, RR_MISSING);
+	row.amount = ledger_col_text(stmt, RR_AMOUNT);
+	row.currency = ledger_col_text(stmt, RR_CURRENCY);
+	row.has_task = sqlite3_column_int(stmt, RR_HAS_TASK);
+	row.assignee = ledger_col_text(stmt, RR_ASSIGNEE);
+	row.status = ledger_col_text(stmt, RR_STATUS);
+	row.disposition = ledger_col_text(stmt, RR_DISPOSITION);
+	row.decided_by = ledger_col_text(stmt, RR_DECIDED_BY);
+	row.decision_note = ledger_col_text(stmt, RR_DECISION_NOTE);
+	row.created_at = ledger_col_time(stmt, RR_CREATED_AT);
+	row.due_at = ledger_col_time(stmt, RR_DUE_AT);
+	row.decided_at = ledger_col_time(stmt, RR_DECIDED_AT);
+	return fn(e->arg, &row, err);
+}
+
+int sg_ledger_each_review_row(struct sg_ledger *ledger,
+			      const struct sg_review_rows_query *q,
+			      int (*fn)(void *arg,
+					const struct sg_review_row *row,
+					struct sg_error *err),
+			      void *arg, struct sg_error *err)
+{
+	struct ledger_each e = { (ledger_any_fn)fn, arg };
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (q->which < SG_ROWS_EXCEPTIONS || q->which > SG_ROWS_RAISED_IN)
+		return sg_error_set(err, SG_ERR_INTERNAL, "ledger: no such "
+				    "review rows (%d)", q->which);
+	rc = ledger_prepare(ledger, ledger_review_sql[q->which], &stmt, err);
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_time(stmt, 1, q->t);
+	if (q->which == SG_ROWS_RAISED_IN) {
+		ledger_bind_time(stmt, 2, q->from);
+		ledger_bind_time(stmt, 3, q->until);
+	}
+	return ledger_walk(ledger, stmt, ledger_review_row, &e,
+			   "cannot read the exceptions and their tasks", err);
+}
+
+/* ---- counts ---- */
+
+static int ledger_type_row(void *arg, sqlite3_stmt *stmt,
+			   struct sg_error *err)
+{
+	const struct ledger_each *e = arg;
+	int (*fn)(void *, const char *, size_t, size_t, struct sg_error *) =
+		(int (*)(void *, const char *, size_t, size_t,
+			 struct sg_error *))e->fn;
+
+	return fn(e->arg, ledger_col_text(stmt, 0), ledger_col_count(stmt, 1),
+		  ledger_col_count(stmt, 2), err);
+}
+
+int sg_ledger_type_counts(struct sg_ledger *ledger, sg_time t,
+			  int (*fn)(void *arg, const char *type,
+				    size_t count, size_t open,
+				    struct sg_error *err),
+			  void *arg, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT e.type, count(*),"
+		" coalesce(sum(" LEDGER_OPEN_AT "), 0)"
+		" FROM exceptions e LEFT JOIN tasks t"
+		" ON t.exception_id = e.id WHERE e.first_seen <= ?1"
+		" GROUP BY e.type ORDER BY e.type";
+	struct ledger_each e = { (ledger_any_fn)fn, arg };
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err);
+
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_time(stmt, 1, t);
+	return ledger_walk(ledger, stmt, ledger_type_row, &e,
+			   "cannot count the exceptions", err);
+}
+
+static int ledger_owner_row(void *arg, sqlite3_stmt *stmt,
+			    struct sg_error *err)
+{
+	const struct ledger_each *e = arg;
+	int (*fn)(void *, const struct sg_owner_counts *, struct sg_error *) =
+		(int (*)(void *, const struct sg_owner_counts *,
+			 struct sg_error *))e->fn;
+	struct sg_owner_counts row;
+
+	row.owner_id = ledger_col_text(stmt, 0);
+	row.exceptions = ledger_col_count(stmt, 1);
+	row.block = ledger_col_count(stmt, 2);
+	row.review = ledger_col_count(stmt, 3);
+	row.open_reviews = ledger_col_count(stmt, 4);
+	row.overdue = ledger_col_count(stmt, 5);
+	return fn(e->arg, &row, err);
+}
+
+int sg_ledger_owner_counts(struct sg_ledger *ledger, sg_time t,
+			   int (*fn)(void *arg,
+				     const struct sg_owner_counts *row,
+				     struct sg_error *err),
+			   void *arg, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT e.owner_id, count(*), sum(e.verdict = 'block'),"
+		" sum(e.verdict = 'review'),"
+		" coalesce(sum(" LEDGER_OPEN_AT "), 0),"
+		" coalesce(sum(" LEDGER_OPEN_AT " AND t.due_at < ?1), 0)"
+		" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
+		" WHERE e.first_seen <= ?1 GROUP BY e.owner_id"
+		" ORDER BY e.owner_id";
+	struct ledger_each e = { (ledger_any_fn)fn, arg };
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err);
+
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_time(stmt, 1, t);
+	return ledger_walk(ledger, stmt, ledger_owner_row, &e,
+			   "cannot count the exceptions by owner", err);
+}
+
+static int ledger_gap_row(void *arg, sqlite3_stmt *stmt,
+			  struct sg_error *err)
+{
+	const struct ledger_each *e = arg;
+	int (*fn)(void *, const char *, size_t, size_t, struct sg_error *) =
+		(int (*)(void *, const char *, size_t, size_t,
+			 struct sg_error *))e->fn;
+
+	return fn(e->arg, ledger_col_text(stmt, 0), ledger_col_count(stmt, 1),
+		  ledger_col_count(stmt, 2), err);
+}
+
+int sg_ledger_evidence_gaps(struct sg_ledger *ledger, sg_time t,
+			    int (*fn)(void *arg, const char *criterion,
+				      size_t exceptions, size_t opportunities,
+				      struct sg_error *err),
+			    void *arg, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT j.value, count(*), count(DISTINCT e.opportunity_id)"
+		" FROM exceptions e, json_each(e.detail, '$.missing') j"
+		" WHERE e.type = 'missing_evidence' AND e.first_seen <= ?1"
+		" GROUP BY j.value ORDER BY j.value";
+	struct ledger_each e = { (ledger_any_fn)fn, arg };
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err);
+
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_time(stmt, 1, t);
+	return ledger_walk(ledger, stmt, ledger_gap_row, &e,
+			   "cannot count the evidence gaps", err);
+}
+
+/* ---- events ---- */
+
+static int ledger_event_row(void *arg, sqlite3_stmt *stmt,
+			    struct sg_error *err)
+{
+	const struct ledger_each *e = arg;
+	int (*fn)(void *, const struct sg_event_record *, struct sg_error *) =
+		(int (*)(void *, const struct sg_event_record *,
+			 struct sg_error *))e->fn;
+	struct sg_event_record ev;
+
+	ev.seq = sqlite3_column_int64(stmt, 0);
+	ev.type = ledger_col_text(stmt, 1);
+	ev.at = ledger_col_time(stmt, 2);
+	ev.run_id = ledger_col_text(stmt, 3);
+	ev.exception_id = ledger_col_text(stmt, 4);
+	ev.opportunity_id = ledger_col_text(stmt, 5);
+	ev.detail = ledger_col_text(stmt, 6);
+	return fn(e->arg, &ev, err);
+}
+
+int sg_ledger_each_event(struct sg_ledger *ledger, sg_time since,
+			 const char *type,
+			 int (*fn)(void *arg, const struct sg_event_record *ev,
+				   struct sg_error *err),
+			 void *arg, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT seq, type, at, run_id, exception_id, opportunity_id,"
+		" detail FROM events WHERE (?1 IS NULL OR at >= ?1)"
+		" AND (?2 IS NULL OR type = ?2) ORDER BY seq";
+	struct ledger_each e = { (ledger_any_fn)fn, arg };
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err);
+
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_time(stmt, 1, since);
+	ledger_bind_text(stmt, 2, type);
+	return ledger_walk(ledger, stmt, ledger_event_row, &e,
+			   "cannot read the events", err);
+}
+
+/* ---- the archived tables ---- */
+
+static const char *const ledger_run_columns[] = {
+	"id", "seq", "started_at", "finished_at", "as_of", "since", "source",
+	"snapshot_at", "config_sha256", "tool_version", "opportunities",
+	"evaluated", "paused", "exceptions", "new_exceptions"
+};
+static const int ledger_run_kinds[] = {
+	SG_CELL_TEXT, SG_CELL_INT, SG_CELL_TIME, SG_CELL_TIME, SG_CELL_TIME,
+	SG_CELL_TIME, SG_CELL_TEXT, SG_CELL_TIME, SG_CELL_TEXT, SG_CELL_TEXT,
+	SG_CELL_INT, SG_CELL_INT, SG_CELL_INT, SG_CELL_INT, SG_CELL_INT
+};
+
+static const char *const ledger_task_columns[] = {
+	"exception_id", "assignee", "created_at", "due_at", "status",
+	"disposition", "decided_by", "decided_at", "decision_note"
+};
+static const int ledger_task_kinds[] = {
+	SG_CELL_TEXT, SG_CELL_TEXT, SG_CELL_TIME, SG_CELL_TIME, SG_CELL_TEXT,
+	SG_CELL_TEXT, SG_CELL_TEXT, SG_CELL_TIME, SG_CELL_TEXT
+};
+
+static const char *const ledger_history_columns[] = {
+	"seq", "exception_id", "at", "action", "actor", "detail"
+};
+static const int ledger_history_kinds[] = {
+	SG_CELL_INT, SG_CELL_TEXT, SG_CELL_TIME, SG_CELL_TEXT, SG_CELL_TEXT,
+	SG_CELL_TEXT
+};
+
+#define LEDGER_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct {
+	const char *sql;
+	const char *const *names;
+	const int *kinds;
+	size_t count;
+} ledger_tables[SG_LEDGER_TABLE_COUNT] = {
+	[SG_LEDGER_RUNS] = {
+		"SELECT id, seq, started_at, finished_at, as_of, since,"
+		" source, snapshot_at, config_sha256, tool_version,"
+		" opportunities, evaluated, paused, exceptions, new_exceptions"
+		" FROM runs ORDER BY seq",
+		ledger_run_columns, ledger_run_kinds,
+		LEDGER_COUNT(ledger_run_columns) },
+	[SG_LEDGER_TASKS] = {
+		"SELECT exception_id, assignee, created_at, due_at, status,"
+		" disposition, decided_by, decided_at, decision_note"
+		" FROM tasks ORDER BY exception_id",
+		ledger_task_columns, ledger_task_kinds,
+		LEDGER_COUNT(ledger_task_columns) },
+	[SG_LEDGER_TASK_HISTORY] = {
+		"SELECT seq, exception_id, at, action, actor, detail"
+		" FROM task_history ORDER BY seq",
+		ledger_history_columns, ledger_history_kinds,
+		LEDGER_COUNT(ledger_history_columns) },
+};
+
+_Static_assert(LEDGER_COUNT(ledger_run_columns) ==
+	       LEDGER_COUNT(ledger_run_kinds), "a kind per run column");
+_Static_assert(LEDGER_COUNT(ledger_task_columns) ==
+	       LEDGER_COUNT(ledger_task_kinds), "a kind per task column");
+_Static_assert(LEDGER_COUNT(ledger_history_columns) ==
+	       LEDGER_COUNT(ledger_history_kinds),
+	       "a kind per history column");
+
+void sg_ledger_table_columns(int table, const char *const **names,
+			     const int **kinds, size_t *count)
+{
+	if (table < 0 || table >= SG_LEDGER_TABLE_COUNT) {
+		*names = NULL;
+		*kinds = NULL;
+		*count = 0;
+		return;
+	}
+	*names = ledger_tables[table].names;
+	*kinds = ledger_tables[table].kinds;
+	*count = ledger_tables[table].count;
+}
+
+/* The widest archived table. */
+#define LEDGER_CELLS_MAX 15
+
+struct ledger_cells {
+	int table;
+	int (*fn)(void *arg, const struct sg_cell *cells,
+		  struct sg_error *err);
+	void *arg;
+};
+
+static int ledger_cells_row(void *arg, sqlite3_stmt *stmt,
+			    struct sg_error *err)
+{
+	const struct ledger_cells *c = arg;
+	struct sg_cell cells[LEDGER_CELLS_MAX];
+	size_t i;
+
+	for (i = 0; i < ledger_tables[c->table].count; i++) {
+		cells[i].kind = ledger_tables[c->table].kinds[i];
+		cells[i].null = sqlite3_column_type(stmt, (int)i) ==
+				SQLITE_NULL;
+		cells[i].text = ledger_col_text(stmt, (int)i);
+		cells[i].number = sqlite3_column_int64(stmt, (int)i);
+	}
+	return c->fn(c->arg, cells, err);
+}
+
+int sg_ledger_each_table_row(struct sg_ledger *ledger, int table,
+			     int (*fn)(void *arg, const struct sg_cell *cells,
+				       struct sg_error *err),
+			     void *arg, struct sg_error *err)
+{
+	struct ledger_cells c = { table, fn, arg };
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (table < 0 || table >= SG_LEDGER_TABLE_COUNT)
+		return sg_error_set(err, SG_ERR_INTERNAL, "ledger: no such "
+				    "table (%d)", table);
+	_Static_assert(LEDGER_COUNT(ledger_run_columns) <= LEDGER_CELLS_MAX,
+		       "cells fit");
+	rc = ledger_prepare(ledger, ledger_tables[table].sql, &stmt, err);
+	if (rc != SG_OK)
+		return rc;
+	return ledger_walk(ledger, stmt, ledger_cells_row, &c,
+			   "cannot read the ledger", err);
+}
