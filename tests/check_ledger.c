@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "sg_ledger.h"
+#include "ledger_db.h"
 #include "sg_test.h"
 #include "sg_test_ledger.h"
 
@@ -1084,6 +1085,350 @@ START_TEST(test_kill_before_first_exception)
 }
 END_TEST
 
+/* ---- typed reads (core/store/ledger_read.c) ---- */
+
+/* The fixture's times: every task raised at RAISED, due 48 hours later;
+ * one decided (approve) ten hours after it was raised. */
+#define RAISED 1795197600
+#define DUE (RAISED + 48 * 3600)
+#define DECIDED (RAISED + 10 * 3600)
+
+static struct sg_ledger *open_fixture(void)
+{
+	char path[512];
+
+	tmp_path(path, sizeof(path), "reads.db");
+	write_v2_ledger(path, 2);
+	return open_ok(path);
+}
+
+static struct sg_task_counts task_counts_at(struct sg_ledger *ledger,
+					    sg_time t)
+{
+	struct sg_task_counts c;
+	struct sg_error err;
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_task_counts(ledger, t, &c, &err), SG_OK);
+	return c;
+}
+
+START_TEST(test_reads_task_counts)
+{
+	struct sg_ledger *ledger = open_fixture();
+	struct sg_task_counts c;
+
+	c = task_counts_at(ledger, RAISED - 1);
+	ck_assert_uint_eq(c.open + c.overdue + c.decided, 0);
+	c = task_counts_at(ledger, RAISED);
+	ck_assert_uint_eq(c.open, 10);
+	ck_assert_uint_eq(c.decided, 0);
+	c = task_counts_at(ledger, DECIDED);
+	ck_assert_uint_eq(c.open, 9);
+	ck_assert_uint_eq(c.overdue, 0);
+	ck_assert_uint_eq(c.decided, 1);
+	c = task_counts_at(ledger, DUE + 1);
+	ck_assert_uint_eq(c.open, 9);
+	ck_assert_uint_eq(c.overdue, 9);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
+struct seen {
+	size_t count;
+	char last[64];
+	int in_order;
+	size_t decided, with_missing, with_amount;
+	long long sum;
+};
+
+static int seen_task(void *arg, const struct sg_task_record *t,
+		     struct sg_error *err)
+{
+	struct seen *s = arg;
+
+	(void)err;
+	if (s->count > 0 && strcmp(s->last, t->exception_id) >= 0)
+		s->in_order = 0;
+	snprintf(s->last, sizeof(s->last), "%s", t->exception_id);
+	if (t->disposition != NULL) {
+		ck_assert_str_eq(t->disposition, "approve");
+		ck_assert_int_eq(t->decided_at, DECIDED);
+		s->decided++;
+	}
+	ck_assert_int_eq(t->created_at, RAISED);
+	s->count++;
+	return SG_OK;
+}
+
+START_TEST(test_reads_tasks)
+{
+	struct sg_ledger *ledger = open_fixture();
+	struct seen s = { 0, "", 1, 0, 0, 0, 0 };
+	struct sg_error err;
+
+	ck_assert_int_eq(sg_ledger_each_task(ledger, seen_task, &s, &err),
+			 SG_OK);
+	ck_assert_uint_eq(s.count, 10);
+	ck_assert_uint_eq(s.decided, 1);
+	ck_assert(s.in_order);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
+static int seen_run(void *arg, sg_time as_of, struct sg_error *err)
+{
+	struct seen *s = arg;
+
+	(void)err;
+	ck_assert_int_eq(as_of, RAISED);
+	s->count++;
+	return SG_OK;
+}
+
+START_TEST(test_reads_runs_in_window)
+{
+	struct sg_ledger *ledger = open_fixture();
+	struct seen s = { 0, "", 1, 0, 0, 0, 0 };
+	struct sg_error err;
+
+	ck_assert_int_eq(sg_ledger_each_run_as_of(ledger, 0, RAISED + 1,
+						  RAISED, seen_run, &s, &err),
+			 SG_OK);
+	ck_assert_uint_eq(s.count, 1);
+	/* until is exclusive, t inclusive. */
+	ck_assert_int_eq(sg_ledger_each_run_as_of(ledger, 0, RAISED, RAISED,
+						  seen_run, &s, &err), SG_OK);
+	ck_assert_int_eq(sg_ledger_each_run_as_of(ledger, 0, RAISED + 1,
+						  RAISED - 1, seen_run, &s,
+						  &err), SG_OK);
+	ck_assert_uint_eq(s.count, 1);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
+static int seen_row(void *arg, const struct sg_review_row *r,
+		    struct sg_error *err)
+{
+	struct seen *s = arg;
+
+	(void)err;
+	ck_assert(r->has_task);
+	ck_assert_ptr_nonnull(r->ex.note);
+	ck_assert_ptr_nonnull(r->ex.details);
+	ck_assert_ptr_nonnull(r->assignee);
+	if (strcmp(r->ex.type, "missing_evidence") == 0 ||
+	    strcmp(r->ex.type, "required_field") == 0) {
+		ck_assert_ptr_nonnull(r->missing);
+		s->with_missing++;
+	} else {
+		ck_assert_ptr_null(r->missing);
+	}
+	if (r->amount != NULL) {
+		ck_assert_str_eq(r->ex.type, "forecast_impact");
+		s->with_amount++;
+	}
+	if (r->decided_at != SG_TIME_NONE)
+		s->decided++;
+	s->count++;
+	return SG_OK;
+}
+
+static struct seen review_rows(struct sg_ledger *ledger, int which,
+			       sg_time t, sg_time from, sg_time until)
+{
+	struct sg_review_rows_query q = { which, t, from, until };
+	struct seen s = { 0, "", 1, 0, 0, 0, 0 };
+	struct sg_error err;
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_each_review_row(ledger, &q, seen_row, &s,
+						   &err), SG_OK);
+	return s;
+}
+
+START_TEST(test_reads_review_rows)
+{
+	struct sg_ledger *ledger = open_fixture();
+	struct seen s;
+
+	s = review_rows(ledger, SG_ROWS_EXCEPTIONS, RAISED, 0, 0);
+	ck_assert_uint_eq(s.count, 10);
+	ck_assert_uint_eq(s.with_missing, 2);
+	ck_assert_uint_eq(s.with_amount, 1);
+	ck_assert_uint_eq(s.decided, 1);
+	s = review_rows(ledger, SG_ROWS_EXCEPTIONS, RAISED - 1, 0, 0);
+	ck_assert_uint_eq(s.count, 0);
+	/* Open at t: the decided task leaves the queue when decided. */
+	s = review_rows(ledger, SG_ROWS_OPEN_AT, DECIDED - 1, 0, 0);
+	ck_assert_uint_eq(s.count, 10);
+	s = review_rows(ledger, SG_ROWS_OPEN_AT, DECIDED, 0, 0);
+	ck_assert_uint_eq(s.count, 9);
+	s = review_rows(ledger, SG_ROWS_RAISED_IN, DUE, RAISED, RAISED + 1);
+	ck_assert_uint_eq(s.count, 10);
+	s = review_rows(ledger, SG_ROWS_RAISED_IN, DUE, 0, RAISED);
+	ck_assert_uint_eq(s.count, 0);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
+static int seen_type(void *arg, const char *type, size_t count, size_t open,
+		     struct sg_error *err)
+{
+	struct seen *s = arg;
+
+	(void)err;
+	if (strcmp(type, "stage_age") == 0)
+		ck_assert_uint_eq(count, 2);
+	ck_assert_uint_le(open, count);
+	s->count++;
+	s->sum += (long long)count;
+	return SG_OK;
+}
+
+static int seen_owner(void *arg, const struct sg_owner_counts *o,
+		      struct sg_error *err)
+{
+	struct seen *s = arg;
+
+	(void)err;
+	ck_assert_uint_le(o->block + o->review, o->exceptions);
+	ck_assert_uint_le(o->overdue, o->open_reviews);
+	s->count++;
+	s->sum += (long long)o->exceptions;
+	return SG_OK;
+}
+
+static int seen_gap(void *arg, const char *criterion, size_t exceptions,
+		    size_t opportunities, struct sg_error *err)
+{
+	struct seen *s = arg;
+
+	(void)err;
+	ck_assert_ptr_nonnull(criterion);
+	ck_assert_uint_eq(exceptions, 1);
+	ck_assert_uint_eq(opportunities, 1);
+	s->count++;
+	return SG_OK;
+}
+
+START_TEST(test_reads_counts)
+{
+	struct sg_ledger *ledger = open_fixture();
+	struct seen types = { 0, "", 1, 0, 0, 0, 0 }, owners = types;
+	struct seen gaps = types;
+	struct sg_error err;
+
+	ck_assert_int_eq(sg_ledger_type_counts(ledger, RAISED, seen_type,
+					       &types, &err), SG_OK);
+	ck_assert_uint_eq(types.count, 9);
+	ck_assert_int_eq(types.sum, 10);
+	ck_assert_int_eq(sg_ledger_owner_counts(ledger, RAISED, seen_owner,
+						&owners, &err), SG_OK);
+	ck_assert_int_eq(owners.sum, 10);
+	ck_assert_int_eq(sg_ledger_evidence_gaps(ledger, RAISED, seen_gap,
+						 &gaps, &err), SG_OK);
+	ck_assert_uint_ge(gaps.count, 1);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
+static int seen_event(void *arg, const struct sg_event_record *ev,
+		      struct sg_error *err)
+{
+	struct seen *s = arg;
+
+	(void)err;
+	ck_assert_int_gt(ev->seq, s->sum);
+	s->sum = ev->seq;
+	ck_assert_ptr_nonnull(ev->type);
+	s->count++;
+	return SG_OK;
+}
+
+START_TEST(test_reads_events)
+{
+	struct sg_ledger *ledger = open_fixture();
+	struct seen all = { 0, "", 1, 0, 0, 0, 0 }, raised = all;
+	struct sg_error err;
+
+	ck_assert_int_eq(sg_ledger_each_event(ledger, SG_TIME_NONE, NULL,
+					      seen_event, &all, &err), SG_OK);
+	ck_assert_uint_eq(all.count, 14);
+	ck_assert_int_eq(sg_ledger_each_event(ledger, SG_TIME_NONE,
+					      "exception_raised", seen_event,
+					      &raised, &err), SG_OK);
+	ck_assert_uint_eq(raised.count, 10);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
+static int seen_cells(void *arg, const struct sg_cell *cells,
+		      struct sg_error *err)
+{
+	struct seen *s = arg;
+
+	(void)err;
+	if (s->count == 0)
+		snprintf(s->last, sizeof(s->last), "%s", cells[0].text);
+	if (cells[1].kind == SG_CELL_INT && !cells[1].null)
+		s->sum += cells[1].number;
+	s->count++;
+	return SG_OK;
+}
+
+START_TEST(test_reads_tables)
+{
+	struct sg_ledger *ledger = open_fixture();
+	struct seen runs = { 0, "", 1, 0, 0, 0, 0 }, tasks = runs;
+	const char *const *names;
+	const int *kinds;
+	size_t count;
+	struct sg_error err;
+
+	sg_ledger_table_columns(SG_LEDGER_RUNS, &names, &kinds, &count);
+	ck_assert_uint_eq(count, 15);
+	ck_assert_str_eq(names[0], "id");
+	ck_assert_int_eq(kinds[1], SG_CELL_INT);
+	ck_assert_int_eq(sg_ledger_each_table_row(ledger, SG_LEDGER_RUNS,
+						  seen_cells, &runs, &err),
+			 SG_OK);
+	ck_assert_uint_eq(runs.count, 1);
+	ck_assert_str_eq(runs.last, "26aa4b775beafceecc6aa5e7adf95ae0");
+	ck_assert_int_eq(runs.sum, 1);  /* seq */
+	ck_assert_int_eq(sg_ledger_each_table_row(ledger, SG_LEDGER_TASKS,
+						  seen_cells, &tasks, &err),
+			 SG_OK);
+	ck_assert_uint_eq(tasks.count, 10);
+	ck_assert_int_eq(sg_ledger_each_table_row(ledger, 99, seen_cells,
+						  &tasks, &err),
+			 SG_ERR_INTERNAL);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
+/* A read inside a transaction already open starts none of its own. */
+START_TEST(test_reads_nest_in_a_transaction)
+{
+	struct sg_ledger *ledger = open_fixture();
+	struct sg_error err;
+
+	ck_assert_int_eq(sg_ledger_read_begin(ledger, &err), SG_OK);
+	ck_assert_int_eq(sqlite3_get_autocommit(ledger->db), 0);
+	sg_ledger_read_end(ledger);
+	ck_assert_int_eq(sqlite3_get_autocommit(ledger->db), 1);
+	ck_assert_int_eq(sqlite3_exec(ledger->db, "BEGIN IMMEDIATE", NULL,
+				      NULL, NULL), SQLITE_OK);
+	ck_assert_int_eq(sg_ledger_read_begin(ledger, &err), SG_OK);
+	sg_ledger_read_end(ledger);
+	/* The caller's transaction is still open. */
+	ck_assert_int_eq(sqlite3_get_autocommit(ledger->db), 0);
+	ck_assert_int_eq(sqlite3_exec(ledger->db, "ROLLBACK", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
 	Suite *s = suite_create("ledger");
@@ -1101,6 +1446,18 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_refuses_foreign_database);
 	tcase_add_test(tc, test_refuses_other_application);
 	tcase_add_test(tc, test_refuses_missing_folder);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("reads");
+	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
+	tcase_add_test(tc, test_reads_task_counts);
+	tcase_add_test(tc, test_reads_tasks);
+	tcase_add_test(tc, test_reads_runs_in_window);
+	tcase_add_test(tc, test_reads_review_rows);
+	tcase_add_test(tc, test_reads_counts);
+	tcase_add_test(tc, test_reads_events);
+	tcase_add_test(tc, test_reads_tables);
+	tcase_add_test(tc, test_reads_nest_in_a_transaction);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("record");
