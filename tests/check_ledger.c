@@ -431,6 +431,22 @@ static int v2_same_json(void *arg, const struct sg_exception_record *rec,
 	return SG_OK;
 }
 
+/* Each migrated event gives back the detail version 2 stored. */
+static int v2_same_event(void *arg, const struct sg_event_record *ev,
+			 struct sg_error *err)
+{
+	struct v2_check *c = arg;
+	char sql[128], buf[4096];
+
+	(void)err;
+	snprintf(sql, sizeof(sql), "SELECT detail FROM events WHERE seq = %lld",
+		 ev->seq);
+	ck_assert_str_eq(ev->detail ? ev->detail : "NULL",
+			 db_text(c->old, sql, buf, sizeof(buf)));
+	c->count++;
+	return SG_OK;
+}
+
 /* The version 2 ledger with everything it holds, migrated in place:
  * the exceptions read back as the same JSON, tasks and events kept. */
 static void check_migrates(int version)
@@ -452,6 +468,10 @@ static void check_migrates(int version)
 	ck_assert_int_eq(sg_ledger_each_exception(ledger, NULL, v2_same_json,
 						  &c, &err), SG_OK);
 	ck_assert_uint_eq(c.count, 10);
+	c.count = 0;
+	ck_assert_int_eq(sg_ledger_each_event(ledger, SG_TIME_NONE, NULL,
+					      v2_same_event, &c, &err), SG_OK);
+	ck_assert_uint_eq(c.count, 14);
 	sqlite3_close(c.old);
 	sg_ledger_close(ledger);
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM sqlite_master"
@@ -462,6 +482,9 @@ static void check_migrates(int version)
 				    sizeof(buf)), "{}");
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM exceptions"
 				  " WHERE detail LIKE '%note%'"), 0);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM events WHERE"
+				  " type = 'exception_raised' AND detail IS"
+				  " NOT NULL"), 0);
 }
 
 START_TEST(test_migrates_v1)
@@ -717,10 +740,16 @@ START_TEST(test_record_run)
 	ck_assert_int_eq(db_int(db, "SELECT json_extract(detail,"
 				" '$.new_exceptions') FROM events WHERE type ="
 				" 'run_completed'"), 3);
-	ck_assert_str_eq(db_text(db, "SELECT json_extract(detail, '$.due_at')"
-				 " FROM events WHERE exception_id ="
-				 " 'exc-00000'", buf, sizeof(buf)),
-			 "2026-11-04T00:00:00Z");
+	/* An exception_raised event's detail is read from its exception. */
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM events WHERE type ="
+				" 'exception_raised' AND detail IS NULL"), 3);
+	ck_assert_str_eq(db_text(db, "SELECT " LEDGER_EVENT_DETAIL
+				 " FROM events ev" LEDGER_EVENT_JOIN
+				 " WHERE ev.exception_id = 'exc-00000'", buf,
+				 sizeof(buf)),
+			 "{\"type\":\"missing_evidence\",\"verdict\":\"block\","
+			 "\"assignee\":\"mgr1\",\"due_at\":"
+			 "\"2026-11-04T00:00:00Z\"}");
 	sqlite3_close(db);
 	free_exceptions(list, 3);
 }

@@ -71,19 +71,13 @@ static int pilot_reviews(struct pilot_status *st, struct sg_ledger *ledger,
 	return rc;
 }
 
-/* Nonzero when text is a JSON object: the members of the exception's
- * type (a regression has none). */
+/* Nonzero when text is the members of the exception's type as the
+ * ledger keeps them: a JSON object (a regression has none). */
 static int pilot_detail_ok(const char *text)
 {
-	json_t *obj;
-	int ok;
+	size_t n = text != NULL ? strlen(text) : 0;
 
-	if (text == NULL)
-		return 0;
-	obj = json_loads(text, 0, NULL);
-	ok = json_is_object(obj);
-	json_decref(obj);
-	return ok;
+	return n >= 2 && text[0] == '{' && text[n - 1] == '}';
 }
 
 static int pilot_blank(const char *s)

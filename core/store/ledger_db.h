@@ -18,6 +18,24 @@ struct sg_ledger {
 };
 
 /*
+ * The detail of an events row named ev: an exception_raised event keeps
+ * none (since schema 3), as everything it says is in the exception's
+ * row, named e (joined on e.id = ev.exception_id); the detail is made
+ * from it on reading, the same JSON the event once stored.
+ */
+#define LEDGER_EVENT_DETAIL \
+	"CASE WHEN ev.detail IS NULL AND ev.type = 'exception_raised'" \
+	" THEN json_object('type', e.type, 'verdict', e.verdict," \
+	" 'assignee', e.assignee, 'due_at'," \
+	" strftime('%Y-%m-%dT%H:%M:%SZ', e.due_at, 'unixepoch'))" \
+	" ELSE ev.detail END"
+
+/* The join LEDGER_EVENT_DETAIL reads. */
+#define LEDGER_EVENT_JOIN \
+	" LEFT JOIN exceptions e ON ev.detail IS NULL" \
+	" AND ev.type = 'exception_raised' AND e.id = ev.exception_id"
+
+/*
  * Fills err with SG_ERR_LEDGER: the ledger's path, what was being done,
  * SQLite's message and, where there is one, what to do.  Call before any
  * other SQLite call that would replace the message.

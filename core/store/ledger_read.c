@@ -416,9 +416,11 @@ int sg_ledger_each_event(struct sg_ledger *ledger, sg_time since,
 			 void *arg, struct sg_error *err)
 {
 	static const char sql[] =
-		"SELECT seq, type, at, run_id, exception_id, opportunity_id,"
-		" detail FROM events WHERE (?1 IS NULL OR at >= ?1)"
-		" AND (?2 IS NULL OR type = ?2) ORDER BY seq";
+		"SELECT ev.seq, ev.type, ev.at, ev.run_id, ev.exception_id,"
+		" ev.opportunity_id, " LEDGER_EVENT_DETAIL
+		" FROM events ev" LEDGER_EVENT_JOIN
+		" WHERE (?1 IS NULL OR ev.at >= ?1)"
+		" AND (?2 IS NULL OR ev.type = ?2) ORDER BY ev.seq";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
 	sqlite3_stmt *stmt;
 	int rc = ledger_prepare(ledger, sql, &stmt, err);

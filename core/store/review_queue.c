@@ -369,8 +369,10 @@ static int rv_show_history(struct sg_ledger *ledger,
 		"SELECT 0, seq, at, action, actor, NULL, detail"
 		" FROM task_history WHERE exception_id = ?1"
 		" UNION ALL"
-		" SELECT 1, seq, at, type, NULL, run_id, detail"
-		" FROM events WHERE exception_id = ?1"
+		" SELECT 1, ev.seq, ev.at, ev.type, NULL, ev.run_id, "
+		LEDGER_EVENT_DETAIL
+		" FROM events ev" LEDGER_EVENT_JOIN
+		" WHERE ev.exception_id = ?1"
 		" ORDER BY 3, 1, 2";
 	sqlite3_stmt *stmt = NULL;
 	size_t capacity = 0;

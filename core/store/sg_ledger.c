@@ -122,8 +122,8 @@ static const char ledger_schema_v2[] =
 /*
  * Version 3: an exception's members are columns, read directly, and
  * detail keeps only the members of its type (DESIGN §8) instead of the
- * whole object again; the note is stored once.  Existing rows are split
- * in place.
+ * whole object again; the note is stored once, and an exception_raised
+ * event keeps no detail of its own.  Existing rows are split in place.
  */
 static const char ledger_schema_v3[] =
 	"ALTER TABLE exceptions ADD COLUMN opportunity_name TEXT;"
@@ -137,7 +137,10 @@ static const char ledger_schema_v3[] =
 	" detail = json_remove(detail, '$.id', '$.type', '$.verdict',"
 	"  '$.opportunity_id', '$.opportunity_name', '$.owner_id',"
 	"  '$.assignee', '$.from_stage', '$.to_stage', '$.stage',"
-	"  '$.event_at', '$.detected_at', '$.due_at', '$.note');";
+	"  '$.event_at', '$.detected_at', '$.due_at', '$.note');"
+	/* What an exception_raised event said is read from its exception. */
+	"UPDATE events SET detail = NULL WHERE type = 'exception_raised'"
+	" AND exception_id IN (SELECT id FROM exceptions);";
 
 /*
  * The migrations, in order: entry i takes the schema from version i to
@@ -421,8 +424,11 @@ int sg_ledger_open(struct sg_ledger **out, const char *path,
 		return sg_error_set(err, SG_ERR_NOMEM,
 				    "ledger: out of memory");
 	}
+	/* One thread uses a connection: SQLite's own locking is not
+	 * needed. */
 	rc = sqlite3_open_v2(path, &ledger->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			     SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		rc = ledger_fail(ledger, err, "cannot open");
 		goto fail;
@@ -576,10 +582,9 @@ static const char *const ledger_stmt_sql[] = {
 	"INSERT INTO tasks (exception_id, assignee, created_at, due_at)"
 	" VALUES (?1, ?2, ?3, ?4)",
 
-	"INSERT INTO events (type, at, run_id, exception_id, opportunity_id,"
-	" detail) VALUES ('exception_raised', ?1, ?2, ?3, ?4,"
-	" json_object('type', ?5, 'verdict', ?6, 'assignee', ?7,"
-	" 'due_at', ?8))",
+	/* Its detail is read from the exception (LEDGER_EVENT_DETAIL). */
+	"INSERT INTO events (type, at, run_id, exception_id, opportunity_id)"
+	" VALUES ('exception_raised', ?1, ?2, ?3, ?4)",
 
 	"UPDATE runs SET exceptions = ?2, new_exceptions = ?3 WHERE id = ?1",
 
@@ -853,7 +858,6 @@ static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 			     const struct sg_exception_record *rec,
 			     struct sg_error *err)
 {
-	char due[SG_TIME_ISO_SIZE];
 	sqlite3_stmt *s = st->insert_exception;
 	int rc;
 
@@ -890,10 +894,6 @@ static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 	ledger_bind_text(s, 2, run->id);
 	ledger_bind_text(s, 3, rec->id);
 	ledger_bind_text(s, 4, rec->opportunity_id);
-	ledger_bind_text(s, 5, rec->type);
-	ledger_bind_text(s, 6, rec->verdict);
-	ledger_bind_text(s, 7, rec->assignee);
-	ledger_bind_text(s, 8, sg_time_format_iso(rec->due_at, due));
 	return ledger_step(ledger, s, "cannot record an event", err);
 }
 
