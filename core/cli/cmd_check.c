@@ -148,13 +148,16 @@ static int check_and_record(const struct cli_options *o, int is_run)
 	if (rc == SG_OK && !o->dry_run) {
 		memset(&run, 0, sizeof(run));
 		rc = cli_record_run(&s, ledger, &list, &run, &outcome, &err);
+		report_phase(o, "recorded the run", &mark);
 		if (rc == SG_OK)
 			/* check keeps stdout for the exceptions themselves. */
 			print_outcome(is_run ? stdout : stderr, &s, &list,
 				      &run, &outcome);
 	}
-	if (rc == SG_OK && is_run)
+	if (rc == SG_OK && is_run) {
 		rc = run_sinks(&s, ledger, o, &err);
+		report_phase(o, "wrote the outputs", &mark);
+	}
 	fflush(stdout);
 	sg_exceptions_release(&list);
 	sg_ledger_close(ledger);

@@ -42,7 +42,9 @@ static int rv_exception_json(struct sg_ledger *ledger, const char *id,
 #define RV_TASK_COLUMNS \
 	"e.id, e.type, e.verdict, e.opportunity_id, e.owner_id," \
 	" e.from_stage, e.to_stage, e.stage, e.note, e.event_at," \
-	" e.detected_at, e.first_seen, e.last_seen, t.assignee," \
+	" e.detected_at, e.first_seen," \
+	" coalesce((SELECT last_seen FROM sightings" \
+	"  WHERE exception_id = e.id), e.first_seen), t.assignee," \
 	" t.created_at, t.due_at, t.status, t.disposition, t.decided_by," \
 	" t.decision_note, t.decided_at," \
 	" e.opportunity_name"

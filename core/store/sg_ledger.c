@@ -122,23 +122,55 @@ static const char ledger_schema_v2[] =
 /*
  * Version 3: an exception's members are columns, read directly, and
  * detail keeps only the members of its type (DESIGN §8) instead of the
- * whole object again; the note is stored once, and an exception_raised
- * event keeps no detail of its own.  Existing rows are split in place.
+ * whole object again; the note is stored once.  When a later run judges
+ * an exception again, that goes in the narrow sightings table instead of
+ * rewriting the exception's wide row.  An exception_raised event keeps
+ * no detail of its own: it is read from its exception.  Existing rows are
+ * rewritten in place (with foreign keys off: ledger_migrate()).
  */
 static const char ledger_schema_v3[] =
-	"ALTER TABLE exceptions ADD COLUMN opportunity_name TEXT;"
-	"ALTER TABLE exceptions ADD COLUMN assignee TEXT;"
-	"ALTER TABLE exceptions ADD COLUMN due_at INTEGER;"
-	"UPDATE exceptions SET"
-	" opportunity_name = json_extract(detail, '$.opportunity_name'),"
-	" assignee = json_extract(detail, '$.assignee'),"
-	" due_at = CAST(strftime('%s', json_extract(detail, '$.due_at'))"
-	"  AS INTEGER),"
-	" detail = json_remove(detail, '$.id', '$.type', '$.verdict',"
+	"CREATE TABLE exceptions_v3 ("
+	" id TEXT PRIMARY KEY,"
+	" type TEXT NOT NULL,"
+	" verdict TEXT NOT NULL,"
+	" opportunity_id TEXT NOT NULL,"
+	" opportunity_name TEXT,"
+	" owner_id TEXT,"
+	" assignee TEXT NOT NULL,"              /* as routed when raised */
+	" from_stage TEXT,"
+	" to_stage TEXT,"
+	" stage TEXT,"
+	" event_at INTEGER,"
+	" detected_at INTEGER NOT NULL,"
+	" due_at INTEGER NOT NULL,"
+	" first_seen INTEGER NOT NULL,"          /* as-of of the first run */
+	" first_run TEXT NOT NULL REFERENCES runs(id),"
+	" detail TEXT NOT NULL,"                 /* the type's members */
+	" note TEXT"
+	");"
+	"INSERT INTO exceptions_v3 SELECT id, type, verdict, opportunity_id,"
+	" json_extract(detail, '$.opportunity_name'), owner_id,"
+	" json_extract(detail, '$.assignee'), from_stage, to_stage, stage,"
+	" event_at, detected_at,"
+	" CAST(strftime('%s', json_extract(detail, '$.due_at')) AS INTEGER),"
+	" first_seen, first_run,"
+	" json_remove(detail, '$.id', '$.type', '$.verdict',"
 	"  '$.opportunity_id', '$.opportunity_name', '$.owner_id',"
 	"  '$.assignee', '$.from_stage', '$.to_stage', '$.stage',"
-	"  '$.event_at', '$.detected_at', '$.due_at', '$.note');"
-	/* What an exception_raised event said is read from its exception. */
+	"  '$.event_at', '$.detected_at', '$.due_at', '$.note'),"
+	" note FROM exceptions ORDER BY rowid;"
+	/* The last run that judged an exception again, if one did. */
+	"CREATE TABLE sightings ("
+	" exception_id TEXT PRIMARY KEY REFERENCES exceptions(id),"
+	" last_seen INTEGER NOT NULL,"           /* that run's as-of */
+	" last_run TEXT NOT NULL REFERENCES runs(id)"
+	") WITHOUT ROWID;"
+	"INSERT INTO sightings SELECT id, last_seen, last_run FROM exceptions"
+	" WHERE last_run <> first_run OR last_seen <> first_seen;"
+	"DROP TABLE exceptions;"
+	"ALTER TABLE exceptions_v3 RENAME TO exceptions;"
+	"CREATE INDEX exceptions_opportunity"
+	" ON exceptions(opportunity_id, event_at);"
 	"UPDATE events SET detail = NULL WHERE type = 'exception_raised'"
 	" AND exception_id IN (SELECT id FROM exceptions);";
 
@@ -332,6 +364,26 @@ static int ledger_refuse_newer(struct sg_ledger *ledger,
 			       SG_LEDGER_SCHEMA_VERSION);
 }
 
+/* After a migration: every reference between the tables still holds. */
+static int ledger_check_references(struct sg_ledger *ledger,
+				   struct sg_error *err)
+{
+	sqlite3_int64 broken;
+	int rc;
+
+	rc = ledger_query_int(ledger, "SELECT count(*) FROM"
+			      " pragma_foreign_key_check", &broken,
+			      "cannot check the migrated schema", err);
+	if (rc == SG_OK && broken != 0)
+		rc = sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+				     "ledger: the schema migration would "
+				     "leave %lld rows referring to rows that "
+				     "do not exist; the ledger is damaged: "
+				     "restore it from a backup",
+				     (long long)broken);
+	return rc;
+}
+
 /*
  * Checks that the file is a ledger this stageguard can read, configures
  * the connection, and applies the migrations the ledger lacks, each in
@@ -358,6 +410,13 @@ static int ledger_migrate(struct sg_ledger *ledger, struct sg_error *err)
 	rc = ledger_configure(ledger, err);
 	if (rc != SG_OK)
 		return rc;
+	/* A migration may rebuild a table others refer to; the references
+	 * are checked once it is done.  (Not settable inside a
+	 * transaction.) */
+	rc = ledger_exec(ledger, "PRAGMA foreign_keys = OFF",
+			 "cannot prepare the schema migration", err);
+	if (rc != SG_OK)
+		return rc;
 	while (version < LEDGER_MIGRATION_COUNT) {
 		rc = ledger_exec(ledger, "BEGIN IMMEDIATE",
 				 "cannot start the schema migration", err);
@@ -382,6 +441,9 @@ static int ledger_migrate(struct sg_ledger *ledger, struct sg_error *err)
 		rc = ledger_exec(ledger, ledger_migrations[version], sql, err);
 		if (rc != SG_OK)
 			goto fail;
+		rc = ledger_check_references(ledger, err);
+		if (rc != SG_OK)
+			goto fail;
 		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d;"
 			 " PRAGMA user_version = %d", LEDGER_APPLICATION_ID,
 			 (int)version + 1);
@@ -396,7 +458,8 @@ static int ledger_migrate(struct sg_ledger *ledger, struct sg_error *err)
 		version++;
 	}
 	ledger->schema_version = (int)version;
-	return SG_OK;
+	return ledger_exec(ledger, "PRAGMA foreign_keys = ON",
+			   "cannot enable foreign keys", err);
 fail:
 	ledger_rollback(ledger);
 	return rc;
@@ -570,14 +633,17 @@ static const char *const ledger_stmt_sql[] = {
 
 	"INSERT INTO exceptions (id, type, verdict, opportunity_id,"
 	" opportunity_name, owner_id, assignee, from_stage, to_stage, stage,"
-	" event_at, detected_at, due_at, first_seen, last_seen, first_run,"
-	" last_run, detail, note)"
+	" event_at, detected_at, due_at, first_seen, first_run, detail, note)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	" ?14, ?14, ?15, ?15, ?16, ?17)",
+	" ?14, ?15, ?16, ?17)",
 
 	/* last_seen never moves back (a run replayed at an earlier as-of). */
-	"UPDATE exceptions SET last_seen = ?2, last_run = ?3"
-	" WHERE id = ?1 AND last_seen <= ?2",
+	"INSERT INTO sightings (exception_id, last_seen, last_run)"
+	" SELECT ?1, ?2, ?3 WHERE ?2 >= (SELECT first_seen FROM exceptions"
+	"  WHERE id = ?1)"
+	" ON CONFLICT (exception_id) DO UPDATE SET"
+	" last_seen = excluded.last_seen, last_run = excluded.last_run"
+	" WHERE excluded.last_seen >= sightings.last_seen",
 
 	"INSERT INTO tasks (exception_id, assignee, created_at, due_at)"
 	" VALUES (?1, ?2, ?3, ?4)",
@@ -839,7 +905,7 @@ static int ledger_known(struct sg_ledger *ledger, struct ledger_stmts *st,
 	return SG_OK;
 }
 
-/* An exception seen again: last_seen and last_run move forward. */
+/* An exception seen again: its sighting moves forward. */
 static int ledger_see_again(struct sg_ledger *ledger, struct ledger_stmts *st,
 			    const struct sg_run_record *run, const char *id,
 			    struct sg_error *err)
@@ -898,7 +964,7 @@ static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 }
 
 /*
- * Records exception i: moves its last_seen when its id is known, else
+ * Records exception i: moves its sighting when its id is known, else
  * asks the feed for it in full, checks it and inserts it.
  */
 static int ledger_record_one(struct sg_ledger *ledger, struct ledger_stmts *st,

@@ -85,14 +85,15 @@ struct sg_exception_feed {
 /* What sg_ledger_record_run() did. */
 struct sg_run_outcome {
 	size_t new_exceptions;  /* first seen in this run */
-	size_t seen_again;      /* already in the ledger; last_seen moved */
+	size_t seen_again;      /* already in the ledger; sighting moved */
 	size_t tasks_created;
 };
 
 /*
  * Records a run with its exceptions in one transaction: the run row; each
- * exception inserted with first_seen = last_seen = the run's as-of, or, if
- * its id is known, last_seen and last_run updated (an exception needs id,
+ * exception inserted with first_seen = the run's as-of, or, if its id is
+ * known, its sighting (last_seen, last_run) moved forward (an exception
+ * needs id,
  * type, verdict, opportunity_id, assignee, detected_at, due_at and a
  * details object, else SG_ERR_INTERNAL); a review task for each
  * new exception (assignee, due); an exception_raised event for each new
