@@ -10,6 +10,7 @@ core_libsgcore_la_SOURCES = \
 	core/sg_checks.c core/sg_checks.h \
 	core/sg_exception.c core/sg_exception.h \
 	core/sg_record.c core/sg_record.h \
+	core/sg_inputs.c core/sg_inputs.h core/sg_kept.c core/sg_kept.h \
 	core/store/ledger_db.h core/store/sg_ledger.c core/store/sg_ledger.h \
 	core/store/ledger_read.c \
 	core/sg_loader.c core/sg_loader.h \
@@ -25,9 +26,10 @@ core_libsgcore_la_SOURCES = \
 	core/sg_evidence.c core/sg_evidence.h \
 	core/sg_sink.c core/sg_sink.h \
 	core/sg_host.c core/sg_host.h
-core_libsgcore_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS)
+core_libsgcore_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) \
+	$(ZSTD_CFLAGS)
 core_libsgcore_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CURL_LIBS) \
-	$(SQLITE_LIBS) $(CRYPTO_LIBS) -lpthread
+	$(SQLITE_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lpthread
 
 bin_PROGRAMS += stageguard
 stageguard_SOURCES = \

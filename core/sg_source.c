@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "sg_http.h"
+#include "sg_inputs.h"
 #include "sg_host.h"
 #include "sg_options.h"
 #include "util/sg_missing.h"
@@ -34,6 +35,7 @@ void sg_source_request_cancel(void)
 /* What the host table's calls are bound to during one pull. */
 struct host_ctx {
 	struct sg_model *model;
+	struct sg_inputs_writer *inputs; /* NULL: records are not kept */
 	const struct sg_config *config;
 	const char *name;
 	int verbose;
@@ -48,8 +50,13 @@ static int host_emit_opportunity(void *ctx,
 				 const struct sg_where *where,
 				 struct sg_error *err)
 {
-	return sg_model_add_opportunity(((struct host_ctx *)ctx)->model, r,
-					where, err);
+	struct host_ctx *h = ctx;
+	int rc = sg_model_add_opportunity(h->model, r, where, err);
+
+	if (rc == SG_OK && h->inputs != NULL)
+		rc = sg_inputs_add_opportunity(h->inputs, host_part, r, where,
+					       err);
+	return rc;
 }
 
 static int host_emit_stage_event(void *ctx,
@@ -57,8 +64,14 @@ static int host_emit_stage_event(void *ctx,
 				 const struct sg_where *where,
 				 struct sg_error *err)
 {
-	return sg_model_add_stage_event_to(((struct host_ctx *)ctx)->model,
-					   host_part, r, where, err);
+	struct host_ctx *h = ctx;
+	int rc = sg_model_add_stage_event_to(h->model, host_part, r, where,
+					     err);
+
+	if (rc == SG_OK && h->inputs != NULL)
+		rc = sg_inputs_add_stage_event(h->inputs, host_part, r, where,
+					       err);
+	return rc;
 }
 
 static int host_emit_field_change(void *ctx,
@@ -66,37 +79,62 @@ static int host_emit_field_change(void *ctx,
 				  const struct sg_where *where,
 				  struct sg_error *err)
 {
-	return sg_model_add_field_change_to(((struct host_ctx *)ctx)->model,
-					    host_part, r, where, err);
+	struct host_ctx *h = ctx;
+	int rc = sg_model_add_field_change_to(h->model, host_part, r, where,
+					      err);
+
+	if (rc == SG_OK && h->inputs != NULL)
+		rc = sg_inputs_add_field_change(h->inputs, host_part, r, where,
+						err);
+	return rc;
 }
 
 static int host_emit_activity(void *ctx, const struct sg_rec_activity *r,
 			      const struct sg_where *where,
 			      struct sg_error *err)
 {
-	return sg_model_add_activity_to(((struct host_ctx *)ctx)->model,
-					host_part, r, where, err);
+	struct host_ctx *h = ctx;
+	int rc = sg_model_add_activity_to(h->model, host_part, r, where, err);
+
+	if (rc == SG_OK && h->inputs != NULL)
+		rc = sg_inputs_add_activity(h->inputs, host_part, r, where,
+					    err);
+	return rc;
 }
 
 static int host_emit_evidence(void *ctx, const struct sg_rec_evidence *r,
 			      const struct sg_where *where,
 			      struct sg_error *err)
 {
-	return sg_model_add_evidence_to(((struct host_ctx *)ctx)->model,
-					host_part, r, where, err);
+	struct host_ctx *h = ctx;
+	int rc = sg_model_add_evidence_to(h->model, host_part, r, where, err);
+
+	if (rc == SG_OK && h->inputs != NULL)
+		rc = sg_inputs_add_evidence(h->inputs, host_part, r, where,
+					    err);
+	return rc;
 }
 
 static int host_emit_owner(void *ctx, const struct sg_rec_owner *r,
 			   const struct sg_where *where, struct sg_error *err)
 {
-	return sg_model_add_owner(((struct host_ctx *)ctx)->model, r, where,
-				  err);
+	struct host_ctx *h = ctx;
+	int rc = sg_model_add_owner(h->model, r, where, err);
+
+	if (rc == SG_OK && h->inputs != NULL)
+		rc = sg_inputs_add_owner(h->inputs, host_part, r, where, err);
+	return rc;
 }
 
 static int host_emit_snapshot(void *ctx, const struct sg_rec_snapshot *r,
 			      struct sg_error *err)
 {
-	return sg_model_set_snapshot(((struct host_ctx *)ctx)->model, r, err);
+	struct host_ctx *h = ctx;
+	int rc = sg_model_set_snapshot(h->model, r, err);
+
+	if (rc == SG_OK && h->inputs != NULL)
+		rc = sg_inputs_add_snapshot(h->inputs, host_part, r, err);
+	return rc;
 }
 
 static void host_log(void *ctx, int level, const char *fmt, ...)
@@ -312,6 +350,9 @@ static int pull_streams(const struct sg_plugin *p, void *state,
 	if (pool.count > 0 &&
 	    sg_model_set_parts(ctx->model, pool.count + 1, err) != SG_OK)
 		return SG_ERR_NOMEM;
+	if (pool.count > 0 && ctx->inputs != NULL &&
+	    sg_inputs_writer_parts(ctx->inputs, pool.count + 1, err) != SG_OK)
+		return SG_ERR_NOMEM;
 	for (i = 1; i < SG_STREAM_WORKERS && (unsigned)i < pool.count; i++)
 		if (pthread_create(&threads[started], NULL, stream_worker,
 				   &pool) == 0)
@@ -341,6 +382,7 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 		return SG_ERR_PLUGIN;
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.model = model;
+	ctx.inputs = opts->inputs;
 	ctx.config = config;
 	ctx.name = opts->name;
 	ctx.verbose = opts->verbose ? opts->verbose : SG_LOG_WARN;

@@ -8,6 +8,7 @@
 #include "sg_config.h"
 #include "sg_loader.h"
 #include "sg_model.h"
+#include "sg_inputs.h"
 
 /* Options for one pull. */
 struct sg_pull_options {
@@ -15,6 +16,9 @@ struct sg_pull_options {
 	const char *arg;        /* NAME:ARG's ARG, or NULL */
 	int verbose;            /* log level: SG_LOG_INFO, SG_LOG_DEBUG */
 	int quiet;              /* progress off */
+	/* Each record emitted is also added here (NULL: not kept), to the
+	 * part its emitting thread adds to in the model. */
+	struct sg_inputs_writer *inputs;
 };
 
 /*

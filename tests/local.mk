@@ -26,6 +26,7 @@ SG_TEST_LDADD = core/libsgcore.la $(CHECK_LIBS)
 include $(srcdir)/tests/util.mk
 include $(srcdir)/tests/config.mk
 include $(srcdir)/tests/model.mk
+include $(srcdir)/tests/inputs.mk
 include $(srcdir)/tests/checks.mk
 include $(srcdir)/tests/ledger.mk
 include $(srcdir)/tests/loader.mk

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "sg_checks.h"
+#include "sg_kept.h"
 #include "sg_config.h"
 #include "sg_ledger.h"
 #include "sg_loader.h"
@@ -40,6 +41,7 @@ struct cli_session {
 	struct sg_config *config;
 	struct sg_registry *registry;
 	struct sg_model *model;
+	struct sg_kept *kept;    /* the pull's records kept for the ledger */
 	char source_label[512];  /* "csv:DIR" as used */
 	struct sg_check_window window;
 	sg_time started_at;
@@ -94,8 +96,24 @@ int cli_usage_error(const char *command, const char *fmt, ...)
 int cli_session_open(struct cli_session *s, const struct cli_options *o,
 		     struct sg_error *err);
 
-/* Pulls the chosen source into a finished model, warning on orphans. */
+/* Pulls the chosen source into a finished model, warning on orphans;
+ * after cli_session_keep(), its records are stored in the ledger too. */
 int cli_session_pull(struct cli_session *s, const struct cli_options *o,
+		     struct sg_error *err);
+
+/* Keeps the next pull's records in ledger, for cli_record_run(). */
+int cli_session_keep(struct cli_session *s, struct sg_ledger *ledger,
+		     struct sg_error *err);
+
+/*
+ * The model for outputs made from the ledger (report, bundle, metrics):
+ * with --source, a pull; else the records kept by the latest run at or
+ * before at (SG_TIME_NONE: any), so no source is needed; a ledger
+ * without kept records (written before they were kept) falls back to a
+ * pull, saying so.
+ */
+int cli_session_load(struct cli_session *s, const struct cli_options *o,
+		     struct sg_ledger *ledger, sg_time at,
 		     struct sg_error *err);
 
 /* Sets the window: as-of (default now), since (option, else the ledger's

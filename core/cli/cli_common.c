@@ -2,6 +2,7 @@
 #include "cli.h"
 
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -87,6 +88,7 @@ int cli_session_open(struct cli_session *s, const struct cli_options *o,
 
 void cli_session_close(struct cli_session *s)
 {
+	sg_kept_free(s->kept);
 	sg_model_free(s->model);
 	sg_registry_free(s->registry);
 	sg_config_free(s->config);
@@ -135,11 +137,13 @@ static int choose_source(const struct cli_session *s,
 	return SG_OK;
 }
 
+static void cli_warn_orphans(const struct cli_session *s,
+			     const struct cli_options *o);
+
 int cli_session_pull(struct cli_session *s, const struct cli_options *o,
 		     struct sg_error *err)
 {
 	struct sg_pull_options pull = { 0 };
-	struct sg_model_view view;
 	char name[128];
 	int rc;
 
@@ -150,6 +154,7 @@ int cli_session_pull(struct cli_session *s, const struct cli_options *o,
 	pull.verbose = o->verbose ? SG_LOG_INFO + (o->verbose > 1) :
 				    SG_LOG_WARN;
 	pull.quiet = o->quiet;
+	pull.inputs = s->kept != NULL ? sg_kept_writer(s->kept) : NULL;
 	snprintf(s->source_label, sizeof(s->source_label), "%s%s%s", name,
 		 pull.arg ? ":" : "", pull.arg ? pull.arg : "");
 	rc = sg_model_new(&s->model, s->config, err);
@@ -160,13 +165,67 @@ int cli_session_pull(struct cli_session *s, const struct cli_options *o,
 		rc = sg_model_finish(s->model, err);
 	if (rc != SG_OK)
 		return rc;
+	cli_warn_orphans(s, o);
+	return SG_OK;
+}
+
+int cli_session_keep(struct cli_session *s, struct sg_ledger *ledger,
+		     struct sg_error *err)
+{
+	return sg_kept_new(&s->kept, ledger, err);
+}
+
+int cli_session_load(struct cli_session *s, const struct cli_options *o,
+		     struct sg_ledger *ledger, sg_time at,
+		     struct sg_error *err)
+{
+	char run_id[33], when[SG_TIME_ISO_SIZE];
+	sg_time run_as_of;
+	int found = 0, rc;
+
+	if (o->source != NULL || ledger == NULL)
+		return cli_session_pull(s, o, err);
+	rc = sg_ledger_inputs_run(ledger, at == SG_TIME_NONE ? INT64_MAX : at,
+				  run_id, &run_as_of, &found, err);
+	if (rc != SG_OK)
+		return rc;
+	if (!found) {
+		if (!o->quiet)
+			fprintf(stderr, "stageguard: the ledger keeps no "
+				"records of a run%s%s; reading the source\n",
+				at == SG_TIME_NONE ? "" : " at or before ",
+				at == SG_TIME_NONE ? "" :
+				sg_time_format_iso(at, when));
+		return cli_session_pull(s, o, err);
+	}
+	snprintf(s->source_label, sizeof(s->source_label), "ledger:%s",
+		 run_id);
+	rc = sg_model_new(&s->model, s->config, err);
+	if (rc == SG_OK)
+		rc = sg_kept_load(s->model, ledger, run_id, err);
+	if (rc == SG_OK)
+		rc = sg_model_finish(s->model, err);
+	if (rc == SG_OK && o->verbose > 0)
+		fprintf(stderr, "stageguard: read the records run %s kept "
+			"(as of %s)\n", run_id,
+			sg_time_format_iso(run_as_of, when));
+	if (rc == SG_OK)
+		cli_warn_orphans(s, o);
+	return rc;
+}
+
+/* Records that name no opportunity are ignored, and said so. */
+static void cli_warn_orphans(const struct cli_session *s,
+			     const struct cli_options *o)
+{
+	struct sg_model_view view;
+
 	sg_model_view(s->model, &view);
 	if (view.orphan_records > 0 && !o->quiet)
 		fprintf(stderr, "stageguard: warning: %zu history, activity "
 			"or evidence records name opportunities that are not "
 			"in the opportunities file; they are ignored\n",
 			view.orphan_records);
-	return SG_OK;
 }
 
 int cli_session_window(struct cli_session *s, const struct cli_options *o,
@@ -251,6 +310,12 @@ int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
 	run->opportunities = view.opp_count;
 	run->evaluated = list->evaluated;
 	run->paused = list->paused;
+	if (s->kept != NULL) {
+		int rc = sg_kept_finish(s->kept, run, err);
+
+		if (rc != SG_OK)
+			return rc;
+	}
 	return sg_record_run(ledger, run, list, s->model, outcome, err);
 }
 

@@ -91,6 +91,21 @@ static void report_phase(const struct cli_options *o, const char *phase,
 	*since = now;
 }
 
+/* With -v, what the run kept of its records, and how small. */
+static void report_kept(const struct cli_options *o,
+			const struct cli_session *s)
+{
+	struct sg_inputs_totals t;
+
+	if (o->verbose == 0 || s->kept == NULL)
+		return;
+	sg_kept_totals(s->kept, &t);
+	fprintf(stderr, "stageguard: kept %zu records of the source: %.1f MB "
+		"encoded, %.1f MB stored in %zu chunks\n", t.records,
+		(double)t.raw_bytes / 1e6, (double)t.stored_bytes / 1e6,
+		t.chunks);
+}
+
 /* The daily job's outputs: every sink the config names.  The run is
  * recorded already; a sink that fails says how to write it again. */
 static int run_sinks(struct cli_session *s, struct sg_ledger *ledger,
@@ -130,11 +145,15 @@ static int check_and_record(const struct cli_options *o, int is_run)
 	sg_error_clear(&err);
 	sg_exceptions_init(&list);
 	rc = cli_session_open(&s, o, &err);
+	/* A run keeps the records it judges in the ledger, so the ledger
+	 * is opened first. */
+	if (rc == SG_OK)
+		rc = open_ledger(&ledger, &s, o, &err);
+	if (rc == SG_OK && !o->dry_run)
+		rc = cli_session_keep(&s, ledger, &err);
 	if (rc == SG_OK)
 		rc = cli_session_pull(&s, o, &err);
 	report_phase(o, "loaded the source", &mark);
-	if (rc == SG_OK)
-		rc = open_ledger(&ledger, &s, o, &err);
 	if (rc == SG_OK)
 		rc = cli_session_window(&s, o, ledger, &err);
 	if (rc == SG_OK)
@@ -148,6 +167,7 @@ static int check_and_record(const struct cli_options *o, int is_run)
 	if (rc == SG_OK && !o->dry_run) {
 		memset(&run, 0, sizeof(run));
 		rc = cli_record_run(&s, ledger, &list, &run, &outcome, &err);
+		report_kept(o, &s);
 		report_phase(o, "recorded the run", &mark);
 		if (rc == SG_OK)
 			/* check keeps stdout for the exceptions themselves. */

@@ -283,13 +283,15 @@ int cmd_demo(int argc, char **argv)
 	o.quiet = 1;
 	if (rc == SG_OK)
 		rc = cli_session_open(&s, &o, &err);
-	if (rc == SG_OK)
-		rc = cli_session_pull(&s, &o, &err);
 	if (rc == SG_OK && s.config->ledger_path == NULL)
 		rc = sg_error_set_at(&err, SG_ERR_CONFIG, config_path, 0, 0,
 				     "the demo config names no ledger");
 	if (rc == SG_OK)
 		rc = sg_ledger_open(&ledger, s.config->ledger_path, &err);
+	if (rc == SG_OK)
+		rc = cli_session_keep(&s, ledger, &err);
+	if (rc == SG_OK)
+		rc = cli_session_pull(&s, &o, &err);
 	if (rc == SG_OK)
 		rc = cli_session_window(&s, &o, ledger, &err);
 	if (rc == SG_OK) {

@@ -21,7 +21,9 @@ static const char report_usage[] =
 "gaps, paused opportunities, the weekly trend and the definitions.\n"
 "--out defaults to the config's sinks.xlsx.out.  as-of defaults to the\n"
 "ledger's latest moment (the last run, or a later decision), so the same\n"
-"ledger gives the same workbook.\n";
+"ledger gives the same workbook.  The records are those the last run at\n"
+"or before as-of kept in the ledger: no source is read unless --source\n"
+"names one.\n";
 
 static const char bundle_usage[] =
 "usage: stageguard bundle [-c CONFIG] [--out FILE] [--as-of T]\n"
@@ -32,8 +34,9 @@ static const char bundle_usage[] =
 "its review note, the tasks and dispositions, the measurement events, the\n"
 "metrics and the workbook, with a manifest and SHA256SUMS.  The format\n"
 "follows FILE's name: .tar.gz, .tar.zst or .zip (default: the config's\n"
-"sinks.bundle.out).  The same ledger and source give a byte-identical\n"
-"bundle.\n"
+"sinks.bundle.out).  The records are those the last run at or before\n"
+"as-of kept in the ledger (no source is read unless --source names one),\n"
+"so the same ledger gives a byte-identical bundle.\n"
 "`bundle verify FILE` checks every file against the manifest and prints\n"
 "each difference: exit 0 when there is none, 1 when there is, 2 when the\n"
 "file cannot be read.\n";
@@ -75,7 +78,22 @@ static int report_open_ledger(struct sg_ledger **ledger,
 	return sg_ledger_open(ledger, path, err);
 }
 
-/* Pulls the source and writes one sink's output from the ledger. */
+/* The model: the records the run kept, or the source with --source. */
+static int report_load(struct cli_session *s, const struct cli_options *o,
+		       struct sg_ledger *ledger, struct sg_error *err)
+{
+	sg_time at = SG_TIME_NONE;
+	int rc;
+
+	if (o->as_of != NULL) {
+		rc = cli_parse_time(&at, "--as-of", o->as_of, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	return cli_session_load(s, o, ledger, at, err);
+}
+
+/* Writes one sink's output from the ledger. */
 static int report_write(struct cli_options *o, const char *sink)
 {
 	struct cli_sink_job job = { sink, o->out };
@@ -92,7 +110,7 @@ static int report_write(struct cli_options *o, const char *sink)
 	if (rc == SG_OK)
 		rc = report_as_of(o, ledger, as_of, &err);
 	if (rc == SG_OK)
-		rc = cli_session_pull(&s, o, &err);
+		rc = report_load(&s, o, ledger, &err);
 	if (rc == SG_OK)
 		rc = cli_session_window(&s, o, ledger, &err);
 	if (rc == SG_OK)

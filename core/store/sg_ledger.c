@@ -126,7 +126,9 @@ static const char ledger_schema_v2[] =
  * an exception again, that goes in the narrow sightings table instead of
  * rewriting the exception's wide row.  An exception_raised event keeps
  * no detail of its own: it is read from its exception.  Existing rows are
- * rewritten in place (with foreign keys off: ledger_migrate()).
+ * rewritten in place (with foreign keys off: ledger_migrate()).  A run
+ * keeps the records it judged (input_chunks, run_inputs), so its outputs
+ * can be made again without the source.
  */
 static const char ledger_schema_v3[] =
 	"CREATE TABLE exceptions_v3 ("
@@ -172,7 +174,21 @@ static const char ledger_schema_v3[] =
 	"CREATE INDEX exceptions_opportunity"
 	" ON exceptions(opportunity_id, event_at);"
 	"UPDATE events SET detail = NULL WHERE type = 'exception_raised'"
-	" AND exception_id IN (SELECT id FROM exceptions);";
+	" AND exception_id IN (SELECT id FROM exceptions);"
+	/* The records each run judged (sg_inputs.h), each chunk once. */
+	"CREATE TABLE input_chunks ("
+	" sha256 TEXT PRIMARY KEY,"              /* of the encoded records */
+	" raw_size INTEGER NOT NULL,"
+	" records INTEGER NOT NULL,"
+	" data BLOB NOT NULL"                    /* zstd */
+	");"
+	"CREATE TABLE run_inputs ("
+	" run_id TEXT NOT NULL REFERENCES runs(id),"
+	" part INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL REFERENCES input_chunks(sha256),"
+	" PRIMARY KEY (run_id, part, seq)"
+	") WITHOUT ROWID;";
 
 /*
  * The migrations, in order: entry i takes the schema from version i to
@@ -614,6 +630,7 @@ int sg_ledger_counts(struct sg_ledger *ledger, struct sg_ledger_counts *out,
 /* The statements of one recording, prepared once, reused for each row. */
 struct ledger_stmts {
 	sqlite3_stmt *insert_run;
+	sqlite3_stmt *insert_input;
 	sqlite3_stmt *find_exception;
 	sqlite3_stmt *insert_exception;
 	sqlite3_stmt *update_exception;
@@ -630,6 +647,9 @@ static const char *const ledger_stmt_sql[] = {
 	" evaluated, paused, exceptions, new_exceptions)"
 	" VALUES (?1, (SELECT coalesce(max(seq), 0) + 1 FROM runs), ?2, ?3,"
 	" ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, 0, 0)",
+
+	"INSERT INTO run_inputs (run_id, part, seq, sha256)"
+	" VALUES (?1, ?2, ?3, ?4)",
 
 	"SELECT 1 FROM exceptions WHERE id = ?1",
 
@@ -669,7 +689,8 @@ static const char *const ledger_stmt_sql[] = {
 static sqlite3_stmt **ledger_stmt_slot(struct ledger_stmts *stmts, size_t i)
 {
 	sqlite3_stmt **slots[] = {
-		&stmts->insert_run, &stmts->find_exception,
+		&stmts->insert_run, &stmts->insert_input,
+		&stmts->find_exception,
 		&stmts->insert_exception,
 		&stmts->update_exception, &stmts->insert_task,
 		&stmts->insert_raised, &stmts->finish_run,
@@ -876,6 +897,27 @@ static int ledger_insert_run(struct sg_ledger *ledger,
 	return SG_OK;
 }
 
+/* The chunks of the records the run judged, in order. */
+static int ledger_insert_inputs(struct sg_ledger *ledger,
+				struct ledger_stmts *st,
+				const struct sg_run_record *run,
+				struct sg_error *err)
+{
+	sqlite3_stmt *s = st->insert_input;
+	size_t i;
+	int rc = SG_OK;
+
+	for (i = 0; rc == SG_OK && i < run->input_count; i++) {
+		ledger_bind_text(s, 1, run->id);
+		sqlite3_bind_int64(s, 2, run->inputs[i].part);
+		sqlite3_bind_int64(s, 3, run->inputs[i].seq);
+		ledger_bind_text(s, 4, run->inputs[i].sha256);
+		rc = ledger_step(ledger, s, "cannot record the run's inputs",
+				 err);
+	}
+	return rc;
+}
+
 /* Turns "ledger: what: ..." into "ledger: exception ID: what: ...". */
 static void ledger_name_exception(struct sg_error *err, const char *id)
 {
@@ -1062,6 +1104,8 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 	if (rc != SG_OK)
 		goto out;
 	rc = ledger_insert_run(ledger, &st, run, err);
+	if (rc == SG_OK)
+		rc = ledger_insert_inputs(ledger, &st, run, err);
 	if (rc != SG_OK)
 		goto out;
 	if (kill_after == 0)
@@ -1178,6 +1222,108 @@ int sg_ledger_each_exception(struct sg_ledger *ledger,
 	}
 	if (rc == SG_OK && step != SQLITE_DONE)
 		rc = ledger_fail(ledger, err, "cannot read the exceptions");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* ---- the records a run judged ---- */
+
+int sg_ledger_put_input_chunk(struct sg_ledger *ledger, const char *sha256,
+			      const void *data, size_t size, size_t raw_size,
+			      size_t records, struct sg_error *err)
+{
+	static const char sql[] =
+		"INSERT INTO input_chunks (sha256, raw_size, records, data)"
+		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING";
+	sqlite3_stmt *stmt;
+	int own = sqlite3_get_autocommit(ledger->db), rc;
+
+	/* A chunk counts only once a run that refers to it commits, with a
+	 * full sync that covers it too: its own commit need not sync. */
+	if (own) {
+		rc = ledger_exec(ledger, "PRAGMA synchronous = NORMAL",
+				 "cannot store the inputs", err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	rc = ledger_prepare(ledger, sql, &stmt, err);
+	if (rc == SG_OK) {
+		ledger_bind_text(stmt, 1, sha256);
+		ledger_bind_count(stmt, 2, raw_size);
+		ledger_bind_count(stmt, 3, records);
+		sqlite3_bind_blob64(stmt, 4, data, size, SQLITE_STATIC);
+		if (sqlite3_step(stmt) != SQLITE_DONE)
+			rc = ledger_fail(ledger, err, "cannot store the inputs");
+		sqlite3_finalize(stmt);
+	}
+	if (own && ledger_exec(ledger, "PRAGMA synchronous = FULL",
+			       "cannot set synchronous writes",
+			       rc == SG_OK ? err : NULL) != SG_OK &&
+	    rc == SG_OK)
+		rc = SG_ERR_LEDGER;
+	return rc;
+}
+
+int sg_ledger_inputs_run(struct sg_ledger *ledger, sg_time at,
+			 char run_id[33], sg_time *as_of, int *found,
+			 struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT r.id, r.as_of FROM runs r WHERE r.as_of <= ?1"
+		" AND EXISTS (SELECT 1 FROM run_inputs i WHERE i.run_id = r.id)"
+		" ORDER BY r.as_of DESC, r.seq DESC LIMIT 1";
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err), step;
+
+	*found = 0;
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_time(stmt, 1, at);
+	step = sqlite3_step(stmt);
+	if (step == SQLITE_ROW) {
+		snprintf(run_id, 33, "%s", ledger_col_text(stmt, 0));
+		*as_of = ledger_col_time(stmt, 1);
+		*found = 1;
+	} else if (step != SQLITE_DONE) {
+		rc = ledger_fail(ledger, err, "cannot read the runs");
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+int sg_ledger_each_input_chunk(struct sg_ledger *ledger, const char *run_id,
+			       int (*fn)(void *arg, unsigned part,
+					 const char *sha256, const void *data,
+					 size_t size, struct sg_error *err),
+			       void *arg, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT i.part, i.sha256, c.data FROM run_inputs i"
+		" JOIN input_chunks c ON c.sha256 = i.sha256"
+		" WHERE i.run_id = ?1 ORDER BY i.part, i.seq";
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err), step = SQLITE_DONE;
+
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_text(stmt, 1, run_id);
+	while (rc == SG_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		sqlite3_int64 part = sqlite3_column_int64(stmt, 0);
+
+		if (part < 0 || part > 65535) {
+			rc = sg_error_set_at(err, SG_ERR_LEDGER, ledger->path,
+					     0, 0, "ledger: run %s names input "
+					     "part %lld; the ledger is "
+					     "damaged", run_id,
+					     (long long)part);
+			break;
+		}
+		rc = fn(arg, (unsigned)part, ledger_col_text(stmt, 1),
+			sqlite3_column_blob(stmt, 2),
+			(size_t)sqlite3_column_bytes(stmt, 2), err);
+	}
+	if (rc == SG_OK && step != SQLITE_DONE)
+		rc = ledger_fail(ledger, err, "cannot read the run's inputs");
 	sqlite3_finalize(stmt);
 	return rc;
 }

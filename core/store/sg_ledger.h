@@ -48,6 +48,12 @@ int sg_ledger_last_as_of(struct sg_ledger *ledger, sg_time *as_of, int *found,
 int sg_ledger_latest_time(struct sg_ledger *ledger, sg_time *t, int *found,
 			  struct sg_error *err);
 
+/* One chunk of the records a run judged, in its place (sg_inputs.h). */
+struct sg_input_ref {
+	unsigned part, seq;
+	char sha256[65];
+};
+
 /* One run as recorded. */
 struct sg_run_record {
 	char id[33];            /* filled by sg_ledger_record_run() */
@@ -58,6 +64,10 @@ struct sg_run_record {
 	const char *config_sha256;
 	const char *tool_version;
 	size_t opportunities, evaluated, paused;
+	/* The chunks of the records judged, stored beforehand with
+	 * sg_ledger_put_input_chunk() (none: input_count 0). */
+	const struct sg_input_ref *inputs;
+	size_t input_count;
 	/* Called inside the run's transaction after its rows are written and
 	 * before COMMIT (NULL: none), for a companion module's writes that
 	 * must land with the run or not at all; a failure rolls back the
@@ -287,5 +297,32 @@ int sg_ledger_each_table_row(struct sg_ledger *ledger, int table,
 			     int (*fn)(void *arg, const struct sg_cell *cells,
 				       struct sg_error *err),
 			     void *arg, struct sg_error *err);
+
+/* ---- the records a run judged (sg_inputs.h) ---- */
+
+/*
+ * Stores one chunk of encoded, compressed records under the SHA-256 of
+ * its records, unless the ledger holds it already (from an earlier run).
+ * Outside a transaction it commits on its own without syncing: it is
+ * made durable by the run that refers to it.  A chunk no committed run
+ * refers to is left over by a run that died.
+ */
+int sg_ledger_put_input_chunk(struct sg_ledger *ledger, const char *sha256,
+			      const void *data, size_t size, size_t raw_size,
+			      size_t records, struct sg_error *err);
+
+/* The latest run with as_of <= at that kept its inputs: its id and
+ * as-of; *found 0 when none. */
+int sg_ledger_inputs_run(struct sg_ledger *ledger, sg_time at,
+			 char run_id[33], sg_time *as_of, int *found,
+			 struct sg_error *err);
+
+/* Calls fn for each chunk of the run's inputs, part after part, each in
+ * order; data is borrowed for the call. */
+int sg_ledger_each_input_chunk(struct sg_ledger *ledger, const char *run_id,
+			       int (*fn)(void *arg, unsigned part,
+					 const char *sha256, const void *data,
+					 size_t size, struct sg_error *err),
+			       void *arg, struct sg_error *err);
 
 #endif
