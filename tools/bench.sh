@@ -11,8 +11,15 @@
 #
 # under GNU time BENCH_RUNS times (default 1) and prints, for the fastest
 # run, the wall time, opportunities per second, input MB per second and the
-# peak resident set size, and the load average before and after.  The
-# method is described in docs/benchmarks.md.
+# peak resident set size, and the load average before and after.  Then,
+# unless BENCH_JOB=0, the daily job on the same data, each command once,
+# its wall time as a ratio to that check in the same run:
+#
+#   run (a new ledger), run again at the same as-of, report, bundle,
+#   metrics --compare, pilot status
+#
+# and the ledger's size per recorded exception.  The method is described
+# in docs/benchmarks.md.
 #
 # Environment: top_builddir (default .), BENCH_SIZES, BENCH_DIR,
 # BENCH_SEED (default 1), BENCH_RUNS, STAGEGUARD (default
@@ -81,6 +88,75 @@ echo "load average before: $(load_avg)"
 printf '%-10s %10s %10s %9s %12s %10s %10s %6s\n' opps "input MB" "gen s" \
 	"wall s" "opps/s" "MB/s" "peak MB" exit
 
+# job CASE_DIR NAME ARGS...: times one command of the daily job in the
+# case folder and prints its wall time, its ratio to the check and its
+# peak RSS.
+job() {
+	jdir=$1 name=$2 base=$3
+	shift 3
+	(cd "$jdir" && "$timebin" -v -o job.time "$sg" "$@" \
+		> job.out 2> job.err)
+	jrc=$?
+	jwall=$(to_seconds "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' \
+		"$jdir/job.time")")
+	jrss=$(field 'Maximum resident set size (kbytes)' "$jdir/job.time")
+	awk -v name="$name" -v w="$jwall" -v b="$base" -v rss="$jrss" \
+	    -v rc="$jrc" 'BEGIN {
+		printf "  %-22s %9.2f %8.1fx %10.1f %6d\n", name, w,
+		       (b > 0 ? w / b : 0), rss / 1024, rc }'
+	if [ "$jrc" -ne 0 ]; then
+		echo "bench: $name exited $jrc; last lines of $jdir/job.err:" >&2
+		tail -n 5 "$jdir/job.err" >&2
+		return 1
+	fi
+}
+
+# daily_job CASE_DIR CHECK_WALL: the daily job on the case's data.
+daily_job() {
+	jd=$1 cw=$2
+	printf '  %-22s %9s %9s %10s %6s\n' "daily job" "wall s" \
+		"x check" "peak MB" exit
+	rm -f "$jd"/stageguard.db "$jd"/stageguard.db-wal \
+		"$jd"/stageguard.db-shm "$jd"/r.xlsx "$jd"/b.tar.gz
+	cat "$jd"/data/* > /dev/null
+	job "$jd" "run" "$cw" run -c stageguard.json --source csv:data \
+		--as-of "$AS_OF" -q || return 1
+	# A run's id includes its start second: the second run starts in
+	# another one.
+	sleep 1
+	job "$jd" "run again (same as-of)" "$cw" run -c stageguard.json \
+		--source csv:data --as-of "$AS_OF" -q || return 1
+	job "$jd" "report" "$cw" report -c stageguard.json --out r.xlsx -q ||
+		return 1
+	job "$jd" "bundle" "$cw" bundle -c stageguard.json --out b.tar.gz \
+		-q || return 1
+	job "$jd" "metrics --compare" "$cw" metrics -c stageguard.json \
+		--compare || return 1
+	job "$jd" "pilot status" "$cw" pilot status -c stageguard.json \
+		--as-of "$AS_OF" || return 1
+	ledger_size "$jd/stageguard.db"
+}
+
+# The ledger's bytes per recorded exception: the exceptions with their
+# tasks, events and indexes, apart from the records the runs kept.
+ledger_size() {
+	if ! command -v sqlite3 > /dev/null 2>&1; then
+		echo "  (ledger size: sqlite3 not installed)"
+		return 0
+	fi
+	sqlite3 "$1" "SELECT
+		(SELECT count(*) FROM exceptions),
+		(SELECT sum(pgsize) FROM dbstat
+		 WHERE name NOT IN ('input_chunks', 'run_inputs')
+		 AND name NOT LIKE 'sqlite_autoindex_input_chunks%'),
+		(SELECT sum(pgsize) FROM dbstat
+		 WHERE name IN ('input_chunks', 'run_inputs')
+		 OR name LIKE 'sqlite_autoindex_input_chunks%')" |
+	awk -F'|' '{ printf "  ledger: %d exceptions, %.0f bytes each;" \
+		" kept records %.1f MB\n", $1, ($1 > 0 ? $2 / $1 : 0),
+		$3 / 1e6 }'
+}
+
 status=0
 for n in $sizes; do
 	case_dir=$dir/opps-$n-seed-$seed
@@ -144,6 +220,9 @@ for n in $sizes; do
 		ops = w > 0 ? n / w : 0; mbs = w > 0 ? mb / w : 0;
 		printf "%-10s %10s %10s %9.2f %12.0f %10.1f %10.1f %6d\n",
 		       n, mb, g, w, ops, mbs, rss / 1024, 0 }'
+	if [ "${BENCH_JOB:-1}" != 0 ]; then
+		daily_job "$case_dir" "$best_wall" || status=1
+	fi
 done
 echo "load average after: $(load_avg)"
 exit $status
