@@ -27,6 +27,7 @@ struct sg_exceptions {
 
 /* Initialises an empty list. */
 void sg_exceptions_init(struct sg_exceptions *list);
+/* Accepts NULL. */
 void sg_exceptions_release(struct sg_exceptions *list);
 
 /*

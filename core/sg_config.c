@@ -26,6 +26,7 @@
 #define CFG_MAX_HOURS (CFG_MAX_DAYS * 24.0)
 #define CFG_MAX_PILOT_DAYS 3660      /* ten years */
 #define CFG_QUOTE_MAX 64
+#define CFG_QUOTE_SIZE (CFG_QUOTE_MAX * 4 + 8)
 
 struct cfg_ctx {
 	const char *name;
@@ -57,22 +58,6 @@ static const char *const cfg_pilot_keys[] = {
 };
 
 #define CFG_N(a) (sizeof(a) / sizeof((a)[0]))
-
-/* Copies s into buf for a message: control bytes become '?', a long text
- * is cut and marked with "...". */
-static const char *cfg_quote(char *buf, size_t size, const char *s)
-{
-	size_t i, n = 0;
-
-	for (i = 0; s[i] != '\0' && n + 4 < size && i < CFG_QUOTE_MAX; i++)
-		buf[n++] = iscntrl((unsigned char)s[i]) ? '?' : s[i];
-	if (s[i] != '\0' && n + 4 <= size) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 static int cfg_fail(struct cfg_ctx *c, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -179,7 +164,7 @@ static int cfg_check_keys(struct cfg_ctx *c, json_t *obj,
 {
 	const char *key;
 	json_t *value;
-	char list[SG_ERROR_MESSAGE_MAX / 2], q[CFG_QUOTE_MAX + 4];
+	char list[SG_ERROR_MESSAGE_MAX / 2], q[CFG_QUOTE_SIZE];
 	size_t i, n;
 
 	json_object_foreach(obj, key, value) {
@@ -196,7 +181,8 @@ static int cfg_check_keys(struct cfg_ctx *c, json_t *obj,
 				      i > 0 ? ", " : "", keys[i]);
 		cfg_push_key(c, key);
 		return cfg_fail(c, "unknown key \"%s\" (valid keys: %s)",
-				cfg_quote(q, sizeof(q), key), list);
+				sg_quote(key, strlen(key), CFG_QUOTE_MAX, q,
+					 sizeof(q)), list);
 	}
 	return SG_OK;
 }
@@ -249,14 +235,15 @@ static int cfg_expect(struct cfg_ctx *c, json_t *value, int type)
 static int cfg_member(struct cfg_ctx *c, json_t *obj, const char *key,
 		      int type, int required, json_t **value, size_t *old)
 {
-	char q[CFG_QUOTE_MAX + 4];
+	char q[CFG_QUOTE_SIZE];
 
 	*old = c->len;
 	*value = json_object_get(obj, key);
 	if (*value == NULL) {
 		if (required)
 			return cfg_fail(c, "missing required key \"%s\"",
-					cfg_quote(q, sizeof(q), key));
+					sg_quote(key, strlen(key),
+						 CFG_QUOTE_MAX, q, sizeof(q)));
 		return SG_OK;
 	}
 	cfg_push_key(c, key);
@@ -515,7 +502,7 @@ static int cfg_exit_criteria(struct cfg_ctx *c, struct sg_config *cfg,
 {
 	json_t *v, *item;
 	size_t old, i, n, mark;
-	char q[CFG_QUOTE_MAX + 4];
+	char q[CFG_QUOTE_SIZE];
 	int rc, index;
 
 	rc = cfg_member(c, obj, "exit_criteria", JSON_ARRAY, 0, &v, &old);
@@ -537,8 +524,9 @@ static int cfg_exit_criteria(struct cfg_ctx *c, struct sg_config *cfg,
 		if (index < 0)
 			return cfg_fail(c, "criterion \"%s\" is not defined "
 					"in $.criteria",
-					cfg_quote(q, sizeof(q),
-						  json_string_value(item)));
+					sg_quote(json_string_value(item),
+						 json_string_length(item),
+						 CFG_QUOTE_MAX, q, sizeof(q)));
 		st->exit_criteria[i] = (size_t)index;
 		st->exit_criteria_count = i + 1;
 		cfg_pop(c, mark);
@@ -551,7 +539,7 @@ static int cfg_stage(struct cfg_ctx *c, struct sg_config *cfg, json_t *obj,
 		     size_t index)
 {
 	struct sg_stage *st = &cfg->stages[index];
-	char q[CFG_QUOTE_MAX + 4];
+	char q[CFG_QUOTE_SIZE];
 	size_t j, old;
 	int rc;
 
@@ -572,7 +560,9 @@ static int cfg_stage(struct cfg_ctx *c, struct sg_config *cfg, json_t *obj,
 		if (strcmp(cfg->stages[j].id, st->id) == 0)
 			return cfg_fail(c, "duplicate stage id \"%s\" (first "
 					"at $.stages[%zu].id)",
-					cfg_quote(q, sizeof(q), st->id), j);
+					sg_quote(st->id, strlen(st->id),
+						 CFG_QUOTE_MAX, q, sizeof(q)),
+					j);
 	}
 	cfg_pop(c, old);
 	rc = cfg_label(c, obj, st->id, &st->label);
@@ -641,7 +631,7 @@ static int cfg_segment(struct cfg_ctx *c, struct sg_config *cfg,
 {
 	const char *key;
 	json_t *item;
-	char q[CFG_QUOTE_MAX + 4];
+	char q[CFG_QUOTE_SIZE];
 	int rc, s;
 
 	rc = cfg_check_id(c, value, "a segment value");
@@ -660,8 +650,9 @@ static int cfg_segment(struct cfg_ctx *c, struct sg_config *cfg,
 		if (s < 0 || strcmp(cfg->stages[s].id, key) != 0) {
 			cfg_push_key(c, key);
 			return cfg_fail(c, "stage \"%s\" is not defined in "
-					"$.stages", cfg_quote(q, sizeof(q),
-							      key));
+					"$.stages", sg_quote(key, strlen(key),
+							     CFG_QUOTE_MAX, q,
+							     sizeof(q)));
 		}
 		rc = cfg_duration(c, limits, key, 86400.0, CFG_MAX_DAYS,
 				  &seg->limits[s]);

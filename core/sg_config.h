@@ -107,6 +107,7 @@ int sg_config_load_text(struct sg_config **out, const char *name,
 			const char *dir, const char *text, size_t len,
 			struct sg_error *err);
 
+/* Accepts NULL. */
 void sg_config_free(struct sg_config *config);
 
 /* Index of the stage with this id (exact, after trimming), or -1. */

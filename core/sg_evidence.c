@@ -21,6 +21,7 @@
 #include "sg_hash.h"
 #include "sg_options.h"
 #include "sg_review.h"
+#include "util/sg_csv.h"
 #include "util/sg_missing.h"
 
 /* The config file is read whole; sg_config_load() refuses larger ones
@@ -155,24 +156,9 @@ static int ev_mkdir(struct ev_ctx *c, const char *sub, struct sg_error *err)
  * a line break), preceded by a comma unless it is the first. */
 static void ev_csv(FILE *fp, const char *s, int first)
 {
-	const char *q;
-
 	if (!first)
 		putc(',', fp);
-	if (s == NULL)
-		return;
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, fp);
-		return;
-	}
-	putc('"', fp);
-	for (q = strchr(s, '"'); q != NULL; q = strchr(s, '"')) {
-		fwrite(s, 1, (size_t)(q - s) + 1, fp);
-		putc('"', fp);
-		s = q + 1;
-	}
-	fputs(s, fp);
-	putc('"', fp);
+	sg_csv_fput_field(fp, s);
 }
 
 static void ev_csv_end(FILE *fp)

@@ -65,6 +65,7 @@ int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
 		      const struct sg_sink_file *extra, size_t extra_count,
 		      struct sg_error *err);
 
+/* Accepts NULL. */
 void sg_evidence_files_release(struct sg_evidence_files *ev);
 
 #endif

@@ -146,7 +146,7 @@ struct sg_text {
 	size_t len, cap;
 };
 
-/* Frees the text; accepts a zeroed one. */
+/* Frees the text and empties it; accepts NULL and a zeroed text. */
 void sg_text_release(struct sg_text *t);
 
 /*

@@ -24,6 +24,7 @@ int sg_http_perform(const struct sg_http_request *req,
 		    int (*cancelled)(void *), void *ctx,
 		    struct sg_error *err);
 
+/* Accepts NULL. */
 void sg_http_response_free(struct sg_http_response *resp);
 
 /*

@@ -29,6 +29,7 @@ struct sg_registry;
  */
 int sg_registry_open(struct sg_registry **out, const char *extra_dir,
 		     struct sg_error *err);
+/* Accepts NULL. */
 void sg_registry_free(struct sg_registry *registry);
 
 /*

@@ -38,6 +38,7 @@ struct sg_replay;
  */
 int sg_replay_new(struct sg_replay **out, const struct sg_model *model,
 		  sg_time as_of, struct sg_error *err);
+/* Accepts NULL. */
 void sg_replay_free(struct sg_replay *replay);
 
 /* The judged exceptions (every move of history, and the as-of checks). */
@@ -113,6 +114,7 @@ struct sg_measures {
 int sg_measures_compute(struct sg_measures *out, const struct sg_replay *r,
 			sg_time start, sg_time end,
 			int dispositions_applicable, struct sg_error *err);
+/* Accepts NULL. */
 void sg_measures_release(struct sg_measures *m);
 
 /* One measure as a flat row: key and value. */
@@ -213,6 +215,7 @@ int sg_pilot_measures_compute(struct sg_pilot_measures *out,
 			      const struct sg_replay *replay,
 			      const struct sg_config *config,
 			      struct sg_error *err);
+/* Accepts NULL. */
 void sg_pilot_measures_release(struct sg_pilot_measures *pm);
 
 /* Stores a row's value as JSON (null for NULL and NA). */

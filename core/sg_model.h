@@ -117,6 +117,7 @@ struct sg_model;
 /* Creates an empty model for config (borrowed; must outlive the model). */
 int sg_model_new(struct sg_model **out, const struct sg_config *config,
 		 struct sg_error *err);
+/* Accepts NULL. */
 void sg_model_free(struct sg_model *model);
 
 /* Adders: copy what they keep; where may be NULL.  Fail only on memory

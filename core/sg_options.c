@@ -13,32 +13,17 @@
 #include <string.h>
 
 #define OPT_QUOTE_MAX 64
-#define OPT_PATH_MAX 200
+#define OPT_QUOTE_SIZE (OPT_QUOTE_MAX * 4 + 8)
+#define OPT_PATH_MAX 512
 #define OPT_HELP_WIDTH 79
 #define OPT_INFO_MAX 28         /* widest DEFAULT/flags column */
-
-/* Copies s into buf for a message: control bytes become '?', a long text
- * is cut and marked with "...". */
-static const char *opt_quote(char *buf, size_t size, const char *s)
-{
-	size_t i, n = 0;
-
-	for (i = 0; s[i] != '\0' && n + 4 < size && i < OPT_QUOTE_MAX; i++)
-		buf[n++] = iscntrl((unsigned char)s[i]) ? '?' : s[i];
-	if (s[i] != '\0' && n + 4 <= size) {
-		memcpy(buf + n, "...", 3);
-		n += 3;
-	}
-	buf[n] = '\0';
-	return buf;
-}
 
 /* Writes json_path followed by .key, or ["key"] when key is not a plain
  * word, into buf. */
 static void opt_key_path(char *buf, size_t size, const char *json_path,
 			 const char *key)
 {
-	char q[OPT_QUOTE_MAX + 4];
+	char q[OPT_QUOTE_SIZE];
 	size_t i;
 	int plain = key[0] != '\0';
 
@@ -47,16 +32,12 @@ static void opt_key_path(char *buf, size_t size, const char *json_path,
 		    key[i] != '-')
 			plain = 0;
 	}
-	opt_quote(q, sizeof(q), key);
+	sg_quote(key, strlen(key), OPT_QUOTE_MAX, q, sizeof(q));
 	if (plain) {
 		snprintf(buf, size, "%s.%s", json_path, q);
 		return;
 	}
-	/* The quoted form escapes what would end the string. */
-	for (i = 0; q[i] != '\0'; i++) {
-		if (q[i] == '"' || q[i] == '\\')
-			q[i] = '?';
-	}
+	/* sg_quote() escapes what would end the string. */
 	snprintf(buf, size, "%s[\"%s\"]", json_path, q);
 }
 
@@ -297,7 +278,7 @@ int sg_options_fill(void *out, const struct sg_plugin *plugin,
 		    struct sg_error *err)
 {
 	char path[OPT_PATH_MAX], list[SG_ERROR_MESSAGE_MAX / 2];
-	char q[OPT_QUOTE_MAX + 4];
+	char q[OPT_QUOTE_SIZE];
 	const struct sg_option *o;
 	const char *key;
 	json_t *v;
@@ -327,12 +308,16 @@ int sg_options_fill(void *out, const struct sg_plugin *plugin,
 				return opt_fail(err, SG_ERR_CONFIG, path,
 						"unknown option \"%s\" (this "
 						"plugin takes no options)",
-						opt_quote(q, sizeof(q), key));
+						sg_quote(key, strlen(key),
+							 OPT_QUOTE_MAX, q,
+							 sizeof(q)));
 			opt_valid_list(list, sizeof(list), plugin);
 			return opt_fail(err, SG_ERR_CONFIG, path,
 					"unknown option \"%s\" (valid "
 					"options: %s)",
-					opt_quote(q, sizeof(q), key), list);
+					sg_quote(key, strlen(key),
+						 OPT_QUOTE_MAX, q, sizeof(q)),
+					list);
 		}
 	}
 

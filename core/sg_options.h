@@ -24,7 +24,8 @@ int sg_options_fill(void *out, const struct sg_plugin *plugin,
 		    json_t *section, const char *json_path,
 		    struct sg_error *err);
 
-/* Frees what sg_options_fill() allocated in the struct at out. */
+/* Frees what sg_options_fill() allocated in the struct at out; accepts
+ * NULL. */
 void sg_options_release(void *out, const struct sg_plugin *plugin);
 
 /* Prints the option table as help text (name, type, default, help). */

@@ -21,6 +21,7 @@ struct sg_strtab;
 
 int sg_arena_new(struct sg_arena **out, size_t chunk_size,
 		 struct sg_error *err);
+/* Accepts NULL. */
 void sg_arena_free(struct sg_arena *arena);
 
 /* A NUL-terminated copy of text[0..len) in the arena; NULL on memory. */
@@ -34,6 +35,7 @@ void *sg_arena_alloc(struct sg_arena *arena, size_t size);
 size_t sg_arena_used(const struct sg_arena *arena);
 
 int sg_strtab_new(struct sg_strtab **out, struct sg_error *err);
+/* Accepts NULL. */
 void sg_strtab_free(struct sg_strtab *tab);
 
 /*

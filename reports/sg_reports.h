@@ -62,6 +62,7 @@ int sg_report_metrics(struct sg_built_report **out,
 /* The view; valid until sg_built_report_free(). */
 const struct sg_report *sg_built_report_view(const struct sg_built_report *b);
 
+/* Accepts NULL. */
 void sg_built_report_free(struct sg_built_report *b);
 
 #endif

@@ -14,7 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "sg_csv.h"
 #include "sg_decimal.h"
+#include "sg_error.h"
 #include "sg_hash.h"
 #include "sg_missing.h"
 #include "sg_path.h"
@@ -707,6 +709,65 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/* ---- messages and CSV fields ---- */
+
+START_TEST(test_quote)
+{
+	char buf[64];
+	const char *ctl = "a\tb\x01" "c";
+
+	ck_assert_str_eq(sg_quote("plain", 5, 64, buf, sizeof(buf)), "plain");
+	ck_assert_str_eq(sg_quote("say \"hi\" \\o/", 12, 64, buf,
+				  sizeof(buf)), "say \\\"hi\\\" \\\\o/");
+	ck_assert_str_eq(sg_quote(ctl, strlen(ctl), 64, buf, sizeof(buf)),
+			 "a\\x09b\\x01c");
+	ck_assert_str_eq(sg_quote("abcdefgh", 8, 4, buf, sizeof(buf)),
+			 "abcd...");
+	ck_assert_str_eq(sg_quote(NULL, 3, 64, buf, sizeof(buf)), "");
+	/* A buffer too small is cut, never overrun. */
+	ck_assert_uint_lt(strlen(sg_quote("abcdefghijklmnop", 16, 64, buf,
+					  12)), 12);
+}
+END_TEST
+
+struct field_buf {
+	char text[64];
+	size_t len;
+};
+
+static int field_put(void *arg, const char *p, size_t n)
+{
+	struct field_buf *b = arg;
+
+	ck_assert_uint_lt(b->len + n, sizeof(b->text));
+	memcpy(b->text + b->len, p, n);
+	b->len += n;
+	b->text[b->len] = '\0';
+	return SG_OK;
+}
+
+static const char *field(const char *s, struct field_buf *b)
+{
+	b->len = 0;
+	b->text[0] = '\0';
+	ck_assert_int_eq(sg_csv_write_field(s, field_put, b), SG_OK);
+	return b->text;
+}
+
+START_TEST(test_csv_field)
+{
+	struct field_buf b;
+
+	ck_assert_str_eq(field("plain", &b), "plain");
+	ck_assert_str_eq(field("", &b), "");
+	ck_assert_str_eq(field(NULL, &b), "");
+	ck_assert_str_eq(field("a,b", &b), "\"a,b\"");
+	ck_assert_str_eq(field("say \"hi\"", &b), "\"say \"\"hi\"\"\"");
+	ck_assert_str_eq(field("two\nlines", &b), "\"two\nlines\"");
+	ck_assert_str_eq(field("cr\r", &b), "\"cr\r\"");
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -726,6 +787,11 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_missing_bounds);
 	tcase_add_test(tc, test_missing_matches_decimal);
 	tcase_add_test(tc, test_trim);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("text");
+	tcase_add_test(tc, test_quote);
+	tcase_add_test(tc, test_csv_field);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("path");

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "sg_measures.h"
+#include "util/sg_csv.h"
 
 static const char metrics_usage[] =
 "usage: stageguard metrics [-c CONFIG] [--source NAME[:ARG]] [--as-of T]\n"
@@ -151,21 +152,6 @@ static int metrics_parse_window(const struct sg_config *c, const char *text,
 
 /* ---- output ---- */
 
-static void metrics_csv_field(FILE *out, const char *s)
-{
-	if (strpbrk(s, ",\"\r\n") == NULL) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 /* A value for the text table: reals to three decimals. */
 static char *metrics_text_value(const struct sg_measure_row *row, char *buf,
 				size_t size)
@@ -202,7 +188,10 @@ static void metrics_header(const struct metrics_window *w,
 {
 	char a[SG_TIME_ISO_SIZE], b[SG_TIME_ISO_SIZE], c[SG_TIME_ISO_SIZE];
 
-	printf("%s window %s .. %s (end excluded), as of %s%s\n", w->name,
+	/* "pilot window ...", "baseline window ...", or just "window ...". */
+	printf("%s%swindow %s .. %s (end excluded), as of %s%s\n",
+	       strcmp(w->name, "window") != 0 ? w->name : "",
+	       strcmp(w->name, "window") != 0 ? " " : "",
 	       sg_time_format_iso(w->start, a), sg_time_format_iso(w->end, b),
 	       sg_time_format_iso(m->as_of, c),
 	       w->dispositions_applicable ? "" :
@@ -234,9 +223,9 @@ static int metrics_print_one(const struct metrics_window *w,
 	if (strcmp(format, "csv") == 0) {
 		printf("measure,value\n");
 		for (i = 0; i < n; i++) {
-			metrics_csv_field(stdout, rows[i].key);
+			sg_csv_fput_field(stdout, rows[i].key);
 			fputc(',', stdout);
-			metrics_csv_field(stdout, sg_measure_row_text(
+			sg_csv_fput_field(stdout, sg_measure_row_text(
 				&rows[i], buf, sizeof(buf)));
 			fputc('\n', stdout);
 		}
@@ -305,7 +294,7 @@ static int metrics_print_compare(const struct sg_measures *base,
 	}
 	for (i = 0; i < n; i++) {
 		if (csv) {
-			metrics_csv_field(stdout, cmp[i].key);
+			sg_csv_fput_field(stdout, cmp[i].key);
 			printf(",%s,%s,%s,",
 			       sg_measure_row_text(&cmp[i].baseline, b,
 						   sizeof(b)),

@@ -43,6 +43,10 @@ struct sg_ledger {
 int ledger_fail(struct sg_ledger *ledger, struct sg_error *err,
 		const char *what);
 
+/* Checks the open file is a ledger this stageguard reads, sets up the
+ * connection and applies the migrations it lacks (ledger_schema.c). */
+int ledger_migrate(struct sg_ledger *ledger, struct sg_error *err);
+
 /* Runs SQL without results; SG_OK or SG_ERR_LEDGER. */
 int ledger_exec(struct sg_ledger *ledger, const char *sql, const char *what,
 		struct sg_error *err);

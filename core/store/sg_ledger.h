@@ -27,6 +27,7 @@ struct sg_ledger;
  */
 int sg_ledger_open(struct sg_ledger **out, const char *path,
 		   struct sg_error *err);
+/* Accepts NULL. */
 void sg_ledger_close(struct sg_ledger *ledger);
 
 /* The schema version of the open ledger. */

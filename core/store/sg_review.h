@@ -104,6 +104,7 @@ struct sg_review_tasks {
 int sg_review_list(struct sg_ledger *ledger,
 		   const struct sg_review_filter *filter,
 		   struct sg_review_tasks *out, struct sg_error *err);
+/* Accepts NULL. */
 void sg_review_tasks_release(struct sg_review_tasks *tasks);
 
 /*
@@ -145,6 +146,7 @@ struct sg_review_detail {
  */
 int sg_review_show(struct sg_ledger *ledger, const char *id, sg_time as_of,
 		   struct sg_review_detail **out, struct sg_error *err);
+/* Accepts NULL. */
 void sg_review_detail_free(struct sg_review_detail *detail);
 
 /* One decision on one review task. */
@@ -185,6 +187,7 @@ struct sg_review_problems {
 	char **lines;
 	size_t count;
 };
+/* Accepts NULL. */
 void sg_review_problems_release(struct sg_review_problems *problems);
 
 /*

@@ -718,3 +718,40 @@ int sg_csv_next(struct sg_csv *csv, struct sg_csv_record *rec,
 	rec->line = csv->rec_line;
 	return 1;
 }
+
+/* ---- writing ---- */
+
+int sg_csv_write_field(const char *s, sg_csv_put_fn put, void *arg)
+{
+	const char *q;
+	int rc;
+
+	if (s == NULL)
+		return SG_OK;
+	if (strpbrk(s, ",\"\r\n") == NULL)
+		return put(arg, s, strlen(s));
+	rc = put(arg, "\"", 1);
+	for (q = strchr(s, '"'); rc == SG_OK && q != NULL;
+	     q = strchr(s, '"')) {
+		rc = put(arg, s, (size_t)(q - s) + 1);
+		if (rc == SG_OK)
+			rc = put(arg, "\"", 1);
+		s = q + 1;
+	}
+	if (rc == SG_OK)
+		rc = put(arg, s, strlen(s));
+	if (rc == SG_OK)
+		rc = put(arg, "\"", 1);
+	return rc;
+}
+
+static int csv_put_stdio(void *arg, const char *p, size_t n)
+{
+	fwrite(p, 1, n, arg);
+	return SG_OK;
+}
+
+void sg_csv_fput_field(FILE *fp, const char *s)
+{
+	sg_csv_write_field(s, csv_put_stdio, fp);
+}

@@ -13,6 +13,7 @@
 #define SG_CSV_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "sg_error.h"
 
@@ -58,6 +59,18 @@ const char *sg_csv_path(const struct sg_csv *csv);
 /* Bytes consumed so far (for progress). */
 unsigned long long sg_csv_offset(const struct sg_csv *csv);
 
+/* Accepts NULL. */
 void sg_csv_free(struct sg_csv *csv);
+
+/*
+ * Writes s as one CSV field (RFC 4180): as it is, or in double quotes with
+ * each quote doubled when it holds a comma, a quote or a line break.  put
+ * writes n bytes of p (returns SG_OK to go on); its status is returned.
+ */
+typedef int (*sg_csv_put_fn)(void *arg, const char *p, size_t n);
+int sg_csv_write_field(const char *s, sg_csv_put_fn put, void *arg);
+
+/* sg_csv_write_field() into a stdio stream (its errors show in ferror). */
+void sg_csv_fput_field(FILE *fp, const char *s);
 
 #endif

@@ -20,40 +20,6 @@ static int dec_is_space(char c)
 	       c == '\v' || c == '\f';
 }
 
-/*
- * Writes text (at most DEC_QUOTE_MAX bytes of it) into buf, escaping
- * quotes, backslashes and control bytes, with "..." when cut.
- */
-static const char *dec_quote(const char *text, size_t len, char *buf,
-			     size_t size)
-{
-	size_t i, o = 0;
-
-	if (text == NULL)
-		len = 0;
-	for (i = 0; i < len && i < DEC_QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (o + 8 >= size)
-			break;
-		if (c == '"' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x",
-					      c);
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	if (i < len && o + 4 < size) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 static int dec_fail(struct sg_error *err, const char *text, size_t len,
 		    const char *why)
 {
@@ -64,7 +30,8 @@ static int dec_fail(struct sg_error *err, const char *text, size_t len,
 	return sg_error_set(err, SG_ERR_PARSE,
 			    "cannot read \"%s\" as an amount: %s (expected "
 			    DEC_EXAMPLE ")",
-			    dec_quote(text, len, quoted, sizeof(quoted)), why);
+			    sg_quote(text, len, DEC_QUOTE_MAX, quoted,
+				     sizeof(quoted)), why);
 }
 
 int sg_decimal_parse(struct sg_decimal *out, const char *text, size_t len,

@@ -124,3 +124,35 @@ int sg_error_exit_status(int code)
 		return 1;
 	}
 }
+
+const char *sg_quote(const char *text, size_t len, size_t max, char *buf,
+		     size_t size)
+{
+	size_t i, o = 0;
+
+	if (size == 0)
+		return buf;
+	if (text == NULL)
+		len = 0;
+	for (i = 0; i < len && i < max; i++) {
+		unsigned char c = (unsigned char)text[i];
+
+		if (o + 8 >= size)
+			break;
+		if (c == '"' || c == '\\') {
+			buf[o++] = '\\';
+			buf[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			o += (size_t)snprintf(buf + o, size - o, "\\x%02x",
+					      c);
+		} else {
+			buf[o++] = (char)c;
+		}
+	}
+	if (i < len && o + 4 < size) {
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}

@@ -88,4 +88,13 @@ const char *sg_error_format(const struct sg_error *err, char *buf, size_t size);
 /* The process exit status for an error code (DESIGN §8). */
 int sg_error_exit_status(int code);
 
+/*
+ * text[0..len) made safe to show in a message: quotes and backslashes
+ * escaped, control bytes written \xNN, cut after max bytes and marked
+ * "...".  Writes into buf (size * 4 + 8 bytes hold any text of max bytes)
+ * and returns it.  NULL text is "".
+ */
+const char *sg_quote(const char *text, size_t len, size_t max, char *buf,
+		     size_t size);
+
 #endif

@@ -201,40 +201,6 @@ static void time_trim(const char **text, size_t *len)
 	*len = n;
 }
 
-/*
- * Writes text (at most TIME_QUOTE_MAX bytes of it) into buf, escaping
- * quotes, backslashes and control bytes, with "..." when cut.
- */
-static const char *time_quote(const char *text, size_t len, char *buf,
-			      size_t size)
-{
-	size_t i, o = 0;
-
-	if (text == NULL)
-		len = 0;
-	for (i = 0; i < len && i < TIME_QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)text[i];
-
-		if (o + 8 >= size)
-			break;
-		if (c == '"' || c == '\\') {
-			buf[o++] = '\\';
-			buf[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			o += (size_t)snprintf(buf + o, size - o, "\\x%02x",
-					      c);
-		} else {
-			buf[o++] = (char)c;
-		}
-	}
-	if (i < len && o + 4 < size) {
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}
-
 #define TIME_QUOTE_SIZE (TIME_QUOTE_MAX * 4 + 8)
 
 /*
@@ -312,8 +278,8 @@ static int time_iso_fail(struct sg_error *err, const char *text, size_t len,
 	return sg_error_set(err, SG_ERR_PARSE,
 			    "cannot read \"%s\" as a time: %s (expected "
 			    TIME_ISO_EXAMPLE ")",
-			    time_quote(text, len, quoted, sizeof(quoted)),
-			    why);
+			    sg_quote(text, len, TIME_QUOTE_MAX, quoted,
+				     sizeof(quoted)), why);
 }
 
 /* Two ASCII digits at p, or -1. */
@@ -483,16 +449,18 @@ int sg_time_parse_iso(sg_time *out, const char *text, size_t len,
 
 		return time_iso_fail(err, orig, orig_len,
 				     "unexpected \"%s\" after the time",
-				     time_quote(p, (size_t)(end - p), quoted,
-						sizeof(quoted)));
+				     sg_quote(p, (size_t)(end - p),
+					      TIME_QUOTE_MAX, quoted,
+					      sizeof(quoted)));
 	}
 	if (p != end) {
 		char quoted[TIME_QUOTE_SIZE];
 
 		return time_iso_fail(err, orig, orig_len,
 				     "unexpected \"%s\" after the time zone",
-				     time_quote(p, (size_t)(end - p), quoted,
-						sizeof(quoted)));
+				     sg_quote(p, (size_t)(end - p),
+					      TIME_QUOTE_MAX, quoted,
+					      sizeof(quoted)));
 	}
 	*out = local - off;
 	return SG_OK;
@@ -1159,7 +1127,7 @@ int sg_zone_open(struct sg_zone **out, const char *name, struct sg_error *err)
 	*out = NULL;
 	if (name == NULL)
 		name = "";
-	time_quote(name, strlen(name), quoted, sizeof(quoted));
+	sg_quote(name, strlen(name), TIME_QUOTE_MAX, quoted, sizeof(quoted));
 	z = calloc(1, sizeof(*z));
 	if (z == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM,
@@ -1278,10 +1246,10 @@ static int time_fmt_fail(struct sg_error *err, const struct time_fmt *st,
 	return sg_error_set(err, SG_ERR_PARSE,
 			    "cannot read \"%s\" as a time with format \"%s\": "
 			    "%s",
-			    time_quote(st->text, st->text_len, quoted,
-				       sizeof(quoted)),
-			    time_quote(st->format, strlen(st->format),
-				       qformat, sizeof(qformat)),
+			    sg_quote(st->text, st->text_len, TIME_QUOTE_MAX,
+				     quoted, sizeof(quoted)),
+			    sg_quote(st->format, strlen(st->format),
+				     TIME_QUOTE_MAX, qformat, sizeof(qformat)),
 			    why);
 }
 
@@ -1296,8 +1264,8 @@ static int time_fmt_expected(struct sg_error *err, const struct time_fmt *st,
 		return time_fmt_fail(err, st, "expected %s at the end of the "
 				     "text", what);
 	return time_fmt_fail(err, st, "expected %s at \"%s\"", what,
-			     time_quote(p, (size_t)(end - p), rest,
-					sizeof(rest)));
+			     sg_quote(p, (size_t)(end - p), TIME_QUOTE_MAX,
+				      rest, sizeof(rest)));
 }
 
 static const char *const time_month_names[12] = {
@@ -1578,8 +1546,9 @@ int sg_time_parse_format(sg_time *out, const char *text, size_t len,
 
 		return time_fmt_fail(err, &st, "unexpected \"%s\" after the "
 				     "end of the format",
-				     time_quote(p, (size_t)(end - p), rest,
-						sizeof(rest)));
+				     sg_quote(p, (size_t)(end - p),
+					      TIME_QUOTE_MAX, rest,
+					      sizeof(rest)));
 	}
 	if (!st.have_year)
 		return time_fmt_fail(err, &st, "the format gives no year "

@@ -46,6 +46,7 @@ struct sg_zone;
  * sg_zone_free(), or SG_ERR_CONFIG naming the zone.
  */
 int sg_zone_open(struct sg_zone **out, const char *name, struct sg_error *err);
+/* Accepts NULL. */
 void sg_zone_free(struct sg_zone *zone);
 
 /*

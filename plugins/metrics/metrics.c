@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "sg_plugin.h"
+#include "util/sg_csv.h"
 #include "util/sg_path.h"
 #include "sg_time.h"
 
@@ -484,28 +485,26 @@ static const char *mx_value_text(const struct sg_value *v, char *buf,
 	}
 }
 
+/* Where a CSV field's bytes go: the file, its first error kept. */
+struct mx_field {
+	struct mx_file *f;
+	struct sg_error *err;
+};
+
+static int mx_field_put(void *arg, const char *p, size_t n)
+{
+	struct mx_field *x = arg;
+
+	return mx_put(x->f, p, n, x->err);
+}
+
 /* Writes one CSV field, quoted when it holds a comma, quote or break. */
 static int mx_csv_field(struct mx_file *f, const char *s,
 			struct sg_error *err)
 {
-	const char *q;
-	int rc;
+	struct mx_field x = { f, err };
 
-	if (strpbrk(s, ",\"\r\n") == NULL)
-		return mx_puts(f, s, err);
-	rc = mx_put(f, "\"", 1, err);
-	for (q = strchr(s, '"'); rc == SG_OK && q != NULL;
-	     q = strchr(s, '"')) {
-		rc = mx_put(f, s, (size_t)(q - s) + 1, err);
-		if (rc == SG_OK)
-			rc = mx_put(f, "\"", 1, err);
-		s = q + 1;
-	}
-	if (rc == SG_OK)
-		rc = mx_puts(f, s, err);
-	if (rc == SG_OK)
-		rc = mx_put(f, "\"", 1, err);
-	return rc;
+	return sg_csv_write_field(s, mx_field_put, &x);
 }
 
 /* Writes json (dumped with flags) with every line break followed by

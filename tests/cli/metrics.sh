@@ -128,6 +128,10 @@ expect_out "opportunities_evaluated,5" "csv window row"
 sg metrics -c "$cfg" --as-of $asof --window pilot --format text
 expect_out "pilot window 2026-11-01T00:00:00Z .. 2026-12-01T00:00:00Z" \
 	"text window header"
+sg metrics -c "$cfg" --as-of $asof --window 2026-11-01..2026-11-15 \
+	--format text
+expect_eq "$(printf '%s\n' "$out" | head -n 1 | cut -c1-22)" \
+	"window 2026-11-01T00:0" "a window of dates is named once"
 
 # Refusals.
 sg metrics -c "$cfg" --window bogus

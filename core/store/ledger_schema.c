@@ -1,0 +1,395 @@
+/*
+ * ledger_schema.c - the ledger's schema and its migrations: a file is
+ * checked to be a ledger this stageguard can read, its connection set up
+ * (WAL, full sync, foreign keys, cache), and every migration it lacks
+ * applied in its own transaction, foreign keys checked after each.
+ */
+#include "ledger_db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* PRAGMA application_id of a stageguard ledger: "SGLD". */
+#define LEDGER_APPLICATION_ID 0x53474c44
+/*
+ * Schema version 1.  Designed for the pilot: review list/show/decide/
+ * import read and close tasks (task_history keeps every later change),
+ * `events` is the measurement event stream exported as JSONL, and the
+ * measures read exceptions by type, opportunity and event time.
+ */
+static const char ledger_schema_v1[] =
+	"CREATE TABLE runs ("
+	" id TEXT PRIMARY KEY,"
+	" seq INTEGER NOT NULL UNIQUE,"          /* recording order */
+	" started_at INTEGER NOT NULL,"
+	" finished_at INTEGER NOT NULL,"
+	" as_of INTEGER NOT NULL,"
+	" since INTEGER,"                        /* NULL: the beginning */
+	" source TEXT NOT NULL,"
+	" snapshot_at INTEGER,"                  /* NULL: no snapshot */
+	" config_sha256 TEXT NOT NULL,"
+	" tool_version TEXT NOT NULL,"
+	" opportunities INTEGER NOT NULL,"
+	" evaluated INTEGER NOT NULL,"
+	" paused INTEGER NOT NULL,"
+	" exceptions INTEGER NOT NULL,"          /* judged in this run */
+	" new_exceptions INTEGER NOT NULL"
+	");"
+	"CREATE INDEX runs_as_of ON runs(as_of);"
+	"CREATE TABLE exceptions ("
+	" id TEXT PRIMARY KEY,"
+	" type TEXT NOT NULL,"
+	" verdict TEXT NOT NULL,"
+	" opportunity_id TEXT NOT NULL,"
+	" owner_id TEXT,"
+	" from_stage TEXT,"
+	" to_stage TEXT,"
+	" stage TEXT,"
+	" event_at INTEGER,"
+	" detected_at INTEGER NOT NULL,"
+	" first_seen INTEGER NOT NULL,"          /* as-of of the first run */
+	" last_seen INTEGER NOT NULL,"           /* as-of of the last run */
+	" first_run TEXT NOT NULL REFERENCES runs(id),"
+	" last_run TEXT NOT NULL REFERENCES runs(id),"
+	" detail TEXT NOT NULL,"                 /* the exception's JSON */
+	" note TEXT"
+	");"
+	"CREATE INDEX exceptions_opportunity"
+	" ON exceptions(opportunity_id, event_at);"
+	"CREATE TABLE tasks ("
+	" exception_id TEXT PRIMARY KEY REFERENCES exceptions(id),"
+	" assignee TEXT NOT NULL,"
+	" created_at INTEGER NOT NULL,"
+	" due_at INTEGER NOT NULL,"
+	" status TEXT NOT NULL DEFAULT 'open'"
+	"  CHECK (status IN ('open', 'closed')),"
+	" disposition TEXT CHECK (disposition IN ('approve', 'correct',"
+	"  'escalate', 'reassign', 'log', 'block')),"
+	" decided_by TEXT,"
+	" decided_at INTEGER,"
+	" decision_note TEXT,"
+	/* A task is closed only by a disposition, with who and when. */
+	" CHECK ((status = 'open' AND disposition IS NULL"
+	"   AND decided_by IS NULL AND decided_at IS NULL)"
+	"  OR (status = 'closed' AND disposition IS NOT NULL"
+	"   AND decided_by IS NOT NULL AND decided_at IS NOT NULL))"
+	") WITHOUT ROWID;"
+	"CREATE INDEX tasks_status_due ON tasks(status, due_at);"
+	"CREATE TABLE task_history ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" exception_id TEXT NOT NULL REFERENCES tasks(exception_id),"
+	" at INTEGER NOT NULL,"
+	" action TEXT NOT NULL,"                 /* reassigned, decided... */
+	" actor TEXT,"
+	" detail TEXT"                           /* JSON object */
+	");"
+	"CREATE INDEX task_history_exception"
+	" ON task_history(exception_id, seq);"
+	"CREATE TABLE events ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" type TEXT NOT NULL,"   /* exception_raised, disposition_recorded, */
+	" at INTEGER NOT NULL,"  /* stage_corrected, run_completed */
+	" run_id TEXT REFERENCES runs(id),"
+	" exception_id TEXT REFERENCES exceptions(id),"
+	" opportunity_id TEXT,"
+	" detail TEXT"                           /* JSON object */
+	");"
+	"CREATE INDEX events_at ON events(at, seq);";
+
+/* Version 2: looking up an exception's events (has a flagged move been
+ * noted as corrected?) without scanning every event of the ledger. */
+static const char ledger_schema_v2[] =
+	"CREATE INDEX events_exception ON events(exception_id, type);";
+
+/*
+ * Version 3: an exception's members are columns, read directly, and
+ * detail keeps only the members of its type (DESIGN §8) instead of the
+ * whole object again; the note is stored once.  When a later run judges
+ * an exception again, that goes in the narrow sightings table instead of
+ * rewriting the exception's wide row.  An exception_raised event keeps
+ * no detail of its own: it is read from its exception.  Existing rows are
+ * rewritten in place (with foreign keys off: ledger_migrate()).  A run
+ * keeps the records it judged (input_chunks, run_inputs), so its outputs
+ * can be made again without the source.
+ */
+static const char ledger_schema_v3[] =
+	"CREATE TABLE exceptions_v3 ("
+	" id TEXT PRIMARY KEY,"
+	" type TEXT NOT NULL,"
+	" verdict TEXT NOT NULL,"
+	" opportunity_id TEXT NOT NULL,"
+	" opportunity_name TEXT,"
+	" owner_id TEXT,"
+	" assignee TEXT NOT NULL,"              /* as routed when raised */
+	" from_stage TEXT,"
+	" to_stage TEXT,"
+	" stage TEXT,"
+	" event_at INTEGER,"
+	" detected_at INTEGER NOT NULL,"
+	" due_at INTEGER NOT NULL,"
+	" first_seen INTEGER NOT NULL,"          /* as-of of the first run */
+	" first_run TEXT NOT NULL REFERENCES runs(id),"
+	" detail TEXT NOT NULL,"                 /* the type's members */
+	" note TEXT"
+	");"
+	"INSERT INTO exceptions_v3 SELECT id, type, verdict, opportunity_id,"
+	" json_extract(detail, '$.opportunity_name'), owner_id,"
+	" json_extract(detail, '$.assignee'), from_stage, to_stage, stage,"
+	" event_at, detected_at,"
+	" CAST(strftime('%s', json_extract(detail, '$.due_at')) AS INTEGER),"
+	" first_seen, first_run,"
+	" json_remove(detail, '$.id', '$.type', '$.verdict',"
+	"  '$.opportunity_id', '$.opportunity_name', '$.owner_id',"
+	"  '$.assignee', '$.from_stage', '$.to_stage', '$.stage',"
+	"  '$.event_at', '$.detected_at', '$.due_at', '$.note'),"
+	" note FROM exceptions ORDER BY rowid;"
+	/* The last run that judged an exception again, if one did. */
+	"CREATE TABLE sightings ("
+	" exception_id TEXT PRIMARY KEY REFERENCES exceptions(id),"
+	" last_seen INTEGER NOT NULL,"           /* that run's as-of */
+	" last_run TEXT NOT NULL REFERENCES runs(id)"
+	") WITHOUT ROWID;"
+	"INSERT INTO sightings SELECT id, last_seen, last_run FROM exceptions"
+	" WHERE last_run <> first_run OR last_seen <> first_seen;"
+	"DROP TABLE exceptions;"
+	"ALTER TABLE exceptions_v3 RENAME TO exceptions;"
+	"CREATE INDEX exceptions_opportunity"
+	" ON exceptions(opportunity_id, event_at);"
+	"UPDATE events SET detail = NULL WHERE type = 'exception_raised'"
+	" AND exception_id IN (SELECT id FROM exceptions);"
+	/* The records each run judged (sg_inputs.h), each chunk once. */
+	"CREATE TABLE input_chunks ("
+	" sha256 TEXT PRIMARY KEY,"              /* of the encoded records */
+	" raw_size INTEGER NOT NULL,"
+	" records INTEGER NOT NULL,"
+	" data BLOB NOT NULL"                    /* zstd */
+	");"
+	"CREATE TABLE run_inputs ("
+	" run_id TEXT NOT NULL REFERENCES runs(id),"
+	" part INTEGER NOT NULL,"
+	" seq INTEGER NOT NULL,"
+	" sha256 TEXT NOT NULL REFERENCES input_chunks(sha256),"
+	" PRIMARY KEY (run_id, part, seq)"
+	") WITHOUT ROWID;";
+
+/*
+ * The migrations, in order: entry i takes the schema from version i to
+ * version i + 1.  Only ever append.
+ */
+static const char *const ledger_migrations[] = {
+	ledger_schema_v1,
+	ledger_schema_v2,
+	ledger_schema_v3,
+};
+
+#define LEDGER_MIGRATION_COUNT \
+	((int)(sizeof(ledger_migrations) / sizeof(ledger_migrations[0])))
+
+_Static_assert(LEDGER_MIGRATION_COUNT == SG_LEDGER_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+static int ledger_query_int(struct sg_ledger *ledger, const char *sql,
+			    sqlite3_int64 *out, const char *what,
+			    struct sg_error *err)
+{
+	sqlite3_stmt *stmt = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(ledger->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return ledger_fail(ledger, err, what);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*out = sqlite3_column_int64(stmt, 0);
+		rc = SG_OK;
+	} else if (rc == SQLITE_DONE) {
+		*out = 0;
+		rc = SG_OK;
+	} else {
+		rc = ledger_fail(ledger, err, what);
+	}
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/*
+ * Sets the connection's durability and integrity settings.  Called once
+ * the file is known to be a ledger (or new), as WAL mode is persistent.
+ */
+static int ledger_configure(struct sg_ledger *ledger, struct sg_error *err)
+{
+	int rc;
+
+	rc = ledger_exec(ledger, "PRAGMA journal_mode = WAL",
+			 "cannot switch to WAL mode", err);
+	if (rc != SG_OK)
+		return rc;
+	rc = ledger_exec(ledger, "PRAGMA synchronous = FULL",
+			 "cannot set synchronous writes", err);
+	if (rc != SG_OK)
+		return rc;
+	rc = ledger_exec(ledger, "PRAGMA foreign_keys = ON",
+			 "cannot enable foreign keys", err);
+	if (rc != SG_OK)
+		return rc;
+	/*
+	 * A run of many exceptions is one transaction: a page cache of
+	 * 256 MiB holds the indexes it inserts into at random (exception
+	 * ids are hashes) for half a million exceptions, so they are not
+	 * read back from the WAL; memory is taken only as pages are used.
+	 * The WAL the run leaves is trimmed afterwards.
+	 */
+	return ledger_exec(ledger, "PRAGMA cache_size = -262144;"
+			   " PRAGMA journal_size_limit = 67108864",
+			   "cannot set the cache size", err);
+}
+
+/*
+ * Refuses a database that is not a stageguard ledger: another
+ * application's id, or tables without a schema version.
+ */
+static int ledger_check_identity(struct sg_ledger *ledger,
+				 sqlite3_int64 version, struct sg_error *err)
+{
+	sqlite3_int64 app_id, tables;
+	int rc;
+
+	rc = ledger_query_int(ledger, "PRAGMA application_id", &app_id,
+			      "cannot read the application id", err);
+	if (rc != SG_OK)
+		return rc;
+	if (app_id != 0 && app_id != LEDGER_APPLICATION_ID)
+		return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+				       "ledger: a SQLite database of another "
+				       "application (application id %lld), "
+				       "not a stageguard ledger; check the "
+				       "\"ledger\" setting of the config or "
+				       "--ledger", (long long)app_id);
+	if (version != 0)
+		return SG_OK;
+	rc = ledger_query_int(ledger, "SELECT count(*) FROM sqlite_master",
+			      &tables, "cannot read the schema", err);
+	if (rc != SG_OK)
+		return rc;
+	if (tables != 0)
+		return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+				       "ledger: a SQLite database with tables "
+				       "but no stageguard schema version, not "
+				       "a stageguard ledger; check the "
+				       "\"ledger\" setting of the config or "
+				       "--ledger");
+	return SG_OK;
+}
+
+static int ledger_refuse_newer(struct sg_ledger *ledger,
+			       sqlite3_int64 version, struct sg_error *err)
+{
+	return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+			       "ledger: written by a newer stageguard "
+			       "(schema version %lld; this stageguard reads "
+			       "up to %d); use that stageguard or a newer "
+			       "one", (long long)version,
+			       SG_LEDGER_SCHEMA_VERSION);
+}
+
+/* After a migration: every reference between the tables still holds. */
+static int ledger_check_references(struct sg_ledger *ledger,
+				   struct sg_error *err)
+{
+	sqlite3_int64 broken;
+	int rc;
+
+	rc = ledger_query_int(ledger, "SELECT count(*) FROM"
+			      " pragma_foreign_key_check", &broken,
+			      "cannot check the migrated schema", err);
+	if (rc == SG_OK && broken != 0)
+		rc = sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+				     "ledger: the schema migration would "
+				     "leave %lld rows referring to rows that "
+				     "do not exist; the ledger is damaged: "
+				     "restore it from a backup",
+				     (long long)broken);
+	return rc;
+}
+
+/*
+ * Checks that the file is a ledger this stageguard can read, configures
+ * the connection, and applies the migrations the ledger lacks, each in
+ * its own transaction.  Nothing is written to a file that is refused.
+ * The version is read again inside each transaction, so two processes
+ * opening a new ledger at once do not both create it.
+ */
+int ledger_migrate(struct sg_ledger *ledger, struct sg_error *err)
+{
+	sqlite3_int64 version;
+	char sql[128];
+	int rc;
+
+	/* The first read of the file: a non-database fails here. */
+	rc = ledger_query_int(ledger, "PRAGMA user_version", &version,
+			      "cannot read the file", err);
+	if (rc != SG_OK)
+		return rc;
+	if (version > SG_LEDGER_SCHEMA_VERSION)
+		return ledger_refuse_newer(ledger, version, err);
+	rc = ledger_check_identity(ledger, version, err);
+	if (rc != SG_OK)
+		return rc;
+	rc = ledger_configure(ledger, err);
+	if (rc != SG_OK)
+		return rc;
+	/* A migration may rebuild a table others refer to; the references
+	 * are checked once it is done.  (Not settable inside a
+	 * transaction.) */
+	rc = ledger_exec(ledger, "PRAGMA foreign_keys = OFF",
+			 "cannot prepare the schema migration", err);
+	if (rc != SG_OK)
+		return rc;
+	while (version < LEDGER_MIGRATION_COUNT) {
+		rc = ledger_exec(ledger, "BEGIN IMMEDIATE",
+				 "cannot start the schema migration", err);
+		if (rc != SG_OK)
+			return rc;
+		rc = ledger_query_int(ledger, "PRAGMA user_version", &version,
+				      "cannot read the schema version", err);
+		if (rc != SG_OK)
+			goto fail;
+		if (version > SG_LEDGER_SCHEMA_VERSION) {
+			rc = ledger_refuse_newer(ledger, version, err);
+			goto fail;
+		}
+		if (version >= LEDGER_MIGRATION_COUNT) {
+			/* Another process migrated it meanwhile. */
+			ledger_rollback(ledger);
+			break;
+		}
+		snprintf(sql, sizeof(sql),
+			 "migrating the schema to version %d",
+			 (int)version + 1);
+		rc = ledger_exec(ledger, ledger_migrations[version], sql, err);
+		if (rc != SG_OK)
+			goto fail;
+		rc = ledger_check_references(ledger, err);
+		if (rc != SG_OK)
+			goto fail;
+		snprintf(sql, sizeof(sql), "PRAGMA application_id = %d;"
+			 " PRAGMA user_version = %d", LEDGER_APPLICATION_ID,
+			 (int)version + 1);
+		rc = ledger_exec(ledger, sql, "cannot set the schema version",
+				 err);
+		if (rc != SG_OK)
+			goto fail;
+		rc = ledger_exec(ledger, "COMMIT",
+				 "cannot commit the schema migration", err);
+		if (rc != SG_OK)
+			goto fail;
+		version++;
+	}
+	ledger->schema_version = (int)version;
+	return ledger_exec(ledger, "PRAGMA foreign_keys = ON",
+			   "cannot enable foreign keys", err);
+fail:
+	ledger_rollback(ledger);
+	return rc;
+}
+
