@@ -10,6 +10,13 @@
 
 #include "sg_ledger.h"
 
+/* Page cache sizes (KiB, negative as PRAGMA cache_size takes them): for
+ * reading, and while a run is recorded, when the indexes it inserts into
+ * at random (exception ids are hashes) must stay in memory for half a
+ * million exceptions. */
+#define LEDGER_CACHE_READ "-65536"
+#define LEDGER_CACHE_RECORD "-262144"
+
 struct sg_ledger {
 	sqlite3 *db;
 	char *path;

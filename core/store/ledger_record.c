@@ -463,8 +463,11 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 	rc = ledger_prepare_all(ledger, &st, err);
 	if (rc != SG_OK)
 		goto out;
-	rc = ledger_exec(ledger, "BEGIN IMMEDIATE",
-			 "cannot start recording the run", err);
+	rc = ledger_exec(ledger, "PRAGMA cache_size = " LEDGER_CACHE_RECORD,
+			 "cannot set the cache size", err);
+	if (rc == SG_OK)
+		rc = ledger_exec(ledger, "BEGIN IMMEDIATE",
+				 "cannot start recording the run", err);
 	if (rc != SG_OK)
 		goto out;
 	rc = ledger_insert_run(ledger, &st, run, err);
@@ -500,6 +503,9 @@ out:
 	if (rc != SG_OK)
 		ledger_rollback(ledger);
 	ledger_finalize_all(&st);
+	/* The outputs that follow read; their memory is the model's. */
+	sqlite3_exec(ledger->db, "PRAGMA cache_size = " LEDGER_CACHE_READ,
+		     NULL, NULL, NULL);
 	return rc;
 }
 

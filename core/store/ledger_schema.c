@@ -232,15 +232,10 @@ static int ledger_configure(struct sg_ledger *ledger, struct sg_error *err)
 			 "cannot enable foreign keys", err);
 	if (rc != SG_OK)
 		return rc;
-	/*
-	 * A run of many exceptions is one transaction: a page cache of
-	 * 256 MiB holds the indexes it inserts into at random (exception
-	 * ids are hashes) for half a million exceptions, so they are not
-	 * read back from the WAL; memory is taken only as pages are used.
-	 * The WAL the run leaves is trimmed afterwards.
-	 */
-	return ledger_exec(ledger, "PRAGMA cache_size = -262144;"
-			   " PRAGMA journal_size_limit = 67108864",
+	/* Reads stream; recording a run takes a larger cache while it
+	 * lasts (ledger_record.c).  The WAL a run leaves is trimmed. */
+	return ledger_exec(ledger, "PRAGMA cache_size = " LEDGER_CACHE_READ
+			   "; PRAGMA journal_size_limit = 67108864",
 			   "cannot set the cache size", err);
 }
 
