@@ -41,7 +41,15 @@ struct fake {
 	const char *config_dir;
 	int cancel;
 	unsigned long long progress_calls;
+	const char *row_limit;  /* SG_XLSX_ROW_LIMIT, or NULL */
 };
+
+static const char *fake_getenv(void *ctx, const char *name)
+{
+	const struct fake *f = ctx;
+
+	return strcmp(name, "SG_XLSX_ROW_LIMIT") == 0 ? f->row_limit : NULL;
+}
 
 static void fake_log(void *ctx, int level, const char *fmt, ...)
 {
@@ -83,6 +91,7 @@ static struct sg_host fake_host(struct fake *f)
 	h.progress = fake_progress;
 	h.cancelled = fake_cancelled;
 	h.config_dir = fake_config_dir;
+	h.getenv = fake_getenv;
 	return h;
 }
 
@@ -895,6 +904,61 @@ START_TEST(test_render_list)
 }
 END_TEST
 
+/* A list longer than a sheet holds goes on on "NAME (2)", "NAME (3)"...
+ * (the row limit lowered to 12 by the test hook): every row is written
+ * once, in order, each piece with its column titles, and each sheet's
+ * last row says where the list goes on. */
+START_TEST(test_continuation_sheets)
+{
+	struct fixture fx;
+	struct fake fk;
+	struct sg_error err;
+	char *dir, path[1024];
+	json_t *f, *names;
+	const char *pieces[] = { SH_EXC, SH_EXC " (3)", SH_EXC " (4)" };
+
+	NEED_PYTHON();
+	dir = make_dir();
+	fixture_init(&fx);
+	memset(&fk, 0, sizeof(fk));
+	fk.config_dir = dir;
+	fk.row_limit = "12";
+	ck_assert_msg(render_with(&fk, &fx.report, "r.xlsx", NULL, &err) ==
+		      SG_OK, "%s", err.message);
+	snprintf(path, sizeof(path), "%s/r.xlsx", dir);
+	f = facts(path, NULL);
+	/* "(2)" is the next section's name already: the pieces skip it. */
+	names = json_object_get(f, "sheets");
+	ck_assert_str_eq(json_string_value(json_array_get(names,
+		json_array_size(names) - 2)), pieces[1]);
+	ck_assert_str_eq(json_string_value(json_array_get(names,
+		json_array_size(names) - 1)), pieces[2]);
+	/* Heading, title, note, titles at row 4: rows 5..11, then the
+	 * pointer in row 12. */
+	assert_text(f, pieces[0], "A5", "exc-000000");
+	assert_text(f, pieces[0], "A11", "exc-000006");
+	assert_text(f, pieces[0], "A12", "Continued on sheet \"" SH_EXC
+		    " (3)\".");
+	ck_assert_str_eq(str_of(sheet_of(f, pieces[0]), "autofilter"),
+			 "A4:L11");
+	/* Titles in row 1, ten rows, the pointer. */
+	assert_text(f, pieces[1], "A1", "Exception");
+	assert_text(f, pieces[1], "A2", "exc-000007");
+	assert_text(f, pieces[1], "A11", "exc-000016");
+	assert_text(f, pieces[1], "A12", "Continued on sheet \"" SH_EXC
+		    " (4)\".");
+	ck_assert_str_eq(str_of(sheet_of(f, pieces[1]), "freeze"), "A2");
+	/* The rest: rows 17..24. */
+	assert_text(f, pieces[2], "A1", "Exception");
+	assert_text(f, pieces[2], "A2", "exc-000017");
+	assert_text(f, pieces[2], "A9", "exc-000024");
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		sheet_of(f, pieces[2]), "max_row")), 9);
+	json_decref(f);
+	remove_dir(dir);
+}
+END_TEST
+
 static json_t *chart_at(json_t *f, size_t i)
 {
 	json_t *c = json_array_get(json_object_get(f, "charts"), i);
@@ -1509,6 +1573,7 @@ static Suite *xlsx_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_render_sheets);
 	tcase_add_test(tc, test_render_list);
+	tcase_add_test(tc, test_continuation_sheets);
 	tcase_add_test(tc, test_render_charts);
 	tcase_add_test(tc, test_empty_table);
 	tcase_add_test(tc, test_empty_report);

@@ -246,6 +246,18 @@ static int xlsx_properties(struct xlsx_state *st,
 	return SG_OK;
 }
 
+/* The rows a sheet holds: Excel's limit, or the test hook's. */
+static void xlsx_row_limit(struct xlsx_ctx *cx)
+{
+	const struct sg_host *h = cx->host;
+	const char *v = h != NULL && h->getenv != NULL ?
+		h->getenv(h->ctx, XLSX_ROW_LIMIT_ENV) : NULL;
+	long n = v != NULL ? strtol(v, NULL, 10) : 0;
+
+	cx->layout.row_limit = n >= 8 && n < LXW_ROW_MAX ? (lxw_row_t)n :
+			       LXW_ROW_MAX;
+}
+
 static int xlsx_render(struct xlsx_state *st, const struct sg_report *report,
 		       struct sg_error *err)
 {
@@ -280,6 +292,7 @@ static int xlsx_render(struct xlsx_state *st, const struct sg_report *report,
 		rc = xlsx_formats_init(&st->cx, err);
 	if (rc == SG_OK)
 		rc = xlsx_layout_build(&st->cx, report, err);
+	xlsx_row_limit(&st->cx);
 	if (rc == SG_OK)
 		rc = xlsx_write_sheets(&st->cx, err);
 	return rc;

@@ -12,7 +12,9 @@
 #endif
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "xlsx_int.h"
 
@@ -112,13 +114,119 @@ static int xlsx_heading(struct xlsx_ctx *cx, struct xlsx_sheet *sh,
 /* What one table's rows() call writes with. */
 struct xlsx_rows {
 	struct xlsx_ctx *cx;
-	struct xlsx_sheet *sh;
+	struct xlsx_sheet *sh;  /* where rows go now */
 	const struct sg_table *table;
 	lxw_row_t row;
+	lxw_row_t header;       /* the column titles' row on sh */
+	size_t piece_rows;      /* rows on sh */
+	unsigned piece;         /* 1, then 2, 3... on continuation sheets */
+	const struct xlsx_sheet *first;
 	size_t n, total;
 	int failed;             /* the error is ours, already placed */
 	char label[LXW_MAX_SHEETNAME_LENGTH + 8];
 };
+
+static int xlsx_table_finish(struct xlsx_ctx *cx, struct xlsx_sheet *sh,
+			     const struct sg_table *t, lxw_row_t header,
+			     size_t rows, struct sg_error *err);
+
+static int xlsx_name_used(const struct xlsx_layout *L, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < L->sheet_count; i++)
+		if (strcasecmp(L->sheets[i].name, name) == 0)
+			return 1;
+	for (i = 0; i < L->more_count; i++)
+		if (strcasecmp(L->more[i]->name, name) == 0)
+			return 1;
+	return 0;
+}
+
+/* "NAME (k)" for the k-th piece of the first sheet's list, within
+ * Excel's 31 characters and not taken (k grows until it is free). */
+static void xlsx_piece_name(const struct xlsx_layout *L,
+			    const struct xlsx_sheet *first, unsigned k,
+			    char *out)
+{
+	char suffix[16];
+	size_t keep, n;
+
+	for (;; k++) {
+		n = (size_t)snprintf(suffix, sizeof(suffix), " (%u)", k);
+		keep = strlen(first->name);
+		if (keep + n > LXW_SHEETNAME_MAX)
+			keep = LXW_SHEETNAME_MAX - n;
+		/* Never cut a UTF-8 sequence. */
+		while (keep > 0 &&
+		       ((unsigned char)first->name[keep] & 0xC0) == 0x80)
+			keep--;
+		snprintf(out, LXW_MAX_SHEETNAME_LENGTH, "%.*s%s", (int)keep,
+			 first->name, suffix);
+		if (!xlsx_name_used(L, out))
+			return;
+	}
+}
+
+/* The sheet is full: says where the list goes on, finishes this piece,
+ * and starts the next sheet with the column titles. */
+static int xlsx_continue(struct xlsx_rows *r, struct sg_error *err)
+{
+	struct xlsx_ctx *cx = r->cx;
+	struct xlsx_layout *L = &cx->layout;
+	const struct sg_table *t = r->table;
+	struct xlsx_sheet *next, **grown;
+	char note[LXW_MAX_SHEETNAME_LENGTH + 64];
+	size_t j;
+	int rc;
+
+	next = calloc(1, sizeof(*next));
+	grown = realloc(L->more, (L->more_count + 1) * sizeof(*grown));
+	if (next == NULL || grown == NULL) {
+		free(next);
+		if (grown != NULL)
+			L->more = grown;
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	}
+	L->more = grown;
+	next->section = r->first->section;
+	xlsx_piece_name(L, r->first, r->piece + 1, next->name);
+	L->more[L->more_count++] = next;
+	snprintf(note, sizeof(note), "Continued on sheet \"%s\".",
+		 next->name);
+	rc = xlsx_table_finish(cx, r->sh, t, r->header, r->piece_rows, err);
+	if (rc == SG_OK)
+		rc = xlsx_write_text(cx, r->sh, r->row, 0, note, cx->fmt.note,
+				     err);
+	if (rc != SG_OK)
+		return rc;
+	next->ws = workbook_add_worksheet(cx->wb, next->name);
+	if (next->ws == NULL)
+		return sg_error_set(err, SG_ERR_SINK, "cannot add sheet \"%s\" "
+				    "to %s: out of memory, or no room for "
+				    "temporary files in its folder",
+				    next->name, cx->path);
+	for (j = 0; j < r->first->col_count; j++)
+		if (r->first->widths[j] > 0)
+			worksheet_set_column(next->ws, (lxw_col_t)j,
+					     (lxw_col_t)j,
+					     r->first->widths[j], NULL);
+	for (j = 0; j < t->column_count; j++) {
+		const struct sg_column *c = &t->columns[j];
+
+		rc = xlsx_write_text(cx, next, 0, (lxw_col_t)j,
+				     xlsx_or(c->title, xlsx_or(c->key, "?")),
+				     cx->fmt.header, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	r->sh = next;
+	r->header = 0;
+	r->row = 1;
+	r->piece_rows = 0;
+	r->piece++;
+	return SG_OK;
+}
 
 static int xlsx_table_row(void *arg, const struct sg_value *cells,
 			  struct sg_error *err)
@@ -128,12 +236,13 @@ static int xlsx_table_row(void *arg, const struct sg_value *cells,
 	size_t j;
 	int rc;
 
-	if (r->row >= LXW_ROW_MAX) {
-		r->failed = 1;
-		return sg_error_set(err, SG_ERR_SINK,
-				    "sheet \"%s\": table \"%s\" has more rows "
-				    "than a sheet holds (%d)", r->sh->name,
-				    xlsx_or(r->table->key, "?"), LXW_ROW_MAX);
+	/* The last row of a sheet says where the list goes on. */
+	if (r->row + 1 >= r->cx->layout.row_limit) {
+		rc = xlsx_continue(r, err);
+		if (rc != SG_OK) {
+			r->failed = 1;
+			return rc;
+		}
 	}
 	for (j = 0; j < r->table->column_count; j++) {
 		rc = xlsx_write_value(r->cx, r->sh, r->row, (lxw_col_t)j,
@@ -145,6 +254,7 @@ static int xlsx_table_row(void *arg, const struct sg_value *cells,
 	}
 	r->row++;
 	r->n++;
+	r->piece_rows++;
 	if (host == NULL)
 		return 0;
 	if (r->n % XLSX_CANCEL_EVERY == 0 && host->cancelled != NULL &&
@@ -286,6 +396,9 @@ static int xlsx_table(struct xlsx_ctx *cx, size_t s, size_t b,
 	memset(&r, 0, sizeof(r));
 	r.cx = cx;
 	r.sh = sh;
+	r.first = sh;
+	r.piece = 1;
+	r.header = p->header_row;
 	r.table = t;
 	r.row = p->header_row + 1;
 	r.total = p->counted ? p->rows : 0;
@@ -310,7 +423,7 @@ static int xlsx_table(struct xlsx_ctx *cx, size_t s, size_t b,
 				    r.n);
 	p->rows = r.n;
 	p->counted = 1;
-	return xlsx_table_finish(cx, sh, t, p->header_row, r.n, err);
+	return xlsx_table_finish(cx, r.sh, t, r.header, r.piece_rows, err);
 }
 
 /* A label for a chart: libxlsxwriter reads a leading '=' as a formula. */

@@ -22,6 +22,9 @@
 
 #include "sg_plugin.h"
 
+/* A test hook: the rows a sheet holds, when set (at least 8). */
+#define XLSX_ROW_LIMIT_ENV "SG_XLSX_ROW_LIMIT"
+
 /* Rows a chart covers, with blank rows after it: a chart is 288
  * pixels high, 14.4 rows of the default 20 pixels. */
 #define XLSX_CHART_ROWS 17u
@@ -83,6 +86,12 @@ struct xlsx_layout {
 	size_t sheet_count;
 	struct xlsx_place *places;
 	size_t place_count;
+	/* Rows a sheet holds (LXW_ROW_MAX; smaller in tests), and the
+	 * sheets a list longer than that continues on, each "NAME (2)",
+	 * "NAME (3)"... added as the rows come. */
+	lxw_row_t row_limit;
+	struct xlsx_sheet **more;
+	size_t more_count;
 };
 
 /* What a write works with. */

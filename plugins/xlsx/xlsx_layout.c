@@ -177,6 +177,9 @@ void xlsx_layout_release(struct xlsx_layout *layout)
 		free(layout->sheets[i].block_row);
 		free(layout->sheets[i].widths);
 	}
+	for (i = 0; i < layout->more_count; i++)
+		free(layout->more[i]);
+	free(layout->more);
 	free(layout->sheets);
 	free(layout->places);
 	memset(layout, 0, sizeof(*layout));
