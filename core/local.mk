@@ -1,7 +1,7 @@
 # The core: model, config, loader, checks, ledger; the CLI on top.
 noinst_LTLIBRARIES += core/libsgcore.la
 core_libsgcore_la_SOURCES = \
-	core/sg_plugin.h \
+	core/sg_plugin.h core/sg_plugin_records.h core/sg_plugin_report.h \
 	core/sg_config.c core/sg_config.h \
 	core/sg_options.c core/sg_options.h \
 	core/sg_bigmem.c core/sg_bigmem.h \
