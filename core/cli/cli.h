@@ -108,13 +108,12 @@ int cli_session_keep(struct cli_session *s, struct sg_ledger *ledger,
 /*
  * The model for outputs made from the ledger (report, bundle, metrics):
  * with --source, a pull; else the records kept by the latest run at or
- * before at (SG_TIME_NONE: any), so no source is needed; a ledger
- * without kept records (written before they were kept) falls back to a
- * pull, saying so.
+ * before --as-of (none: any), so no source is needed; a ledger without
+ * kept records (written before they were kept) falls back to a pull,
+ * saying so.
  */
 int cli_session_load(struct cli_session *s, const struct cli_options *o,
-		     struct sg_ledger *ledger, sg_time at,
-		     struct sg_error *err);
+		     struct sg_ledger *ledger, struct sg_error *err);
 
 /* Sets the window: as-of (default now), since (option, else the ledger's
  * last as-of when ledger is given, else the pilot start, else none). */

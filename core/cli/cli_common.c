@@ -176,15 +176,19 @@ int cli_session_keep(struct cli_session *s, struct sg_ledger *ledger,
 }
 
 int cli_session_load(struct cli_session *s, const struct cli_options *o,
-		     struct sg_ledger *ledger, sg_time at,
-		     struct sg_error *err)
+		     struct sg_ledger *ledger, struct sg_error *err)
 {
 	char run_id[33], when[SG_TIME_ISO_SIZE];
-	sg_time run_as_of;
+	sg_time run_as_of, at = SG_TIME_NONE;
 	int found = 0, rc;
 
 	if (o->source != NULL || ledger == NULL)
 		return cli_session_pull(s, o, err);
+	if (o->as_of != NULL) {
+		rc = cli_parse_time(&at, "--as-of", o->as_of, err);
+		if (rc != SG_OK)
+			return rc;
+	}
 	rc = sg_ledger_inputs_run(ledger, at == SG_TIME_NONE ? INT64_MAX : at,
 				  run_id, &run_as_of, &found, err);
 	if (rc != SG_OK)

@@ -382,22 +382,6 @@ static int metrics_compare(const struct sg_replay *replay,
 	return rc;
 }
 
-/* The records the last run kept (at or before --as-of), or the source
- * with --source or when the ledger keeps none. */
-static int metrics_load(struct cli_session *s, const struct cli_options *o,
-			struct sg_ledger *ledger, struct sg_error *err)
-{
-	sg_time at = SG_TIME_NONE;
-	int rc;
-
-	if (o->as_of != NULL) {
-		rc = cli_parse_time(&at, "--as-of", o->as_of, err);
-		if (rc != SG_OK)
-			return rc;
-	}
-	return cli_session_load(s, o, ledger, at, err);
-}
-
 int cmd_metrics(int argc, char **argv)
 {
 	struct metrics_args a = { NULL, 0, NULL };
@@ -442,7 +426,7 @@ int cmd_metrics(int argc, char **argv)
 	if (rc == SG_OK)
 		rc = metrics_open_ledger(&ledger, &s, &o, &err);
 	if (rc == SG_OK)
-		rc = metrics_load(&s, &o, ledger, &err);
+		rc = cli_session_load(&s, &o, ledger, &err);
 	if (rc == SG_OK)
 		rc = cli_session_window(&s, &o, NULL, &err);
 	if (rc == SG_OK)

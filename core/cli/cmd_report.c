@@ -78,21 +78,6 @@ static int report_open_ledger(struct sg_ledger **ledger,
 	return sg_ledger_open(ledger, path, err);
 }
 
-/* The model: the records the run kept, or the source with --source. */
-static int report_load(struct cli_session *s, const struct cli_options *o,
-		       struct sg_ledger *ledger, struct sg_error *err)
-{
-	sg_time at = SG_TIME_NONE;
-	int rc;
-
-	if (o->as_of != NULL) {
-		rc = cli_parse_time(&at, "--as-of", o->as_of, err);
-		if (rc != SG_OK)
-			return rc;
-	}
-	return cli_session_load(s, o, ledger, at, err);
-}
-
 /* Writes one sink's output from the ledger. */
 static int report_write(struct cli_options *o, const char *sink)
 {
@@ -110,7 +95,7 @@ static int report_write(struct cli_options *o, const char *sink)
 	if (rc == SG_OK)
 		rc = report_as_of(o, ledger, as_of, &err);
 	if (rc == SG_OK)
-		rc = report_load(&s, o, ledger, &err);
+		rc = cli_session_load(&s, o, ledger, &err);
 	if (rc == SG_OK)
 		rc = cli_session_window(&s, o, ledger, &err);
 	if (rc == SG_OK)

@@ -72,6 +72,24 @@ void ledger_bind_time(sqlite3_stmt *stmt, int index, sg_time t);
 /* Binds a count, clamped to SQLite's range. */
 void ledger_bind_count(sqlite3_stmt *stmt, int index, size_t n);
 
+/* The columns of an exception record of the exceptions table named e, in
+ * the order ledger_read_record() reads them (the first 15 of a row). */
+#define LEDGER_RECORD_COLUMNS \
+	"e.id, e.type, e.verdict, e.opportunity_id, e.opportunity_name," \
+	" e.owner_id, e.assignee, e.from_stage, e.to_stage, e.stage," \
+	" e.event_at, e.detected_at, e.due_at, e.detail, e.note"
+
+enum ledger_record_column {
+	LR_ID, LR_TYPE, LR_VERDICT, LR_OPPORTUNITY_ID, LR_OPPORTUNITY_NAME,
+	LR_OWNER_ID, LR_ASSIGNEE, LR_FROM_STAGE, LR_TO_STAGE, LR_STAGE,
+	LR_EVENT_AT, LR_DETECTED_AT, LR_DUE_AT, LR_DETAILS, LR_NOTE,
+	LR_COUNT
+};
+
+/* Reads the LEDGER_RECORD_COLUMNS of the current row into rec (borrowed
+ * until the next step). */
+void ledger_read_record(sqlite3_stmt *stmt, struct sg_exception_record *rec);
+
 /* Column col as text (NULL for SQL NULL), valid until the next step. */
 const char *ledger_col_text(sqlite3_stmt *stmt, int col);
 /* Column col as a time (SG_TIME_NONE for SQL NULL). */

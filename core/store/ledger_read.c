@@ -170,10 +170,7 @@ int sg_ledger_each_run_as_of(struct sg_ledger *ledger, sg_time from,
 	" FROM json_each(e.detail, '" path "') ORDER BY key))"
 
 #define LEDGER_REVIEW_COLUMNS \
-	"SELECT e.id, e.type, e.verdict, e.opportunity_id," \
-	" e.opportunity_name, e.owner_id, e.assignee, e.from_stage," \
-	" e.to_stage, e.stage, e.event_at, e.detected_at, e.due_at," \
-	" e.detail, e.note," \
+	"SELECT " LEDGER_RECORD_COLUMNS "," \
 	" coalesce(" LEDGER_JOINED("$.missing") ", " \
 	LEDGER_JOINED("$.fields") ")," \
 	" CASE WHEN e.type = 'forecast_impact'" \
@@ -184,13 +181,11 @@ int sg_ledger_each_run_as_of(struct sg_ledger *ledger, sg_time from,
 	" t.disposition, t.decided_by, t.decision_note, t.created_at," \
 	" t.due_at, t.decided_at"
 
+/* The columns after the record's (LEDGER_RECORD_COLUMNS). */
 enum ledger_review_column {
-	RR_ID, RR_TYPE, RR_VERDICT, RR_OPPORTUNITY_ID, RR_OPPORTUNITY_NAME,
-	RR_OWNER_ID, RR_EX_ASSIGNEE, RR_FROM_STAGE, RR_TO_STAGE, RR_STAGE,
-	RR_EVENT_AT, RR_DETECTED_AT, RR_EX_DUE_AT, RR_DETAILS, RR_NOTE,
-	RR_MISSING, RR_AMOUNT, RR_CURRENCY, RR_HAS_TASK, RR_ASSIGNEE,
-	RR_STATUS, RR_DISPOSITION, RR_DECIDED_BY, RR_DECISION_NOTE,
-	RR_CREATED_AT, RR_DUE_AT, RR_DECIDED_AT
+	RR_MISSING = LR_COUNT, RR_AMOUNT, RR_CURRENCY, RR_HAS_TASK,
+	RR_ASSIGNEE, RR_STATUS, RR_DISPOSITION, RR_DECIDED_BY,
+	RR_DECISION_NOTE, RR_CREATED_AT, RR_DUE_AT, RR_DECIDED_AT
 };
 
 static const char *const ledger_review_sql[] = {
@@ -216,23 +211,8 @@ static int ledger_review_row(void *arg, sqlite3_stmt *stmt,
 		(int (*)(void *, const struct sg_review_row *,
 			 struct sg_error *))e->fn;
 	struct sg_review_row row;
-	struct sg_exception_record *x = &row.ex;
 
-	x->id = ledger_col_text(stmt, RR_ID);
-	x->type = ledger_col_text(stmt, RR_TYPE);
-	x->verdict = ledger_col_text(stmt, RR_VERDICT);
-	x->opportunity_id = ledger_col_text(stmt, RR_OPPORTUNITY_ID);
-	x->opportunity_name = ledger_col_text(stmt, RR_OPPORTUNITY_NAME);
-	x->owner_id = ledger_col_text(stmt, RR_OWNER_ID);
-	x->assignee = ledger_col_text(stmt, RR_EX_ASSIGNEE);
-	x->from_stage = ledger_col_text(stmt, RR_FROM_STAGE);
-	x->to_stage = ledger_col_text(stmt, RR_TO_STAGE);
-	x->stage = ledger_col_text(stmt, RR_STAGE);
-	x->event_at = ledger_col_time(stmt, RR_EVENT_AT);
-	x->detected_at = ledger_col_time(stmt, RR_DETECTED_AT);
-	x->due_at = ledger_col_time(stmt, RR_EX_DUE_AT);
-	x->details = ledger_col_text(stmt, RR_DETAILS);
-	x->note = ledger_col_text(stmt, RR_NOTE);
+	ledger_read_record(stmt, &row.ex);
 	row.missing = ledger_col_text(stmt, RR_MISSING);
 	row.amount = ledger_col_text(stmt, RR_AMOUNT);
 	row.currency = ledger_col_text(stmt, RR_CURRENCY);

@@ -263,19 +263,6 @@ int sg_ledger_counts(struct sg_ledger *ledger, struct sg_ledger_counts *out,
 
 /* ---- reading exceptions ---- */
 
-/* The columns of an exception record, in the order ledger_read_record()
- * reads them. */
-#define LEDGER_RECORD_COLUMNS \
-	"id, type, verdict, opportunity_id, opportunity_name, owner_id," \
-	" assignee, from_stage, to_stage, stage, event_at, detected_at," \
-	" due_at, detail, note"
-
-enum ledger_record_column {
-	LR_ID, LR_TYPE, LR_VERDICT, LR_OPPORTUNITY_ID, LR_OPPORTUNITY_NAME,
-	LR_OWNER_ID, LR_ASSIGNEE, LR_FROM_STAGE, LR_TO_STAGE, LR_STAGE,
-	LR_EVENT_AT, LR_DETECTED_AT, LR_DUE_AT, LR_DETAILS, LR_NOTE
-};
-
 const char *ledger_col_text(sqlite3_stmt *stmt, int col)
 {
 	return (const char *)sqlite3_column_text(stmt, col);
@@ -288,8 +275,7 @@ sg_time ledger_col_time(sqlite3_stmt *stmt, int col)
 	return (sg_time)sqlite3_column_int64(stmt, col);
 }
 
-static void ledger_read_record(sqlite3_stmt *stmt,
-			       struct sg_exception_record *rec)
+void ledger_read_record(sqlite3_stmt *stmt, struct sg_exception_record *rec)
 {
 	rec->id = ledger_col_text(stmt, LR_ID);
 	rec->type = ledger_col_text(stmt, LR_TYPE);
@@ -317,11 +303,12 @@ int sg_ledger_each_exception(struct sg_ledger *ledger,
 {
 	/* One statement per filter, so each uses its index. */
 	static const char *const sql[] = {
-		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions ORDER BY id",
-		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions"
-		" WHERE id = ?1",
-		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions"
-		" WHERE opportunity_id = ?1 ORDER BY id",
+		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions e"
+		" ORDER BY e.id",
+		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions e"
+		" WHERE e.id = ?1",
+		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions e"
+		" WHERE e.opportunity_id = ?1 ORDER BY e.id",
 	};
 	struct sg_exception_record rec;
 	sqlite3_stmt *stmt = NULL;
