@@ -49,6 +49,23 @@ static int ledger_walk(struct sg_ledger *ledger, sqlite3_stmt *stmt,
 	return rc;
 }
 
+/* Prepares sql, binds times[i] to ?(i + 1), and walks it. */
+static int ledger_walk_sql(struct sg_ledger *ledger, const char *sql,
+			   const sg_time *times, int time_count,
+			   int (*row)(void *arg, sqlite3_stmt *stmt,
+				      struct sg_error *err),
+			   void *arg, const char *what, struct sg_error *err)
+{
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err), i;
+
+	if (rc != SG_OK)
+		return rc;
+	for (i = 0; i < time_count; i++)
+		ledger_bind_time(stmt, i + 1, times[i]);
+	return ledger_walk(ledger, stmt, row, arg, what, err);
+}
+
 static size_t ledger_col_count(sqlite3_stmt *stmt, int col)
 {
 	sqlite3_int64 v = sqlite3_column_int64(stmt, col);
@@ -119,13 +136,9 @@ int sg_ledger_each_task(struct sg_ledger *ledger,
 		"SELECT exception_id, created_at, due_at, disposition,"
 		" decided_at FROM tasks ORDER BY exception_id";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
-	sqlite3_stmt *stmt;
-	int rc = ledger_prepare(ledger, sql, &stmt, err);
 
-	if (rc != SG_OK)
-		return rc;
-	return ledger_walk(ledger, stmt, ledger_task_row, &e,
-			   "cannot read the review tasks", err);
+	return ledger_walk_sql(ledger, sql, NULL, 0, ledger_task_row, &e,
+			       "cannot read the review tasks", err);
 }
 
 /* ---- runs ---- */
@@ -150,16 +163,10 @@ int sg_ledger_each_run_as_of(struct sg_ledger *ledger, sg_time from,
 		"SELECT as_of FROM runs WHERE as_of >= ?1 AND as_of < ?2"
 		" AND as_of <= ?3 ORDER BY seq";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
-	sqlite3_stmt *stmt;
-	int rc = ledger_prepare(ledger, sql, &stmt, err);
+	const sg_time times[] = { from, until, t };
 
-	if (rc != SG_OK)
-		return rc;
-	ledger_bind_time(stmt, 1, from);
-	ledger_bind_time(stmt, 2, until);
-	ledger_bind_time(stmt, 3, t);
-	return ledger_walk(ledger, stmt, ledger_run_row, &e,
-			   "cannot read the runs", err);
+	return ledger_walk_sql(ledger, sql, times, 3, ledger_run_row, &e,
+			       "cannot read the runs", err);
 }
 
 /* ---- exceptions with their tasks ---- */
@@ -236,28 +243,23 @@ int sg_ledger_each_review_row(struct sg_ledger *ledger,
 			      void *arg, struct sg_error *err)
 {
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
-	sqlite3_stmt *stmt;
-	int rc;
+	const sg_time times[] = { q->t, q->from, q->until };
 
 	if (q->which < SG_ROWS_EXCEPTIONS || q->which > SG_ROWS_RAISED_IN)
 		return sg_error_set(err, SG_ERR_INTERNAL, "ledger: no such "
 				    "review rows (%d)", q->which);
-	rc = ledger_prepare(ledger, ledger_review_sql[q->which], &stmt, err);
-	if (rc != SG_OK)
-		return rc;
-	ledger_bind_time(stmt, 1, q->t);
-	if (q->which == SG_ROWS_RAISED_IN) {
-		ledger_bind_time(stmt, 2, q->from);
-		ledger_bind_time(stmt, 3, q->until);
-	}
-	return ledger_walk(ledger, stmt, ledger_review_row, &e,
+	return ledger_walk_sql(ledger, ledger_review_sql[q->which], times,
+			       q->which == SG_ROWS_RAISED_IN ? 3 : 1,
+			       ledger_review_row, &e,
 			   "cannot read the exceptions and their tasks", err);
 }
 
 /* ---- counts ---- */
 
-static int ledger_type_row(void *arg, sqlite3_stmt *stmt,
-			   struct sg_error *err)
+/* A row of (text, count, count), as the type counts and the evidence
+ * gaps give. */
+static int ledger_text_counts_row(void *arg, sqlite3_stmt *stmt,
+				  struct sg_error *err)
 {
 	const struct ledger_each *e = arg;
 	int (*fn)(void *, const char *, size_t, size_t, struct sg_error *) =
@@ -281,14 +283,9 @@ int sg_ledger_type_counts(struct sg_ledger *ledger, sg_time t,
 		" ON t.exception_id = e.id WHERE e.first_seen <= ?1"
 		" GROUP BY e.type ORDER BY e.type";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
-	sqlite3_stmt *stmt;
-	int rc = ledger_prepare(ledger, sql, &stmt, err);
 
-	if (rc != SG_OK)
-		return rc;
-	ledger_bind_time(stmt, 1, t);
-	return ledger_walk(ledger, stmt, ledger_type_row, &e,
-			   "cannot count the exceptions", err);
+	return ledger_walk_sql(ledger, sql, &t, 1, ledger_text_counts_row, &e,
+			       "cannot count the exceptions", err);
 }
 
 static int ledger_owner_row(void *arg, sqlite3_stmt *stmt,
@@ -324,26 +321,9 @@ int sg_ledger_owner_counts(struct sg_ledger *ledger, sg_time t,
 		" WHERE e.first_seen <= ?1 GROUP BY e.owner_id"
 		" ORDER BY e.owner_id";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
-	sqlite3_stmt *stmt;
-	int rc = ledger_prepare(ledger, sql, &stmt, err);
 
-	if (rc != SG_OK)
-		return rc;
-	ledger_bind_time(stmt, 1, t);
-	return ledger_walk(ledger, stmt, ledger_owner_row, &e,
-			   "cannot count the exceptions by owner", err);
-}
-
-static int ledger_gap_row(void *arg, sqlite3_stmt *stmt,
-			  struct sg_error *err)
-{
-	const struct ledger_each *e = arg;
-	int (*fn)(void *, const char *, size_t, size_t, struct sg_error *) =
-		(int (*)(void *, const char *, size_t, size_t,
-			 struct sg_error *))e->fn;
-
-	return fn(e->arg, ledger_col_text(stmt, 0), ledger_col_count(stmt, 1),
-		  ledger_col_count(stmt, 2), err);
+	return ledger_walk_sql(ledger, sql, &t, 1, ledger_owner_row, &e,
+			       "cannot count the exceptions by owner", err);
 }
 
 int sg_ledger_evidence_gaps(struct sg_ledger *ledger, sg_time t,
@@ -358,14 +338,9 @@ int sg_ledger_evidence_gaps(struct sg_ledger *ledger, sg_time t,
 		" WHERE e.type = 'missing_evidence' AND e.first_seen <= ?1"
 		" GROUP BY j.value ORDER BY j.value";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
-	sqlite3_stmt *stmt;
-	int rc = ledger_prepare(ledger, sql, &stmt, err);
 
-	if (rc != SG_OK)
-		return rc;
-	ledger_bind_time(stmt, 1, t);
-	return ledger_walk(ledger, stmt, ledger_gap_row, &e,
-			   "cannot count the evidence gaps", err);
+	return ledger_walk_sql(ledger, sql, &t, 1, ledger_text_counts_row, &e,
+			       "cannot count the evidence gaps", err);
 }
 
 /* ---- events ---- */
@@ -526,17 +501,13 @@ int sg_ledger_each_table_row(struct sg_ledger *ledger, int table,
 			     void *arg, struct sg_error *err)
 {
 	struct ledger_cells c = { table, fn, arg };
-	sqlite3_stmt *stmt;
-	int rc;
 
 	if (table < 0 || table >= SG_LEDGER_TABLE_COUNT)
 		return sg_error_set(err, SG_ERR_INTERNAL, "ledger: no such "
 				    "table (%d)", table);
 	_Static_assert(LEDGER_COUNT(ledger_run_columns) <= LEDGER_CELLS_MAX,
 		       "cells fit");
-	rc = ledger_prepare(ledger, ledger_tables[table].sql, &stmt, err);
-	if (rc != SG_OK)
-		return rc;
-	return ledger_walk(ledger, stmt, ledger_cells_row, &c,
-			   "cannot read the ledger", err);
+	return ledger_walk_sql(ledger, ledger_tables[table].sql, NULL, 0,
+			       ledger_cells_row, &c, "cannot read the ledger",
+			       err);
 }
