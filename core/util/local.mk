@@ -3,7 +3,8 @@
 noinst_LTLIBRARIES += core/util/libsgutil.la
 core_util_libsgutil_la_SOURCES = \
 	core/util/sg_error.c core/util/sg_error.h \
-	core/util/sg_time.c core/util/sg_time.h \
+	core/util/sg_time.c core/util/sg_time.h core/util/sg_time_int.h \
+	core/util/sg_zone.c \
 	core/util/sg_decimal.c core/util/sg_decimal.h \
 	core/util/sg_missing.c core/util/sg_missing.h \
 	core/util/sg_csv.c core/util/sg_csv.h \
