@@ -314,7 +314,8 @@ static char *dump_ledger(const char *path)
 START_TEST(test_open_creates_schema)
 {
 	static const char *const tables[] = {
-		"runs", "exceptions", "tasks", "task_history", "events"
+		"runs", "exceptions", "task_history", "events", "sightings",
+		"input_chunks", "run_inputs"
 	};
 	char path[512], sql[128], buf[64];
 	struct sg_ledger *ledger;
@@ -346,9 +347,12 @@ START_TEST(test_open_creates_schema)
 	}
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master"
 				" WHERE type = 'index' AND name IN"
-				" ('tasks_status_due', 'events_at',"
+				" ('exceptions_review', 'events_at',"
 				" 'exceptions_opportunity', 'events_exception')"),
 			 4);
+	/* The review tasks: a view of the exceptions' task columns. */
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master"
+				" WHERE type = 'view' AND name = 'tasks'"), 1);
 	sqlite3_close(db);
 }
 END_TEST

@@ -1253,15 +1253,15 @@ START_TEST(test_ledger_error)
 	ck_assert_int_eq(sg_report_leadership(&b, &s.in, &err), SG_OK);
 	t = table(sg_built_report_view(b), "exceptions");
 	ck_assert_int_eq(sqlite3_exec((s.ledger)->db,
-				      "DROP TABLE task_history;"
-				      " ALTER TABLE tasks RENAME TO t2",
+				      "DROP VIEW tasks;"
+				      " ALTER TABLE exceptions RENAME TO x2",
 				      NULL, NULL, NULL), SQLITE_OK);
 	g = calloc(1, sizeof(*g));
 	ck_assert_ptr_nonnull(g);
 	g->t = t;
 	g->cells = calloc(MAX_ROWS, sizeof(*g->cells));
 	ck_assert_int_eq(t->rows(t, grid_row, g, &err), SG_ERR_LEDGER);
-	ck_assert_ptr_nonnull(strstr(err.message, "tasks"));
+	ck_assert_ptr_nonnull(strstr(err.message, "exceptions"));
 	ck_assert_uint_eq(g->rows, 0);
 	grid_free(g);
 	sg_built_report_free(b);

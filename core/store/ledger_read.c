@@ -10,9 +10,10 @@
 
 #include <string.h>
 
-/* Task t was open at ?1: created by then and not decided by then. */
+/* The review task of exception e was open at ?1: raised by then and not
+ * decided by then. */
 #define LEDGER_OPEN_AT \
-	"(t.created_at <= ?1 AND (t.decided_at IS NULL OR t.decided_at > ?1))"
+	"(e.detected_at <= ?1 AND (e.decided_at IS NULL OR e.decided_at > ?1))"
 
 int sg_ledger_read_begin(struct sg_ledger *ledger, struct sg_error *err)
 {
@@ -80,9 +81,9 @@ int sg_ledger_task_counts(struct sg_ledger *ledger, sg_time t,
 {
 	static const char sql[] =
 		"SELECT coalesce(sum(" LEDGER_OPEN_AT "), 0),"
-		" coalesce(sum(" LEDGER_OPEN_AT " AND t.due_at < ?1), 0),"
-		" coalesce(sum(t.status = 'closed' AND t.decided_at <= ?1),"
-		" 0) FROM tasks t";
+		" coalesce(sum(" LEDGER_OPEN_AT " AND e.due_at < ?1), 0),"
+		" coalesce(sum(e.status = 'closed' AND e.decided_at <= ?1),"
+		" 0) FROM exceptions e";
 	sqlite3_stmt *stmt;
 	int rc;
 
@@ -184,9 +185,9 @@ int sg_ledger_each_run_as_of(struct sg_ledger *ledger, sg_time from,
 	"  THEN json_extract(e.detail, '$.amount') END," \
 	" CASE WHEN e.type = 'forecast_impact'" \
 	"  THEN json_extract(e.detail, '$.currency') END," \
-	" t.exception_id IS NOT NULL, t.assignee, t.status," \
-	" t.disposition, t.decided_by, t.decision_note, t.created_at," \
-	" t.due_at, t.decided_at"
+	" 1, coalesce(e.reviewer, e.assignee), e.status," \
+	" e.disposition, e.decided_by, e.decision_note, e.detected_at," \
+	" e.due_at, e.decided_at"
 
 /* The columns after the record's (LEDGER_RECORD_COLUMNS). */
 enum ledger_review_column {
@@ -197,16 +198,14 @@ enum ledger_review_column {
 
 static const char *const ledger_review_sql[] = {
 	[SG_ROWS_EXCEPTIONS] = LEDGER_REVIEW_COLUMNS
-	" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
-	" WHERE e.first_seen <= ?1"
+	" FROM exceptions e WHERE e.first_seen <= ?1"
 	" ORDER BY e.opportunity_id, e.event_at, e.type, e.from_stage,"
 	" e.to_stage, e.id",
 	[SG_ROWS_OPEN_AT] = LEDGER_REVIEW_COLUMNS
-	" FROM tasks t JOIN exceptions e ON e.id = t.exception_id"
-	" WHERE " LEDGER_OPEN_AT " ORDER BY t.due_at, e.id",
+	" FROM exceptions e"
+	" WHERE " LEDGER_OPEN_AT " ORDER BY e.due_at, e.id",
 	[SG_ROWS_RAISED_IN] = LEDGER_REVIEW_COLUMNS
-	" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
-	" WHERE e.first_seen >= ?2 AND e.first_seen < ?3"
+	" FROM exceptions e WHERE e.first_seen >= ?2 AND e.first_seen < ?3"
 	" AND e.first_seen <= ?1",
 };
 
@@ -279,8 +278,7 @@ int sg_ledger_type_counts(struct sg_ledger *ledger, sg_time t,
 	static const char sql[] =
 		"SELECT e.type, count(*),"
 		" coalesce(sum(" LEDGER_OPEN_AT "), 0)"
-		" FROM exceptions e LEFT JOIN tasks t"
-		" ON t.exception_id = e.id WHERE e.first_seen <= ?1"
+		" FROM exceptions e WHERE e.first_seen <= ?1"
 		" GROUP BY e.type ORDER BY e.type";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
 
@@ -316,8 +314,8 @@ int sg_ledger_owner_counts(struct sg_ledger *ledger, sg_time t,
 		"SELECT e.owner_id, count(*), sum(e.verdict = 'block'),"
 		" sum(e.verdict = 'review'),"
 		" coalesce(sum(" LEDGER_OPEN_AT "), 0),"
-		" coalesce(sum(" LEDGER_OPEN_AT " AND t.due_at < ?1), 0)"
-		" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
+		" coalesce(sum(" LEDGER_OPEN_AT " AND e.due_at < ?1), 0)"
+		" FROM exceptions e"
 		" WHERE e.first_seen <= ?1 GROUP BY e.owner_id"
 		" ORDER BY e.owner_id";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };

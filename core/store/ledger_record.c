@@ -24,7 +24,6 @@ struct ledger_stmts {
 	sqlite3_stmt *find_exception;
 	sqlite3_stmt *insert_exception;
 	sqlite3_stmt *update_exception;
-	sqlite3_stmt *insert_task;
 	sqlite3_stmt *insert_raised;
 	sqlite3_stmt *finish_run;
 	sqlite3_stmt *insert_completed;
@@ -57,8 +56,6 @@ static const char *const ledger_stmt_sql[] = {
 	" last_seen = excluded.last_seen, last_run = excluded.last_run"
 	" WHERE excluded.last_seen >= sightings.last_seen",
 
-	"INSERT INTO tasks (exception_id, assignee, created_at, due_at)"
-	" VALUES (?1, ?2, ?3, ?4)",
 
 	/* Its detail is read from the exception (LEDGER_EVENT_DETAIL). */
 	"INSERT INTO events (type, at, run_id, exception_id, opportunity_id)"
@@ -82,7 +79,7 @@ static sqlite3_stmt **ledger_stmt_slot(struct ledger_stmts *stmts, size_t i)
 		&stmts->insert_run, &stmts->insert_input,
 		&stmts->find_exception,
 		&stmts->insert_exception,
-		&stmts->update_exception, &stmts->insert_task,
+		&stmts->update_exception,
 		&stmts->insert_raised, &stmts->finish_run,
 		&stmts->insert_completed,
 	};
@@ -326,7 +323,8 @@ static int ledger_see_again(struct sg_ledger *ledger, struct ledger_stmts *st,
 	return ledger_step(ledger, s, "cannot update an exception", err);
 }
 
-/* A new exception: its row, its review task, its exception_raised event. */
+/* A new exception: its row (with its open review task) and its
+ * exception_raised event. */
 static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 			     const struct sg_run_record *run,
 			     const struct sg_exception_record *rec,
@@ -353,14 +351,6 @@ static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 	ledger_bind_text(s, 16, rec->details);
 	ledger_bind_text(s, 17, rec->note);
 	rc = ledger_step(ledger, s, "cannot record an exception", err);
-	if (rc != SG_OK)
-		return rc;
-	s = st->insert_task;
-	ledger_bind_text(s, 1, rec->id);
-	ledger_bind_text(s, 2, rec->assignee);
-	ledger_bind_time(s, 3, rec->detected_at);
-	ledger_bind_time(s, 4, rec->due_at);
-	rc = ledger_step(ledger, s, "cannot create a review task", err);
 	if (rc != SG_OK)
 		return rc;
 	s = st->insert_raised;

@@ -105,7 +105,9 @@ static const char ledger_schema_v2[] =
 /*
  * Version 3: an exception's members are columns, read directly, and
  * detail keeps only the members of its type (DESIGN §8) instead of the
- * whole object again; the note is stored once.  When a later run judges
+ * whole object again; the note is stored once.  Its review task lives in
+ * the same row (one insert a new exception, not two at random places of
+ * two trees); the view tasks shows them as before.  When a later run judges
  * an exception again, that goes in the narrow sightings table instead of
  * rewriting the exception's wide row.  An exception_raised event keeps
  * no detail of its own: it is read from its exception.  Existing rows are
@@ -131,19 +133,55 @@ static const char ledger_schema_v3[] =
 	" first_seen INTEGER NOT NULL,"          /* as-of of the first run */
 	" first_run TEXT NOT NULL REFERENCES runs(id),"
 	" detail TEXT NOT NULL,"                 /* the type's members */
-	" note TEXT"
+	" note TEXT,"
+	/* Its review task: open from detected_at, due at due_at, with the
+	 * assignee above unless reassigned to reviewer; closed only by a
+	 * disposition, with who and when. */
+	" reviewer TEXT,"
+	" status TEXT NOT NULL DEFAULT 'open'"
+	"  CHECK (status IN ('open', 'closed')),"
+	" disposition TEXT CHECK (disposition IN ('approve', 'correct',"
+	"  'escalate', 'reassign', 'log', 'block')),"
+	" decided_by TEXT,"
+	" decided_at INTEGER,"
+	" decision_note TEXT,"
+	" CHECK ((status = 'open' AND disposition IS NULL"
+	"   AND decided_by IS NULL AND decided_at IS NULL)"
+	"  OR (status = 'closed' AND disposition IS NOT NULL"
+	"   AND decided_by IS NOT NULL AND decided_at IS NOT NULL))"
 	");"
-	"INSERT INTO exceptions_v3 SELECT id, type, verdict, opportunity_id,"
-	" json_extract(detail, '$.opportunity_name'), owner_id,"
-	" json_extract(detail, '$.assignee'), from_stage, to_stage, stage,"
-	" event_at, detected_at,"
-	" CAST(strftime('%s', json_extract(detail, '$.due_at')) AS INTEGER),"
-	" first_seen, first_run,"
-	" json_remove(detail, '$.id', '$.type', '$.verdict',"
+	"INSERT INTO exceptions_v3 SELECT e.id, e.type, e.verdict,"
+	" e.opportunity_id, json_extract(e.detail, '$.opportunity_name'),"
+	" e.owner_id, json_extract(e.detail, '$.assignee'), e.from_stage,"
+	" e.to_stage, e.stage, e.event_at, e.detected_at,"
+	" CAST(strftime('%s', json_extract(e.detail, '$.due_at')) AS INTEGER),"
+	" e.first_seen, e.first_run,"
+	" json_remove(e.detail, '$.id', '$.type', '$.verdict',"
 	"  '$.opportunity_id', '$.opportunity_name', '$.owner_id',"
 	"  '$.assignee', '$.from_stage', '$.to_stage', '$.stage',"
 	"  '$.event_at', '$.detected_at', '$.due_at', '$.note'),"
-	" note FROM exceptions ORDER BY rowid;"
+	" e.note,"
+	" CASE WHEN t.assignee <> json_extract(e.detail, '$.assignee')"
+	"  THEN t.assignee END, coalesce(t.status, 'open'), t.disposition,"
+	" t.decided_by, t.decided_at, t.decision_note"
+	" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
+	" ORDER BY e.rowid;"
+	/* Every change of a task, now kept by its exception. */
+	"CREATE TABLE task_history_v3 ("
+	" seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" exception_id TEXT NOT NULL REFERENCES exceptions(id),"
+	" at INTEGER NOT NULL,"
+	" action TEXT NOT NULL,"
+	" actor TEXT,"
+	" detail TEXT"
+	");"
+	"INSERT INTO task_history_v3 SELECT seq, exception_id, at, action,"
+	" actor, detail FROM task_history ORDER BY seq;"
+	"DROP TABLE task_history;"
+	"ALTER TABLE task_history_v3 RENAME TO task_history;"
+	"CREATE INDEX task_history_exception"
+	" ON task_history(exception_id, seq);"
+	"DROP TABLE tasks;"
 	/* The last run that judged an exception again, if one did. */
 	"CREATE TABLE sightings ("
 	" exception_id TEXT PRIMARY KEY REFERENCES exceptions(id),"
@@ -156,6 +194,13 @@ static const char ledger_schema_v3[] =
 	"ALTER TABLE exceptions_v3 RENAME TO exceptions;"
 	"CREATE INDEX exceptions_opportunity"
 	" ON exceptions(opportunity_id, event_at);"
+	"CREATE INDEX exceptions_review ON exceptions(status, due_at);"
+	/* The review tasks as a table of their own, for reading (the
+	 * ledger's queries read the exceptions' columns). */
+	"CREATE VIEW tasks AS SELECT id AS exception_id,"
+	" coalesce(reviewer, assignee) AS assignee, detected_at AS created_at,"
+	" due_at, status, disposition, decided_by, decided_at, decision_note"
+	" FROM exceptions;"
 	"UPDATE events SET detail = NULL WHERE type = 'exception_raised'"
 	" AND exception_id IN (SELECT id FROM exceptions);"
 	/* The records each run judged (sg_inputs.h), each chunk once. */

@@ -22,17 +22,18 @@ void rv_state_clear(struct rv_state *s)
 
 static const char *const rv_stmt_sql[] = {
 	"SELECT min(e.detected_at, e.first_seen), e.opportunity_id, e.type,"
-	" t.exception_id IS NOT NULL, t.status = 'closed', t.assignee,"
-	" t.due_at, t.disposition, t.decided_by, t.decided_at"
-	" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
-	" WHERE e.id = ?1",
+	" 1, e.status = 'closed', coalesce(e.reviewer, e.assignee),"
+	" e.due_at, e.disposition, e.decided_by, e.decided_at"
+	" FROM exceptions e WHERE e.id = ?1",
 
-	"UPDATE tasks SET status = 'closed', disposition = ?2,"
+	"UPDATE exceptions SET status = 'closed', disposition = ?2,"
 	" decided_by = ?3, decided_at = ?4, decision_note = ?5"
-	" WHERE exception_id = ?1 AND status = 'open'",
+	" WHERE id = ?1 AND status = 'open'",
 
-	"UPDATE tasks SET assignee = ?2"
-	" WHERE exception_id = ?1 AND status = 'open'",
+	/* The review task goes to the new assignee; the exception keeps
+	 * whom it was routed to. */
+	"UPDATE exceptions SET reviewer = ?2"
+	" WHERE id = ?1 AND status = 'open'",
 
 	"INSERT INTO task_history (exception_id, at, action, actor, detail)"
 	" VALUES (?1, ?2, ?3, ?4, ?5)",

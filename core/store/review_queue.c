@@ -44,10 +44,10 @@ static int rv_exception_json(struct sg_ledger *ledger, const char *id,
 	" e.from_stage, e.to_stage, e.stage, e.note, e.event_at," \
 	" e.detected_at, e.first_seen," \
 	" coalesce((SELECT last_seen FROM sightings" \
-	"  WHERE exception_id = e.id), e.first_seen), t.assignee," \
-	" t.created_at, t.due_at, t.status, t.disposition, t.decided_by," \
-	" t.decision_note, t.decided_at," \
-	" e.opportunity_name"
+	"  WHERE exception_id = e.id), e.first_seen)," \
+	" coalesce(e.reviewer, e.assignee), e.detected_at, e.due_at," \
+	" e.status, e.disposition, e.decided_by, e.decision_note," \
+	" e.decided_at, e.opportunity_name"
 
 /* The number of columns RV_TASK_COLUMNS selects. */
 #define RV_TASK_NCOLS 22
@@ -134,13 +134,13 @@ int sg_review_list(struct sg_ledger *ledger,
 {
 	static const char sql[] =
 		"SELECT " RV_TASK_COLUMNS
-		" FROM tasks t JOIN exceptions e ON e.id = t.exception_id"
-		" WHERE (?1 = 2 OR t.status = 'open')"
-		" AND (?1 <> 1 OR t.due_at < ?2)"
-		" AND (?3 IS NULL OR t.assignee = ?3)"
+		" FROM exceptions e"
+		" WHERE (?1 = 2 OR e.status = 'open')"
+		" AND (?1 <> 1 OR e.due_at < ?2)"
+		" AND (?3 IS NULL OR coalesce(e.reviewer, e.assignee) = ?3)"
 		" AND (?4 IS NULL OR e.type = ?4)"
 		" AND (?5 IS NULL OR e.verdict = ?5)"
-		" ORDER BY t.due_at, e.id";
+		" ORDER BY e.due_at, e.id";
 	sqlite3_stmt *stmt = NULL;
 	size_t capacity = 0;
 	int rc, step;
@@ -289,8 +289,7 @@ static int rv_show_task(struct sg_ledger *ledger, const char *id,
 {
 	static const char sql[] =
 		"SELECT " RV_TASK_COLUMNS
-		" FROM exceptions e LEFT JOIN tasks t"
-		" ON t.exception_id = e.id WHERE e.id = ?1";
+		" FROM exceptions e WHERE e.id = ?1";
 	sqlite3_stmt *stmt = NULL;
 	int rc, step;
 

@@ -76,10 +76,10 @@ expect_status 0 "run"
 python3 - "$dir/stageguard.db" <<'EOF' || fail "disposition"
 import sqlite3, sys
 db = sqlite3.connect(sys.argv[1])
-n = db.execute("UPDATE tasks SET status = 'closed', disposition = 'correct',"
-               " decided_by = 'm1', decided_at = created_at + 7200"
-               " WHERE exception_id IN (SELECT id FROM exceptions"
-               " WHERE type = 'regression')").rowcount
+n = db.execute("UPDATE exceptions SET status = 'closed',"
+               " disposition = 'correct', decided_by = 'm1',"
+               " decided_at = detected_at + 7200"
+               " WHERE type = 'regression'").rowcount
 db.commit()
 sys.exit(0 if n == 1 else 1)
 EOF

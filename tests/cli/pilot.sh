@@ -88,8 +88,8 @@ for k, (eid, created) in enumerate(rows):
         continue
     disp = "correct" if k % 5 == 0 else "approve"
     at = created + lags[k % 4] * 3600 + 60 * k
-    db.execute("UPDATE tasks SET status = 'closed', disposition = ?,"
-               " decided_by = 'm001', decided_at = ? WHERE exception_id = ?",
+    db.execute("UPDATE exceptions SET status = 'closed', disposition = ?,"
+               " decided_by = 'm001', decided_at = ? WHERE id = ?",
                (disp, at, eid))
 db.commit()
 EOF
