@@ -19,6 +19,7 @@
 
 /* The statements of one recording, prepared once, reused for each row. */
 struct ledger_stmts {
+	sqlite3_int64 next_seq;         /* of the next exception_raised */
 	sqlite3_stmt *insert_run;
 	sqlite3_stmt *insert_input;
 	sqlite3_stmt *find_exception;
@@ -44,9 +45,10 @@ static const char *const ledger_stmt_sql[] = {
 
 	"INSERT INTO exceptions (id, type, verdict, opportunity_id,"
 	" opportunity_name, owner_id, assignee, from_stage, to_stage, stage,"
-	" event_at, detected_at, due_at, first_seen, first_run, detail, note)"
+	" event_at, detected_at, due_at, first_seen, first_run, detail, note,"
+	" raised_seq)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13,"
-	" ?14, ?15, ?16, ?17)",
+	" ?14, ?15, ?16, ?17, ?18)",
 
 	/* last_seen never moves back (a run replayed at an earlier as-of). */
 	"INSERT INTO sightings (exception_id, last_seen, last_run)"
@@ -56,10 +58,10 @@ static const char *const ledger_stmt_sql[] = {
 	" last_seen = excluded.last_seen, last_run = excluded.last_run"
 	" WHERE excluded.last_seen >= sightings.last_seen",
 
-
-	/* Its detail is read from the exception (LEDGER_EVENT_DETAIL). */
-	"INSERT INTO events (type, at, run_id, exception_id, opportunity_id)"
-	" VALUES ('exception_raised', ?1, ?2, ?3, ?4)",
+	/* Its detail is read from the exception (LEDGER_EVENT_DETAIL); its
+	 * seq is given, as the exception keeps it (raised_seq). */
+	"INSERT INTO events (seq, type, at, run_id, exception_id,"
+	" opportunity_id) VALUES (?5, 'exception_raised', ?1, ?2, ?3, ?4)",
 
 	"UPDATE runs SET exceptions = ?2, new_exceptions = ?3 WHERE id = ?1",
 
@@ -258,6 +260,28 @@ static int ledger_insert_run(struct sg_ledger *ledger,
 	return SG_OK;
 }
 
+/* The seq the next event gets: after every event there is or was (the
+ * events table counts with AUTOINCREMENT). */
+static int ledger_next_event_seq(struct sg_ledger *ledger, sqlite3_int64 *out,
+				 struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT max(coalesce((SELECT max(seq) FROM events), 0),"
+		" coalesce((SELECT seq FROM sqlite_sequence"
+		"  WHERE name = 'events'), 0)) + 1";
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err);
+
+	if (rc != SG_OK)
+		return rc;
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		*out = sqlite3_column_int64(stmt, 0);
+	else
+		rc = ledger_fail(ledger, err, "cannot read the events");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 /* The chunks of the records the run judged, in order. */
 static int ledger_insert_inputs(struct sg_ledger *ledger,
 				struct ledger_stmts *st,
@@ -350,6 +374,7 @@ static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 	ledger_bind_text(s, 15, run->id);
 	ledger_bind_text(s, 16, rec->details);
 	ledger_bind_text(s, 17, rec->note);
+	sqlite3_bind_int64(s, 18, st->next_seq);
 	rc = ledger_step(ledger, s, "cannot record an exception", err);
 	if (rc != SG_OK)
 		return rc;
@@ -358,6 +383,7 @@ static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 	ledger_bind_text(s, 2, run->id);
 	ledger_bind_text(s, 3, rec->id);
 	ledger_bind_text(s, 4, rec->opportunity_id);
+	sqlite3_bind_int64(s, 5, st->next_seq++);
 	return ledger_step(ledger, s, "cannot record an event", err);
 }
 
@@ -458,6 +484,8 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 	if (rc == SG_OK)
 		rc = ledger_exec(ledger, "BEGIN IMMEDIATE",
 				 "cannot start recording the run", err);
+	if (rc == SG_OK)
+		rc = ledger_next_event_seq(ledger, &st.next_seq, err);
 	if (rc != SG_OK)
 		goto out;
 	rc = ledger_insert_run(ledger, &st, run, err);

@@ -107,7 +107,9 @@ static const char ledger_schema_v2[] =
  * detail keeps only the members of its type (DESIGN §8) instead of the
  * whole object again; the note is stored once.  Its review task lives in
  * the same row (one insert a new exception, not two at random places of
- * two trees); the view tasks shows them as before.  When a later run judges
+ * two trees); the view tasks shows them as before.  The exception_raised
+ * events are left out of the index of events by exception: the exception
+ * keeps its event's seq (raised_seq).  When a later run judges
  * an exception again, that goes in the narrow sightings table instead of
  * rewriting the exception's wide row.  An exception_raised event keeps
  * no detail of its own: it is read from its exception.  Existing rows are
@@ -145,6 +147,9 @@ static const char ledger_schema_v3[] =
 	" decided_by TEXT,"
 	" decided_at INTEGER,"
 	" decision_note TEXT,"
+	/* The seq of its exception_raised event: found without indexing
+	 * every such event by exception. */
+	" raised_seq INTEGER,"
 	" CHECK ((status = 'open' AND disposition IS NULL"
 	"   AND decided_by IS NULL AND decided_at IS NULL)"
 	"  OR (status = 'closed' AND disposition IS NOT NULL"
@@ -163,7 +168,9 @@ static const char ledger_schema_v3[] =
 	" e.note,"
 	" CASE WHEN t.assignee <> json_extract(e.detail, '$.assignee')"
 	"  THEN t.assignee END, coalesce(t.status, 'open'), t.disposition,"
-	" t.decided_by, t.decided_at, t.decision_note"
+	" t.decided_by, t.decided_at, t.decision_note,"
+	" (SELECT min(v.seq) FROM events v WHERE v.exception_id = e.id"
+	"  AND v.type = 'exception_raised')"
 	" FROM exceptions e LEFT JOIN tasks t ON t.exception_id = e.id"
 	" ORDER BY e.rowid;"
 	/* Every change of a task, now kept by its exception. */
@@ -203,6 +210,12 @@ static const char ledger_schema_v3[] =
 	" FROM exceptions;"
 	"UPDATE events SET detail = NULL WHERE type = 'exception_raised'"
 	" AND exception_id IN (SELECT id FROM exceptions);"
+	/* Events by exception, but not the exception_raised ones (one per
+	 * exception, found by its raised_seq): a run inserts no entry of
+	 * this index at random places for each new exception. */
+	"DROP INDEX events_exception;"
+	"CREATE INDEX events_exception ON events(exception_id, type)"
+	" WHERE type <> 'exception_raised';"
 	/* The records each run judged (sg_inputs.h), each chunk once. */
 	"CREATE TABLE input_chunks ("
 	" sha256 TEXT PRIMARY KEY,"              /* of the encoded records */

@@ -221,6 +221,7 @@ int sg_review_note_corrections(struct sg_ledger *ledger,
 		" AND e.event_at IS NOT NULL AND e.event_at < ?1"
 		" AND NOT EXISTS (SELECT 1 FROM events v"
 		"  WHERE v.type = 'stage_corrected'"
+		"  AND v.type <> 'exception_raised'" /* uses events_exception */
 		"  AND v.exception_id = e.id)"
 		" ORDER BY e.opportunity_id, e.event_at, e.id";
 	static const char insert_sql[] =

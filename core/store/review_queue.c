@@ -373,7 +373,13 @@ static int rv_show_history(struct sg_ledger *ledger,
 		" SELECT 1, ev.seq, ev.at, ev.type, NULL, ev.run_id, "
 		LEDGER_EVENT_DETAIL
 		" FROM events ev" LEDGER_EVENT_JOIN
-		" WHERE ev.exception_id = ?1"
+		" WHERE ev.exception_id = ?1 AND ev.type <> 'exception_raised'"
+		" UNION ALL"
+		" SELECT 1, ev.seq, ev.at, ev.type, NULL, ev.run_id, "
+		LEDGER_EVENT_DETAIL
+		" FROM events ev" LEDGER_EVENT_JOIN
+		" WHERE ev.seq = (SELECT raised_seq FROM exceptions"
+		"  WHERE id = ?1)"
 		" ORDER BY 3, 1, 2";
 	sqlite3_stmt *stmt = NULL;
 	size_t capacity = 0;
