@@ -210,7 +210,9 @@ static int in_flush(struct sg_inputs_writer *w, unsigned part,
 				    "compress: %s",
 				    ZSTD_getErrorName(chunk.size));
 	}
-	rc = sg_sha256_hex(p->buf, p->len, chunk.sha256);
+	/* The compressed bytes are hashed: a quarter of the work, and a
+	 * damaged chunk is caught before it is decompressed. */
+	rc = sg_sha256_hex(packed, chunk.size, chunk.sha256);
 	if (rc != SG_OK) {
 		free(packed);
 		return sg_error_set(err, rc, "inputs: SHA-256 failed");
@@ -760,6 +762,14 @@ int sg_inputs_replay_chunk(struct sg_model *model, unsigned part,
 	size_t got;
 	int rc;
 
+	if (sha256 != NULL &&
+	    (sg_sha256_hex(data, size, hex) != SG_OK ||
+	     strcmp(hex, sha256) != 0))
+		return sg_error_set(err, SG_ERR_LEDGER, "ledger: stored input "
+				    "chunk %.16s... does not match its "
+				    "SHA-256; the ledger is damaged: restore "
+				    "it from a backup, or pass --source to "
+				    "read the source again", sha256);
 	if (raw_size == ZSTD_CONTENTSIZE_ERROR ||
 	    raw_size == ZSTD_CONTENTSIZE_UNKNOWN ||
 	    raw_size > 4ull * SG_INPUTS_CHUNK_MAX)
@@ -782,16 +792,6 @@ int sg_inputs_replay_chunk(struct sg_model *model, unsigned part,
 				    ZSTD_isError(got) ? ": " : "",
 				    ZSTD_isError(got) ? ZSTD_getErrorName(got) :
 							"");
-	}
-	if (sha256 != NULL &&
-	    (sg_sha256_hex(raw, got, hex) != SG_OK ||
-	     strcmp(hex, sha256) != 0)) {
-		free(raw);
-		return sg_error_set(err, SG_ERR_LEDGER, "ledger: stored input "
-				    "chunk %.16s... does not match its "
-				    "SHA-256; the ledger is damaged: restore "
-				    "it from a backup, or pass --source to "
-				    "read the source again", sha256);
 	}
 	memset(&r, 0, sizeof(r));
 	r.s = raw;

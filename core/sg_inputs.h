@@ -9,8 +9,9 @@
  * chosen by their content, so the same records give the same chunks from
  * one run to the next even when records before them changed; each chunk
  * is compressed (zstd) and handed to a store callback with the SHA-256
- * of its encoded records, which the ledger uses to keep each chunk once
- * across runs.  Replaying a run's chunks part after part, each in order,
+ * of its compressed bytes, which the ledger uses to keep each chunk once
+ * across runs (the same records, compressed by the same zstd, give the
+ * same bytes).  Replaying a run's chunks part after part, each in order,
  * gives the model the pull gave.
  */
 #ifndef SG_INPUTS_H
@@ -31,7 +32,7 @@
 struct sg_inputs_chunk {
 	unsigned part;          /* the model part its records went to */
 	unsigned seq;           /* its place in the part, from 0 */
-	char sha256[65];        /* of the encoded records */
+	char sha256[65];        /* of the compressed bytes */
 	const void *data;       /* compressed; borrowed for the call */
 	size_t size;
 	size_t raw_size;        /* encoded records */
@@ -97,9 +98,9 @@ void sg_inputs_writer_totals(const struct sg_inputs_writer *w,
 /*
  * Decompresses one chunk of part (as stored) and adds its records to
  * model, part by part as they were emitted.  sha256 (may be NULL) is
- * checked against the encoded records: a chunk that does not match, does
- * not decompress or does not decode is SG_ERR_LEDGER naming what is
- * wrong, and nothing more of it is added.  The caller makes the part
+ * checked against the compressed bytes first: a chunk that does not
+ * match, does not decompress or does not decode is SG_ERR_LEDGER naming
+ * what is wrong, and nothing more of it is added.  The caller makes the part
  * available (sg_model_set_parts) and replays parts in order.
  */
 int sg_inputs_replay_chunk(struct sg_model *model, unsigned part,

@@ -218,7 +218,7 @@ static const char ledger_schema_v3[] =
 	" WHERE type <> 'exception_raised';"
 	/* The records each run judged (sg_inputs.h), each chunk once. */
 	"CREATE TABLE input_chunks ("
-	" sha256 TEXT PRIMARY KEY,"              /* of the encoded records */
+	" sha256 TEXT PRIMARY KEY,"              /* of the compressed data */
 	" raw_size INTEGER NOT NULL,"
 	" records INTEGER NOT NULL,"
 	" data BLOB NOT NULL"                    /* zstd */
