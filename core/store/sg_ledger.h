@@ -303,7 +303,8 @@ int sg_ledger_each_table_row(struct sg_ledger *ledger, int table,
 
 /*
  * Stores one chunk of encoded, compressed records under the SHA-256 of
- * its records, unless the ledger holds it already (from an earlier run).
+ * its compressed bytes, unless the ledger holds it already (from an
+ * earlier run).
  * Outside a transaction it commits on its own without syncing: it is
  * made durable by the run that refers to it.  A chunk no committed run
  * refers to is left over by a run that died.
