@@ -45,6 +45,11 @@ struct inputs_part {
 	unsigned seq;           /* of the chunk being filled */
 	char *path;             /* the PATH in force in this chunk */
 	int failed;             /* out of memory while encoding */
+	/* Kept from one chunk to the next: zstd's context and the
+	 * compressed chunk's buffer. */
+	ZSTD_CCtx *cctx;
+	void *packed;
+	size_t packed_cap;
 };
 
 struct sg_inputs_writer {
@@ -86,6 +91,8 @@ void sg_inputs_writer_free(struct sg_inputs_writer *w)
 	for (i = 0; i < w->part_count; i++) {
 		free(w->parts[i].buf);
 		free(w->parts[i].path);
+		free(w->parts[i].packed);
+		ZSTD_freeCCtx(w->parts[i].cctx);
 	}
 	free(w->parts);
 	pthread_mutex_destroy(&w->lock);
@@ -193,33 +200,34 @@ static int in_flush(struct sg_inputs_writer *w, unsigned part,
 	struct inputs_part *p = &w->parts[part];
 	struct sg_inputs_chunk chunk;
 	size_t bound = ZSTD_compressBound(p->len);
-	void *packed;
 	int rc;
 
 	if (p->len == 0)
 		return SG_OK;
-	packed = malloc(bound);
-	if (packed == NULL)
+	if (p->cctx == NULL)
+		p->cctx = ZSTD_createCCtx();
+	if (p->packed_cap < bound) {
+		free(p->packed);
+		p->packed = malloc(bound);
+		p->packed_cap = p->packed != NULL ? bound : 0;
+	}
+	if (p->cctx == NULL || p->packed == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "inputs: out of memory");
 	memset(&chunk, 0, sizeof(chunk));
-	chunk.size = ZSTD_compress(packed, bound, p->buf, p->len,
-				   INPUTS_ZSTD_LEVEL);
-	if (ZSTD_isError(chunk.size)) {
-		free(packed);
+	chunk.size = ZSTD_compressCCtx(p->cctx, p->packed, bound, p->buf,
+				       p->len, INPUTS_ZSTD_LEVEL);
+	if (ZSTD_isError(chunk.size))
 		return sg_error_set(err, SG_ERR_INTERNAL, "inputs: cannot "
 				    "compress: %s",
 				    ZSTD_getErrorName(chunk.size));
-	}
 	/* The compressed bytes are hashed: a quarter of the work, and a
 	 * damaged chunk is caught before it is decompressed. */
-	rc = sg_sha256_hex(packed, chunk.size, chunk.sha256);
-	if (rc != SG_OK) {
-		free(packed);
+	rc = sg_sha256_hex(p->packed, chunk.size, chunk.sha256);
+	if (rc != SG_OK)
 		return sg_error_set(err, rc, "inputs: SHA-256 failed");
-	}
 	chunk.part = part;
 	chunk.seq = p->seq;
-	chunk.data = packed;
+	chunk.data = p->packed;
 	chunk.raw_size = p->len;
 	chunk.records = p->records;
 	pthread_mutex_lock(&w->lock);
@@ -231,7 +239,6 @@ static int in_flush(struct sg_inputs_writer *w, unsigned part,
 		w->totals.stored_bytes += chunk.size;
 	}
 	pthread_mutex_unlock(&w->lock);
-	free(packed);
 	p->len = 0;
 	p->records = 0;
 	p->seq++;
