@@ -1,26 +1,96 @@
 /*
  * sg_kept.c - a pull's records into the ledger and back (sg_kept.h).
+ *
+ * The chunks reach the ledger from a thread of their own: the pull's
+ * threads hand each finished chunk over (a bounded queue) and go on
+ * reading the source while SQLite writes it.  The thread is the only
+ * user of the ledger's connection until sg_kept_drain() has joined it.
  */
 #include "sg_kept.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Compressed bytes waiting for the ledger at most; past it the pull
+ * waits. */
+#define KEPT_QUEUE_MAX (64u << 20)
+
+struct kept_item {
+	struct kept_item *next;
+	char sha256[65];
+	size_t size, raw_size, records;
+	unsigned char data[];
+};
 
 struct sg_kept {
 	struct sg_ledger *ledger;
 	struct sg_inputs_writer *writer;
 	struct sg_input_ref *refs;
 	size_t count, cap;
+
+	pthread_mutex_t lock;   /* everything below */
+	pthread_cond_t changed;
+	pthread_t thread;
+	int started, closing, drained;
+	struct kept_item *head, *tail;
+	size_t queued;          /* bytes in the queue */
+	int failed;             /* the thread's first failure is in err */
+	struct sg_error err;
 };
 
-/* Called under the writer's lock: one chunk at a time reaches the
- * ledger, whichever thread pulled it. */
-static int kept_store(void *arg, const struct sg_inputs_chunk *chunk,
-		      struct sg_error *err)
+static void kept_item_store(struct sg_kept *k, struct kept_item *item)
+{
+	struct sg_error err;
+	int rc;
+
+	sg_error_clear(&err);
+	rc = sg_ledger_put_input_chunk(k->ledger, item->sha256, item->data,
+				       item->size, item->raw_size,
+				       item->records, &err);
+	if (rc != SG_OK) {
+		pthread_mutex_lock(&k->lock);
+		if (!k->failed) {
+			k->failed = 1;
+			k->err = err;
+		}
+		pthread_mutex_unlock(&k->lock);
+	}
+}
+
+static void *kept_thread(void *arg)
 {
 	struct sg_kept *k = arg;
+	struct kept_item *item;
+
+	for (;;) {
+		pthread_mutex_lock(&k->lock);
+		while (k->head == NULL && !k->closing)
+			pthread_cond_wait(&k->changed, &k->lock);
+		item = k->head;
+		if (item == NULL) {
+			pthread_mutex_unlock(&k->lock);
+			return NULL;
+		}
+		k->head = item->next;
+		if (k->head == NULL)
+			k->tail = NULL;
+		pthread_mutex_unlock(&k->lock);
+		/* After a failure the rest is dropped: the run fails. */
+		if (!k->failed)
+			kept_item_store(k, item);
+		pthread_mutex_lock(&k->lock);
+		k->queued -= item->size;
+		pthread_cond_broadcast(&k->changed);
+		pthread_mutex_unlock(&k->lock);
+		free(item);
+	}
+}
+
+static int kept_ref(struct sg_kept *k, const struct sg_inputs_chunk *chunk,
+		    struct sg_error *err)
+{
 	struct sg_input_ref *ref;
-	int rc;
 
 	if (k->count == k->cap) {
 		size_t cap = k->cap ? k->cap * 2 : 64;
@@ -32,16 +102,64 @@ static int kept_store(void *arg, const struct sg_inputs_chunk *chunk,
 		k->refs = grown;
 		k->cap = cap;
 	}
-	rc = sg_ledger_put_input_chunk(k->ledger, chunk->sha256, chunk->data,
-				       chunk->size, chunk->raw_size,
-				       chunk->records, err);
-	if (rc != SG_OK)
-		return rc;
 	ref = &k->refs[k->count++];
 	ref->part = chunk->part;
 	ref->seq = chunk->seq;
 	memcpy(ref->sha256, chunk->sha256, sizeof(ref->sha256));
 	return SG_OK;
+}
+
+/* Called under the inputs writer's lock, one chunk at a time, whichever
+ * thread pulled it: queued for the ledger's thread (started now, the
+ * first time). */
+static int kept_store(void *arg, const struct sg_inputs_chunk *chunk,
+		      struct sg_error *err)
+{
+	struct sg_kept *k = arg;
+	struct kept_item *item;
+	int rc = kept_ref(k, chunk, err);
+
+	if (rc != SG_OK)
+		return rc;
+	item = malloc(sizeof(*item) + chunk->size);
+	if (item == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	item->next = NULL;
+	memcpy(item->sha256, chunk->sha256, sizeof(item->sha256));
+	item->size = chunk->size;
+	item->raw_size = chunk->raw_size;
+	item->records = chunk->records;
+	memcpy(item->data, chunk->data, chunk->size);
+	pthread_mutex_lock(&k->lock);
+	if (!k->started) {
+		if (pthread_create(&k->thread, NULL, kept_thread, k) != 0) {
+			pthread_mutex_unlock(&k->lock);
+			/* No thread: written here and now. */
+			kept_item_store(k, item);
+			free(item);
+			pthread_mutex_lock(&k->lock);
+			goto done;
+		}
+		k->started = 1;
+	}
+	while (k->queued > KEPT_QUEUE_MAX && !k->failed)
+		pthread_cond_wait(&k->changed, &k->lock);
+	if (k->tail != NULL)
+		k->tail->next = item;
+	else
+		k->head = item;
+	k->tail = item;
+	k->queued += item->size;
+	pthread_cond_broadcast(&k->changed);
+done:
+	rc = SG_OK;
+	if (k->failed) {
+		if (err != NULL)
+			*err = k->err;
+		rc = k->err.code != SG_OK ? k->err.code : SG_ERR_LEDGER;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return rc;
 }
 
 int sg_kept_new(struct sg_kept **out, struct sg_ledger *ledger,
@@ -54,20 +172,45 @@ int sg_kept_new(struct sg_kept **out, struct sg_ledger *ledger,
 	if (k == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	k->ledger = ledger;
+	pthread_mutex_init(&k->lock, NULL);
+	pthread_cond_init(&k->changed, NULL);
 	rc = sg_inputs_writer_new(&k->writer, kept_store, k, err);
 	if (rc != SG_OK) {
-		free(k);
+		sg_kept_free(k);
 		return rc;
 	}
 	*out = k;
 	return SG_OK;
 }
 
+/* Stops the ledger's thread once the queue is written (or, after a
+ * failure, dropped). */
+static void kept_join(struct sg_kept *k)
+{
+	pthread_mutex_lock(&k->lock);
+	k->closing = 1;
+	pthread_cond_broadcast(&k->changed);
+	pthread_mutex_unlock(&k->lock);
+	if (k->started) {
+		pthread_join(k->thread, NULL);
+		k->started = 0;
+	}
+}
+
 void sg_kept_free(struct sg_kept *k)
 {
+	struct kept_item *item;
+
 	if (k == NULL)
 		return;
+	kept_join(k);
+	while ((item = k->head) != NULL) {
+		k->head = item->next;
+		free(item);
+	}
 	sg_inputs_writer_free(k->writer);
+	pthread_cond_destroy(&k->changed);
+	pthread_mutex_destroy(&k->lock);
 	free(k->refs);
 	free(k);
 }
@@ -77,10 +220,26 @@ struct sg_inputs_writer *sg_kept_writer(struct sg_kept *k)
 	return k->writer;
 }
 
+int sg_kept_drain(struct sg_kept *k, struct sg_error *err)
+{
+	int rc = SG_OK;
+
+	if (!k->drained)
+		rc = sg_inputs_writer_finish(k->writer, err);
+	k->drained = 1;
+	kept_join(k);
+	if (rc == SG_OK && k->failed) {
+		if (err != NULL)
+			*err = k->err;
+		rc = k->err.code != SG_OK ? k->err.code : SG_ERR_LEDGER;
+	}
+	return rc;
+}
+
 int sg_kept_finish(struct sg_kept *k, struct sg_run_record *run,
 		   struct sg_error *err)
 {
-	int rc = sg_inputs_writer_finish(k->writer, err);
+	int rc = sg_kept_drain(k, err);
 
 	if (rc != SG_OK)
 		return rc;

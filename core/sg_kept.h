@@ -12,7 +12,8 @@
 
 struct sg_kept;
 
-/* Starts keeping a pull's records in ledger. */
+/* Starts keeping a pull's records in ledger.  Until sg_kept_drain(),
+ * a thread of k's writes to the ledger: the caller leaves it alone. */
 int sg_kept_new(struct sg_kept **out, struct sg_ledger *ledger,
 		struct sg_error *err);
 /* Frees it; accepts NULL. */
@@ -21,8 +22,13 @@ void sg_kept_free(struct sg_kept *k);
 /* The writer to hand the pull (sg_pull_options.inputs). */
 struct sg_inputs_writer *sg_kept_writer(struct sg_kept *k);
 
-/* Stores the last chunks and fills run->inputs and run->input_count
- * (owned by k, so k must outlive the recording). */
+/* Stores the last chunks and waits until every chunk is in the ledger:
+ * after it, the ledger's connection is the caller's again.  Call it when
+ * the pull ends, however it ended.  Returns the first failure to store. */
+int sg_kept_drain(struct sg_kept *k, struct sg_error *err);
+
+/* Drains, then fills run->inputs and run->input_count (owned by k, so k
+ * must outlive the recording). */
 int sg_kept_finish(struct sg_kept *k, struct sg_run_record *run,
 		   struct sg_error *err);
 

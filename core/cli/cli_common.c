@@ -161,6 +161,17 @@ int cli_session_pull(struct cli_session *s, const struct cli_options *o,
 	if (rc == SG_OK)
 		rc = sg_source_pull(s->model, s->config, s->registry, &pull,
 				    err);
+	/* The kept records are in the ledger before anything reads it. */
+	if (s->kept != NULL) {
+		struct sg_error drain_err;
+		int drained = sg_kept_drain(s->kept, &drain_err);
+
+		if (rc == SG_OK && drained != SG_OK) {
+			rc = drained;
+			if (err != NULL)
+				*err = drain_err;
+		}
+	}
 	if (rc == SG_OK)
 		rc = sg_model_finish(s->model, err);
 	if (rc != SG_OK)
