@@ -1,0 +1,129 @@
+/*
+ * bundle_int.h - what the bundle sink's files share (not exported: the
+ * module is built with -fvisibility=hidden):
+ *
+ *   bundle.c           the descriptor, open/close, the input, writing the
+ *                      archive, write() and finish()
+ *   bundle_manifest.c  hashing, manifest.json and SHA256SUMS
+ *   bundle_verify.c    verify(): an archive read back and checked
+ */
+#ifndef BUNDLE_INT_H
+#define BUNDLE_INT_H
+
+#include <archive.h>
+#include <jansson.h>
+#include <locale.h>
+#include <openssl/evp.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sg_plugin.h"
+
+#define BUNDLE_BLOCK (64u * 1024u)
+#define BUNDLE_FACTS_MAX (16u * 1024u * 1024u)
+/* The most of manifest.json or SHA256SUMS verify() holds in memory. */
+#define BUNDLE_TEXT_MAX (256u * 1024u * 1024u)
+#define BUNDLE_NAME_MAX 4096u
+#define BUNDLE_TOP_PREFIX "stageguard-evidence-"
+#define BUNDLE_MANIFEST "manifest.json"
+#define BUNDLE_SUMS "SHA256SUMS"
+#define BUNDLE_SUFFIXES ".tar.gz, .tgz, .tar.zst or .zip"
+
+enum bundle_format {
+	BUNDLE_TGZ = 1,
+	BUNDLE_TZST,
+	BUNDLE_ZIP
+};
+
+/* One file of the archive: given (path set) or made here (tmp set). */
+struct bundle_entry {
+	const char *name;       /* inside the top folder */
+	const char *path;       /* a given file on disk */
+	FILE *tmp;              /* manifest.json, SHA256SUMS */
+	uint64_t size;
+	unsigned char sha[32];
+};
+
+struct bundle_state {
+	const struct sg_host *host;
+	char *path;             /* the output */
+	int format;             /* enum bundle_format */
+	char *tmp;              /* the archive being written, until renamed */
+	int written;            /* write() succeeded */
+};
+
+/* One regular file read back by verify(). */
+struct bundle_seen {
+	char *name;             /* as read; then inside the top folder */
+	size_t order;           /* position in the archive */
+	int dir;                /* a folder (dropped once placed) */
+	uint64_t size;
+	unsigned char sha[32];
+	int listed;             /* in the manifest */
+};
+
+/* One file the manifest lists. */
+struct bundle_listed {
+	const char *name;       /* borrowed from the manifest's JSON */
+	uint64_t size;
+	unsigned char sha[32];
+	int in_sums;            /* line number in SHA256SUMS, 0: none */
+};
+
+int bundle_nomem(struct sg_error *err);
+
+void bundle_hex(const unsigned char *sha, char *hex);
+
+/* Reads 64 lowercase hex digits; -1 when text is not that. */
+int bundle_unhex(const char *text, size_t len, unsigned char *sha);
+
+/*
+ * Why name is unsafe as a relative name inside the archive, or NULL
+ * when it is safe: relative, '/'-separated, no empty, "." or ".."
+ * component, no backslash, no control character, valid UTF-8.
+ */
+const char *bundle_name_problem(const char *name);
+
+/*
+ * libarchive converts names through the locale's character set, and in
+ * the C locale a name that is not ASCII cannot be converted (3.6.2 then
+ * even crashes formatting its message).  Names are UTF-8 here, so the
+ * calling thread uses the C.UTF-8 character set while an archive is
+ * written or read: the bytes do not depend on the user's locale, and the
+ * process's locale is left alone.  Returns 0 when no UTF-8 locale exists.
+ */
+locale_t bundle_utf8_begin(locale_t *old);
+
+void bundle_utf8_end(locale_t loc, locale_t old);
+
+/* ---- hashing ---- */
+int bundle_hash_begin(EVP_MD_CTX **md, struct sg_error *err);
+
+void bundle_hash_end(EVP_MD_CTX *md, unsigned char *sha);
+
+/* Hashes the given file e->path in blocks, filling size and sha. */
+int bundle_hash_file(struct bundle_entry *e, unsigned char *buf,
+		     struct sg_error *err);
+
+/*
+ * Writes manifest.json into man->tmp: the facts with "files" added,
+ * keys sorted, 2-space indent, a final newline: what jansson prints for
+ * the same object, without building the file list as a JSON tree.
+ */
+int bundle_manifest(struct bundle_entry *man, json_t *facts,
+		    struct bundle_entry **order, size_t count,
+		    struct sg_error *err);
+
+/* Writes SHA256SUMS into sums->tmp: a line per file but itself. */
+int bundle_sums(struct bundle_entry *sums, struct bundle_entry **order,
+		size_t count, struct sg_error *err);
+
+/* What bundle_name_problem() says of a ".." component (compared by
+ * address). */
+const char *bundle_why_dotdot(void);
+
+/* verify() (bundle_verify.c). */
+int bundle_verify(void *state, const char *path, sg_problem_fn problem,
+		  void *arg, struct sg_error *err);
+
+#endif

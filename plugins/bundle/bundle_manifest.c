@@ -1,0 +1,289 @@
+/*
+ * bundle_manifest.c - files hashed in blocks, and the two files that
+ * describe a bundle: manifest.json (the facts, every file's size and
+ * SHA-256) and SHA256SUMS, built in anonymous temporary files.
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "bundle_int.h"
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <locale.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "util/sg_path.h"
+#include "sg_time.h"
+
+/* ---- hashing ---- */
+
+int bundle_hash_begin(EVP_MD_CTX **md, struct sg_error *err)
+{
+	*md = EVP_MD_CTX_new();
+	if (*md == NULL)
+		return bundle_nomem(err);
+	if (EVP_DigestInit_ex(*md, EVP_sha256(), NULL) != 1) {
+		EVP_MD_CTX_free(*md);
+		*md = NULL;
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "SHA-256 is not available from "
+				    "libcrypto");
+	}
+	return SG_OK;
+}
+
+void bundle_hash_end(EVP_MD_CTX *md, unsigned char *sha)
+{
+	unsigned int n = 32;
+
+	EVP_DigestFinal_ex(md, sha, &n);
+	EVP_MD_CTX_free(md);
+}
+
+/* Hashes the given file e->path in blocks, filling size and sha. */
+int bundle_hash_file(struct bundle_entry *e, unsigned char *buf,
+		     struct sg_error *err)
+{
+	EVP_MD_CTX *md = NULL;
+	struct stat sb;
+	ssize_t n;
+	int fd, rc;
+
+	fd = open(e->path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
+				       "cannot read %s for the bundle: %s",
+				       e->name, strerror(errno));
+	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		rc = sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
+				     "cannot bundle %s: not a regular file",
+				     e->name);
+		goto out;
+	}
+	rc = bundle_hash_begin(&md, err);
+	if (rc != SG_OK)
+		goto out;
+	e->size = 0;
+	for (;;) {
+		n = read(fd, buf, BUNDLE_BLOCK);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			rc = sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
+					     "cannot read %s for the bundle: "
+					     "%s", e->name, strerror(errno));
+			goto out;
+		}
+		if (n == 0)
+			break;
+		EVP_DigestUpdate(md, buf, (size_t)n);
+		e->size += (uint64_t)n;
+	}
+	bundle_hash_end(md, e->sha);
+	md = NULL;
+out:
+	EVP_MD_CTX_free(md);
+	close(fd);
+	return rc;
+}
+
+/* ---- manifest.json and SHA256SUMS ---- */
+
+/* Writes len bytes to f and into the hash. */
+static int bundle_put(FILE *f, EVP_MD_CTX *md, const char *s, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (md != NULL)
+		EVP_DigestUpdate(md, s, len);
+	return fwrite(s, 1, len, f) == len ? 0 : -1;
+}
+
+static int bundle_puts(FILE *f, EVP_MD_CTX *md, const char *s)
+{
+	return bundle_put(f, md, s, strlen(s));
+}
+
+/* Writes a JSON value as jansson prints it with a 2-space indent, every
+ * line after the first indented by two more spaces (JSON text never
+ * holds a raw newline inside a string). */
+static int bundle_put_json(FILE *f, EVP_MD_CTX *md, const json_t *v)
+{
+	char *text = json_dumps(v, JSON_INDENT(2) | JSON_SORT_KEYS |
+				JSON_ENCODE_ANY);
+	const char *p, *nl;
+	int rc = 0;
+
+	if (text == NULL)
+		return -1;
+	for (p = text; rc == 0 && *p != '\0'; p = nl + 1) {
+		nl = strchr(p, '\n');
+		if (nl == NULL) {
+			rc = bundle_puts(f, md, p);
+			break;
+		}
+		rc = bundle_put(f, md, p, (size_t)(nl - p + 1));
+		if (rc == 0)
+			rc = bundle_puts(f, md, "  ");
+	}
+	free(text);
+	return rc;
+}
+
+static int bundle_key_cmp(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* The "files" list of the manifest, at the indent of a top-level key. */
+static int bundle_put_files(FILE *f, EVP_MD_CTX *md,
+			    struct bundle_entry **order, size_t count)
+{
+	char hex[65], num[32];
+	json_t *name;
+	size_t i, listed = 0;
+	int rc = 0;
+
+	for (i = 0; i < count; i++)
+		listed += order[i]->tmp == NULL;
+	if (listed == 0)
+		return bundle_puts(f, md, "[]");
+	rc = bundle_puts(f, md, "[\n");
+	for (i = 0; rc == 0 && i < count; i++) {
+		const struct bundle_entry *e = order[i];
+
+		if (e->tmp != NULL)
+			continue;
+		listed--;
+		name = json_string(e->name);
+		if (name == NULL)
+			return -1;
+		bundle_hex(e->sha, hex);
+		snprintf(num, sizeof(num), "%llu",
+			 (unsigned long long)e->size);
+		rc = bundle_puts(f, md, "    {\n      \"name\": ");
+		if (rc == 0)
+			rc = bundle_put_json(f, md, name);
+		json_decref(name);
+		if (rc == 0)
+			rc = bundle_puts(f, md, ",\n      \"sha256\": \"");
+		if (rc == 0)
+			rc = bundle_puts(f, md, hex);
+		if (rc == 0)
+			rc = bundle_puts(f, md, "\",\n      \"size\": ");
+		if (rc == 0)
+			rc = bundle_puts(f, md, num);
+		if (rc == 0)
+			rc = bundle_puts(f, md, listed > 0 ? "\n    },\n" :
+					 "\n    }\n");
+	}
+	if (rc == 0)
+		rc = bundle_puts(f, md, "  ]");
+	return rc;
+}
+
+/*
+ * Writes manifest.json into man->tmp: the facts with "files" added,
+ * keys sorted, 2-space indent, a final newline: what jansson prints for
+ * the same object, without building the file list as a JSON tree.
+ */
+int bundle_manifest(struct bundle_entry *man, json_t *facts,
+		    struct bundle_entry **order, size_t count,
+		    struct sg_error *err)
+{
+	const char **keys = NULL, *key;
+	EVP_MD_CTX *md = NULL;
+	size_t n = 0, i;
+	json_t *v, *k;
+	int rc, bad = 0;
+
+	keys = malloc((json_object_size(facts) + 1) * sizeof(*keys));
+	if (keys == NULL)
+		return bundle_nomem(err);
+	json_object_foreach(facts, key, v)
+		keys[n++] = key;
+	keys[n++] = "files";
+	qsort(keys, n, sizeof(*keys), bundle_key_cmp);
+	rc = bundle_hash_begin(&md, err);
+	if (rc != SG_OK)
+		goto out;
+	errno = 0;
+	bad |= bundle_puts(man->tmp, md, "{\n");
+	for (i = 0; i < n && !bad; i++) {
+		bad |= bundle_puts(man->tmp, md, "  ");
+		k = json_string(keys[i]);
+		bad |= k == NULL || bundle_put_json(man->tmp, md, k);
+		json_decref(k);
+		bad |= bundle_puts(man->tmp, md, ": ");
+		if (strcmp(keys[i], "files") == 0)
+			bad |= bundle_put_files(man->tmp, md, order, count);
+		else
+			bad |= bundle_put_json(man->tmp, md,
+					       json_object_get(facts,
+							       keys[i]));
+		bad |= bundle_puts(man->tmp, md, i + 1 < n ? ",\n" : "\n");
+	}
+	bad |= bundle_puts(man->tmp, md, "}\n");
+	if (bad || fflush(man->tmp) != 0) {
+		rc = sg_error_set(err, SG_ERR_IO, "cannot write "
+				  "manifest.json to a temporary file: %s "
+				  "(check the room left in /tmp)",
+				  errno != 0 ? strerror(errno) :
+				  "out of memory");
+		goto out;
+	}
+	man->size = (uint64_t)ftello(man->tmp);
+	bundle_hash_end(md, man->sha);
+	md = NULL;
+out:
+	EVP_MD_CTX_free(md);
+	free(keys);
+	return rc;
+}
+
+/* Writes SHA256SUMS into sums->tmp: a line per file but itself. */
+int bundle_sums(struct bundle_entry *sums, struct bundle_entry **order,
+		size_t count, struct sg_error *err)
+{
+	EVP_MD_CTX *md = NULL;
+	char hex[65];
+	size_t i;
+	int rc, bad = 0;
+
+	rc = bundle_hash_begin(&md, err);
+	if (rc != SG_OK)
+		return rc;
+	for (i = 0; i < count && !bad; i++) {
+		if (order[i] == sums)
+			continue;
+		bundle_hex(order[i]->sha, hex);
+		bad |= bundle_puts(sums->tmp, md, hex);
+		bad |= bundle_puts(sums->tmp, md, "  ");
+		bad |= bundle_puts(sums->tmp, md, order[i]->name);
+		bad |= bundle_puts(sums->tmp, md, "\n");
+	}
+	if (bad || fflush(sums->tmp) != 0) {
+		EVP_MD_CTX_free(md);
+		return sg_error_set(err, SG_ERR_IO, "cannot write "
+				    "SHA256SUMS to a temporary file: %s "
+				    "(check the room left in /tmp)",
+				    strerror(errno));
+	}
+	sums->size = (uint64_t)ftello(sums->tmp);
+	bundle_hash_end(md, sums->sha);
+	return SG_OK;
+}
