@@ -10,6 +10,7 @@ tests_check_csvreader_LDADD = core/util/libsgutil.la $(CHECK_LIBS)
 check_PROGRAMS += tests/check_csv
 TESTS += tests/check_csv
 tests_check_csv_SOURCES = tests/check_csv.c \
-	plugins/csv/csv.c plugins/csv/csv_mapping.c plugins/csv/csv_mapping.h
+	plugins/csv/csv.c plugins/csv/csv_int.h plugins/csv/csv_split.c \
+	plugins/csv/csv_mapping.c plugins/csv/csv_mapping.h
 tests_check_csv_CFLAGS = $(SG_TEST_CFLAGS) -I$(top_srcdir)/plugins/csv
 tests_check_csv_LDADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CHECK_LIBS)
