@@ -11,35 +11,19 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
-#include <pthread.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
-#include "sg_plugin.h"
-#include "util/sg_path.h"
-#include "sg_csv.h"
-#include "sg_decimal.h"
-#include "sg_missing.h"
-#include "sg_time.h"
-#include "csv_mapping.h"
 #include "csv_int.h"
 
-#ifndef PACKAGE_VERSION
-#define PACKAGE_VERSION "0"
-#endif
 
 /* --- Split files. --- */
 
