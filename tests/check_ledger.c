@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sg_kept.h"
 #include "sg_ledger.h"
 #include "ledger_db.h"
 #include "sg_test.h"
@@ -1475,6 +1476,86 @@ START_TEST(test_reads_nest_in_a_transaction)
 }
 END_TEST
 
+/* ---- kept records (core/sg_kept.c) ---- */
+
+/* Emits count stage events, enough for several chunks. */
+static void kept_emit(struct sg_kept *k, int count)
+{
+	struct sg_inputs_writer *w = sg_kept_writer(k);
+	struct sg_error err;
+	char opp[32];
+	int i;
+
+	for (i = 0; i < count; i++) {
+		struct sg_rec_stage_event e = {
+			opp, "discovery", "proposal", AS_OF_1 + i,
+			"a-seller-with-a-long-name@example.com", "crm"
+		};
+		struct sg_where where = { "stage_history.csv", i + 2 };
+
+		snprintf(opp, sizeof(opp), "O%07d", i);
+		if (sg_inputs_add_stage_event(w, 0, &e, &where, &err) != SG_OK)
+			return;
+	}
+}
+
+/* The chunks reach the ledger from the kept records' thread, in order,
+ * each once; a run refers to them all. */
+START_TEST(test_kept_stores_chunks)
+{
+	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_ledger *ledger;
+	struct sg_kept *k;
+	struct sg_error err;
+	char path[512];
+	size_t i;
+
+	tmp_path(path, sizeof(path), "kept.db");
+	ledger = open_ok(path);
+	ck_assert_int_eq(sg_kept_new(&k, ledger, &err), SG_OK);
+	kept_emit(k, 40000);
+	ck_assert_int_eq(sg_kept_finish(k, &run, &err), SG_OK);
+	ck_assert_uint_ge(run.input_count, 2);
+	for (i = 0; i < run.input_count; i++)
+		ck_assert_uint_eq(run.inputs[i].seq, i);
+	record_ok(ledger, &run, NULL, 0, NULL);
+	sg_kept_free(k);
+	sg_ledger_close(ledger);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM run_inputs"),
+			 (long long)run.input_count);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM input_chunks"),
+			 (long long)run.input_count);
+}
+END_TEST
+
+/* A chunk the ledger cannot store fails the pull at the next chunk or at
+ * the drain, with the ledger's message, and the thread is stopped. */
+START_TEST(test_kept_failure_reported)
+{
+	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_ledger *ledger;
+	struct sg_kept *k;
+	struct sg_error err;
+	char path[512], buf[1024];
+
+	tmp_path(path, sizeof(path), "kept-bad.db");
+	ledger = open_ok(path);
+	ck_assert_int_eq(sqlite3_exec(ledger->db, "DROP TABLE run_inputs;"
+				      " DROP TABLE input_chunks", NULL, NULL,
+				      NULL), SQLITE_OK);
+	ck_assert_int_eq(sg_kept_new(&k, ledger, &err), SG_OK);
+	kept_emit(k, 40000);
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_kept_finish(k, &run, &err), SG_ERR_LEDGER);
+	sg_error_format(&err, buf, sizeof(buf));
+	ck_assert_msg(strstr(buf, "input_chunks") != NULL, "%s", buf);
+	/* Draining again says the same and does not hang. */
+	ck_assert_int_eq(sg_kept_drain(k, &err), SG_ERR_LEDGER);
+	sg_kept_free(k);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
 	Suite *s = suite_create("ledger");
@@ -1492,6 +1573,12 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_refuses_foreign_database);
 	tcase_add_test(tc, test_refuses_other_application);
 	tcase_add_test(tc, test_refuses_missing_folder);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("kept");
+	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
+	tcase_add_test(tc, test_kept_stores_chunks);
+	tcase_add_test(tc, test_kept_failure_reported);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("reads");
