@@ -10,7 +10,7 @@ core_libsgcore_la_SOURCES = \
 	core/sg_checks.c core/sg_checks.h \
 	core/sg_exception.c core/sg_exception.h \
 	core/sg_record.c core/sg_record.h \
-	core/sg_inputs.c core/sg_inputs.h core/sg_kept.c core/sg_kept.h \
+	core/sg_inputs.c core/sg_inputs.h core/sg_kept.c core/sg_kept_load.c core/sg_kept.h \
 	core/store/ledger_db.h core/store/sg_ledger.c core/store/sg_ledger.h \
 	core/store/ledger_schema.c core/store/ledger_record.c \
 	core/store/ledger_inputs.c core/store/ledger_read.c \

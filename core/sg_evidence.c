@@ -42,6 +42,9 @@ struct ev_ctx {
 	struct sg_sink_file *files;
 	size_t count, cap;
 	json_t *run_ids;
+	FILE *notes;            /* every review note, one after the other */
+	char *notes_path;
+	uint64_t notes_size;
 };
 
 /* One file being written. */
@@ -88,11 +91,33 @@ static int ev_add(struct ev_ctx *c, const char *name, const char *path,
 		block[nl + 1 + c->dir_len] = '/';
 		memcpy(block + nl + 2 + c->dir_len, name, nl + 1);
 	}
+	memset(&c->files[c->count], 0, sizeof(c->files[0]));
 	c->files[c->count].name = block;
 	c->files[c->count].path = block + nl + 1;
 	if (out_path != NULL)
 		*out_path = c->files[c->count].path;
 	c->count++;
+	return SG_OK;
+}
+
+/* Adds name to the file list as length bytes of the notes' file from
+ * offset: one file instead of one per exception, which would cost more
+ * to create and remove than to write. */
+static int ev_add_note(struct ev_ctx *c, const char *name, uint64_t offset,
+		       uint64_t length, struct sg_error *err)
+{
+	struct sg_sink_file *f;
+	int rc;
+
+	/* The path is the notes' file's, owned once, not in each entry. */
+	rc = ev_add(c, name, "", NULL, err);
+	if (rc != SG_OK)
+		return rc;
+	f = &c->files[c->count - 1];
+	f->path = c->notes_path;
+	f->slice = 1;
+	f->offset = offset;
+	f->length = length;
 	return SG_OK;
 }
 
@@ -871,20 +896,37 @@ static int ev_safe_id(const char *id)
 static int ev_write_note(struct ev_ctx *c, const char *id, const char *note,
 			 struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
+	uint64_t start = c->notes_size;
 	char name[256];
 	size_t len;
-	int rc;
 
 	snprintf(name, sizeof(name), "notes/%s.txt", id);
-	rc = ev_create(c, name, &f, err);
-	if (rc == SG_OK && note != NULL && note[0] != '\0') {
+	if (note != NULL && note[0] != '\0') {
 		len = strlen(note);
-		fwrite(note, 1, len, f.fp);
-		if (note[len - 1] != '\n')
-			putc('\n', f.fp);
+		fwrite(note, 1, len, c->notes);
+		c->notes_size += len;
+		if (note[len - 1] != '\n') {
+			putc('\n', c->notes);
+			c->notes_size++;
+		}
 	}
-	return ev_close(&f, rc, err);
+	return ev_add_note(c, name, start, c->notes_size - start, err);
+}
+
+/* Opens the file the notes are written to (not itself listed). */
+static int ev_notes_open(struct ev_ctx *c, struct sg_error *err)
+{
+	c->notes_path = malloc(c->dir_len + sizeof("/.notes"));
+	if (c->notes_path == NULL)
+		return ev_nomem(err);
+	memcpy(c->notes_path, c->dir, c->dir_len);
+	memcpy(c->notes_path + c->dir_len, "/.notes", sizeof("/.notes"));
+	c->notes = fopen(c->notes_path, "wb");
+	if (c->notes == NULL)
+		return sg_error_set_at(err, SG_ERR_IO, c->notes_path, 0, 0,
+				       "evidence: cannot write: %s",
+				       strerror(errno));
+	return SG_OK;
 }
 
 struct ev_exceptions {
@@ -925,9 +967,10 @@ static int ev_write_exceptions(struct ev_ctx *c, struct sg_error *err)
 {
 	struct ev_file f = { NULL, NULL };
 	struct ev_exceptions x = { c, &f, { NULL, 0, 0 } };
+	struct ev_file notes = { NULL, NULL };
 	int rc;
 
-	rc = ev_mkdir(c, "notes", err);
+	rc = ev_notes_open(c, err);
 	if (rc != SG_OK)
 		return rc;
 	rc = ev_create(c, "exceptions.jsonl", &f, err);
@@ -935,7 +978,10 @@ static int ev_write_exceptions(struct ev_ctx *c, struct sg_error *err)
 		rc = sg_ledger_each_exception(c->in->ledger, NULL,
 					      ev_exception_line, &x, err);
 	sg_text_release(&x.line);
-	return ev_close(&f, rc, err);
+	notes.fp = c->notes;
+	notes.path = c->notes_path;
+	c->notes = NULL;
+	return ev_close(&notes, ev_close(&f, rc, err), err);
 }
 
 static int ev_event_line(void *arg, json_t *event, struct sg_error *err)
@@ -1092,6 +1138,8 @@ void sg_evidence_files_release(struct sg_evidence_files *ev)
 		free((char *)ev->files[i].name);
 	free(ev->files);
 	free(ev->facts_json);
+	free(ev->notes_path);
+	ev->notes_path = NULL;
 	ev->files = NULL;
 	ev->file_count = 0;
 	ev->facts_json = NULL;
@@ -1141,6 +1189,9 @@ int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
 	memset(&got, 0, sizeof(got));
 	got.files = c.files;
 	got.file_count = c.count;
+	got.notes_path = c.notes_path;
+	if (c.notes != NULL)
+		fclose(c.notes);
 	if (rc == SG_OK) {
 		qsort(got.files, got.file_count, sizeof(*got.files),
 		      ev_cmp_files);

@@ -31,6 +31,7 @@ struct sg_evidence_files {
 	struct sg_sink_file *files;  /* names and paths owned here */
 	size_t file_count;
 	char *facts_json;            /* see struct sg_sink_input */
+	char *notes_path;            /* the file the notes are slices of */
 };
 
 /*
@@ -46,7 +47,8 @@ struct sg_evidence_files {
  *   inputs/snapshot.json
  *   exceptions.jsonl           every exception of the ledger, by id, as
  *                              recorded (check --format jsonl fields)
- *   notes/<exception id>.txt   its review note
+ *   notes/<exception id>.txt   its review note (a slice of dir/.notes,
+ *                              which holds them all and is not listed)
  *   tasks.csv                  every review task with its disposition
  *   task_history.csv           every change of every task
  *   events.jsonl               the measurement events, by seq

@@ -1,5 +1,6 @@
 /*
- * sg_kept.c - a pull's records into the ledger and back (sg_kept.h).
+ * sg_kept.c - a pull's records into the ledger (sg_kept.h); loading
+ * them back is sg_kept_load.c.
  *
  * The chunks reach the ledger from a thread of their own: the pull's
  * threads hand each finished chunk over (a bounded queue) and go on
@@ -251,22 +252,4 @@ int sg_kept_finish(struct sg_kept *k, struct sg_run_record *run,
 void sg_kept_totals(const struct sg_kept *k, struct sg_inputs_totals *out)
 {
 	sg_inputs_writer_totals(k->writer, out);
-}
-
-static int kept_replay(void *arg, unsigned part, const char *sha256,
-		       const void *data, size_t size, struct sg_error *err)
-{
-	struct sg_model *model = arg;
-	int rc = sg_model_set_parts(model, part + 1, err);
-
-	if (rc != SG_OK)
-		return rc;
-	return sg_inputs_replay_chunk(model, part, data, size, sha256, err);
-}
-
-int sg_kept_load(struct sg_model *model, struct sg_ledger *ledger,
-		 const char *run_id, struct sg_error *err)
-{
-	return sg_ledger_each_input_chunk(ledger, run_id, kept_replay, model,
-					  err);
 }

@@ -34,7 +34,7 @@
 #include "util/sg_time.h"
 
 /* 2: sink input defined, verify() added. */
-#define SG_PLUGIN_ABI_VERSION 2u
+#define SG_PLUGIN_ABI_VERSION 3u
 
 enum sg_plugin_kind {
 	SG_PLUGIN_SOURCE = 1,
@@ -155,7 +155,11 @@ struct sg_host {
 struct sg_sink_file {
 	const char *name;       /* relative name inside the output,
 				 * '/'-separated: "inputs/opportunities.csv" */
-	const char *path;       /* where it is on disk now */
+	const char *path;       /* where its bytes are on disk now */
+	int slice;              /* 0: all of path; 1: the length bytes of
+				 * path from byte offset (many small files
+				 * kept in one, e.g. the review notes) */
+	uint64_t offset, length;
 };
 
 /*

@@ -693,6 +693,55 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
+/* Files given as slices of one file (how the host gives the review
+ * notes) come out as files of their own; a slice the file cannot hold
+ * is an error naming it. */
+START_TEST(test_slices)
+{
+	struct fixture fx;
+	struct sg_sink_input in;
+	struct sg_error err;
+	char out[400], dest[400], pack[400];
+
+	fixture_init(&fx);
+	snprintf(pack, sizeof(pack), "%s/pack", fx.dir);
+	put_file(pack, "first note\nsecond note\n");
+	fx.files[fx.count].name = "notes/z1.txt";
+	fx.files[fx.count].path = pack;
+	fx.files[fx.count].slice = 1;
+	fx.files[fx.count].offset = 0;
+	fx.files[fx.count].length = 11;
+	fx.count++;
+	fx.files[fx.count].name = "notes/z2.txt";
+	fx.files[fx.count].path = pack;
+	fx.files[fx.count].slice = 1;
+	fx.files[fx.count].offset = 11;
+	fx.files[fx.count].length = 12;
+	fx.count++;
+	bundle_path(&fx, ".tar.gz", "s", out, sizeof(out));
+	write_ok(&fx, out);
+	snprintf(dest, sizeof(dest), "%s/xs", fx.dir);
+	ck_assert_int_eq(mkdir(dest, 0755), 0);
+	ck_assert_int_eq(run("tar -xzf '%s' -C '%s'", out, dest), 0);
+	ck_assert_int_eq(run("cd '%s/" TOP "' && sha256sum -c --strict "
+			     "--quiet SHA256SUMS", dest), 0);
+	ck_assert_int_eq(run("printf 'first note\\n' | cmp -s - "
+			     "'%s/" TOP "/notes/z1.txt'", dest), 0);
+	ck_assert_int_eq(run("printf 'second note\\n' | cmp -s - "
+			     "'%s/" TOP "/notes/z2.txt'", dest), 0);
+	ck_assert_int_eq(run("test ! -e '%s/" TOP "/pack'", dest), 0);
+
+	fx.files[fx.count - 1].length = 13;
+	in = input_of(&fx, FACTS);
+	bundle_path(&fx, ".tar.gz", "short", out, sizeof(out));
+	ck_assert_int_eq(write_bundle(out, &in, &err), SG_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.message, "notes/z2.txt"));
+	ck_assert_ptr_nonnull(strstr(err.message, "ends before"));
+	ck_assert_int_ne(access(out, F_OK), 0);
+	fixture_done(&fx);
+}
+END_TEST
+
 START_TEST(test_unknown_suffix)
 {
 	static const char *const bad[] = {
@@ -1201,6 +1250,7 @@ static Suite *bundle_suite(void)
 	tc = tcase_create("refusals");
 	tcase_add_test(tc, test_unsafe_names);
 	tcase_add_test(tc, test_bad_input);
+	tcase_add_test(tc, test_slices);
 	tcase_add_test(tc, test_unknown_suffix);
 	tcase_add_test(tc, test_unwritable);
 	suite_add_tcase(s, tc);

@@ -104,6 +104,27 @@ static char *out_file(const char *dir, const char *name)
 	return slurp(path);
 }
 
+/* The bytes of the listed file name: all of its path, or its slice. */
+static char *listed_text(const struct sg_evidence_files *ev, const char *name)
+{
+	const struct sg_sink_file *f = NULL;
+	char *text, *whole;
+	size_t i;
+
+	for (i = 0; i < ev->file_count; i++)
+		if (strcmp(ev->files[i].name, name) == 0)
+			f = &ev->files[i];
+	ck_assert_msg(f != NULL, "%s is not listed", name);
+	whole = slurp(f->path);
+	if (!f->slice)
+		return whole;
+	ck_assert_uint_le(f->offset + f->length, strlen(whole));
+	text = strndup(whole + f->offset, (size_t)f->length);
+	ck_assert_ptr_nonnull(text);
+	free(whole);
+	return text;
+}
+
 /* The rules of tests/fixtures/cli/basic, with sections for three
  * plugins: csv (no secret), testsrc (a secret token) and one no
  * registry knows (every value withheld). */
@@ -298,7 +319,7 @@ static void write_evidence(struct world *w, const struct sg_model *m,
 			   const char *sub, struct sg_evidence_files *ev)
 {
 	struct sg_evidence_inputs in;
-	struct sg_sink_file extra;
+	struct sg_sink_file extra = { .name = NULL };
 	struct sg_error err;
 	char dir[512], book[600];
 
@@ -340,7 +361,15 @@ START_TEST(test_file_list_and_contents)
 		char path[700];
 
 		ck_assert_str_eq(ev.files[i].name, expected_names[i]);
-		snprintf(path, sizeof(path), "%s/%s", dir, expected_names[i]);
+		/* The notes are slices of one file, the rest files. */
+		if (strncmp(expected_names[i], "notes/", 6) == 0) {
+			snprintf(path, sizeof(path), "%s/.notes", dir);
+			ck_assert_int_eq(ev.files[i].slice, 1);
+		} else {
+			snprintf(path, sizeof(path), "%s/%s", dir,
+				 expected_names[i]);
+			ck_assert_int_eq(ev.files[i].slice, 0);
+		}
 		ck_assert_str_eq(ev.files[i].path, path);
 		ck_assert_int_eq(access(path, R_OK), 0);
 	}
@@ -441,11 +470,11 @@ START_TEST(test_file_list_and_contents)
 				     "\\\"budget\\\", from the buyer.\\n"
 				     "Ask the owner.\"}\n"));
 	free(text);
-	text = out_file(dir, "notes/" ID1 ".txt");
+	text = listed_text(&ev, "notes/" ID1 ".txt");
 	ck_assert_str_eq(text, "Moved without \"budget\", from the buyer.\n"
 			 "Ask the owner.\n");
 	free(text);
-	text = out_file(dir, "notes/" ID2 ".txt");
+	text = listed_text(&ev, "notes/" ID2 ".txt");
 	ck_assert_str_eq(text, "");
 	free(text);
 
@@ -720,7 +749,7 @@ START_TEST(test_refusals)
 {
 	struct sg_evidence_files ev;
 	struct sg_evidence_inputs in;
-	struct sg_sink_file extra;
+	struct sg_sink_file extra = { .name = NULL };
 	struct sg_error err;
 	struct world w;
 	char dir[512], path[512];

@@ -140,7 +140,7 @@ START_TEST(test_config_section_is_used)
 	struct sg_config *c = test_config("{\"testsink\": {\"out\": "
 					  "\"from-config.txt\"}}");
 	const char *files[] = { "b.txt" };
-	struct sg_sink_file f = { files[0], "/nowhere/b.txt" };
+	struct sg_sink_file f = { .name = files[0], .path = "/nowhere/b.txt" };
 	struct sg_sink_input in = { sizeof(in), NULL, NULL, &f, 1,
 				    "{\"as_of\": 1}" };
 	struct sg_sink_options opts = { "testsink", NULL, 0 };

@@ -45,6 +45,8 @@ struct cli_session {
 	char source_label[512];  /* "csv:DIR" as used */
 	struct sg_check_window window;
 	sg_time started_at;
+	int timing;              /* -v: say how long each phase took */
+	double phase_mark;       /* when the current phase began */
 };
 
 /* Options a command accepts (for cli_parse_options). */
@@ -147,11 +149,15 @@ int cli_print_exceptions(FILE *out, const struct cli_session *s,
 			 const struct sg_exceptions *list, const char *format,
 			 struct sg_error *err);
 
-/* Parses an ISO time option; SG_ERR_USAGE naming the option. */
+/* With -v, where the time went (for people tuning a large pipeline):
+ * prints "stageguard: PHASE in N s" and starts the next phase. */
+void cli_phase(struct cli_session *s, const char *phase);
+
 /* Now: the clock, or SOURCE_DATE_EPOCH (seconds) when it is set, so a
  * run, a decision and everything written from them can be reproduced. */
 sg_time cli_now(void);
 
+/* Parses an ISO time option; SG_ERR_USAGE naming the option. */
 int cli_parse_time(sg_time *out, const char *option, const char *text,
 		   struct sg_error *err);
 

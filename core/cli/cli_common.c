@@ -70,6 +70,24 @@ const char *cli_ledger_path(const struct cli_options *o,
 	return config ? config->ledger_path : NULL;
 }
 
+static double seconds_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void cli_phase(struct cli_session *s, const char *phase)
+{
+	double now = seconds_now();
+
+	if (s->timing)
+		fprintf(stderr, "stageguard: %s in %.2f s\n", phase,
+			now - s->phase_mark);
+	s->phase_mark = now;
+}
+
 int cli_session_open(struct cli_session *s, const struct cli_options *o,
 		     struct sg_error *err)
 {
@@ -78,6 +96,8 @@ int cli_session_open(struct cli_session *s, const struct cli_options *o,
 
 	memset(s, 0, sizeof(*s));
 	s->started_at = cli_now();
+	s->timing = o->verbose > 0;
+	s->phase_mark = seconds_now();
 	rc = sg_config_load(&s->config, path, err);
 	if (rc == SG_OK)
 		rc = sg_registry_open(&s->registry, o->plugin_dir, err);
@@ -219,11 +239,15 @@ int cli_session_load(struct cli_session *s, const struct cli_options *o,
 	if (rc == SG_OK)
 		rc = sg_kept_load(s->model, ledger, run_id, err);
 	if (rc == SG_OK)
+		cli_phase(s, "read the kept records");
+	if (rc == SG_OK)
 		rc = sg_model_finish(s->model, err);
 	if (rc == SG_OK && o->verbose > 0)
 		fprintf(stderr, "stageguard: read the records run %s kept "
 			"(as of %s)\n", run_id,
 			sg_time_format_iso(run_as_of, when));
+	if (rc == SG_OK)
+		cli_phase(s, "finished the model");
 	if (rc == SG_OK)
 		cli_warn_orphans(s, o);
 	return rc;

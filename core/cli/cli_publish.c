@@ -25,9 +25,9 @@
 
 /* The files of the staging folder a bundle takes from other sinks. */
 static const struct sg_sink_file staged_outputs[] = {
-	{ "metrics.csv", "metrics/metrics.csv" },
-	{ "metrics.json", "metrics/metrics.json" },
-	{ "pilot-report.xlsx", "pilot-report.xlsx" },
+	{ .name = "metrics.csv", .path = "metrics/metrics.csv" },
+	{ .name = "metrics.json", .path = "metrics/metrics.json" },
+	{ .name = "pilot-report.xlsx", .path = "pilot-report.xlsx" },
 };
 #define STAGED_COUNT (sizeof(staged_outputs) / sizeof(staged_outputs[0]))
 
@@ -56,10 +56,14 @@ static int publish_inputs(struct publish_state *ps, struct sg_error *err)
 	rc = sg_replay_new(&ps->replay, s->model, s->window.as_of, err);
 	if (rc == SG_OK)
 		rc = sg_replay_load_ledger(ps->replay, ps->ledger, err);
+	if (rc == SG_OK)
+		cli_phase(s, "replayed the history");
 	if (rc == SG_OK && s->config->pilot_present) {
 		rc = sg_pilot_measures_compute(&ps->measures, ps->replay,
 					       s->config, err);
 		ps->have_measures = rc == SG_OK;
+		if (rc == SG_OK)
+			cli_phase(s, "computed the pilot's measures");
 	}
 	ps->inputs.config = s->config;
 	ps->inputs.ledger = ps->ledger;
@@ -74,8 +78,11 @@ static int publish_report(struct publish_state *ps, struct sg_error *err)
 {
 	int rc = publish_inputs(ps, err);
 
-	if (rc == SG_OK && ps->report == NULL)
+	if (rc == SG_OK && ps->report == NULL) {
 		rc = sg_report_leadership(&ps->report, &ps->inputs, err);
+		if (rc == SG_OK)
+			cli_phase(ps->session, "built the leadership report");
+	}
 	if (rc == SG_OK)
 		ps->input.report = sg_built_report_view(ps->report);
 	return rc;
@@ -85,8 +92,11 @@ static int publish_data(struct publish_state *ps, struct sg_error *err)
 {
 	int rc = publish_inputs(ps, err);
 
-	if (rc == SG_OK && ps->data == NULL)
+	if (rc == SG_OK && ps->data == NULL) {
 		rc = sg_report_metrics(&ps->data, &ps->inputs, err);
+		if (rc == SG_OK)
+			cli_phase(ps->session, "built the metrics tables");
+	}
 	if (rc == SG_OK)
 		ps->input.data = sg_built_report_view(ps->data);
 	return rc;
@@ -96,9 +106,15 @@ static int write_one(struct publish_state *ps, const char *name,
 		     const char *arg, int verbose, struct sg_error *err)
 {
 	struct sg_sink_options opts = { name, arg, verbose };
+	char phase[128];
+	int rc;
 
-	return sg_sink_write(ps->session->config, ps->session->registry,
-			     &opts, &ps->input, err);
+	rc = sg_sink_write(ps->session->config, ps->session->registry,
+			   &opts, &ps->input, err);
+	snprintf(phase, sizeof(phase), "wrote the %s sink's output", name);
+	if (rc == SG_OK)
+		cli_phase(ps->session, phase);
+	return rc;
 }
 
 static int publish_join(char *out, size_t size, const char *dir,
@@ -137,7 +153,7 @@ static int publish_stage_outputs(struct publish_state *ps,
 	for (i = 0; rc == SG_OK && i < STAGED_COUNT; i++) {
 		rc = publish_join(paths[i], sizeof(paths[i]), ps->staging,
 				  staged_outputs[i].path, err);
-		extra[i].name = staged_outputs[i].name;
+		extra[i] = staged_outputs[i];
 		extra[i].path = paths[i];
 	}
 	return rc;
@@ -176,6 +192,7 @@ static int publish_files(struct publish_state *ps, struct sg_error *err)
 		rc = sg_evidence_write(&ps->evidence, ps->staging, &in, extra,
 				       STAGED_COUNT, err);
 	if (rc == SG_OK) {
+		cli_phase(s, "wrote the evidence files");
 		ps->input.files = ps->evidence.files;
 		ps->input.file_count = ps->evidence.file_count;
 		ps->input.facts_json = ps->evidence.facts_json;

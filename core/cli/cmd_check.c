@@ -71,26 +71,6 @@ static void print_outcome(FILE *out, const struct cli_session *s,
 	       outcome->tasks_created);
 }
 
-static double seconds_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-/* With -v, where the time went: for people tuning a large pipeline. */
-static void report_phase(const struct cli_options *o, const char *phase,
-			 double *since)
-{
-	double now = seconds_now();
-
-	if (o->verbose > 0)
-		fprintf(stderr, "stageguard: %s in %.2f s\n", phase,
-			now - *since);
-	*since = now;
-}
-
 /* With -v, what the run kept of its records, and how small. */
 static void report_kept(const struct cli_options *o,
 			const struct cli_session *s)
@@ -140,8 +120,6 @@ static int check_and_record(const struct cli_options *o, int is_run)
 	struct sg_error err;
 	int rc;
 
-	double mark = seconds_now();
-
 	sg_error_clear(&err);
 	sg_exceptions_init(&list);
 	rc = cli_session_open(&s, o, &err);
@@ -153,22 +131,22 @@ static int check_and_record(const struct cli_options *o, int is_run)
 		rc = cli_session_keep(&s, ledger, &err);
 	if (rc == SG_OK)
 		rc = cli_session_pull(&s, o, &err);
-	report_phase(o, "loaded the source", &mark);
+	cli_phase(&s, "loaded the source");
 	if (rc == SG_OK)
 		rc = cli_session_window(&s, o, ledger, &err);
 	if (rc == SG_OK)
 		rc = cli_session_stale_gate(&s, o, &err);
 	if (rc == SG_OK)
 		rc = cli_run_checks(&s, &list, &err);
-	report_phase(o, "ran the checks", &mark);
+	cli_phase(&s, "ran the checks");
 	if (rc == SG_OK && !is_run)
 		rc = cli_print_exceptions(stdout, &s, &list, o->format, &err);
-	report_phase(o, "wrote the exceptions", &mark);
+	cli_phase(&s, "wrote the exceptions");
 	if (rc == SG_OK && !o->dry_run) {
 		memset(&run, 0, sizeof(run));
 		rc = cli_record_run(&s, ledger, &list, &run, &outcome, &err);
 		report_kept(o, &s);
-		report_phase(o, "recorded the run", &mark);
+		cli_phase(&s, "recorded the run");
 		if (rc == SG_OK)
 			/* check keeps stdout for the exceptions themselves. */
 			print_outcome(is_run ? stdout : stderr, &s, &list,
@@ -176,7 +154,7 @@ static int check_and_record(const struct cli_options *o, int is_run)
 	}
 	if (rc == SG_OK && is_run) {
 		rc = run_sinks(&s, ledger, o, &err);
-		report_phase(o, "wrote the outputs", &mark);
+		cli_phase(&s, "wrote the outputs");
 	}
 	fflush(stdout);
 	sg_exceptions_release(&list);

@@ -433,6 +433,8 @@ int cmd_metrics(int argc, char **argv)
 		rc = sg_replay_new(&replay, s.model, s.window.as_of, &err);
 	if (rc == SG_OK && ledger != NULL)
 		rc = sg_replay_load_ledger(replay, ledger, &err);
+	if (rc == SG_OK)
+		cli_phase(&s, "replayed the history");
 	if (rc == SG_OK && a.compare)
 		rc = metrics_compare(replay, s.config, format, &err);
 	if (rc == SG_OK && !a.compare) {

@@ -5,6 +5,7 @@
  */
 #include "ledger_db.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,39 +75,123 @@ int sg_ledger_inputs_run(struct sg_ledger *ledger, sg_time at,
 	return rc;
 }
 
-int sg_ledger_each_input_chunk(struct sg_ledger *ledger, const char *run_id,
-			       int (*fn)(void *arg, unsigned part,
-					 const char *sha256, const void *data,
-					 size_t size, struct sg_error *err),
-			       void *arg, struct sg_error *err)
+static int inputs_damaged(struct sg_ledger *ledger, const char *run_id,
+			  const char *what, struct sg_error *err)
+{
+	return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+			       "ledger: run %s %s; the ledger is damaged: "
+			       "restore it from a backup, or pass --source "
+			       "to read the source again", run_id, what);
+}
+
+static int inputs_grow(struct sg_input_chunk_info **chunks, size_t *cap,
+		       size_t count, struct sg_error *err)
+{
+	struct sg_input_chunk_info *grown;
+	size_t want = *cap ? *cap * 2 : 256;
+
+	if (count < *cap)
+		return SG_OK;
+	grown = realloc(*chunks, want * sizeof(*grown));
+	if (grown == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	*chunks = grown;
+	*cap = want;
+	return SG_OK;
+}
+
+int sg_ledger_input_chunks(struct sg_ledger *ledger, const char *run_id,
+			   struct sg_input_chunk_info **chunks, size_t *count,
+			   struct sg_error *err)
 {
 	static const char sql[] =
-		"SELECT i.part, i.sha256, c.data FROM run_inputs i"
-		" JOIN input_chunks c ON c.sha256 = i.sha256"
+		"SELECT i.part, i.seq, i.sha256, length(c.data), c.raw_size"
+		" FROM run_inputs i"
+		" LEFT JOIN input_chunks c ON c.sha256 = i.sha256"
 		" WHERE i.run_id = ?1 ORDER BY i.part, i.seq";
+	struct sg_input_chunk_info *info;
 	sqlite3_stmt *stmt;
+	size_t cap = 0, n = 0;
 	int rc = ledger_prepare(ledger, sql, &stmt, err), step = SQLITE_DONE;
 
+	*chunks = NULL;
+	*count = 0;
 	if (rc != SG_OK)
 		return rc;
 	ledger_bind_text(stmt, 1, run_id);
 	while (rc == SG_OK && (step = sqlite3_step(stmt)) == SQLITE_ROW) {
 		sqlite3_int64 part = sqlite3_column_int64(stmt, 0);
+		sqlite3_int64 seq = sqlite3_column_int64(stmt, 1);
+		const char *sha = ledger_col_text(stmt, 2);
 
-		if (part < 0 || part > 65535) {
-			rc = sg_error_set_at(err, SG_ERR_LEDGER, ledger->path,
-					     0, 0, "ledger: run %s names input "
-					     "part %lld; the ledger is "
-					     "damaged", run_id,
-					     (long long)part);
+		if (part < 0 || part > 65535 || seq < 0 || seq > UINT32_MAX) {
+			rc = inputs_damaged(ledger, run_id, "names an input "
+					    "chunk out of place", err);
 			break;
 		}
-		rc = fn(arg, (unsigned)part, ledger_col_text(stmt, 1),
-			sqlite3_column_blob(stmt, 2),
-			(size_t)sqlite3_column_bytes(stmt, 2), err);
+		if (sqlite3_column_type(stmt, 3) == SQLITE_NULL ||
+		    strlen(sha) != 64) {
+			rc = inputs_damaged(ledger, run_id, "names an input "
+					    "chunk the ledger does not hold",
+					    err);
+			break;
+		}
+		rc = inputs_grow(chunks, &cap, n, err);
+		if (rc != SG_OK)
+			break;
+		info = &(*chunks)[n++];
+		info->ref.part = (unsigned)part;
+		info->ref.seq = (unsigned)seq;
+		memcpy(info->ref.sha256, sha, sizeof(info->ref.sha256));
+		info->size = (size_t)sqlite3_column_int64(stmt, 3);
+		info->raw_size = (size_t)sqlite3_column_int64(stmt, 4);
 	}
 	if (rc == SG_OK && step != SQLITE_DONE)
 		rc = ledger_fail(ledger, err, "cannot read the run's inputs");
 	sqlite3_finalize(stmt);
+	if (rc != SG_OK) {
+		free(*chunks);
+		*chunks = NULL;
+		return rc;
+	}
+	*count = n;
+	return SG_OK;
+}
+
+int sg_ledger_read_input_chunks(struct sg_ledger *ledger,
+				const struct sg_input_chunk_info *chunks,
+				size_t count,
+				int (*fn)(void *arg, size_t index,
+					  const void *data, size_t size,
+					  struct sg_error *err),
+				void *arg, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT data FROM input_chunks WHERE sha256 = ?1";
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc = ledger_prepare(ledger, sql, &stmt, err), step;
+
+	for (i = 0; rc == SG_OK && i < count; i++) {
+		sqlite3_reset(stmt);
+		ledger_bind_text(stmt, 1, chunks[i].ref.sha256);
+		step = sqlite3_step(stmt);
+		if (step == SQLITE_ROW)
+			rc = fn(arg, i, sqlite3_column_blob(stmt, 0),
+				(size_t)sqlite3_column_bytes(stmt, 0), err);
+		else if (step == SQLITE_DONE)
+			rc = sg_error_set_at(err, SG_ERR_LEDGER, ledger->path,
+					     0, 0, "ledger: input chunk "
+					     "%.16s... is missing; the ledger "
+					     "is damaged: restore it from a "
+					     "backup, or pass --source to "
+					     "read the source again",
+					     chunks[i].ref.sha256);
+		else
+			rc = ledger_fail(ledger, err, "cannot read the run's "
+					 "inputs");
+	}
+	if (stmt != NULL)
+		sqlite3_finalize(stmt);
 	return rc;
 }

@@ -135,7 +135,7 @@ int sg_ledger_each_task(struct sg_ledger *ledger,
 {
 	static const char sql[] =
 		"SELECT exception_id, created_at, due_at, disposition,"
-		" decided_at FROM tasks ORDER BY exception_id";
+		" decided_at FROM tasks";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
 
 	return ledger_walk_sql(ledger, sql, NULL, 0, ledger_task_row, &e,

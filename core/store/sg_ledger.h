@@ -177,7 +177,8 @@ struct sg_task_record {
 	sg_time decided_at;
 };
 
-/* Every review task, by exception id; rec is borrowed for the call. */
+/* Every review task, in the order stored (the fastest to read); rec is
+ * borrowed for the call. */
 int sg_ledger_each_task(struct sg_ledger *ledger,
 			int (*fn)(void *arg, const struct sg_task_record *rec,
 				  struct sg_error *err),
@@ -319,12 +320,27 @@ int sg_ledger_inputs_run(struct sg_ledger *ledger, sg_time at,
 			 char run_id[33], sg_time *as_of, int *found,
 			 struct sg_error *err);
 
-/* Calls fn for each chunk of the run's inputs, part after part, each in
- * order; data is borrowed for the call. */
-int sg_ledger_each_input_chunk(struct sg_ledger *ledger, const char *run_id,
-			       int (*fn)(void *arg, unsigned part,
-					 const char *sha256, const void *data,
-					 size_t size, struct sg_error *err),
-			       void *arg, struct sg_error *err);
+/* One chunk a run kept, in its place, with its sizes. */
+struct sg_input_chunk_info {
+	struct sg_input_ref ref;
+	size_t size;            /* compressed bytes */
+	size_t raw_size;        /* encoded bytes */
+};
+
+/* The chunks of the run's inputs, by part and then in order within the
+ * part (*chunks malloc'd; none: NULL and 0). */
+int sg_ledger_input_chunks(struct sg_ledger *ledger, const char *run_id,
+			   struct sg_input_chunk_info **chunks, size_t *count,
+			   struct sg_error *err);
+
+/* Calls fn with the bytes of each of the count chunks named, in the
+ * order given (index into chunks); data is borrowed for the call. */
+int sg_ledger_read_input_chunks(struct sg_ledger *ledger,
+				const struct sg_input_chunk_info *chunks,
+				size_t count,
+				int (*fn)(void *arg, size_t index,
+					  const void *data, size_t size,
+					  struct sg_error *err),
+				void *arg, struct sg_error *err);
 
 #endif

@@ -438,6 +438,7 @@ struct bundle_writer {
 	const char *top;
 	sg_time as_of;
 	unsigned char *buf;
+	struct bundle_reader reader;
 	unsigned long long done, total;
 };
 
@@ -484,6 +485,25 @@ static int bundle_header(struct bundle_writer *w, const char *name,
 	return rc;
 }
 
+/* Reads the next block of e into w->buf: the count, 0 at its end, -1
+ * with err set. */
+static long bundle_next_block(struct bundle_writer *w, struct bundle_entry *e,
+			      uint64_t at, struct sg_error *err)
+{
+	size_t n;
+
+	if (e->path != NULL)
+		return bundle_read(&w->reader, e, at, w->buf, BUNDLE_BLOCK,
+				   err);
+	n = fread(w->buf, 1, BUNDLE_BLOCK, e->tmp);
+	if (n == 0 && ferror(e->tmp)) {
+		sg_error_set(err, SG_ERR_IO, "cannot read %s back: %s",
+			     e->name, strerror(errno));
+		return -1;
+	}
+	return (long)n;
+}
+
 /* Copies one file's bytes into the archive, hashing them again: a file
  * that changed since it was hashed for the manifest is an error. */
 static int bundle_copy(struct bundle_writer *w, struct bundle_entry *e,
@@ -493,64 +513,40 @@ static int bundle_copy(struct bundle_writer *w, struct bundle_entry *e,
 	unsigned char sha[32];
 	EVP_MD_CTX *md = NULL;
 	uint64_t size = 0;
-	ssize_t n;
-	int fd = -1, rc;
+	long n;
+	int rc;
 
-	if (e->path != NULL) {
-		fd = open(e->path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			return sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
-					       "cannot read %s for the "
-					       "%s", e->name,
-					       strerror(errno));
-	} else {
+	if (e->tmp != NULL)
 		rewind(e->tmp);
-	}
 	rc = bundle_hash_begin(&md, err);
-	if (rc != SG_OK)
-		goto out;
-	for (;;) {
-		if (fd >= 0) {
-			n = read(fd, w->buf, BUNDLE_BLOCK);
-			if (n < 0 && errno == EINTR)
-				continue;
-		} else {
-			n = (ssize_t)fread(w->buf, 1, BUNDLE_BLOCK, e->tmp);
-			if (n == 0 && ferror(e->tmp))
-				n = -1;
-		}
-		if (n < 0) {
-			rc = sg_error_set_at(err, SG_ERR_IO, where, 0, 0,
-					     "cannot read %s for the bundle: "
-					     "%s", e->name, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		if (size + (uint64_t)n > e->size)
+	while (rc == SG_OK) {
+		n = bundle_next_block(w, e, size, err);
+		if (n < 0)
+			rc = SG_ERR_IO;
+		if (n <= 0 || size + (uint64_t)n > e->size)
 			break;
 		EVP_DigestUpdate(md, w->buf, (size_t)n);
 		size += (uint64_t)n;
 		if (archive_write_data(w->a, w->buf, (size_t)n) != n) {
 			rc = bundle_archive_error(w, e->name, err);
-			goto out;
+			break;
 		}
 		w->done += (unsigned long long)n;
 		if (w->st->host->progress != NULL)
 			w->st->host->progress(w->st->host->ctx, "bundle",
 					      w->done, w->total);
 	}
-	bundle_hash_end(md, sha);
-	md = NULL;
-	if (size != e->size || memcmp(sha, e->sha, sizeof(sha)) != 0)
-		rc = sg_error_set_at(err, SG_ERR_IO, where, 0, 0,
-				     "%s changed while it was being bundled; "
-				     "write the bundle again once nothing "
-				     "writes to it", e->name);
-out:
+	if (rc == SG_OK) {
+		bundle_hash_end(md, sha);
+		md = NULL;
+		if (size != e->size || memcmp(sha, e->sha, sizeof(sha)) != 0)
+			rc = sg_error_set_at(err, SG_ERR_IO, where, 0, 0,
+					     "%s changed while it was being "
+					     "bundled; write the bundle again "
+					     "once nothing writes to it",
+					     e->name);
+	}
 	EVP_MD_CTX_free(md);
-	if (fd >= 0)
-		close(fd);
 	return rc;
 }
 
@@ -703,6 +699,7 @@ static int bundle_write_utf8(struct bundle_state *st,
 	int rc, fd = -1;
 
 	memset(&w, 0, sizeof(w));
+	bundle_reader_init(&w.reader);
 	if (st->written || st->tmp != NULL)
 		return sg_error_set(err, SG_ERR_SINK,
 				    "write() was already called; one "
@@ -767,6 +764,9 @@ static int bundle_write_utf8(struct bundle_state *st,
 		}
 		entries[i].name = f->name;
 		entries[i].path = f->path;
+		entries[i].slice = f->slice;
+		entries[i].offset = f->slice ? f->offset : 0;
+		entries[i].size = f->slice ? f->length : 0;
 		order[i] = &entries[i];
 	}
 	man = &entries[n - 2];
@@ -788,7 +788,7 @@ static int bundle_write_utf8(struct bundle_state *st,
 	if (rc != SG_OK)
 		goto out;
 	for (i = 0; i < input->file_count; i++) {
-		rc = bundle_hash_file(&entries[i], w.buf, err);
+		rc = bundle_hash_file(&entries[i], &w.reader, w.buf, err);
 		if (rc != SG_OK)
 			goto out;
 		w.total += entries[i].size;
@@ -837,6 +837,7 @@ out:
 	for (i = 0; entries != NULL && i < n; i++)
 		if (entries[i].tmp != NULL)
 			fclose(entries[i].tmp);
+	bundle_reader_close(&w.reader);
 	archive_entry_free(w.ae);
 	free(w.buf);
 	free(order);

@@ -39,9 +39,18 @@ enum bundle_format {
 struct bundle_entry {
 	const char *name;       /* inside the top folder */
 	const char *path;       /* a given file on disk */
+	int slice;              /* the file is size bytes of path from offset */
+	uint64_t offset;
 	FILE *tmp;              /* manifest.json, SHA256SUMS */
 	uint64_t size;
 	unsigned char sha[32];
+};
+
+/* Reads the given files.  The file opened last stays open: many entries
+ * can be slices of one file (the review notes). */
+struct bundle_reader {
+	const char *path;       /* borrowed from the entry; NULL: none */
+	int fd;
 };
 
 struct bundle_state {
@@ -101,9 +110,19 @@ int bundle_hash_begin(EVP_MD_CTX **md, struct sg_error *err);
 
 void bundle_hash_end(EVP_MD_CTX *md, unsigned char *sha);
 
-/* Hashes the given file e->path in blocks, filling size and sha. */
-int bundle_hash_file(struct bundle_entry *e, unsigned char *buf,
-		     struct sg_error *err);
+void bundle_reader_init(struct bundle_reader *r);
+void bundle_reader_close(struct bundle_reader *r);
+
+/* Reads up to want bytes of e's, starting at its byte at: the count, 0
+ * at its end, -1 with err set. */
+long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
+		 uint64_t at, unsigned char *buf, size_t want,
+		 struct sg_error *err);
+
+/* Hashes the given file e in blocks, filling its size (unless a slice)
+ * and sha. */
+int bundle_hash_file(struct bundle_entry *e, struct bundle_reader *r,
+		     unsigned char *buf, struct sg_error *err);
 
 /*
  * Writes manifest.json into man->tmp: the facts with "files" added,

@@ -54,50 +54,101 @@ void bundle_hash_end(EVP_MD_CTX *md, unsigned char *sha)
 	EVP_MD_CTX_free(md);
 }
 
-/* Hashes the given file e->path in blocks, filling size and sha. */
-int bundle_hash_file(struct bundle_entry *e, unsigned char *buf,
-		     struct sg_error *err)
+void bundle_reader_init(struct bundle_reader *r)
 {
-	EVP_MD_CTX *md = NULL;
-	struct stat sb;
-	ssize_t n;
-	int fd, rc;
+	r->path = NULL;
+	r->fd = -1;
+}
 
-	fd = open(e->path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+void bundle_reader_close(struct bundle_reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	bundle_reader_init(r);
+}
+
+static int bundle_reader_open(struct bundle_reader *r,
+			      const struct bundle_entry *e,
+			      struct sg_error *err)
+{
+	struct stat sb;
+
+	if (r->path != NULL && strcmp(r->path, e->path) == 0)
+		return SG_OK;
+	bundle_reader_close(r);
+	r->fd = open(e->path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0)
 		return sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
 				       "cannot read %s for the bundle: %s",
 				       e->name, strerror(errno));
-	if (fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
-		rc = sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
-				     "cannot bundle %s: not a regular file",
-				     e->name);
-		goto out;
+	if (fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		bundle_reader_close(r);
+		return sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
+				       "cannot bundle %s: not a regular file",
+				       e->name);
 	}
+	r->path = e->path;
+	return SG_OK;
+}
+
+long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
+		 uint64_t at, unsigned char *buf, size_t want,
+		 struct sg_error *err)
+{
+	ssize_t n;
+
+	if (bundle_reader_open(r, e, err) != SG_OK)
+		return -1;
+	if (e->slice) {
+		if (at >= e->size)
+			return 0;
+		if (want > e->size - at)
+			want = (size_t)(e->size - at);
+	}
+	do
+		n = pread(r->fd, buf, want, (off_t)(e->offset + at));
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0, "cannot read "
+				"%s for the bundle: %s", e->name,
+				strerror(errno));
+		return -1;
+	}
+	if (n == 0 && e->slice) {
+		sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0, "cannot read "
+				"%s for the bundle: the file ends before its "
+				"%llu bytes from byte %llu", e->name,
+				(unsigned long long)e->size,
+				(unsigned long long)e->offset);
+		return -1;
+	}
+	return (long)n;
+}
+
+int bundle_hash_file(struct bundle_entry *e, struct bundle_reader *r,
+		     unsigned char *buf, struct sg_error *err)
+{
+	EVP_MD_CTX *md = NULL;
+	uint64_t size = 0;
+	long n;
+	int rc;
+
 	rc = bundle_hash_begin(&md, err);
-	if (rc != SG_OK)
-		goto out;
-	e->size = 0;
-	for (;;) {
-		n = read(fd, buf, BUNDLE_BLOCK);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			rc = sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
-					     "cannot read %s for the bundle: "
-					     "%s", e->name, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
+	while (rc == SG_OK) {
+		n = bundle_read(r, e, size, buf, BUNDLE_BLOCK, err);
+		if (n < 0)
+			rc = SG_ERR_IO;
+		if (n <= 0)
 			break;
 		EVP_DigestUpdate(md, buf, (size_t)n);
-		e->size += (uint64_t)n;
+		size += (uint64_t)n;
 	}
-	bundle_hash_end(md, e->sha);
-	md = NULL;
-out:
+	if (rc == SG_OK) {
+		e->size = size;
+		bundle_hash_end(md, e->sha);
+		md = NULL;
+	}
 	EVP_MD_CTX_free(md);
-	close(fd);
 	return rc;
 }
 
