@@ -742,6 +742,48 @@ START_TEST(test_slices)
 }
 END_TEST
 
+/* A .tar.gz is compressed in blocks on several threads: a file of several
+ * blocks comes out whole, gzip finds the stream sound, and the archive
+ * is the same bytes when written again. */
+START_TEST(test_gzip_blocks)
+{
+	struct fixture fx;
+	char out[400], again[400], dest[400], big[400];
+	unsigned long x = 12345;
+	FILE *f;
+	size_t i;
+
+	fixture_init(&fx);
+	snprintf(big, sizeof(big), "%s/big.csv", fx.dir);
+	f = fopen(big, "w");
+	ck_assert_ptr_nonnull(f);
+	/* 3.4 MiB of rows that compress, but not to nothing. */
+	for (i = 0; i < 60000; i++) {
+		x = x * 1103515245ul + 12345ul;
+		fprintf(f, "O-%06zu,Deal %lu,qualification,%lu.00\n", i,
+			(x >> 16) % 100000, (x >> 8) % 1000000);
+	}
+	ck_assert_int_eq(fclose(f), 0);
+	fx.files[fx.count].name = "inputs/zbig.csv";
+	fx.files[fx.count].path = big;
+	fx.count++;
+	bundle_path(&fx, ".tar.gz", "g", out, sizeof(out));
+	bundle_path(&fx, ".tar.gz", "g2", again, sizeof(again));
+	write_ok(&fx, out);
+	write_ok(&fx, again);
+	ck_assert_int_eq(run("cmp -s '%s' '%s'", out, again), 0);
+	ck_assert_int_eq(run("gzip -t '%s'", out), 0);
+	snprintf(dest, sizeof(dest), "%s/xg", fx.dir);
+	ck_assert_int_eq(mkdir(dest, 0755), 0);
+	ck_assert_int_eq(run("tar -xzf '%s' -C '%s'", out, dest), 0);
+	ck_assert_int_eq(run("cmp -s '%s' '%s/" TOP "/inputs/zbig.csv'", big,
+			     dest), 0);
+	ck_assert_int_eq(run("cd '%s/" TOP "' && sha256sum -c --strict "
+			     "--quiet SHA256SUMS", dest), 0);
+	fixture_done(&fx);
+}
+END_TEST
+
 START_TEST(test_unknown_suffix)
 {
 	static const char *const bad[] = {
@@ -1251,6 +1293,7 @@ static Suite *bundle_suite(void)
 	tcase_add_test(tc, test_unsafe_names);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_slices);
+	tcase_add_test(tc, test_gzip_blocks);
 	tcase_add_test(tc, test_unknown_suffix);
 	tcase_add_test(tc, test_unwritable);
 	suite_add_tcase(s, tc);

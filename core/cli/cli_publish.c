@@ -7,12 +7,15 @@
  * An archiving sink (the bundle) is given finished files: the evidence of
  * core/sg_evidence.h plus a workbook and the metrics rendered into a
  * staging folder by the xlsx and metrics sinks, so the archive holds
- * exactly what those sinks write.
+ * exactly what those sinks write.  The evidence files are written on a
+ * thread of their own, with a connection of their own to the ledger,
+ * while the workbook is rendered: neither needs the other.
  */
 #include "cli.h"
 
 #include <errno.h>
 #include <ftw.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -131,11 +134,9 @@ static int publish_join(char *out, size_t size, const char *dir,
 /* Renders the workbook and the metrics into the staging folder (quietly:
  * the folder is gone once the bundle is written). */
 static int publish_stage_outputs(struct publish_state *ps,
-				 struct sg_sink_file *extra,
-				 char paths[][4096], struct sg_error *err)
+				 struct sg_error *err)
 {
 	char path[4096];
-	size_t i;
 	int rc = publish_report(ps, err);
 
 	if (rc == SG_OK)
@@ -150,6 +151,54 @@ static int publish_stage_outputs(struct publish_state *ps,
 				  err);
 	if (rc == SG_OK)
 		rc = write_one(ps, "metrics", path, SG_LOG_WARN, err);
+	return rc;
+}
+
+/* The evidence files, written while the workbook is rendered. */
+struct evidence_job {
+	struct sg_evidence_inputs in;
+	const char *dir;
+	const struct sg_sink_file *extra;
+	struct sg_evidence_files *out;
+	struct sg_error err;
+	int rc;
+};
+
+static void *evidence_thread(void *arg)
+{
+	struct evidence_job *job = arg;
+
+	sg_error_clear(&job->err);
+	job->rc = sg_evidence_write(job->out, job->dir, &job->in, job->extra,
+				    STAGED_COUNT, &job->err);
+	return NULL;
+}
+
+static int publish_staging_folder(struct publish_state *ps,
+				  struct sg_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+	int rc;
+
+	snprintf(ps->staging, sizeof(ps->staging), "%s/stageguard-bundle-"
+		 "XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
+	if (mkdtemp(ps->staging) != NULL)
+		return SG_OK;
+	rc = sg_error_set(err, SG_ERR_IO, "%s: cannot create a staging "
+			  "folder for the bundle: %s (set TMPDIR to a "
+			  "writable folder)", ps->staging, strerror(errno));
+	ps->staging[0] = '\0';
+	return rc;
+}
+
+/* The staged outputs' names and paths, for the evidence's file list. */
+static int publish_staged_list(struct publish_state *ps,
+			       struct sg_sink_file *extra,
+			       char paths[][4096], struct sg_error *err)
+{
+	size_t i;
+	int rc = SG_OK;
+
 	for (i = 0; rc == SG_OK && i < STAGED_COUNT; i++) {
 		rc = publish_join(paths[i], sizeof(paths[i]), ps->staging,
 				  staged_outputs[i].path, err);
@@ -159,38 +208,70 @@ static int publish_stage_outputs(struct publish_state *ps,
 	return rc;
 }
 
+/* Starts the evidence job on its own thread and ledger connection; on
+ * the calling thread when either cannot be had (*started 0). */
+static int publish_evidence_start(struct publish_state *ps,
+				  struct evidence_job *job,
+				  struct sg_ledger **own, pthread_t *thread,
+				  int *started, struct sg_error *err)
+{
+	struct sg_error ignored;
+
+	*started = 0;
+	sg_error_clear(&ignored);
+	if (sg_ledger_open(own, sg_ledger_path(ps->ledger), &ignored) ==
+	    SG_OK) {
+		job->in.ledger = *own;
+		*started = pthread_create(thread, NULL, evidence_thread,
+					  job) == 0;
+		if (*started)
+			return SG_OK;
+		job->in.ledger = ps->ledger;
+	}
+	evidence_thread(job);
+	if (job->rc != SG_OK)
+		*err = job->err;
+	return job->rc;
+}
+
 static int publish_files(struct publish_state *ps, struct sg_error *err)
 {
 	struct cli_session *s = ps->session;
 	struct sg_sink_file extra[STAGED_COUNT];
 	char paths[STAGED_COUNT][4096];
-	struct sg_evidence_inputs in;
-	const char *tmp = getenv("TMPDIR");
-	int rc;
+	struct evidence_job job;
+	struct sg_ledger *own = NULL;
+	pthread_t thread;
+	int rc, started = 0;
 
 	if (ps->staging[0] != '\0')
 		return SG_OK;
-	snprintf(ps->staging, sizeof(ps->staging), "%s/stageguard-bundle-"
-		 "XXXXXX", tmp && tmp[0] ? tmp : "/tmp");
-	if (mkdtemp(ps->staging) == NULL) {
-		rc = sg_error_set(err, SG_ERR_IO, "%s: cannot create a "
-				  "staging folder for the bundle: %s (set "
-				  "TMPDIR to a writable folder)", ps->staging,
-				  strerror(errno));
-		ps->staging[0] = '\0';
-		return rc;
-	}
-	rc = publish_stage_outputs(ps, extra, paths, err);
-	memset(&in, 0, sizeof(in));
-	in.config = s->config;
-	in.registry = s->registry;
-	in.ledger = ps->ledger;
-	in.model = s->model;
-	in.as_of = s->window.as_of;
-	in.tool_version = PACKAGE_VERSION;
+	rc = publish_staging_folder(ps, err);
 	if (rc == SG_OK)
-		rc = sg_evidence_write(&ps->evidence, ps->staging, &in, extra,
-				       STAGED_COUNT, err);
+		rc = publish_staged_list(ps, extra, paths, err);
+	if (rc != SG_OK)
+		return rc;
+	memset(&job, 0, sizeof(job));
+	job.in.config = s->config;
+	job.in.registry = s->registry;
+	job.in.ledger = ps->ledger;
+	job.in.model = s->model;
+	job.in.as_of = s->window.as_of;
+	job.in.tool_version = PACKAGE_VERSION;
+	job.dir = ps->staging;
+	job.extra = extra;
+	job.out = &ps->evidence;
+	rc = publish_evidence_start(ps, &job, &own, &thread, &started, err);
+	if (rc == SG_OK)
+		rc = publish_stage_outputs(ps, err);
+	if (started) {
+		pthread_join(thread, NULL);
+		if (rc == SG_OK && job.rc != SG_OK) {
+			*err = job.err;
+			rc = job.rc;
+		}
+	}
+	sg_ledger_close(own);
 	if (rc == SG_OK) {
 		cli_phase(s, "wrote the evidence files");
 		ps->input.files = ps->evidence.files;

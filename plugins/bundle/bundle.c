@@ -439,6 +439,7 @@ struct bundle_writer {
 	sg_time as_of;
 	unsigned char *buf;
 	struct bundle_reader reader;
+	struct bundle_gzip *gz;  /* .tar.gz: the compressor */
 	unsigned long long done, total;
 };
 
@@ -599,6 +600,31 @@ static int bundle_entries(struct bundle_writer *w,
 	return rc;
 }
 
+/* libarchive's output for a .tar.gz: the tar stream, compressed here
+ * on several threads (bundle_gzip.c). */
+static la_ssize_t bundle_gz_write(struct archive *a, void *arg,
+				  const void *buf, size_t len)
+{
+	struct bundle_writer *w = arg;
+
+	if (bundle_gzip_write(w->gz, buf, len) != 0) {
+		archive_set_error(a, EIO, "%s", bundle_gzip_error(w->gz));
+		return -1;
+	}
+	return (la_ssize_t)len;
+}
+
+static int bundle_gz_close(struct archive *a, void *arg)
+{
+	struct bundle_writer *w = arg;
+
+	if (bundle_gzip_finish(w->gz) != 0) {
+		archive_set_error(a, EIO, "%s", bundle_gzip_error(w->gz));
+		return ARCHIVE_FATAL;
+	}
+	return ARCHIVE_OK;
+}
+
 /* Opens the archive on fd with the state's format, reproducibly. */
 static int bundle_archive_open(struct bundle_writer *w, int fd,
 			       struct sg_error *err)
@@ -616,18 +642,21 @@ static int bundle_archive_open(struct bundle_writer *w, int fd,
 		/* ustar headers, a pax header only for what ustar cannot
 		 * hold (a long or non-ASCII name, a huge file). */
 		r = archive_write_set_format_pax_restricted(a);
-		if (r == ARCHIVE_OK && w->st->format == BUNDLE_TGZ) {
-			r = archive_write_add_filter_gzip(a);
-			/* No time stamp in the gzip header. */
-			if (r == ARCHIVE_OK)
-				r = archive_write_set_options(
-					a, "gzip:!timestamp");
-		} else if (r == ARCHIVE_OK) {
+		if (r == ARCHIVE_OK && w->st->format == BUNDLE_TZST)
 			r = archive_write_add_filter_zstd(a);
-		}
 	}
-	if (r == ARCHIVE_OK)
+	if (r == ARCHIVE_OK && w->st->format == BUNDLE_TGZ) {
+		if (bundle_gzip_new(&w->gz, fd, err) != SG_OK)
+			return SG_ERR_IO;
+		/* The last tar record is not padded: a compressed stream
+		 * has no blocks to fill. */
+		r = archive_write_set_bytes_in_last_block(a, 1);
+		if (r == ARCHIVE_OK)
+			r = archive_write_open(a, w, NULL, bundle_gz_write,
+					       bundle_gz_close);
+	} else if (r == ARCHIVE_OK) {
 		r = archive_write_open_fd(a, fd);
+	}
 	if (r != ARCHIVE_OK)
 		return bundle_archive_error(w, "opening", err);
 	return SG_OK;
@@ -838,6 +867,7 @@ out:
 		if (entries[i].tmp != NULL)
 			fclose(entries[i].tmp);
 	bundle_reader_close(&w.reader);
+	bundle_gzip_free(w.gz);
 	archive_entry_free(w.ae);
 	free(w.buf);
 	free(order);

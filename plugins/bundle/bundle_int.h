@@ -141,6 +141,24 @@ int bundle_sums(struct bundle_entry *sums, struct bundle_entry **order,
  * address). */
 const char *bundle_why_dotdot(void);
 
+/* ---- gzip on several threads (bundle_gzip.c) ---- */
+
+struct bundle_gzip;
+
+/* Starts a gzip stream written to fd (its header written now). */
+int bundle_gzip_new(struct bundle_gzip **out, int fd, struct sg_error *err);
+
+/* Compresses size bytes; 0, or -1 (bundle_gzip_error() says why). */
+int bundle_gzip_write(struct bundle_gzip *g, const void *data, size_t size);
+
+/* Writes the rest and the trailer; 0 or -1. */
+int bundle_gzip_finish(struct bundle_gzip *g);
+
+const char *bundle_gzip_error(const struct bundle_gzip *g);
+
+/* Stops the threads; accepts NULL. */
+void bundle_gzip_free(struct bundle_gzip *g);
+
 /* verify() (bundle_verify.c). */
 int bundle_verify(void *state, const char *path, sg_problem_fn problem,
 		  void *arg, struct sg_error *err);
