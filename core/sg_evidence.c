@@ -21,6 +21,7 @@
 #include "sg_hash.h"
 #include "sg_options.h"
 #include "sg_review.h"
+#include "util/sg_canonical.h"
 #include "util/sg_csv.h"
 #include "util/sg_missing.h"
 
@@ -383,12 +384,34 @@ static int ev_write_config(struct ev_ctx *c, struct sg_error *err)
 
 /* ---- inputs/: the model in the canonical CSV layout ---- */
 
-static const char *const ev_opp_columns[] = {
-	"id", "name", "pipeline", "stage", "owner_id", "amount", "currency",
-	"close_date", "forecast_category", "created_at", "next_step",
-	"next_step_date"
-};
-#define EV_OPP_COLUMNS (sizeof(ev_opp_columns) / sizeof(ev_opp_columns[0]))
+/* Creates inputs/ plus the canonical file's name (listed) for writing. */
+static int ev_create_input(struct ev_ctx *c, int file, struct ev_file *f,
+			   struct sg_error *err)
+{
+	char name[64];
+
+	snprintf(name, sizeof(name), "inputs/%s",
+		 sg_canonical_file(file)->file);
+	return ev_create(c, name, f, err);
+}
+
+/* Writes the column names of canonical file, in canonical order, without
+ * the line end (opportunities.csv has extra columns after them). */
+static void ev_canon_columns(FILE *fp, int file)
+{
+	const struct sg_canon_file *def = sg_canonical_file(file);
+	size_t i;
+
+	for (i = 0; i < def->column_count; i++)
+		ev_csv(fp, def->columns[i].name, i == 0);
+}
+
+/* Writes the header line of canonical file. */
+static void ev_canon_header(FILE *fp, int file)
+{
+	ev_canon_columns(fp, file);
+	ev_csv_end(fp);
+}
 
 /* An extra column of opportunities.csv. */
 struct ev_extra_col {
@@ -413,12 +436,7 @@ static int ev_cmp_sym(const void *a, const void *b)
 
 static int ev_is_opp_column(const char *name)
 {
-	size_t i;
-
-	for (i = 0; i < EV_OPP_COLUMNS; i++)
-		if (strcmp(name, ev_opp_columns[i]) == 0)
-			return 1;
-	return 0;
+	return sg_canonical_find_column(SG_CANON_OPPORTUNITIES, name) >= 0;
 }
 
 /*
@@ -493,11 +511,10 @@ static int ev_write_opportunities(struct ev_ctx *c, const struct sg_model *m,
 		rc = ev_nomem(err);
 		goto out;
 	}
-	rc = ev_create(c, "inputs/opportunities.csv", &f, err);
+	rc = ev_create_input(c, SG_CANON_OPPORTUNITIES, &f, err);
 	if (rc != SG_OK)
 		goto out;
-	for (i = 0; i < EV_OPP_COLUMNS; i++)
-		ev_csv(f.fp, ev_opp_columns[i], i == 0);
+	ev_canon_columns(f.fp, SG_CANON_OPPORTUNITIES);
 	for (i = 0; i < ncols; i++)
 		ev_csv(f.fp, by_text[i].text, 0);
 	ev_csv_end(f.fp);
@@ -544,19 +561,15 @@ static int ev_write_stage_history(struct ev_ctx *c, const struct sg_model *m,
 				  const struct sg_model_view *v,
 				  struct sg_error *err)
 {
-	static const char *const head[] = {
-		"opportunity_id", "from_stage", "to_stage", "changed_at",
-		"changed_by", "source"
-	};
 	struct ev_file f = { NULL, NULL };
 	char t[SG_TIME_ISO_SIZE];
 	size_t i;
 	int rc;
 
-	rc = ev_create(c, "inputs/stage_history.csv", &f, err);
+	rc = ev_create_input(c, SG_CANON_STAGE_HISTORY, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_csv_header(f.fp, head, 6);
+	ev_canon_header(f.fp, SG_CANON_STAGE_HISTORY);
 	for (i = 0; i < v->event_count; i++) {
 		const struct sg_stage_event *e = &v->events[i];
 
@@ -575,19 +588,15 @@ static int ev_write_field_history(struct ev_ctx *c, const struct sg_model *m,
 				  const struct sg_model_view *v,
 				  struct sg_error *err)
 {
-	static const char *const head[] = {
-		"opportunity_id", "field", "old_value", "new_value",
-		"changed_at"
-	};
 	struct ev_file f = { NULL, NULL };
 	char t[SG_TIME_ISO_SIZE];
 	size_t i;
 	int rc;
 
-	rc = ev_create(c, "inputs/field_history.csv", &f, err);
+	rc = ev_create_input(c, SG_CANON_FIELD_HISTORY, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_csv_header(f.fp, head, 5);
+	ev_canon_header(f.fp, SG_CANON_FIELD_HISTORY);
 	for (i = 0; i < v->change_count; i++) {
 		const struct sg_field_change *ch = &v->changes[i];
 
@@ -633,19 +642,15 @@ static int ev_write_activities(struct ev_ctx *c, const struct sg_model *m,
 			       const struct sg_model_view *v,
 			       struct sg_error *err)
 {
-	static const char *const head[] = {
-		"id", "opportunity_id", "type", "party", "occurred_at",
-		"actor", "subject"
-	};
 	struct ev_file f = { NULL, NULL };
 	char t[SG_TIME_ISO_SIZE];
 	size_t i;
 	int rc;
 
-	rc = ev_create(c, "inputs/activities.csv", &f, err);
+	rc = ev_create_input(c, SG_CANON_ACTIVITIES, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_csv_header(f.fp, head, 7);
+	ev_canon_header(f.fp, SG_CANON_ACTIVITIES);
 	/* The model keeps no activity id, actor or subject. */
 	for (i = 0; i < v->activity_count; i++) {
 		const struct sg_activity *a = &v->activities[i];
@@ -681,10 +686,6 @@ static int ev_write_evidence(struct ev_ctx *c, const struct sg_model *m,
 			     const struct sg_model_view *v,
 			     struct sg_error *err)
 {
-	static const char *const head[] = {
-		"opportunity_id", "criterion", "value", "party",
-		"observed_at", "ref"
-	};
 	struct ev_file f = { NULL, NULL };
 	const char *present = ev_present_word(c->in->config);
 	char t[SG_TIME_ISO_SIZE];
@@ -696,10 +697,10 @@ static int ev_write_evidence(struct ev_ctx *c, const struct sg_model *m,
 				    "evidence: every word for a present "
 				    "evidence value is a placeholder of the "
 				    "config");
-	rc = ev_create(c, "inputs/evidence.csv", &f, err);
+	rc = ev_create_input(c, SG_CANON_EVIDENCE, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_csv_header(f.fp, head, 6);
+	ev_canon_header(f.fp, SG_CANON_EVIDENCE);
 	/* The model keeps whether a value is missing, not the value nor
 	 * the ref. */
 	for (i = 0; i < v->evidence_count; i++) {
@@ -720,17 +721,14 @@ static int ev_write_owners(struct ev_ctx *c, const struct sg_model *m,
 			   const struct sg_model_view *v,
 			   struct sg_error *err)
 {
-	static const char *const head[] = {
-		"id", "name", "email", "manager_id", "team"
-	};
 	struct ev_file f = { NULL, NULL };
 	size_t i;
 	int rc;
 
-	rc = ev_create(c, "inputs/owners.csv", &f, err);
+	rc = ev_create_input(c, SG_CANON_OWNERS, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_csv_header(f.fp, head, 5);
+	ev_canon_header(f.fp, SG_CANON_OWNERS);
 	for (i = 0; i < v->owner_count; i++) {
 		const struct sg_owner *o = &v->owners[i];
 

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sg_canonical.h"
 #include "util/sg_decimal.h"
 #include "util/sg_missing.h"
 
@@ -25,40 +26,15 @@ struct gate_in {
 	sg_time at;
 };
 
+/* The keys of the input itself; the keys of its records are the columns
+ * of the canonical files (sg_canonical.h). */
 static const char *const gate_top_keys[] = {
 	"opportunity", "history", "evidence", "activities", "owners",
 	"field_history", "to_stage", "at", NULL
 };
 
-static const char *const gate_opp_keys[] = {
-	"id", "name", "pipeline", "stage", "owner_id", "amount", "currency",
-	"close_date", "forecast_category", "created_at", "next_step",
-	"next_step_date", NULL
-};
-
-static const char *const gate_event_keys[] = {
-	"opportunity_id", "from_stage", "to_stage", "changed_at",
-	"changed_by", "source", NULL
-};
-
-static const char *const gate_evidence_keys[] = {
-	"opportunity_id", "criterion", "value", "party", "observed_at", "ref",
-	NULL
-};
-
-static const char *const gate_activity_keys[] = {
-	"id", "opportunity_id", "type", "party", "occurred_at", "actor",
-	"subject", NULL
-};
-
-static const char *const gate_change_keys[] = {
-	"opportunity_id", "field", "old_value", "new_value", "changed_at",
-	NULL
-};
-
-static const char *const gate_owner_keys[] = {
-	"id", "name", "email", "manager_id", "team", NULL
-};
+/* For gate_record(): a record that may hold any key. */
+#define GATE_ANY_KEY (-1)
 
 /* Fails with a message that starts with the JSON path (path.key). */
 static int gate_bad(struct gate_in *g, const char *path, const char *key,
@@ -111,14 +87,15 @@ static void gate_join(const char *const *keys, char *buf, size_t size)
 }
 
 /*
- * Checks a record's keys against keys (NULL: any key) and turns every
- * scalar value into a string, so that the readers below see strings only:
- * numbers as written by the shortest exact form jansson keeps (integers
- * exactly, reals with 15 significant digits), true/false as words, null
- * as "".  An object or array value is refused.
+ * Checks a record's keys against the columns of canonical file (an enum
+ * sg_canonical_file, or GATE_ANY_KEY) and turns every scalar value into a
+ * string, so that the readers below see strings only: numbers as written
+ * by the shortest exact form jansson keeps (integers exactly, reals with
+ * 15 significant digits), true/false as words, null as "".  An object or
+ * array value is refused.
  */
 static int gate_record(struct gate_in *g, json_t *obj, const char *path,
-		       const char *const *keys)
+		       int file)
 {
 	void *it;
 
@@ -129,8 +106,9 @@ static int gate_record(struct gate_in *g, json_t *obj, const char *path,
 		char num[64], list[256];
 		const char *text;
 
-		if (keys != NULL && !gate_in_list(key, keys)) {
-			gate_join(keys, list, sizeof(list));
+		if (file != GATE_ANY_KEY &&
+		    sg_canonical_find_column(file, key) < 0) {
+			sg_canonical_column_names(file, list, sizeof(list));
 			return gate_bad(g, path, key, "unknown key (expected "
 					"one of: %s)", list);
 		}
@@ -286,11 +264,11 @@ static int gate_array(struct gate_in *g, json_t *root, const char *key,
 	return SG_OK;
 }
 
-/* Element i of an array member, checked to be an object and normalized;
- * path receives "$.key[i]". */
+/* Element i of an array member, checked to be an object whose keys are
+ * columns of canonical file, and normalized; path receives "$.key[i]". */
 static int gate_element(struct gate_in *g, json_t *array, const char *key,
-			size_t i, const char *const *keys, char *path,
-			size_t path_size, json_t **out)
+			size_t i, int file, char *path, size_t path_size,
+			json_t **out)
 {
 	json_t *e = json_array_get(array, i);
 
@@ -298,7 +276,7 @@ static int gate_element(struct gate_in *g, json_t *array, const char *key,
 	if (!json_is_object(e))
 		return gate_bad(g, path, NULL, "expected an object");
 	*out = e;
-	return gate_record(g, e, path, keys);
+	return gate_record(g, e, path, file);
 }
 
 /* Reads a history entry (without adding it). */
@@ -350,8 +328,9 @@ static int gate_scan_history(struct gate_in *g, json_t *history,
 	for (i = 0; history != NULL && i < json_array_size(history); i++) {
 		json_t *e;
 
-		rc = gate_element(g, history, "history", i, gate_event_keys,
-				  path, sizeof(path), &e);
+		rc = gate_element(g, history, "history", i,
+				  SG_CANON_STAGE_HISTORY, path, sizeof(path),
+				  &e);
 		if (rc == SG_OK)
 			rc = gate_event(g, e, path, &r);
 		if (rc != SG_OK)
@@ -443,7 +422,7 @@ static int gate_opportunity(struct gate_in *g, const json_t *o,
 	     it = json_object_iter_next((json_t *)o, it)) {
 		const char *key = json_object_iter_key(it);
 
-		if (gate_in_list(key, gate_opp_keys))
+		if (sg_canonical_find_column(SG_CANON_OPPORTUNITIES, key) >= 0)
 			continue;
 		extra[n].name = key;
 		extra[n].value = json_string_value(json_object_iter_value(it));
@@ -489,7 +468,7 @@ static int gate_add_evidence(struct gate_in *g, json_t *array)
 
 		memset(&r, 0, sizeof(r));
 		rc = gate_element(g, array, "evidence", i,
-				  gate_evidence_keys, path, sizeof(path), &e);
+				  SG_CANON_EVIDENCE, path, sizeof(path), &e);
 		if (rc == SG_OK)
 			rc = gate_same_opp(g, e, path);
 		if (rc == SG_OK)
@@ -524,7 +503,7 @@ static int gate_add_activities(struct gate_in *g, json_t *array)
 
 		memset(&r, 0, sizeof(r));
 		rc = gate_element(g, array, "activities", i,
-				  gate_activity_keys, path, sizeof(path), &e);
+				  SG_CANON_ACTIVITIES, path, sizeof(path), &e);
 		if (rc == SG_OK)
 			rc = gate_same_opp(g, e, path);
 		if (rc == SG_OK)
@@ -558,7 +537,8 @@ static int gate_add_changes(struct gate_in *g, json_t *array)
 
 		memset(&r, 0, sizeof(r));
 		rc = gate_element(g, array, "field_history", i,
-				  gate_change_keys, path, sizeof(path), &e);
+				  SG_CANON_FIELD_HISTORY, path, sizeof(path),
+				  &e);
 		if (rc == SG_OK)
 			rc = gate_same_opp(g, e, path);
 		if (rc == SG_OK)
@@ -589,7 +569,7 @@ static int gate_add_owners(struct gate_in *g, json_t *array)
 		json_t *e;
 
 		memset(&r, 0, sizeof(r));
-		rc = gate_element(g, array, "owners", i, gate_owner_keys,
+		rc = gate_element(g, array, "owners", i, SG_CANON_OWNERS,
 				  path, sizeof(path), &e);
 		if (rc == SG_OK)
 			rc = gate_required(g, e, path, "id", &r.id);
@@ -650,7 +630,7 @@ static int gate_top(struct gate_in *g, json_t *root, json_t **opp,
 				"required)");
 	if (!json_is_object(*opp))
 		return gate_bad(g, "$", "opportunity", "expected an object");
-	rc = gate_record(g, *opp, "$.opportunity", NULL);
+	rc = gate_record(g, *opp, "$.opportunity", GATE_ANY_KEY);
 	if (rc == SG_OK)
 		rc = gate_required(g, *opp, "$.opportunity", "id", &t);
 	if (rc != SG_OK)

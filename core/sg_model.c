@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "sg_bigmem.h"
+#include "util/sg_canonical.h"
 #include "util/sg_missing.h"
 
 #define NO_INDEX UINT32_MAX
@@ -1277,30 +1278,34 @@ const char *sg_model_field_value(const struct sg_model *m,
 	sg_sym name;
 	uint32_t i;
 
-	if (strcmp(field, "id") == 0)
+	switch (sg_canonical_find_column(SG_CANON_OPPORTUNITIES, field)) {
+	case SG_OPP_ID:
 		return sg_model_str(m, opp->id);
-	if (strcmp(field, "name") == 0)
+	case SG_OPP_NAME:
 		return opp->name;
-	if (strcmp(field, "pipeline") == 0)
+	case SG_OPP_PIPELINE:
 		return opp->pipeline;
-	if (strcmp(field, "stage") == 0)
+	case SG_OPP_STAGE:
 		return opp->stage;
-	if (strcmp(field, "owner_id") == 0)
+	case SG_OPP_OWNER_ID:
 		return opp->owner_id;
-	if (strcmp(field, "amount") == 0)
+	case SG_OPP_AMOUNT:
 		return opp->amount;
-	if (strcmp(field, "currency") == 0)
+	case SG_OPP_CURRENCY:
 		return opp->currency;
-	if (strcmp(field, "forecast_category") == 0)
-		return opp->forecast_category;
-	if (strcmp(field, "next_step") == 0)
-		return opp->next_step;
-	if (strcmp(field, "close_date") == 0)
+	case SG_OPP_CLOSE_DATE:
 		return time_text(opp->close_date, scratch);
-	if (strcmp(field, "created_at") == 0)
+	case SG_OPP_FORECAST_CATEGORY:
+		return opp->forecast_category;
+	case SG_OPP_CREATED_AT:
 		return time_text(opp->created_at, scratch);
-	if (strcmp(field, "next_step_date") == 0)
+	case SG_OPP_NEXT_STEP:
+		return opp->next_step;
+	case SG_OPP_NEXT_STEP_DATE:
 		return time_text(opp->next_step_date, scratch);
+	default:
+		break;
+	}
 	name = sg_model_lookup(m, field);
 	if (name == 0)
 		return NULL;
@@ -1343,17 +1348,12 @@ const char *sg_model_field_value_at(const struct sg_model *m,
 
 int sg_model_has_field(const struct sg_model *m, const char *field)
 {
-	static const char *const model_fields[] = {
-		"id", "name", "pipeline", "stage", "owner_id", "amount",
-		"currency", "close_date", "forecast_category", "created_at",
-		"next_step", "next_step_date"
-	};
 	sg_sym name;
 	size_t i;
 
-	for (i = 0; i < sizeof(model_fields) / sizeof(model_fields[0]); i++)
-		if (strcmp(field, model_fields[i]) == 0)
-			return 1;
+	/* The model's own fields are the columns of opportunities.csv. */
+	if (sg_canonical_find_column(SG_CANON_OPPORTUNITIES, field) >= 0)
+		return 1;
 	name = sg_model_lookup(m, field);
 	for (i = 0; i < m->extra_field_count && name != 0; i++)
 		if (m->extra_fields[i] == name)

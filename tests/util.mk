@@ -1,4 +1,5 @@
-# tests of util: times and zones; decimals, the missing rule and hashing
+# tests of util: times and zones; decimals, the missing rule and hashing;
+# the canonical CSV layout
 check_PROGRAMS += tests/check_time tests/check_util
 TESTS += tests/check_time tests/check_util
 tests_check_time_SOURCES = tests/check_time.c tests/sg_test_table.h
@@ -7,3 +8,10 @@ tests_check_time_LDADD = $(SG_TEST_LDADD)
 tests_check_util_SOURCES = tests/check_util.c tests/sg_test_table.h
 tests_check_util_CFLAGS = $(SG_TEST_CFLAGS)
 tests_check_util_LDADD = $(SG_TEST_LDADD)
+
+# The canonical CSV layout's table: a pure helper, so only libsgutil.
+check_PROGRAMS += tests/check_canonical
+TESTS += tests/check_canonical
+tests_check_canonical_SOURCES = tests/check_canonical.c tests/sg_test_table.h
+tests_check_canonical_CFLAGS = $(SG_TEST_CFLAGS)
+tests_check_canonical_LDADD = core/util/libsgutil.la $(CHECK_LIBS)

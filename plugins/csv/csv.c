@@ -227,7 +227,8 @@ static int csv_open(void **state, const void *config, const char *arg,
 	 * emitted. */
 	for (i = 0; i < st->map->spec_count; i++) {
 		const struct csv_spec *spec = &st->map->specs[i];
-		const struct csv_kind_def *def = csv_kind_def(spec->kind);
+		const struct sg_canon_file *def =
+			sg_canonical_file(spec->kind);
 		/* A file the mapping names must exist. */
 		int required = !spec->canonical || def->required ||
 			strcmp(spec->file, def->file) != 0;
@@ -242,7 +243,7 @@ static int csv_open(void **state, const void *config, const char *arg,
 				continue;
 			rc = sg_error_set_at(err, SG_ERR_IO, st->paths[i], 0,
 					     0, "cannot read %s: a folder",
-					     def->name);
+					     def->kind);
 			goto fail;
 		}
 		if (!required && errno == ENOENT) {
@@ -251,7 +252,7 @@ static int csv_open(void **state, const void *config, const char *arg,
 			continue;
 		}
 		rc = sg_error_set_at(err, SG_ERR_IO, st->paths[i], 0, 0,
-				     "cannot read %s: %s", def->name,
+				     "cannot read %s: %s", def->kind,
 				     strerror(errno));
 		goto fail;
 	}
@@ -364,13 +365,13 @@ static int csv_bind_canonical(struct csv_cursor *st,
 			      const struct csv_spec *spec, const char *path,
 			      struct sg_error *err)
 {
-	const struct csv_kind_def *def = csv_kind_def(spec->kind);
+	const struct sg_canon_file *def = sg_canonical_file(spec->kind);
 	char list[256];
 	size_t i;
 	int f, rc;
 
 	for (i = 0; i < st->header_count; i++) {
-		f = csv_field_index(spec->kind, st->header[i]);
+		f = sg_canonical_find_column(spec->kind, st->header[i]);
 		if (f >= 0) {
 			if (st->col[f] >= 0)
 				return sg_error_set_at(
@@ -382,13 +383,13 @@ static int csv_bind_canonical(struct csv_cursor *st,
 			st->col[f] = (int)i;
 			continue;
 		}
-		if (spec->kind != CSV_OPPORTUNITIES)
+		if (spec->kind != SG_CANON_OPPORTUNITIES)
 			return sg_error_set_at(
 				err, SG_ERR_PARSE, path, 1, (int)i + 1,
 				"column \"%s\": unknown column (the columns "
 				"of %s are: %s)", st->header[i], def->file,
-				csv_field_names(spec->kind, list,
-						sizeof(list)));
+				sg_canonical_column_names(spec->kind, list,
+							  sizeof(list)));
 		if (st->header[i][0] == '\0')
 			return sg_error_set_at(err, SG_ERR_PARSE, path, 1,
 					       (int)i + 1,
@@ -398,14 +399,15 @@ static int csv_bind_canonical(struct csv_cursor *st,
 		if (rc != SG_OK)
 			return rc;
 	}
-	for (i = 0; i < def->field_count; i++)
-		if ((def->fields[i].flags & CSV_F_REQUIRED) && st->col[i] < 0)
+	for (i = 0; i < def->column_count; i++)
+		if ((def->columns[i].flags & SG_CANON_REQUIRED) &&
+		    st->col[i] < 0)
 			return sg_error_set_at(err, SG_ERR_PARSE, path, 1, 0,
 					       "missing required column "
-					       "\"%s\"", def->fields[i].name);
-	if (spec->derive_from_stage && st->col[1] >= 0)
+					       "\"%s\"", def->columns[i].name);
+	if (spec->derive_from_stage && st->col[SG_EVENT_FROM_STAGE] >= 0)
 		return sg_error_set_at(err, SG_ERR_PARSE, path, 1,
-				       st->col[1] + 1,
+				       st->col[SG_EVENT_FROM_STAGE] + 1,
 				       "column \"from_stage\": the mapping "
 				       "derives from_stage "
 				       "(derive_from_stage), so the file "
@@ -446,7 +448,7 @@ static int csv_find_column(struct csv_cursor *st, const char *name,
 static int csv_bind_mapped(struct csv_cursor *st, const struct csv_spec *spec,
 			   const char *path, struct sg_error *err)
 {
-	const struct csv_kind_def *def = csv_kind_def(spec->kind);
+	const struct sg_canon_file *def = sg_canonical_file(spec->kind);
 	unsigned char *used = NULL;
 	char what[96];
 	size_t i, j;
@@ -455,11 +457,11 @@ static int csv_bind_mapped(struct csv_cursor *st, const struct csv_spec *spec,
 	used = calloc(st->header_count + 1, 1);
 	if (used == NULL)
 		return csv_nomem(err);
-	for (i = 0; i < def->field_count; i++) {
+	for (i = 0; i < def->column_count; i++) {
 		if (spec->src[i].type != CSV_SRC_COLUMN)
 			continue;
-		snprintf(what, sizeof(what), "%s.%s", def->name,
-			 def->fields[i].name);
+		snprintf(what, sizeof(what), "%s.%s", def->kind,
+			 def->columns[i].name);
 		c = csv_find_column(st, spec->src[i].text, path, what, err);
 		if (c < 0) {
 			rc = SG_ERR_PARSE;
@@ -468,7 +470,7 @@ static int csv_bind_mapped(struct csv_cursor *st, const struct csv_spec *spec,
 		st->col[i] = c;
 		used[c] = 1;
 	}
-	if (spec->kind != CSV_OPPORTUNITIES)
+	if (spec->kind != SG_CANON_OPPORTUNITIES)
 		goto out;
 	if (spec->extra == CSV_EXTRA_REST) {
 		for (i = 0; i < st->header_count; i++) {
@@ -507,7 +509,7 @@ static int csv_file_open(struct csv_cursor *st, struct sg_error *err)
 	const char *name;
 	int rc;
 
-	for (i = 0; i < CSV_FIELDS_MAX; i++) {
+	for (i = 0; i < SG_CANON_COLUMNS_MAX; i++) {
 		st->col[i] = -1;
 		st->tcache[i].valid = 0;
 	}
@@ -543,9 +545,9 @@ static int csv_file_open(struct csv_cursor *st, struct sg_error *err)
 	for (i = 0; i < st->extra_count; i++)
 		st->extra[i].name = st->header[st->extra_idx[i]];
 	st->cur = spec;
-	st->def = csv_kind_def(spec->kind);
-	for (i = 0; i < st->def->field_count; i++) {
-		st->flags[i] = st->def->fields[i].flags;
+	st->def = sg_canonical_file(spec->kind);
+	for (i = 0; i < st->def->column_count; i++) {
+		st->flags[i] = st->def->columns[i].flags;
 		if (spec->src[i].type == CSV_SRC_CONST)
 			st->fixed[i].s = spec->src[i].text;
 		else
@@ -561,17 +563,17 @@ static const char *csv_colname(const struct csv_cursor *st, int f, char *buf,
 			       size_t size)
 {
 	const struct csv_spec *spec = &st->map->specs[st->spec];
-	const struct csv_kind_def *def = csv_kind_def(spec->kind);
-	const char *field = def->fields[f].name;
+	const struct sg_canon_file *def = sg_canonical_file(spec->kind);
+	const char *field = def->columns[f].name;
 
 	if (st->col[f] >= 0 &&
 	    strcmp(st->header[st->col[f]], field) != 0)
 		snprintf(buf, size, "column \"%s\" (%s.%s)",
-			 st->header[st->col[f]], def->name, field);
+			 st->header[st->col[f]], def->kind, field);
 	else if (st->col[f] >= 0)
 		snprintf(buf, size, "column \"%s\"", field);
 	else
-		snprintf(buf, size, "%s.%s (a constant)", def->name, field);
+		snprintf(buf, size, "%s.%s (a constant)", def->kind, field);
 	return buf;
 }
 
@@ -623,12 +625,12 @@ static int csv_time_parse(const struct csv_cursor *st, int f,
 		t = sg_trim(v->s, &len);
 	if (len == 0) {
 		*out = SG_TIME_NONE;
-		if (flags & CSV_F_TIME_REQ)
+		if (flags & SG_CANON_TIME_REQ)
 			return csv_bad(st, f, line, err,
 				       "the time is empty (it is required)");
 		return SG_OK;
 	}
-	if (!(flags & CSV_F_TIME_REQ) &&
+	if (!(flags & SG_CANON_TIME_REQ) &&
 	    st->host->is_missing(st->host->ctx, v->s, 0)) {
 		*out = SG_TIME_NONE;
 		return SG_OK;
@@ -665,9 +667,11 @@ static int csv_time_parse(const struct csv_cursor *st, int f,
 	return SG_OK;
 }
 
-static int csv_time(struct csv_cursor *st, int f, const struct csv_value *v,
-		    long line, sg_time *out, struct sg_error *err)
+/* Reads time field f of row (a time cache hit skips the parse). */
+static int csv_time(struct csv_cursor *st, const struct csv_value *row,
+		    int f, long line, sg_time *out, struct sg_error *err)
 {
+	const struct csv_value *v = &row[f];
 	struct csv_tcache *c = &st->tcache[f];
 	int rc;
 
@@ -689,12 +693,13 @@ static int csv_time(struct csv_cursor *st, int f, const struct csv_value *v,
 	return rc;
 }
 
-/* Checks an amount: empty, a plain decimal (zero included: the core
- * judges it missing), or missing by the rules (a placeholder). */
-static int csv_amount(const struct csv_cursor *st, int f,
-		      const struct csv_value *v, long line,
+/* Checks amount field f of row: empty, a plain decimal (zero included:
+ * the core judges it missing), or missing by the rules (a placeholder). */
+static int csv_amount(const struct csv_cursor *st,
+		      const struct csv_value *row, int f, long line,
 		      struct sg_error *err)
 {
+	const struct csv_value *v = &row[f];
 	struct sg_decimal d;
 	struct sg_error terr;
 	char quoted[128];
@@ -733,12 +738,13 @@ static int csv_activity_type(const struct csv_value *v)
 	return sg_activity_type_from_text(t, len);
 }
 
-/* A party: activities take buyer, seller, system or empty; evidence
- * buyer, seller, unknown or empty. */
-static int csv_party(const struct csv_cursor *st, int f,
-		     const struct csv_value *v, long line, int evidence,
-		     int *out, struct sg_error *err)
+/* Party field f of row: activities take buyer, seller, system or empty;
+ * evidence buyer, seller, unknown or empty. */
+static int csv_party(const struct csv_cursor *st,
+		     const struct csv_value *row, int f, long line,
+		     int evidence, int *out, struct sg_error *err)
 {
+	const struct csv_value *v = &row[f];
 	size_t len = v->len;
 	const char *t = sg_trim(v->s, &len);
 	char quoted[128];
@@ -784,17 +790,163 @@ static int csv_keep_row(struct csv_cursor *st,
 	return SG_OK;
 }
 
+static int csv_owner_row(struct csv_cursor *st, const struct csv_value *v,
+			 const struct sg_where *where, struct sg_error *err)
+{
+	const struct sg_host *h = st->host;
+	struct sg_rec_owner r;
+
+	r.id = v[SG_OWNER_ID].s;
+	r.name = v[SG_OWNER_NAME].s;
+	r.email = v[SG_OWNER_EMAIL].s;
+	r.manager_id = v[SG_OWNER_MANAGER_ID].s;
+	r.team = v[SG_OWNER_TEAM].s;
+	return h->emit_owner(h->ctx, &r, where, err);
+}
+
+/* rec gives the extra fields: the columns no field reads. */
+static int csv_opportunity_row(struct csv_cursor *st,
+			       const struct csv_value *v,
+			       const struct sg_csv_record *rec,
+			       const struct sg_where *where,
+			       struct sg_error *err)
+{
+	const struct sg_host *h = st->host;
+	struct sg_rec_opportunity r;
+	long line = rec->line;
+	size_t i;
+	int rc;
+
+	r.id = v[SG_OPP_ID].s;
+	r.name = v[SG_OPP_NAME].s;
+	r.pipeline = v[SG_OPP_PIPELINE].s;
+	r.stage = csv_stage(st, &v[SG_OPP_STAGE]);
+	r.owner_id = v[SG_OPP_OWNER_ID].s;
+	rc = csv_amount(st, v, SG_OPP_AMOUNT, line, err);
+	if (rc != SG_OK)
+		return rc;
+	r.amount = v[SG_OPP_AMOUNT].s;
+	r.currency = v[SG_OPP_CURRENCY].s;
+	rc = csv_time(st, v, SG_OPP_CLOSE_DATE, line, &r.close_date, err);
+	if (rc != SG_OK)
+		return rc;
+	r.forecast_category = v[SG_OPP_FORECAST_CATEGORY].s;
+	rc = csv_time(st, v, SG_OPP_CREATED_AT, line, &r.created_at, err);
+	if (rc != SG_OK)
+		return rc;
+	r.next_step = v[SG_OPP_NEXT_STEP].s;
+	rc = csv_time(st, v, SG_OPP_NEXT_STEP_DATE, line, &r.next_step_date,
+		      err);
+	if (rc != SG_OK)
+		return rc;
+	for (i = 0; i < st->extra_count; i++)
+		st->extra[i].value = rec->fields[st->extra_idx[i]];
+	r.extra = st->extra;
+	r.extra_count = st->extra_count;
+	return h->emit_opportunity(h->ctx, &r, where, err);
+}
+
+/* With derive_from_stage the row is kept, not emitted. */
+static int csv_stage_event_row(struct csv_cursor *st,
+			       const struct csv_value *v,
+			       const struct sg_where *where,
+			       struct sg_error *err)
+{
+	const struct sg_host *h = st->host;
+	struct sg_rec_stage_event r;
+	int rc;
+
+	r.opportunity_id = v[SG_EVENT_OPPORTUNITY_ID].s;
+	r.from_stage = csv_stage(st, &v[SG_EVENT_FROM_STAGE]);
+	r.to_stage = csv_stage(st, &v[SG_EVENT_TO_STAGE]);
+	rc = csv_time(st, v, SG_EVENT_CHANGED_AT, where->line, &r.changed_at,
+		      err);
+	if (rc != SG_OK)
+		return rc;
+	r.changed_by = v[SG_EVENT_CHANGED_BY].s;
+	r.source = v[SG_EVENT_SOURCE].s;
+	if (st->cur->derive_from_stage)
+		return csv_keep_row(st, &r, where->line, err);
+	return h->emit_stage_event(h->ctx, &r, where, err);
+}
+
+static int csv_field_change_row(struct csv_cursor *st,
+				const struct csv_value *v,
+				const struct sg_where *where,
+				struct sg_error *err)
+{
+	const struct sg_host *h = st->host;
+	struct sg_rec_field_change r;
+	int rc;
+
+	r.opportunity_id = v[SG_CHANGE_OPPORTUNITY_ID].s;
+	r.field = v[SG_CHANGE_FIELD].s;
+	r.old_value = v[SG_CHANGE_OLD_VALUE].s;
+	r.new_value = v[SG_CHANGE_NEW_VALUE].s;
+	rc = csv_time(st, v, SG_CHANGE_CHANGED_AT, where->line,
+		      &r.changed_at, err);
+	if (rc != SG_OK)
+		return rc;
+	return h->emit_field_change(h->ctx, &r, where, err);
+}
+
+static int csv_activity_row(struct csv_cursor *st, const struct csv_value *v,
+			    const struct sg_where *where,
+			    struct sg_error *err)
+{
+	const struct sg_host *h = st->host;
+	struct sg_rec_activity r;
+	int rc;
+
+	r.id = v[SG_ACTIVITY_ID].s;
+	r.opportunity_id = v[SG_ACTIVITY_OPPORTUNITY_ID].s;
+	r.type = csv_activity_type(&v[SG_ACTIVITY_TYPE]);
+	rc = csv_party(st, v, SG_ACTIVITY_PARTY, where->line, 0, &r.party,
+		       err);
+	if (rc != SG_OK)
+		return rc;
+	rc = csv_time(st, v, SG_ACTIVITY_OCCURRED_AT, where->line,
+		      &r.occurred_at, err);
+	if (rc != SG_OK)
+		return rc;
+	r.actor = v[SG_ACTIVITY_ACTOR].s;
+	r.subject = v[SG_ACTIVITY_SUBJECT].s;
+	return h->emit_activity(h->ctx, &r, where, err);
+}
+
+static int csv_evidence_row(struct csv_cursor *st, const struct csv_value *v,
+			    const struct sg_where *where,
+			    struct sg_error *err)
+{
+	const struct sg_host *h = st->host;
+	struct sg_rec_evidence r;
+	int rc;
+
+	r.opportunity_id = v[SG_EVIDENCE_OPPORTUNITY_ID].s;
+	r.criterion = v[SG_EVIDENCE_CRITERION].s;
+	r.value = v[SG_EVIDENCE_VALUE].s;
+	rc = csv_party(st, v, SG_EVIDENCE_PARTY, where->line, 1, &r.party,
+		       err);
+	if (rc != SG_OK)
+		return rc;
+	rc = csv_time(st, v, SG_EVIDENCE_OBSERVED_AT, where->line,
+		      &r.observed_at, err);
+	if (rc != SG_OK)
+		return rc;
+	r.ref = v[SG_EVIDENCE_REF].s;
+	return h->emit_evidence(h->ctx, &r, where, err);
+}
+
 /* Converts and emits one row of the current file (or keeps it for
- * derive_from_stage). */
+ * derive_from_stage).  v is indexed by the file's column enum. */
 static int csv_row(struct csv_cursor *st, const struct sg_csv_record *rec,
 		   struct sg_error *err)
 {
 	const struct csv_spec *spec = st->cur;
-	const struct sg_host *h = st->host;
-	struct csv_value v[CSV_FIELDS_MAX];
+	struct csv_value v[SG_CANON_COLUMNS_MAX];
 	struct sg_where where;
-	size_t i, len, n = st->def->field_count;
-	int rc = SG_OK, c;
+	size_t i, len, n = st->def->column_count;
+	int c;
 
 	if (rec->count != st->header_count)
 		return sg_error_set_at(err, SG_ERR_PARSE, st->paths[st->spec],
@@ -822,116 +974,22 @@ static int csv_row(struct csv_cursor *st, const struct sg_csv_record *rec,
 	where.path = st->paths[st->spec];
 	where.line = rec->line;
 	switch (spec->kind) {
-	case CSV_OWNERS: {
-		struct sg_rec_owner r;
-
-		r.id = v[0].s;
-		r.name = v[1].s;
-		r.email = v[2].s;
-		r.manager_id = v[3].s;
-		r.team = v[4].s;
-		rc = h->emit_owner(h->ctx, &r, &where, err);
-		break;
-	}
-	case CSV_OPPORTUNITIES: {
-		struct sg_rec_opportunity r;
-
-		r.id = v[0].s;
-		r.name = v[1].s;
-		r.pipeline = v[2].s;
-		r.stage = csv_stage(st, &v[3]);
-		r.owner_id = v[4].s;
-		rc = csv_amount(st, 5, &v[5], rec->line, err);
-		if (rc != SG_OK)
-			return rc;
-		r.amount = v[5].s;
-		r.currency = v[6].s;
-		rc = csv_time(st, 7, &v[7], rec->line, &r.close_date, err);
-		if (rc != SG_OK)
-			return rc;
-		r.forecast_category = v[8].s;
-		rc = csv_time(st, 9, &v[9], rec->line, &r.created_at, err);
-		if (rc != SG_OK)
-			return rc;
-		r.next_step = v[10].s;
-		rc = csv_time(st, 11, &v[11], rec->line, &r.next_step_date,
-			      err);
-		if (rc != SG_OK)
-			return rc;
-		for (i = 0; i < st->extra_count; i++)
-			st->extra[i].value = rec->fields[st->extra_idx[i]];
-		r.extra = st->extra;
-		r.extra_count = st->extra_count;
-		rc = h->emit_opportunity(h->ctx, &r, &where, err);
-		break;
-	}
-	case CSV_STAGE_HISTORY: {
-		struct sg_rec_stage_event r;
-
-		r.opportunity_id = v[0].s;
-		r.from_stage = csv_stage(st, &v[1]);
-		r.to_stage = csv_stage(st, &v[2]);
-		rc = csv_time(st, 3, &v[3], rec->line, &r.changed_at, err);
-		if (rc != SG_OK)
-			return rc;
-		r.changed_by = v[4].s;
-		r.source = v[5].s;
-		if (spec->derive_from_stage)
-			return csv_keep_row(st, &r, rec->line, err);
-		rc = h->emit_stage_event(h->ctx, &r, &where, err);
-		break;
-	}
-	case CSV_FIELD_HISTORY: {
-		struct sg_rec_field_change r;
-
-		r.opportunity_id = v[0].s;
-		r.field = v[1].s;
-		r.old_value = v[2].s;
-		r.new_value = v[3].s;
-		rc = csv_time(st, 4, &v[4], rec->line, &r.changed_at, err);
-		if (rc != SG_OK)
-			return rc;
-		rc = h->emit_field_change(h->ctx, &r, &where, err);
-		break;
-	}
-	case CSV_ACTIVITIES: {
-		struct sg_rec_activity r;
-
-		r.id = v[0].s;
-		r.opportunity_id = v[1].s;
-		r.type = csv_activity_type(&v[2]);
-		rc = csv_party(st, 3, &v[3], rec->line, 0, &r.party, err);
-		if (rc != SG_OK)
-			return rc;
-		rc = csv_time(st, 4, &v[4], rec->line, &r.occurred_at, err);
-		if (rc != SG_OK)
-			return rc;
-		r.actor = v[5].s;
-		r.subject = v[6].s;
-		rc = h->emit_activity(h->ctx, &r, &where, err);
-		break;
-	}
-	case CSV_EVIDENCE: {
-		struct sg_rec_evidence r;
-
-		r.opportunity_id = v[0].s;
-		r.criterion = v[1].s;
-		r.value = v[2].s;
-		rc = csv_party(st, 3, &v[3], rec->line, 1, &r.party, err);
-		if (rc != SG_OK)
-			return rc;
-		rc = csv_time(st, 4, &v[4], rec->line, &r.observed_at, err);
-		if (rc != SG_OK)
-			return rc;
-		r.ref = v[5].s;
-		rc = h->emit_evidence(h->ctx, &r, &where, err);
-		break;
-	}
+	case SG_CANON_OWNERS:
+		return csv_owner_row(st, v, &where, err);
+	case SG_CANON_OPPORTUNITIES:
+		return csv_opportunity_row(st, v, rec, &where, err);
+	case SG_CANON_STAGE_HISTORY:
+		return csv_stage_event_row(st, v, &where, err);
+	case SG_CANON_FIELD_HISTORY:
+		return csv_field_change_row(st, v, &where, err);
+	case SG_CANON_ACTIVITIES:
+		return csv_activity_row(st, v, &where, err);
+	case SG_CANON_EVIDENCE:
+		return csv_evidence_row(st, v, &where, err);
 	default:
-		rc = sg_error_set(err, SG_ERR_INTERNAL, "csv: bad file kind");
-		break;
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "csv: bad file kind");
 	}
-	return rc;
 }
 
 /* Orders kept rows by opportunity, then time, then file order. */

@@ -126,19 +126,19 @@ struct csv_cursor {
 	/* The open file. */
 	struct sg_csv *csv;
 	unsigned long long size;
-	int col[CSV_FIELDS_MAX]; /* column of each field, or -1 */
+	int col[SG_CANON_COLUMNS_MAX]; /* column of each field, or -1 */
 	char **header;          /* trimmed copies of the header names */
 	size_t header_count;
 	size_t *extra_idx;
 	struct sg_field *extra;
 	size_t extra_count;
-	struct csv_tcache tcache[CSV_FIELDS_MAX];
+	struct csv_tcache tcache[SG_CANON_COLUMNS_MAX];
 	/* Per field of the open file: its flags, and its text when no
 	 * column feeds it (a constant, or empty). */
 	const struct csv_spec *cur;
-	const struct csv_kind_def *def;
-	unsigned flags[CSV_FIELDS_MAX];
-	struct csv_value fixed[CSV_FIELDS_MAX];
+	const struct sg_canon_file *def;
+	unsigned flags[SG_CANON_COLUMNS_MAX];
+	struct csv_value fixed[SG_CANON_COLUMNS_MAX];
 
 	/* derive_from_stage: the whole file, sorted. */
 	struct csv_derived *rows;

@@ -1,6 +1,6 @@
 /*
- * csv_mapping.c - the canonical files of the csv source and the mapping
- * that reads a CRM's export in their place (docs/csv-mapping.md).
+ * csv_mapping.c - the mapping that reads a CRM's export in place of the
+ * canonical files (sg_canonical.h, docs/csv-mapping.md).
  */
 #include "csv_mapping.h"
 
@@ -12,112 +12,6 @@
 #include "sg_missing.h"
 
 #define CSV_PATH_MAX 512
-
-static const struct csv_field_def csv_owner_fields[] = {
-	{"id", CSV_F_REQUIRED},
-	{"name", 0},
-	{"email", 0},
-	{"manager_id", 0},
-	{"team", 0},
-};
-
-static const struct csv_field_def csv_opportunity_fields[] = {
-	{"id", CSV_F_REQUIRED},
-	{"name", 0},
-	{"pipeline", 0},
-	{"stage", CSV_F_REQUIRED | CSV_F_STAGE},
-	{"owner_id", 0},
-	{"amount", CSV_F_AMOUNT},
-	{"currency", 0},
-	{"close_date", CSV_F_TIME},
-	{"forecast_category", 0},
-	{"created_at", CSV_F_TIME},
-	{"next_step", 0},
-	{"next_step_date", CSV_F_TIME},
-};
-
-static const struct csv_field_def csv_stage_event_fields[] = {
-	{"opportunity_id", CSV_F_REQUIRED},
-	{"from_stage", CSV_F_STAGE},
-	{"to_stage", CSV_F_REQUIRED | CSV_F_STAGE},
-	{"changed_at", CSV_F_REQUIRED | CSV_F_TIME | CSV_F_TIME_REQ},
-	{"changed_by", 0},
-	{"source", 0},
-};
-
-static const struct csv_field_def csv_field_change_fields[] = {
-	{"opportunity_id", CSV_F_REQUIRED},
-	{"field", CSV_F_REQUIRED},
-	{"old_value", 0},
-	{"new_value", CSV_F_REQUIRED},
-	{"changed_at", CSV_F_REQUIRED | CSV_F_TIME | CSV_F_TIME_REQ},
-};
-
-static const struct csv_field_def csv_activity_fields[] = {
-	{"id", 0},
-	{"opportunity_id", CSV_F_REQUIRED},
-	{"type", 0},
-	{"party", CSV_F_REQUIRED},
-	{"occurred_at", CSV_F_REQUIRED | CSV_F_TIME | CSV_F_TIME_REQ},
-	{"actor", 0},
-	{"subject", 0},
-};
-
-static const struct csv_field_def csv_evidence_fields[] = {
-	{"opportunity_id", CSV_F_REQUIRED},
-	{"criterion", CSV_F_REQUIRED},
-	{"value", 0},
-	{"party", CSV_F_REQUIRED},
-	{"observed_at", CSV_F_REQUIRED | CSV_F_TIME | CSV_F_TIME_REQ},
-	{"ref", 0},
-};
-
-#define CSV_COUNT(a) (sizeof(a) / sizeof((a)[0]))
-
-static const struct csv_kind_def csv_kinds[CSV_KIND_COUNT] = {
-	{"owners", "owners.csv", 0, csv_owner_fields,
-	 CSV_COUNT(csv_owner_fields)},
-	{"opportunities", "opportunities.csv", 1, csv_opportunity_fields,
-	 CSV_COUNT(csv_opportunity_fields)},
-	{"stage_history", "stage_history.csv", 1, csv_stage_event_fields,
-	 CSV_COUNT(csv_stage_event_fields)},
-	{"field_history", "field_history.csv", 0, csv_field_change_fields,
-	 CSV_COUNT(csv_field_change_fields)},
-	{"activities", "activities.csv", 0, csv_activity_fields,
-	 CSV_COUNT(csv_activity_fields)},
-	{"evidence", "evidence.csv", 0, csv_evidence_fields,
-	 CSV_COUNT(csv_evidence_fields)},
-};
-
-const struct csv_kind_def *csv_kind_def(int kind)
-{
-	if (kind < 0 || kind >= CSV_KIND_COUNT)
-		return NULL;
-	return &csv_kinds[kind];
-}
-
-int csv_field_index(int kind, const char *name)
-{
-	const struct csv_kind_def *def = csv_kind_def(kind);
-	size_t i;
-
-	if (def == NULL)
-		return -1;
-	for (i = 0; i < def->field_count; i++)
-		if (strcmp(def->fields[i].name, name) == 0)
-			return (int)i;
-	return -1;
-}
-
-static int csv_kind_index(const char *name)
-{
-	int k;
-
-	for (k = 0; k < CSV_KIND_COUNT; k++)
-		if (strcmp(csv_kinds[k].name, name) == 0)
-			return k;
-	return -1;
-}
 
 /* Writes base.key, or base["key"] when key is not a plain name. */
 static void csv_path_key(char *out, size_t size, const char *base,
@@ -146,19 +40,6 @@ static void csv_path_index(char *out, size_t size, const char *base,
 {
 	if (snprintf(out, size, "%s[%zu]", base, index) < 0)
 		out[0] = '\0';
-}
-
-const char *csv_field_names(int kind, char *buf, size_t size)
-{
-	const struct csv_kind_def *def = csv_kind_def(kind);
-	size_t i, used = 0;
-
-	buf[0] = '\0';
-	for (i = 0; i < def->field_count && used < size; i++)
-		used += (size_t)snprintf(buf + used, size - used, "%s%s",
-					 i > 0 ? ", " : "",
-					 def->fields[i].name);
-	return buf;
 }
 
 static const char *csv_type_name(const json_t *v)
@@ -340,23 +221,23 @@ static int csv_parse_time_rule(struct csv_mapping *map, const json_t *v,
 static int csv_time_field(int kind, const char *name, const char *path,
 			  struct sg_error *err)
 {
-	const struct csv_kind_def *def = csv_kind_def(kind);
+	const struct sg_canon_file *def = sg_canonical_file(kind);
 	char list[256];
 	size_t i, used = 0;
-	int f = csv_field_index(kind, name);
+	int f = sg_canonical_find_column(kind, name);
 
-	if (f >= 0 && (def->fields[f].flags & CSV_F_TIME))
+	if (f >= 0 && (def->columns[f].flags & SG_CANON_TIME))
 		return f;
 	list[0] = '\0';
-	for (i = 0; i < def->field_count; i++)
-		if (def->fields[i].flags & CSV_F_TIME)
+	for (i = 0; i < def->column_count; i++)
+		if (def->columns[i].flags & SG_CANON_TIME)
 			used += (size_t)snprintf(list + used,
 						 sizeof(list) - used, "%s%s",
 						 used > 0 ? ", " : "",
-						 def->fields[i].name);
+						 def->columns[i].name);
 	sg_error_set(err, SG_ERR_CONFIG,
 		     "%s: \"%s\" is not a time field of %s (time fields: %s)",
-		     path, name, def->name, list);
+		     path, name, def->kind, list);
 	return -1;
 }
 
@@ -466,7 +347,7 @@ static void csv_spec_clear(struct csv_spec *spec)
 	size_t i;
 
 	free(spec->file);
-	for (i = 0; i < CSV_FIELDS_MAX; i++)
+	for (i = 0; i < SG_CANON_COLUMNS_MAX; i++)
 		free(spec->src[i].text);
 	for (i = 0; i < spec->extra_count; i++)
 		free(spec->extra_cols[i]);
@@ -486,11 +367,26 @@ static struct csv_spec *csv_add_spec(struct csv_mapping *map, int kind)
 	return &map->specs[map->spec_count++];
 }
 
+/* Adds a spec reading kind in the canonical layout under its canonical
+ * file name. */
+static int csv_add_canonical(struct csv_mapping *map, int kind,
+			     struct sg_error *err)
+{
+	struct csv_spec *spec = csv_add_spec(map, kind);
+
+	if (spec == NULL)
+		return csv_nomem(err);
+	spec->file = strdup(sg_canonical_file(kind)->file);
+	if (spec->file == NULL)
+		return csv_nomem(err);
+	return SG_OK;
+}
+
 /* Parses one file spec of kind at path. */
 static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 			  const char *path, struct sg_error *err)
 {
-	const struct csv_kind_def *def = csv_kind_def(kind);
+	const struct sg_canon_file *def = sg_canonical_file(kind);
 	struct csv_spec *spec;
 	const char *key, *file = NULL, *fname;
 	char sub[CSV_PATH_MAX], sub2[CSV_PATH_MAX], list[256];
@@ -520,10 +416,10 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 						  csv_type_name(item));
 			columns = item;
 		} else if (strcmp(key, "extra") == 0 &&
-			   kind == CSV_OPPORTUNITIES) {
+			   kind == SG_CANON_OPPORTUNITIES) {
 			rc = csv_parse_extra(item, sub, spec, err);
 		} else if (strcmp(key, "derive_from_stage") == 0 &&
-			   kind == CSV_STAGE_HISTORY) {
+			   kind == SG_CANON_STAGE_HISTORY) {
 			if (!json_is_boolean(item))
 				rc = sg_error_set(err, SG_ERR_CONFIG,
 						  "%s: expected true or "
@@ -549,9 +445,9 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 					  "%s: unknown key (valid keys: file, "
 					  "columns, %sskip_if_empty, times)",
 					  sub,
-					  kind == CSV_OPPORTUNITIES ?
+					  kind == SG_CANON_OPPORTUNITIES ?
 					  "extra, " :
-					  kind == CSV_STAGE_HISTORY ?
+					  kind == SG_CANON_STAGE_HISTORY ?
 					  "derive_from_stage, " : "");
 		}
 		if (rc != SG_OK)
@@ -570,26 +466,26 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 		spec->canonical = 0;
 		json_object_foreach(columns, key, item) {
 			csv_path_key(sub2, sizeof(sub2), sub, key);
-			f = csv_field_index(kind, key);
+			f = sg_canonical_find_column(kind, key);
 			if (f < 0)
 				return sg_error_set(
 					err, SG_ERR_CONFIG,
 					"%s: unknown field \"%s\" (the fields "
-					"of %s are: %s)", sub2, key, def->name,
-					csv_field_names(kind, list,
-						       sizeof(list)));
+					"of %s are: %s)", sub2, key, def->kind,
+					sg_canonical_column_names(
+						kind, list, sizeof(list)));
 			rc = csv_parse_source(item, sub2, &spec->src[f], err);
 			if (rc != SG_OK)
 				return rc;
 		}
-		for (i = 0; i < def->field_count; i++)
-			if ((def->fields[i].flags & CSV_F_REQUIRED) &&
+		for (i = 0; i < def->column_count; i++)
+			if ((def->columns[i].flags & SG_CANON_REQUIRED) &&
 			    spec->src[i].type == CSV_SRC_NONE)
 				return sg_error_set(
 					err, SG_ERR_CONFIG,
 					"%s: the required field \"%s\" of %s "
 					"is not mapped", sub,
-					def->fields[i].name, def->name);
+					def->columns[i].name, def->kind);
 	} else if (spec->extra == CSV_EXTRA_LIST ||
 		   spec->extra == CSV_EXTRA_NONE) {
 		csv_path_key(sub, sizeof(sub), path, "extra");
@@ -599,7 +495,7 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 				    "layout)", sub);
 	}
 	if (spec->derive_from_stage &&
-	    spec->src[1].type != CSV_SRC_NONE) {
+	    spec->src[SG_EVENT_FROM_STAGE].type != CSV_SRC_NONE) {
 		csv_path_key(sub, sizeof(sub), path, "columns");
 		csv_path_key(sub2, sizeof(sub2), sub, "from_stage");
 		return sg_error_set(err, SG_ERR_CONFIG,
@@ -613,15 +509,15 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 			rc = csv_get_string(elem, sub2, &fname, err);
 			if (rc != SG_OK)
 				return rc;
-			f = csv_field_index(kind, fname);
+			f = sg_canonical_find_column(kind, fname);
 			if (f < 0)
 				return sg_error_set(
 					err, SG_ERR_CONFIG,
 					"%s: unknown field \"%s\" (the fields "
 					"of %s are: %s)", sub2, fname,
-					def->name,
-					csv_field_names(kind, list,
-						       sizeof(list)));
+					def->kind,
+					sg_canonical_column_names(
+						kind, list, sizeof(list)));
 			if (!spec->canonical &&
 			    spec->src[f].type == CSV_SRC_NONE)
 				return sg_error_set(
@@ -648,6 +544,25 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 	return SG_OK;
 }
 
+/* Writes the canonical kind names ("owners, opportunities, ...") into
+ * buf; returns buf. */
+static const char *csv_kind_names(char *buf, size_t size)
+{
+	size_t used = 0;
+	int kind, n;
+
+	buf[0] = '\0';
+	for (kind = 0; kind < SG_CANON_FILE_COUNT && used < size; kind++) {
+		n = snprintf(buf + used, size - used, "%s%s",
+			     kind > 0 ? ", " : "",
+			     sg_canonical_file(kind)->kind);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+	return buf;
+}
+
 static int csv_parse_files(struct csv_mapping *map, const json_t *files,
 			   const char *path, struct sg_error *err)
 {
@@ -662,17 +577,15 @@ static int csv_parse_files(struct csv_mapping *map, const json_t *files,
 				    "%s: expected an object, found %s", path,
 				    csv_type_name(files));
 	/* Read in canonical order, whatever the order of the keys. */
-	for (kind = 0; kind < CSV_KIND_COUNT; kind++) {
-		item = json_object_get(files, csv_kinds[kind].name);
-		csv_path_key(sub, sizeof(sub), path, csv_kinds[kind].name);
-		if (item == NULL) {
-			struct csv_spec *spec = csv_add_spec(map, kind);
+	for (kind = 0; kind < SG_CANON_FILE_COUNT; kind++) {
+		const char *name = sg_canonical_file(kind)->kind;
 
-			if (spec == NULL)
-				return csv_nomem(err);
-			spec->file = strdup(csv_kinds[kind].file);
-			if (spec->file == NULL)
-				return csv_nomem(err);
+		item = json_object_get(files, name);
+		csv_path_key(sub, sizeof(sub), path, name);
+		if (item == NULL) {
+			rc = csv_add_canonical(map, kind, err);
+			if (rc != SG_OK)
+				return rc;
 			continue;
 		}
 		if (!json_is_array(item)) {
@@ -692,13 +605,12 @@ static int csv_parse_files(struct csv_mapping *map, const json_t *files,
 		}
 	}
 	json_object_foreach((json_t *)files, key, item) {
-		if (csv_kind_index(key) < 0) {
+		if (sg_canonical_find_kind(key) < 0) {
 			csv_path_key(sub, sizeof(sub), path, key);
 			return sg_error_set(err, SG_ERR_CONFIG,
 					    "%s: unknown file (valid keys: "
-					    "owners, opportunities, "
-					    "stage_history, field_history, "
-					    "activities, evidence)", sub);
+					    "%s)", sub, csv_kind_names(
+						    sub2, sizeof(sub2)));
 		}
 	}
 	return SG_OK;
@@ -748,7 +660,7 @@ static int csv_parse_stages(struct csv_mapping *map, const json_t *stages,
 static int csv_parse_times(struct csv_mapping *map, const json_t *times,
 			   const char *path,
 			   const struct csv_time_rule *by_field
-			   [CSV_KIND_COUNT][CSV_FIELDS_MAX],
+			   [SG_CANON_FILE_COUNT][SG_CANON_COLUMNS_MAX],
 			   const struct csv_time_rule **fallback,
 			   struct sg_error *err)
 {
@@ -775,7 +687,7 @@ static int csv_parse_times(struct csv_mapping *map, const json_t *times,
 		if (dot != NULL && (size_t)(dot - key) < sizeof(kind_name)) {
 			memcpy(kind_name, key, (size_t)(dot - key));
 			kind_name[dot - key] = '\0';
-			kind = csv_kind_index(kind_name);
+			kind = sg_canonical_find_kind(kind_name);
 		}
 		if (kind < 0)
 			return sg_error_set(err, SG_ERR_CONFIG,
@@ -797,7 +709,8 @@ static int csv_parse_times(struct csv_mapping *map, const json_t *times,
 static int csv_parse_root(struct csv_mapping *map, const json_t *root,
 			  const char *json_path, struct sg_error *err)
 {
-	const struct csv_time_rule *by_field[CSV_KIND_COUNT][CSV_FIELDS_MAX];
+	const struct csv_time_rule
+		*by_field[SG_CANON_FILE_COUNT][SG_CANON_COLUMNS_MAX];
 	const struct csv_time_rule *fallback = NULL;
 	const json_t *files = NULL, *stages = NULL, *times = NULL;
 	const char *key;
@@ -846,23 +759,20 @@ static int csv_parse_root(struct csv_mapping *map, const json_t *root,
 		if (rc != SG_OK)
 			return rc;
 	} else {
-		for (kind = 0; kind < CSV_KIND_COUNT; kind++) {
-			struct csv_spec *spec = csv_add_spec(map, kind);
-
-			if (spec == NULL)
-				return csv_nomem(err);
-			spec->file = strdup(csv_kinds[kind].file);
-			if (spec->file == NULL)
-				return csv_nomem(err);
+		for (kind = 0; kind < SG_CANON_FILE_COUNT; kind++) {
+			rc = csv_add_canonical(map, kind, err);
+			if (rc != SG_OK)
+				return rc;
 		}
 	}
 	/* A spec's own rule, else FILE.FIELD, else "default". */
 	for (s = 0; s < map->spec_count; s++) {
 		struct csv_spec *spec = &map->specs[s];
-		const struct csv_kind_def *def = csv_kind_def(spec->kind);
+		const struct sg_canon_file *def =
+			sg_canonical_file(spec->kind);
 
-		for (i = 0; i < def->field_count; i++) {
-			if (!(def->fields[i].flags & CSV_F_TIME) ||
+		for (i = 0; i < def->column_count; i++) {
+			if (!(def->columns[i].flags & SG_CANON_TIME) ||
 			    spec->time[i] != NULL)
 				continue;
 			spec->time[i] = by_field[spec->kind][i] != NULL ?

@@ -1,61 +1,20 @@
 /*
  * csv_mapping.h - the csv source's view of its input: the canonical files
- * and their fields (DESIGN §3, §10 rule 6), and the optional mapping that
+ * (sg_canonical.h, DESIGN §3, §10 rule 6), and the optional mapping that
  * reads a CRM's own export instead (docs/csv-mapping.md).
  *
- * Internal to the csv plugin; nothing here is exported.
+ * The per-field arrays of a spec are indexed by its file's column enum
+ * (SG_OPP_AMOUNT...).  Internal to the csv plugin; nothing here is
+ * exported.
  */
 #ifndef CSV_MAPPING_H
 #define CSV_MAPPING_H
 
 #include <stddef.h>
 
+#include "sg_canonical.h"
 #include "sg_error.h"
 #include "sg_time.h"
-
-/* The canonical files, in the order the source reads them. */
-enum csv_kind {
-	CSV_OWNERS = 0,
-	CSV_OPPORTUNITIES,
-	CSV_STAGE_HISTORY,
-	CSV_FIELD_HISTORY,
-	CSV_ACTIVITIES,
-	CSV_EVIDENCE,
-	CSV_KIND_COUNT
-};
-
-/* The most fields of one canonical file. */
-#define CSV_FIELDS_MAX 12
-
-/* What a canonical field holds. */
-#define CSV_F_REQUIRED 0x01u   /* the column must be present */
-#define CSV_F_TIME 0x02u       /* a time; empty or missing is absent */
-#define CSV_F_TIME_REQ 0x04u   /* a time that must be given */
-#define CSV_F_AMOUNT 0x08u     /* a plain decimal or a missing value */
-#define CSV_F_STAGE 0x10u      /* a stage: labels go through "stages" */
-
-struct csv_field_def {
-	const char *name;
-	unsigned flags;
-};
-
-struct csv_kind_def {
-	const char *name;       /* "opportunities" */
-	const char *file;       /* "opportunities.csv" */
-	int required;           /* the file must exist */
-	const struct csv_field_def *fields;
-	size_t field_count;
-};
-
-/* The definition of a canonical file (kind < CSV_KIND_COUNT). */
-const struct csv_kind_def *csv_kind_def(int kind);
-
-/* The index of field name in kind, or -1. */
-int csv_field_index(int kind, const char *name);
-
-/* Writes the field names of kind ("id, name, ...") into buf; returns
- * buf. */
-const char *csv_field_names(int kind, char *buf, size_t size);
 
 /* How a time column is read: ISO-8601 when format is NULL; zone applies
  * to a date-time without an offset (NULL: such a time is an error). */
@@ -84,12 +43,12 @@ enum csv_extra_mode {
 
 /* One input file feeding one canonical file. */
 struct csv_spec {
-	int kind;               /* enum csv_kind */
+	int kind;               /* enum sg_canonical_file */
 	int canonical;          /* the canonical layout: header-driven */
 	char *file;             /* relative to the folder (or absolute) */
-	struct csv_source src[CSV_FIELDS_MAX];
+	struct csv_source src[SG_CANON_COLUMNS_MAX];
 	/* The rule for each time field (NULL: strict ISO-8601). */
-	const struct csv_time_rule *time[CSV_FIELDS_MAX];
+	const struct csv_time_rule *time[SG_CANON_COLUMNS_MAX];
 	int extra;              /* enum csv_extra_mode (opportunities) */
 	char **extra_cols;
 	size_t extra_count;

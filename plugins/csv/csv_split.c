@@ -344,15 +344,16 @@ int csv_make_cursors(struct csv_state *st, struct sg_error *err)
 	struct stat sb;
 
 	min = csv_split_min(st->host, &forced);
-	while (i < map->spec_count && map->specs[i].kind <= CSV_OPPORTUNITIES)
+	while (i < map->spec_count &&
+	       map->specs[i].kind <= SG_CANON_OPPORTUNITIES)
 		i++;
 	head_end = i;
 	for (i = head_end; i < map->spec_count; i++)
 		if (st->paths[i] != NULL && stat(st->paths[i], &sb) == 0)
 			total += (unsigned long long)sb.st_size;
 	csv_cursor_init(&st->head, st, 0, head_end);
-	st->streams = calloc(2 * CSV_KIND_COUNT, sizeof(*st->streams));
-	st->splits = calloc(CSV_KIND_COUNT, sizeof(*st->splits));
+	st->streams = calloc(2 * SG_CANON_FILE_COUNT, sizeof(*st->streams));
+	st->splits = calloc(SG_CANON_FILE_COUNT, sizeof(*st->splits));
 	if (st->streams == NULL || st->splits == NULL)
 		return csv_nomem(err);
 	for (pass = 0; pass < 2; pass++) {
