@@ -5,6 +5,7 @@
 #include "sg_measures.h"
 
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -90,6 +91,57 @@ static int rp_nomem(struct sg_error *err)
 	return sg_error_set(err, SG_ERR_NOMEM, "measures: out of memory");
 }
 
+static void rp_sort_keys(struct rp_key *keys, size_t n)
+{
+	struct rp_key k;
+	size_t i, j;
+
+	if (n > 16) {
+		qsort(keys, n, sizeof(*keys), rp_key_cmp);
+		return;
+	}
+	for (i = 1; i < n; i++) {
+		k = keys[i];
+		for (j = i; j > 0 && rp_key_cmp(&keys[j - 1], &k) > 0; j--)
+			keys[j] = keys[j - 1];
+		keys[j] = k;
+	}
+}
+
+/*
+ * Sorts the keys so that equal moves are adjacent.  The checks give each
+ * opportunity's exceptions together, so sorting each opportunity's keys
+ * alone is enough and far cheaper than one sort of them all; keys that
+ * are not grouped so (an opportunity met twice) get the one sort.
+ */
+static int rp_order_keys(struct rp_key *keys, size_t n, size_t opp_count,
+			 struct sg_error *err)
+{
+	uint8_t *met = calloc(opp_count ? opp_count : 1, 1);
+	size_t i, start;
+
+	if (met == NULL)
+		return rp_nomem(err);
+	for (i = 0; i < n; i++) {
+		if (i > 0 && keys[i].opp == keys[i - 1].opp)
+			continue;
+		if (met[keys[i].opp]) {
+			free(met);
+			qsort(keys, n, sizeof(*keys), rp_key_cmp);
+			return SG_OK;
+		}
+		met[keys[i].opp] = 1;
+	}
+	free(met);
+	for (start = 0; start < n; start = i) {
+		for (i = start + 1; i < n && keys[i].opp == keys[start].opp;
+		     i++)
+			;
+		rp_sort_keys(keys + start, i - start);
+	}
+	return SG_OK;
+}
+
 /* Groups the move exceptions into distinct moves. */
 static int rp_group_moves(struct sg_replay *r, struct sg_error *err)
 {
@@ -119,7 +171,10 @@ static int rp_group_moves(struct sg_replay *r, struct sg_error *err)
 		keys[n].ex = (uint32_t)i;
 		n++;
 	}
-	qsort(keys, n, sizeof(*keys), rp_key_cmp);
+	if (rp_order_keys(keys, n, r->v.opp_count, err) != SG_OK) {
+		free(keys);
+		return SG_ERR_NOMEM;
+	}
 	r->move_count = 0;
 	for (i = 0; i < n; i++) {
 		struct rp_move *m;
@@ -1156,6 +1211,30 @@ json_t *sg_measures_compare_json(const struct sg_measures *baseline,
 	return obj;
 }
 
+char *sg_pilot_measures_json(const struct sg_pilot_measures *pm,
+			     struct sg_error *err)
+{
+	json_t *obj = sg_measures_compare_json(&pm->baseline, &pm->pilot,
+					       pm->weeks, pm->week_count, err);
+	char *text, *out;
+	size_t len;
+
+	if (obj == NULL)
+		return NULL;
+	text = json_dumps(obj, JSON_INDENT(2) | JSON_REAL_PRECISION(15));
+	json_decref(obj);
+	len = text != NULL ? strlen(text) : 0;
+	out = text != NULL ? realloc(text, len + 2) : NULL;
+	if (out == NULL) {
+		free(text);
+		sg_error_set(err, SG_ERR_NOMEM, "measures: out of memory");
+		return NULL;
+	}
+	out[len] = '\n';
+	out[len + 1] = '\0';
+	return out;
+}
+
 /* ---- the pilot's comparison ---- */
 
 void sg_pilot_measures_release(struct sg_pilot_measures *pm)
@@ -1172,34 +1251,105 @@ void sg_pilot_measures_release(struct sg_pilot_measures *pm)
 	memset(pm, 0, sizeof(*pm));
 }
 
-/* Measures the weeks of the pilot that have begun by as-of. */
-static int pilot_weeks(struct sg_pilot_measures *pm,
-		       const struct sg_replay *replay, struct sg_error *err)
-{
-	sg_time start, end, pilot_end = pm->pilot.end;
-	size_t max = 0;
+/* One window to measure. */
+struct pilot_window {
+	struct sg_measures *m;
+	sg_time start, end;
+	int dispositions_applicable;
 	int rc;
+	struct sg_error err;
+};
 
-	for (start = pm->pilot.start; start < pilot_end &&
-	     start <= pm->pilot.as_of; start += SG_PILOT_WEEK_SECONDS)
-		max++;
-	if (max == 0)
-		return SG_OK;
-	pm->weeks = calloc(max, sizeof(*pm->weeks));
-	if (pm->weeks == NULL)
+struct pilot_jobs {
+	const struct sg_replay *replay;
+	struct pilot_window *w;
+	size_t count;
+	pthread_mutex_t lock;
+	size_t next;            /* the next window to take */
+};
+
+/* Takes windows until none is left: the windows read the replay only,
+ * so two threads measure them side by side. */
+static void *pilot_worker(void *arg)
+{
+	struct pilot_jobs *jobs = arg;
+	struct pilot_window *w;
+
+	for (;;) {
+		pthread_mutex_lock(&jobs->lock);
+		w = jobs->next < jobs->count ? &jobs->w[jobs->next++] : NULL;
+		pthread_mutex_unlock(&jobs->lock);
+		if (w == NULL)
+			return NULL;
+		sg_error_clear(&w->err);
+		w->rc = sg_measures_compute(w->m, jobs->replay, w->start,
+					    w->end, w->dispositions_applicable,
+					    &w->err);
+	}
+}
+
+static int pilot_measure_all(const struct sg_replay *replay,
+			     struct pilot_window *w, size_t count,
+			     struct sg_error *err)
+{
+	struct pilot_jobs jobs = { replay, w, count,
+				   PTHREAD_MUTEX_INITIALIZER, 0 };
+	pthread_t thread;
+	int started = count > 1 &&
+		      pthread_create(&thread, NULL, pilot_worker, &jobs) == 0;
+	size_t i;
+
+	pilot_worker(&jobs);
+	if (started)
+		pthread_join(thread, NULL);
+	for (i = 0; i < count; i++)
+		if (w[i].rc != SG_OK) {
+			*err = w[i].err;
+			return w[i].rc;
+		}
+	return SG_OK;
+}
+
+/* The baseline, the pilot, and each 7-day week of the pilot begun by
+ * as-of (the last one cut at the pilot's end). */
+static int pilot_windows(struct sg_pilot_measures *pm,
+			 const struct sg_config *config, sg_time as_of,
+			 struct pilot_window **out, size_t *count,
+			 struct sg_error *err)
+{
+	sg_time start = config->pilot_start;
+	sg_time pilot_end = start + (sg_time)config->pilot_days * 86400;
+	struct pilot_window *w;
+	size_t weeks = 0, i;
+	sg_time t;
+
+	for (t = start; t < pilot_end && t <= as_of;
+	     t += SG_PILOT_WEEK_SECONDS)
+		weeks++;
+	w = calloc(weeks + 2, sizeof(*w));
+	pm->weeks = weeks > 0 ? calloc(weeks, sizeof(*pm->weeks)) : NULL;
+	if (w == NULL || (weeks > 0 && pm->weeks == NULL)) {
+		free(w);
 		return sg_error_set(err, SG_ERR_NOMEM, "measures: out of "
 				    "memory");
-	for (start = pm->pilot.start; pm->week_count < max;
-	     start += SG_PILOT_WEEK_SECONDS) {
-		end = start + SG_PILOT_WEEK_SECONDS;
-		if (end > pilot_end)
-			end = pilot_end;
-		rc = sg_measures_compute(&pm->weeks[pm->week_count], replay,
-					 start, end, 1, err);
-		if (rc != SG_OK)
-			return rc;
-		pm->week_count++;
 	}
+	w[0].m = &pm->baseline;
+	w[0].start = start - (sg_time)config->baseline_days * 86400;
+	w[0].end = start;
+	w[1].m = &pm->pilot;
+	w[1].start = start;
+	w[1].end = pilot_end;
+	w[1].dispositions_applicable = 1;
+	for (i = 0; i < weeks; i++) {
+		w[2 + i].m = &pm->weeks[i];
+		w[2 + i].start = start + (sg_time)i * SG_PILOT_WEEK_SECONDS;
+		w[2 + i].end = rp_min(w[2 + i].start + SG_PILOT_WEEK_SECONDS,
+				      pilot_end);
+		w[2 + i].dispositions_applicable = 1;
+	}
+	pm->week_count = weeks;
+	*out = w;
+	*count = weeks + 2;
 	return SG_OK;
 }
 
@@ -1208,7 +1358,8 @@ int sg_pilot_measures_compute(struct sg_pilot_measures *out,
 			      const struct sg_config *config,
 			      struct sg_error *err)
 {
-	sg_time start = config->pilot_start;
+	struct pilot_window *w = NULL;
+	size_t count = 0;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -1217,15 +1368,10 @@ int sg_pilot_measures_compute(struct sg_pilot_measures *out,
 				    "section (start, days, baseline_days); "
 				    "add one to measure the pilot",
 				    config->path);
-	rc = sg_measures_compute(&out->baseline, replay,
-				 start - (sg_time)config->baseline_days * 86400,
-				 start, 0, err);
+	rc = pilot_windows(out, config, replay->as_of, &w, &count, err);
 	if (rc == SG_OK)
-		rc = sg_measures_compute(&out->pilot, replay, start,
-					 start + (sg_time)config->pilot_days *
-					 86400, 1, err);
-	if (rc == SG_OK)
-		rc = pilot_weeks(out, replay, err);
+		rc = pilot_measure_all(replay, w, count, err);
+	free(w);
 	if (rc != SG_OK)
 		sg_pilot_measures_release(out);
 	return rc;

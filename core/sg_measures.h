@@ -218,6 +218,15 @@ int sg_pilot_measures_compute(struct sg_pilot_measures *out,
 /* Accepts NULL. */
 void sg_pilot_measures_release(struct sg_pilot_measures *pm);
 
+/*
+ * The pilot's measures as one JSON document: sg_measures_compare_json()
+ * of pm, indented by 2, reals with 15 digits, and a final newline.  The
+ * one shape both `metrics --compare --format json` and the metrics
+ * sink's metrics.json give.  malloc'd; NULL with err set on failure.
+ */
+char *sg_pilot_measures_json(const struct sg_pilot_measures *pm,
+			     struct sg_error *err);
+
 /* Stores a row's value as JSON (null for NULL and NA). */
 json_t *sg_measure_row_json(const struct sg_measure_row *row);
 

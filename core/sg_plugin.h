@@ -167,7 +167,10 @@ struct sg_sink_file {
  * with a message, input that lacks them:
  *   report  the report for people (the xlsx sink);
  *   data    tables for machines (the metrics sink): by key, "comparison",
- *           "baseline", "pilot", "weekly" and "events";
+ *           "baseline", "pilot", "weekly" and "events"; with data_json:
+ *           the pilot's measures as one JSON document, the bytes
+ *           `stageguard metrics --compare --format json` prints (NULL
+ *           without a pilot);
  *   files   finished files to archive (the bundle sink), with facts_json:
  *           one JSON object of what they were computed from ("tool",
  *           "tool_version", "config_sha256", "run_ids", "as_of",
@@ -181,6 +184,7 @@ struct sg_sink_input {
 	const struct sg_sink_file *files;
 	size_t file_count;
 	const char *facts_json;
+	const char *data_json;
 };
 
 /* Called by a sink's verify() once per difference found, in plain words:

@@ -113,8 +113,8 @@ static void teardown(void)
 START_TEST(test_write_with_arg)
 {
 	struct sg_registry *r = test_registry();
-	struct sg_sink_input in = { sizeof(in), &test_report, NULL, NULL, 0,
-				    NULL };
+	struct sg_sink_input in = { .size = sizeof(in),
+				    .report = &test_report };
 	struct sg_sink_options opts = { "testsink", NULL, 0 };
 	struct sg_error err;
 	char path[4200];
@@ -141,8 +141,9 @@ START_TEST(test_config_section_is_used)
 					  "\"from-config.txt\"}}");
 	const char *files[] = { "b.txt" };
 	struct sg_sink_file f = { .name = files[0], .path = "/nowhere/b.txt" };
-	struct sg_sink_input in = { sizeof(in), NULL, NULL, &f, 1,
-				    "{\"as_of\": 1}" };
+	struct sg_sink_input in = { .size = sizeof(in), .files = &f,
+				    .file_count = 1,
+				    .facts_json = "{\"as_of\": 1}" };
 	struct sg_sink_options opts = { "testsink", NULL, 0 };
 	struct sg_error err;
 	char path[4200];
@@ -160,8 +161,8 @@ static int write_failing(const char *at, struct sg_error *err)
 	struct sg_registry *r = test_registry();
 	char sinks[300];
 	struct sg_config *c;
-	struct sg_sink_input in = { sizeof(in), &test_report, NULL, NULL, 0,
-				    NULL };
+	struct sg_sink_input in = { .size = sizeof(in),
+				    .report = &test_report };
 	struct sg_sink_options opts = { "testsink", NULL, 0 };
 	int rc;
 
@@ -192,8 +193,8 @@ START_TEST(test_config_errors_keep_their_code)
 	struct sg_error err;
 	struct sg_registry *r = test_registry();
 	struct sg_config *c = test_config("{\"testsink\": {\"outt\": 1}}");
-	struct sg_sink_input in = { sizeof(in), &test_report, NULL, NULL, 0,
-				    NULL };
+	struct sg_sink_input in = { .size = sizeof(in),
+				    .report = &test_report };
 	struct sg_sink_options opts = { "testsink", NULL, 0 };
 
 	ck_assert_int_eq(write_failing("open", &err), SG_ERR_CONFIG);

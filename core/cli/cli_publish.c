@@ -44,6 +44,7 @@ struct publish_state {
 	int have_measures;
 	struct sg_report_inputs inputs;
 	struct sg_built_report *report, *data;
+	char *data_json;        /* the measures' one JSON document */
 	char staging[4096];
 	struct sg_evidence_files evidence;
 	struct sg_sink_input input;
@@ -97,9 +98,17 @@ static int publish_data(struct publish_state *ps, struct sg_error *err)
 
 	if (rc == SG_OK && ps->data == NULL) {
 		rc = sg_report_metrics(&ps->data, &ps->inputs, err);
+		if (rc == SG_OK && ps->have_measures) {
+			ps->data_json = sg_pilot_measures_json(&ps->measures,
+							       err);
+			if (ps->data_json == NULL)
+				rc = err->code != SG_OK ? err->code :
+				     SG_ERR_NOMEM;
+		}
 		if (rc == SG_OK)
 			cli_phase(ps->session, "built the metrics tables");
 	}
+	ps->input.data_json = ps->data_json;
 	if (rc == SG_OK)
 		ps->input.data = sg_built_report_view(ps->data);
 	return rc;
@@ -298,6 +307,7 @@ static void publish_release(struct publish_state *ps)
 	sg_evidence_files_release(&ps->evidence);
 	sg_built_report_free(ps->report);
 	sg_built_report_free(ps->data);
+	free(ps->data_json);
 	if (ps->have_measures)
 		sg_pilot_measures_release(&ps->measures);
 	sg_replay_free(ps->replay);

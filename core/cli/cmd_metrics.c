@@ -270,9 +270,6 @@ static int metrics_print_compare(const struct sg_measures *base,
 	size_t n = 0, i, k;
 	int rc, csv = strcmp(format, "csv") == 0;
 
-	if (strcmp(format, "json") == 0)
-		return metrics_print_json(sg_measures_compare_json(
-			base, pilot, weeks, week_count, err), err);
 	rc = sg_measures_compare(base, pilot, &cmp, &n, err);
 	if (rc != SG_OK)
 		return rc;
@@ -366,6 +363,22 @@ static int metrics_open_ledger(struct sg_ledger **ledger,
 	return sg_ledger_open(ledger, path, err);
 }
 
+/* The one JSON shape of the pilot's measures (metrics.json too). */
+static int metrics_print_pilot_json(const struct sg_pilot_measures *pm,
+				    struct sg_error *err)
+{
+	char *text = sg_pilot_measures_json(pm, err);
+	int rc = SG_OK;
+
+	if (text == NULL)
+		return err->code != SG_OK ? err->code : SG_ERR_NOMEM;
+	if (fputs(text, stdout) == EOF)
+		rc = sg_error_set(err, SG_ERR_IO, "cannot write the "
+				  "measures to standard output");
+	free(text);
+	return rc;
+}
+
 static int metrics_compare(const struct sg_replay *replay,
 			   const struct sg_config *c, const char *format,
 			   struct sg_error *err)
@@ -376,8 +389,11 @@ static int metrics_compare(const struct sg_replay *replay,
 	rc = sg_pilot_measures_compute(&pm, replay, c, err);
 	if (rc != SG_OK)
 		return rc;
-	rc = metrics_print_compare(&pm.baseline, &pm.pilot, pm.weeks,
-				   pm.week_count, format, err);
+	if (strcmp(format, "json") == 0)
+		rc = metrics_print_pilot_json(&pm, err);
+	else
+		rc = metrics_print_compare(&pm.baseline, &pm.pilot, pm.weeks,
+					   pm.week_count, format, err);
 	sg_pilot_measures_release(&pm);
 	return rc;
 }

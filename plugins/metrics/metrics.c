@@ -2,9 +2,9 @@
  * metrics.c - the metrics sink: the pilot's measures and the measurement
  * events as files a warehouse or a BI tool loads (DESIGN §1, §7):
  *
- *   metrics.json   {"as_of", "comparison", "baseline", "pilot", "weekly"}
- *                  (the tables present), one object per row keyed by
- *                  column key, 2-space indent
+ *   metrics.json   the host's one JSON document of the pilot's measures
+ *                  (input->data_json: what `stageguard metrics --compare
+ *                  --format json` prints), or {"as_of"} without a pilot
  *   metrics.csv    the comparison table, or without one the pilot or the
  *                  baseline table (RFC 4180 quoting); empty when none is
  *                  present
@@ -16,7 +16,7 @@
  * half a million events never sit in memory.  write() fills temporary
  * files in the output folder; finish() renames them into place, so a
  * failed write leaves the previous files as they were.  The output is a
- * function of the tables alone (the as-of comes from the report), so the
+ * function of the input alone (the as-of comes from the report), so the
  * same ledger gives byte-identical files.
  */
 #ifdef HAVE_CONFIG_H
@@ -72,11 +72,6 @@ static const char *const mx_file_names[MX_FILE_COUNT] = {
 	"metrics.json", "metrics.csv", "events.jsonl"
 };
 
-/* The tables metrics.json holds, in this order. */
-static const char *const mx_json_tables[] = {
-	"comparison", "baseline", "pilot", "weekly"
-};
-
 struct mx_file {
 	char *path;             /* the final name */
 	char *tmp;              /* the temporary file, NULL when none */
@@ -93,8 +88,7 @@ struct metrics_state {
 
 /* How rows are written. */
 enum mx_row_mode {
-	MX_ROWS_JSON = 0,       /* into metrics.json's array */
-	MX_ROWS_CSV,
+	MX_ROWS_CSV = 0,
 	MX_ROWS_JSONL
 };
 
@@ -550,14 +544,7 @@ static int mx_row_json(struct mx_rows *rows, const struct sg_value *cells,
 		    json_object_set_new(obj, t->columns[i].key, v) != 0)
 			rc = mx_nomem(err);
 	}
-	if (rc == SG_OK && rows->mode == MX_ROWS_JSON) {
-		rc = mx_puts(rows->file, rows->count == 0 ? "[\n    " :
-			     ",\n    ", err);
-		if (rc == SG_OK)
-			rc = mx_put_json(rows->file, obj,
-					 JSON_INDENT(2) | MX_JSON_FLAGS, 4,
-					 err);
-	} else if (rc == SG_OK) {
+	if (rc == SG_OK) {
 		rc = mx_put_json(rows->file, obj,
 				 JSON_COMPACT | MX_JSON_FLAGS, 0, err);
 		if (rc == SG_OK)
@@ -652,15 +639,21 @@ static int mx_table_rows(struct mx_file *f, const struct sg_table *t,
 	return rc;
 }
 
+/* metrics.json: the host's document of the pilot's measures (the shape
+ * `metrics --compare --format json` prints), or only the as-of without a
+ * pilot. */
 static int mx_write_json(struct metrics_state *st,
-			 const struct sg_report *data, struct sg_error *err)
+			 const struct sg_sink_input *input,
+			 struct sg_error *err)
 {
 	struct mx_file *f = &st->files[MX_FILE_JSON];
+	const struct sg_report *data = input->data;
 	char asof[SG_TIME_ISO_SIZE + 2];
-	unsigned long long count;
-	size_t i;
 	int rc;
 
+	if (input->size >= offsetof(struct sg_sink_input, data_json) +
+	    sizeof(input->data_json) && input->data_json != NULL)
+		return mx_puts(f, input->data_json, err);
 	if (data->as_of == SG_TIME_NONE)
 		snprintf(asof, sizeof(asof), "null");
 	else
@@ -669,22 +662,6 @@ static int mx_write_json(struct metrics_state *st,
 	rc = mx_puts(f, "{\n  \"as_of\": ", err);
 	if (rc == SG_OK)
 		rc = mx_puts(f, asof, err);
-	for (i = 0; rc == SG_OK && i < sizeof(mx_json_tables) /
-		     sizeof(mx_json_tables[0]); i++) {
-		const struct sg_table *t = mx_find(data, mx_json_tables[i]);
-
-		if (t == NULL)
-			continue;
-		rc = mx_puts(f, ",\n  \"", err);
-		if (rc == SG_OK)
-			rc = mx_puts(f, mx_json_tables[i], err);
-		if (rc == SG_OK)
-			rc = mx_puts(f, "\": ", err);
-		if (rc == SG_OK)
-			rc = mx_table_rows(f, t, MX_ROWS_JSON, &count, err);
-		if (rc == SG_OK)
-			rc = mx_puts(f, count == 0 ? "[]" : "\n  ]", err);
-	}
 	if (rc == SG_OK)
 		rc = mx_puts(f, "\n}\n", err);
 	return rc;
@@ -759,7 +736,7 @@ static int mx_write(void *state, const struct sg_sink_input *input,
 	for (i = 0; i < MX_FILE_COUNT && rc == SG_OK; i++)
 		rc = mx_temp_open(st, &st->files[i], mx_file_names[i], err);
 	if (rc == SG_OK)
-		rc = mx_write_json(st, data, err);
+		rc = mx_write_json(st, input, err);
 	if (rc == SG_OK)
 		rc = mx_write_csv(st, data, err);
 	if (rc == SG_OK)

@@ -23,6 +23,16 @@ for f in pilot-report.xlsx metrics/metrics.json metrics/metrics.csv \
 	[ -s "$scratch/demo/$f" ] || fail "the demo wrote no $f"
 done
 expect_out "pilot-report.xlsx" "the summary names the workbook"
+
+# metrics.json is the one shape of the measures: what `metrics --compare
+# --format json` prints at the run's as-of, byte for byte.
+as_of=$($PYTHON3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["as_of"])' \
+	"$scratch/demo/metrics/metrics.json")
+(cd "$scratch/demo" && "$STAGEGUARD" metrics --compare --format json \
+	--as-of "$as_of" -q) >"$scratch/compare.json" ||
+	fail "metrics --compare --format json failed"
+cmp -s "$scratch/compare.json" "$scratch/demo/metrics/metrics.json" ||
+	fail "metrics.json differs from metrics --compare --format json"
 sg bundle verify "$scratch/demo/evidence.tar.gz"
 expect_status 0 "the demo's bundle verifies"
 if $PYTHON3 -c 'import openpyxl' 2>/dev/null; then
