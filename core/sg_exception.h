@@ -50,12 +50,15 @@ int sg_exception_type_verdict(int type);
 
 enum sg_next_step_reason { SG_NNS_MISSING = 1, SG_NNS_OVERDUE = 2 };
 
+/* Fields are ordered and sized so that an exception takes 128 bytes: the
+ * measures' replay holds every exception of the history at once. */
 struct sg_exception {
 	char id[SG_EXCEPTION_ID_SIZE];
-	int type;               /* enum sg_exception_type */
-	int verdict;            /* enum sg_verdict */
+	uint8_t type;           /* enum sg_exception_type */
+	uint8_t verdict;        /* enum sg_verdict */
+	uint8_t is_move;        /* judges a stage event (from/to/event_at) */
+	uint8_t next_step_reason; /* enum sg_next_step_reason */
 	uint32_t opp;           /* index into the model's opportunities */
-	int is_move;            /* judges a stage event (from/to/event_at) */
 	sg_sym from_stage;      /* 0: null (creation, or not a move) */
 	sg_sym to_stage;        /* 0: null (not a move) */
 	sg_sym stage;           /* to_stage for moves, current stage else
@@ -68,18 +71,17 @@ struct sg_exception {
 	 * required_fields) or skipped[] (stage indices); list2: present[]
 	 * (indices into config->criteria). */
 	uint32_t *list;
-	uint32_t list_count;
 	uint32_t *list2;
+	uint32_t list_count;
 	uint32_t list2_count;
 	uint32_t seller_activities;
+	unsigned dq_reasons;    /* bit i: enum sg_dq_reason i */
 	const char *from_category, *to_category; /* config's; NULL: none */
 	const char *amount;     /* at the move; NULL when missing; held by
 				   the list */
 	const char *currency;   /* at the move; NULL when missing */
 	int64_t age_tenths;     /* stage_age: age in tenths of a day */
 	double max_age_days;    /* stage_age: the limit applied */
-	int next_step_reason;   /* enum sg_next_step_reason */
-	unsigned dq_reasons;    /* bit i: enum sg_dq_reason i */
 };
 
 /* Routing of one exception (DESIGN §6). */

@@ -149,9 +149,14 @@ int cli_print_exceptions(FILE *out, const struct cli_session *s,
 			 const struct sg_exceptions *list, const char *format,
 			 struct sg_error *err);
 
-/* With -v, where the time went (for people tuning a large pipeline):
- * prints "stageguard: PHASE in N s" and starts the next phase. */
+/* With -v, where the time and memory went (for people tuning a large
+ * pipeline): prints "stageguard: PHASE in N s (peak memory so far M
+ * MiB)" and starts the next phase. */
 void cli_phase(struct cli_session *s, const char *phase);
+
+/* cli_phase() for the measures' replay, with its exception count. */
+struct sg_replay;
+void cli_phase_replay(struct cli_session *s, const struct sg_replay *replay);
 
 /* Now: the clock, or SOURCE_DATE_EPOCH (seconds) when it is set, so a
  * run, a decision and everything written from them can be reproduced. */

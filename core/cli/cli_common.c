@@ -5,9 +5,11 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "sg_measures.h"
 #include "sg_record.h"
 #include "sg_source.h"
 
@@ -81,11 +83,22 @@ static double seconds_now(void)
 void cli_phase(struct cli_session *s, const char *phase)
 {
 	double now = seconds_now();
+	struct rusage ru;
 
-	if (s->timing)
-		fprintf(stderr, "stageguard: %s in %.2f s\n", phase,
-			now - s->phase_mark);
+	if (s->timing && getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(stderr, "stageguard: %s in %.2f s (peak memory so far "
+			"%ld MiB)\n", phase, now - s->phase_mark,
+			ru.ru_maxrss / 1024);
 	s->phase_mark = now;
+}
+
+void cli_phase_replay(struct cli_session *s, const struct sg_replay *replay)
+{
+	char phase[96];
+
+	snprintf(phase, sizeof(phase), "replayed the history (%zu "
+		 "exceptions)", sg_replay_exceptions(replay)->count);
+	cli_phase(s, phase);
 }
 
 int cli_session_open(struct cli_session *s, const struct cli_options *o,

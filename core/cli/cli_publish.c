@@ -61,7 +61,7 @@ static int publish_inputs(struct publish_state *ps, struct sg_error *err)
 	if (rc == SG_OK)
 		rc = sg_replay_load_ledger(ps->replay, ps->ledger, err);
 	if (rc == SG_OK)
-		cli_phase(s, "replayed the history");
+		cli_phase_replay(s, ps->replay);
 	if (rc == SG_OK && s->config->pilot_present) {
 		rc = sg_pilot_measures_compute(&ps->measures, ps->replay,
 					       s->config, err);

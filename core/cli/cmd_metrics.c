@@ -450,7 +450,7 @@ int cmd_metrics(int argc, char **argv)
 	if (rc == SG_OK && ledger != NULL)
 		rc = sg_replay_load_ledger(replay, ledger, &err);
 	if (rc == SG_OK)
-		cli_phase(&s, "replayed the history");
+		cli_phase_replay(&s, replay);
 	if (rc == SG_OK && a.compare)
 		rc = metrics_compare(replay, s.config, format, &err);
 	if (rc == SG_OK && !a.compare) {
