@@ -50,14 +50,16 @@ int sg_exception_type_verdict(int type);
 
 enum sg_next_step_reason { SG_NNS_MISSING = 1, SG_NNS_OVERDUE = 2 };
 
-/* Fields are ordered and sized so that an exception takes 128 bytes: the
- * measures' replay holds every exception of the history at once. */
+/* Fields are ordered and sized, and the details of the types share their
+ * room, so that an exception takes 80 bytes: the measures' replay holds
+ * every exception of the history at once (4.3 million at a million
+ * opportunities).  Read a detail only for its type. */
 struct sg_exception {
 	char id[SG_EXCEPTION_ID_SIZE];
 	uint8_t type;           /* enum sg_exception_type */
 	uint8_t verdict;        /* enum sg_verdict */
 	uint8_t is_move;        /* judges a stage event (from/to/event_at) */
-	uint8_t next_step_reason; /* enum sg_next_step_reason */
+	uint8_t next_step_reason; /* no_next_step: enum sg_next_step_reason */
 	uint32_t opp;           /* index into the model's opportunities */
 	sg_sym from_stage;      /* 0: null (creation, or not a move) */
 	sg_sym to_stage;        /* 0: null (not a move) */
@@ -66,22 +68,38 @@ struct sg_exception {
 				   stage text is the current stage) */
 	sg_time event_at;       /* changed_at, entered time, or as-of */
 
-	/* Details, by type.  list: missing[] (indices into
-	 * config->criteria), fields[] (indices into the to-stage's
-	 * required_fields) or skipped[] (stage indices); list2: present[]
-	 * (indices into config->criteria). */
-	uint32_t *list;
-	uint32_t *list2;
-	uint32_t list_count;
-	uint32_t list2_count;
-	uint32_t seller_activities;
-	unsigned dq_reasons;    /* bit i: enum sg_dq_reason i */
-	const char *from_category, *to_category; /* config's; NULL: none */
-	const char *amount;     /* at the move; NULL when missing; held by
-				   the list */
-	const char *currency;   /* at the move; NULL when missing */
-	int64_t age_tenths;     /* stage_age: age in tenths of a day */
-	double max_age_days;    /* stage_age: the limit applied */
+	/* Details, by type. */
+	union {
+		/* missing_evidence: list is missing[] and list2 present[]
+		 * (indices into config->criteria); required_field: list
+		 * is fields[] (indices into the to-stage's
+		 * required_fields); skipped_stage: list is skipped[]
+		 * (stage indices). */
+		struct {
+			uint32_t *list;
+			uint32_t *list2;
+			uint32_t list_count;
+			uint32_t list2_count;
+		};
+		/* forecast_impact */
+		struct {
+			const char *from_category, *to_category; /* config's;
+								    NULL: none */
+			const char *amount;     /* at the move; NULL when
+						   missing; held by the
+						   list */
+			const char *currency;   /* at the move; NULL when
+						   missing */
+		};
+		/* stage_age */
+		struct {
+			int64_t age_tenths;     /* age in tenths of a day */
+			double max_age_days;    /* the limit applied */
+		};
+		uint32_t seller_activities;     /* seller_only */
+		unsigned dq_reasons;            /* data_quality: bit i is
+						   enum sg_dq_reason i */
+	};
 };
 
 /* Routing of one exception (DESIGN §6). */
