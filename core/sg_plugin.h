@@ -149,6 +149,21 @@ struct sg_host {
 
 	/* The folder relative paths in the config are resolved against. */
 	const char *(*config_dir)(void *ctx);
+
+	/*
+	 * What the plugin keeps between runs (a sync cursor, a checkpoint):
+	 * text per key, never a secret.  state_get gives the value the last
+	 * recorded run left, or the plugin's own change in this pull; NULL
+	 * when none (or without a ledger).  Borrowed until the pull ends.
+	 * state_put sets a key (value NULL removes it): a recording run
+	 * writes it to the ledger in the run's own transaction, so a run
+	 * that dies leaves the state as it was; `pull` and `check
+	 * --dry-run` keep nothing.  A key is 1 to 256 bytes, a value at
+	 * most 64 KiB, both UTF-8 text (else SG_ERR_PLUGIN).
+	 */
+	const char *(*state_get)(void *ctx, const char *key);
+	int (*state_put)(void *ctx, const char *key, const char *value,
+			 struct sg_error *err);
 };
 
 /* A finished file the host hands an archiving sink. */

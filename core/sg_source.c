@@ -36,6 +36,7 @@ void sg_source_request_cancel(void)
 struct host_ctx {
 	struct sg_model *model;
 	struct sg_inputs_writer *inputs; /* NULL: records are not kept */
+	struct sg_state *state;  /* NULL: none (a pull's own state below) */
 	const struct sg_config *config;
 	const char *name;
 	int verbose;
@@ -209,6 +210,21 @@ static const char *host_config_dir(void *ctx)
 	return ((struct host_ctx *)ctx)->config->dir;
 }
 
+static const char *host_state_get(void *ctx, const char *key)
+{
+	struct host_ctx *h = ctx;
+
+	return sg_state_get(h->state, key);
+}
+
+static int host_state_put(void *ctx, const char *key, const char *value,
+			  struct sg_error *err)
+{
+	struct host_ctx *h = ctx;
+
+	return sg_state_put(h->state, key, value, err);
+}
+
 static void host_table(struct sg_host *host, struct host_ctx *ctx)
 {
 	memset(host, 0, sizeof(*host));
@@ -230,6 +246,8 @@ static void host_table(struct sg_host *host, struct host_ctx *ctx)
 	host->getenv = host_getenv;
 	host->is_missing = host_is_missing;
 	host->config_dir = host_config_dir;
+	host->state_get = host_state_get;
+	host->state_put = host_state_put;
 }
 
 static json_t *plugin_section(const struct sg_config *config,
@@ -373,6 +391,7 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	const struct sg_plugin *p;
 	struct host_ctx ctx;
 	struct sg_host host;
+	struct sg_state *own_state = NULL;
 	char json_path[300];
 	void *options = NULL, *state = NULL;
 	int rc;
@@ -383,6 +402,7 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.model = model;
 	ctx.inputs = opts->inputs;
+	ctx.state = opts->state;
 	ctx.config = config;
 	ctx.name = opts->name;
 	ctx.verbose = opts->verbose ? opts->verbose : SG_LOG_WARN;
@@ -405,6 +425,14 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 				 config->path);
 		goto out;
 	}
+	/* Without the caller's state, the plugin's changes last for this
+	 * pull only. */
+	if (ctx.state == NULL) {
+		rc = sg_state_load(&own_state, NULL, opts->name, err);
+		if (rc != SG_OK)
+			goto out;
+		ctx.state = own_state;
+	}
 	host_table(&host, &ctx);
 	rc = p->open(&state, options, opts->arg, &host, err);
 	if (rc == SG_OK) {
@@ -425,6 +453,7 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	if (rc != SG_OK)
 		sg_error_prefix(err, "%s: ", opts->name);
 out:
+	sg_state_free(own_state);
 	sg_options_release(options, p);
 	free(options);
 	pthread_mutex_destroy(&ctx.lock);

@@ -9,6 +9,7 @@
 #include "sg_loader.h"
 #include "sg_model.h"
 #include "sg_inputs.h"
+#include "sg_state.h"
 
 /* Options for one pull. */
 struct sg_pull_options {
@@ -19,6 +20,9 @@ struct sg_pull_options {
 	/* Each record emitted is also added here (NULL: not kept), to the
 	 * part its emitting thread adds to in the model. */
 	struct sg_inputs_writer *inputs;
+	/* The plugin's state (sg_state.h); NULL: none, a get finds
+	 * nothing and a put is kept for this pull only. */
+	struct sg_state *state;
 };
 
 /*

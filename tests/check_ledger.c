@@ -316,7 +316,7 @@ START_TEST(test_open_creates_schema)
 {
 	static const char *const tables[] = {
 		"runs", "exceptions", "task_history", "events", "sightings",
-		"input_chunks", "run_inputs"
+		"input_chunks", "run_inputs", "plugin_state"
 	};
 	char path[512], sql[128], buf[64];
 	struct sg_ledger *ledger;
@@ -328,8 +328,9 @@ START_TEST(test_open_creates_schema)
 
 	tmp_path(path, sizeof(path), "new.db");
 	ledger = open_ok(path);
-	ck_assert_int_eq(sg_ledger_schema_version(ledger), 3);
-	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 3);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger),
+			 SG_LEDGER_SCHEMA_VERSION);
+	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 4);
 	assert_counts(ledger, 0, 0, 0, 0);
 	sg_error_clear(&err);
 	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
@@ -338,7 +339,8 @@ START_TEST(test_open_creates_schema)
 	sg_ledger_close(ledger);
 
 	db = db_open(path);
-	ck_assert_int_eq(db_int(db, "PRAGMA user_version"), 3);
+	ck_assert_int_eq(db_int(db, "PRAGMA user_version"),
+			 SG_LEDGER_SCHEMA_VERSION);
 	ck_assert_str_eq(db_text(db, "PRAGMA journal_mode", buf, sizeof(buf)),
 			 "wal");
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
@@ -374,7 +376,8 @@ START_TEST(test_open_sets_durability)
 				  " 'wal'"), 1);
 	/* Reopening an existing ledger migrates nothing and succeeds. */
 	ledger = open_ok(path);
-	ck_assert_int_eq(sg_ledger_schema_version(ledger), 3);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger),
+			 SG_LEDGER_SCHEMA_VERSION);
 	sg_ledger_close(ledger);
 }
 END_TEST
@@ -471,7 +474,8 @@ static void check_migrates(int version)
 		" WHERE id = '01d39e5a146da95a'");
 	sqlite3_close(c.old);
 	ledger = open_ok(path);
-	ck_assert_int_eq(sg_ledger_schema_version(ledger), 3);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger),
+			 SG_LEDGER_SCHEMA_VERSION);
 	assert_counts(ledger, 1, 10, 9, 14);
 	c.old = db_open(old_path);
 	sg_error_clear(&err);
@@ -530,7 +534,8 @@ START_TEST(test_reopen_keeps_data)
 	before = dump_ledger(path);
 
 	ledger = open_ok(path);
-	ck_assert_int_eq(sg_ledger_schema_version(ledger), 3);
+	ck_assert_int_eq(sg_ledger_schema_version(ledger),
+			 SG_LEDGER_SCHEMA_VERSION);
 	assert_counts(ledger, 1, 3, 3, 4);
 	sg_ledger_close(ledger);
 	after = dump_ledger(path);
@@ -552,7 +557,7 @@ START_TEST(test_refuses_newer_schema)
 	ledger = open_ok(path);
 	sg_ledger_close(ledger);
 	db = db_open(path);
-	db_exec(db, "PRAGMA user_version = 4");
+	db_exec(db, "PRAGMA user_version = 99");
 	sqlite3_close(db);
 
 	sg_error_clear(&err);
@@ -565,7 +570,7 @@ START_TEST(test_refuses_newer_schema)
 		      "%s", buf);
 	ck_assert_msg(strstr(buf, path) != NULL, "%s", buf);
 	/* Nothing was changed. */
-	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 4);
+	ck_assert_int_eq(file_int(path, "PRAGMA user_version"), 99);
 }
 END_TEST
 
@@ -991,6 +996,97 @@ START_TEST(test_refuses_exception_with_wrong_type)
 }
 END_TEST
 
+/* ---- plugin state ---- */
+
+static const struct sg_plugin_state_entry cursor_1[] = {
+	{ "hubspot", "cursor", "1" },
+};
+static const struct sg_plugin_state_entry cursor_2[] = {
+	{ "hubspot", "cursor", "2" },
+};
+
+static int state_append(void *arg, const char *key, const char *value,
+			struct sg_error *err)
+{
+	char *text = arg;
+
+	(void)err;
+	snprintf(text + strlen(text), 512 - strlen(text), "%s=%s;", key,
+		 value);
+	return SG_OK;
+}
+
+/* "key=value;" for each key the plugin keeps, by key. */
+static const char *state_text(struct sg_ledger *ledger, const char *plugin)
+{
+	static char text[512];
+	struct sg_error err;
+
+	text[0] = '\0';
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_each_plugin_state(ledger, plugin,
+						     state_append, text,
+						     &err), SG_OK);
+	return text;
+}
+
+/* A run keeps each plugin's keys for the next; a later run replaces a
+ * value or removes a key (value NULL); plugins do not see each other's
+ * keys; a key the ledger would not give back fails the whole run. */
+START_TEST(test_plugin_state)
+{
+	static const struct sg_plugin_state_entry first[] = {
+		{ "hubspot", "cursor", "2026-11-20T00:00:00Z" },
+		{ "hubspot", "after", "abc" },
+		{ "salesforce", "cursor", "x" },
+	};
+	static const struct sg_plugin_state_entry second[] = {
+		{ "hubspot", "cursor", "2026-11-21T00:00:00Z" },
+		{ "hubspot", "after", NULL },
+	};
+	static const struct sg_plugin_state_entry bad[] = {
+		{ "hubspot", "cursor", "never" },
+		{ "hubspot", "", "empty key" },
+	};
+	struct sg_ledger_exception *list = make_exceptions(0, 2);
+	struct sg_run_record run1 = make_run(AS_OF_1);
+	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_record run3 = make_run(AS_OF_1 + 2 * DAY);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512];
+
+	tmp_path(path, sizeof(path), "state.db");
+	ledger = open_ok(path);
+	ck_assert_str_eq(state_text(ledger, "hubspot"), "");
+	run1.state = first;
+	run1.state_count = 3;
+	record_ok(ledger, &run1, list, 2, &outcome);
+	ck_assert_str_eq(state_text(ledger, "hubspot"),
+			 "after=abc;cursor=2026-11-20T00:00:00Z;");
+	ck_assert_str_eq(state_text(ledger, "salesforce"), "cursor=x;");
+	run2.state = second;
+	run2.state_count = 2;
+	record_ok(ledger, &run2, list, 2, &outcome);
+	ck_assert_str_eq(state_text(ledger, "hubspot"),
+			 "cursor=2026-11-21T00:00:00Z;");
+	ck_assert_str_eq(state_text(ledger, "salesforce"), "cursor=x;");
+
+	run3.state = bad;
+	run3.state_count = 2;
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_test_record_run(ledger, &run3, list, 2, &outcome,
+					    &err), SG_ERR_PLUGIN);
+	ck_assert_ptr_nonnull(strstr(err.message, "a key is 1 to 256 bytes"));
+	ck_assert_str_eq(state_text(ledger, "hubspot"),
+			 "cursor=2026-11-21T00:00:00Z;");
+	assert_counts(ledger, 2, 2, 2, 4);
+	sg_ledger_close(ledger);
+	free_exceptions(list, 2);
+}
+END_TEST
+
 /* ---- atomicity ---- */
 
 #define KILL_RUN_SIZE 1000
@@ -1034,6 +1130,10 @@ START_TEST(test_kill_mid_run_leaves_no_trace)
 
 	tmp_path(killed, sizeof(killed), "killed.db");
 	tmp_path(fresh, sizeof(fresh), "fresh.db");
+	run1.state = cursor_1;
+	run1.state_count = 1;
+	run2.state = cursor_2;
+	run2.state_count = 1;
 	ledger = open_ok(killed);
 	record_ok(ledger, &run1, small, 3, &outcome);
 	sg_ledger_close(ledger);
@@ -1049,11 +1149,12 @@ START_TEST(test_kill_mid_run_leaves_no_trace)
 	ck_assert_msg(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
 		      "the child was not killed (status %d)", status);
 
-	/* Exactly the state before the run. */
+	/* Exactly the state before the run, the plugin's cursor too. */
 	after = dump_ledger(killed);
 	ck_assert_str_eq(before, after);
 	free(after);
 	ledger = open_ok(killed);
+	ck_assert_str_eq(state_text(ledger, "hubspot"), "cursor=1;");
 	assert_counts(ledger, 1, 3, 3, 4);
 	sg_ledger_close(ledger);
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM runs WHERE id !="
@@ -1616,6 +1717,7 @@ static Suite *ledger_suite(void)
 	tcase_set_timeout(tc, 120);
 	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
 	tcase_add_test(tc, test_kill_mid_run_leaves_no_trace);
+	tcase_add_test(tc, test_plugin_state);
 	tcase_add_test(tc, test_kill_before_first_exception);
 	suite_add_tcase(s, tc);
 	return s;

@@ -2,4 +2,4 @@
 TESTS += tests/cli/check.sh tests/cli/run.sh tests/cli/plugins.sh \
 	tests/cli/init.sh tests/cli/pull.sh tests/cli/demo.sh \
 	tests/cli/badinput.sh tests/cli/realdata.sh tests/cli/golden.sh \
-	tests/cli/offline.sh
+	tests/cli/offline.sh tests/cli/state.sh

@@ -4,3 +4,10 @@ TESTS += tests/check_ledger
 tests_check_ledger_SOURCES = tests/check_ledger.c tests/sg_test_ledger.h
 tests_check_ledger_CFLAGS = $(SG_TEST_CFLAGS) $(SQLITE_CFLAGS)
 tests_check_ledger_LDADD = $(SG_TEST_LDADD) $(SQLITE_LIBS) $(JANSSON_LIBS)
+
+# the plugin state a pull works with (core/sg_state.c)
+check_PROGRAMS += tests/check_state
+TESTS += tests/check_state
+tests_check_state_SOURCES = tests/check_state.c tests/sg_test_ledger.h
+tests_check_state_CFLAGS = $(SG_TEST_CFLAGS)
+tests_check_state_LDADD = $(SG_TEST_LDADD) $(JANSSON_LIBS)

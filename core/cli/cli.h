@@ -13,6 +13,7 @@
 #include "sg_ledger.h"
 #include "sg_loader.h"
 #include "sg_model.h"
+#include "sg_state.h"
 
 #define SG_DEFAULT_CONFIG "stageguard.json"
 
@@ -42,6 +43,9 @@ struct cli_session {
 	struct sg_registry *registry;
 	struct sg_model *model;
 	struct sg_kept *kept;    /* the pull's records kept for the ledger */
+	struct sg_ledger *ledger; /* borrowed: the plugin's state is read
+				     from it (NULL: no state) */
+	struct sg_state *state;  /* the source plugin's state of the pull */
 	char source_label[512];  /* "csv:DIR" as used */
 	struct sg_check_window window;
 	sg_time started_at;
@@ -103,9 +107,21 @@ int cli_session_open(struct cli_session *s, const struct cli_options *o,
 int cli_session_pull(struct cli_session *s, const struct cli_options *o,
 		     struct sg_error *err);
 
-/* Keeps the next pull's records in ledger, for cli_record_run(). */
+/* Keeps the next pull's records in ledger, for cli_record_run(), and
+ * reads the plugin's state from it (cli_session_read_state()). */
 int cli_session_keep(struct cli_session *s, struct sg_ledger *ledger,
 		     struct sg_error *err);
+
+/* The next pull reads the plugin's state from ledger (borrowed; NULL:
+ * none); only cli_record_run() writes it back. */
+void cli_session_read_state(struct cli_session *s, struct sg_ledger *ledger);
+
+/* The ledger the options and config name when it exists (never created);
+ * *ledger NULL when none is named or the file is not there. */
+int cli_open_existing_ledger(struct sg_ledger **ledger,
+			     const struct cli_options *o,
+			     const struct sg_config *config,
+			     struct sg_error *err);
 
 /*
  * The model for outputs made from the ledger (report, bundle, metrics):

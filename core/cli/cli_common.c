@@ -121,6 +121,7 @@ int cli_session_open(struct cli_session *s, const struct cli_options *o,
 
 void cli_session_close(struct cli_session *s)
 {
+	sg_state_free(s->state);
 	sg_kept_free(s->kept);
 	sg_model_free(s->model);
 	sg_registry_free(s->registry);
@@ -188,6 +189,11 @@ int cli_session_pull(struct cli_session *s, const struct cli_options *o,
 				    SG_LOG_WARN;
 	pull.quiet = o->quiet;
 	pull.inputs = s->kept != NULL ? sg_kept_writer(s->kept) : NULL;
+	sg_state_free(s->state);
+	rc = sg_state_load(&s->state, s->ledger, name, err);
+	if (rc != SG_OK)
+		return rc;
+	pull.state = s->state;
 	snprintf(s->source_label, sizeof(s->source_label), "%s%s%s", name,
 		 pull.arg ? ":" : "", pull.arg ? pull.arg : "");
 	rc = sg_model_new(&s->model, s->config, err);
@@ -216,7 +222,26 @@ int cli_session_pull(struct cli_session *s, const struct cli_options *o,
 int cli_session_keep(struct cli_session *s, struct sg_ledger *ledger,
 		     struct sg_error *err)
 {
+	cli_session_read_state(s, ledger);
 	return sg_kept_new(&s->kept, ledger, err);
+}
+
+void cli_session_read_state(struct cli_session *s, struct sg_ledger *ledger)
+{
+	s->ledger = ledger;
+}
+
+int cli_open_existing_ledger(struct sg_ledger **ledger,
+			     const struct cli_options *o,
+			     const struct sg_config *config,
+			     struct sg_error *err)
+{
+	const char *path = cli_ledger_path(o, config);
+
+	*ledger = NULL;
+	if (path == NULL || access(path, F_OK) != 0)
+		return SG_OK;
+	return sg_ledger_open(ledger, path, err);
 }
 
 int cli_session_load(struct cli_session *s, const struct cli_options *o,
@@ -368,6 +393,8 @@ int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
 		if (rc != SG_OK)
 			return rc;
 	}
+	/* What the plugin keeps lands with the run or not at all. */
+	sg_state_changes(s->state, &run->state, &run->state_count);
 	return sg_record_run(ledger, run, list, s->model, outcome, err);
 }
 

@@ -129,6 +129,8 @@ static int check_and_record(const struct cli_options *o, int is_run)
 		rc = open_ledger(&ledger, &s, o, &err);
 	if (rc == SG_OK && !o->dry_run)
 		rc = cli_session_keep(&s, ledger, &err);
+	else if (rc == SG_OK)
+		cli_session_read_state(&s, ledger);
 	if (rc == SG_OK)
 		rc = cli_session_pull(&s, o, &err);
 	cli_phase(&s, "loaded the source");

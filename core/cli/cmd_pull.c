@@ -5,11 +5,13 @@
 #include "cli.h"
 
 static const char pull_usage[] =
-"usage: stageguard pull [-c CONFIG] [--source NAME[:ARG]]\n"
+"usage: stageguard pull [-c CONFIG] [--source NAME[:ARG]] [--ledger FILE]\n"
 "\n"
 "Loads the source (validating every row, time and amount) and prints what\n"
 "it holds: records per kind, opportunities out of scope, duplicates, and\n"
-"the snapshot time.  Nothing is judged or recorded.\n";
+"the snapshot time.  Nothing is judged or recorded.  A source that keeps\n"
+"a sync cursor resumes from the one the last run left in the ledger (when\n"
+"there is one) and keeps nothing new.\n";
 
 static void print_counts(const struct cli_session *s)
 {
@@ -49,11 +51,13 @@ int cmd_pull(int argc, char **argv)
 {
 	struct cli_options o;
 	struct cli_session s;
+	struct sg_ledger *ledger = NULL;
 	struct sg_error err;
 	int first, rc;
 
 	rc = cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_PLUGIN_DIR |
-			       CLI_OPT_SOURCE, pull_usage, &o, &first);
+			       CLI_OPT_SOURCE | CLI_OPT_LEDGER, pull_usage, &o,
+			       &first);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
 	if (first < argc)
@@ -61,10 +65,17 @@ int cmd_pull(int argc, char **argv)
 				       argv[first]);
 	sg_error_clear(&err);
 	rc = cli_session_open(&s, &o, &err);
+	/* A plugin resumes from the state the last run left, but a pull
+	 * keeps nothing. */
+	if (rc == SG_OK)
+		rc = cli_open_existing_ledger(&ledger, &o, s.config, &err);
+	if (rc == SG_OK)
+		cli_session_read_state(&s, ledger);
 	if (rc == SG_OK)
 		rc = cli_session_pull(&s, &o, &err);
 	if (rc == SG_OK)
 		print_counts(&s);
 	cli_session_close(&s);
+	sg_ledger_close(ledger);
 	return rc == SG_OK ? 0 : cli_fail(&err);
 }

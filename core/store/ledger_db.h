@@ -65,6 +65,10 @@ int ledger_prepare(struct sg_ledger *ledger, const char *sql,
 /* Rolls back an open transaction, keeping the error already in err. */
 void ledger_rollback(struct sg_ledger *ledger);
 
+/* Writes the run's plugin state inside its transaction (ledger_state.c). */
+int ledger_record_state(struct sg_ledger *ledger,
+			const struct sg_run_record *run, struct sg_error *err);
+
 /* Binds s (NULL: SQL NULL), borrowed until the statement is reset. */
 void ledger_bind_text(sqlite3_stmt *stmt, int index, const char *s);
 /* Binds a time (SG_TIME_NONE: SQL NULL). */

@@ -491,6 +491,8 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 	rc = ledger_insert_run(ledger, &st, run, err);
 	if (rc == SG_OK)
 		rc = ledger_insert_inputs(ledger, &st, run, err);
+	if (rc == SG_OK)
+		rc = ledger_record_state(ledger, run, err);
 	if (rc != SG_OK)
 		goto out;
 	if (kill_after == 0)

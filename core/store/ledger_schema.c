@@ -231,6 +231,17 @@ static const char ledger_schema_v3[] =
 	" PRIMARY KEY (run_id, part, seq)"
 	") WITHOUT ROWID;";
 
+/* Version 4: what plugins keep between runs (a sync cursor, a
+ * checkpoint), written by the run that set it, in its transaction. */
+static const char ledger_schema_v4[] =
+	"CREATE TABLE plugin_state ("
+	" plugin TEXT NOT NULL,"
+	" key TEXT NOT NULL,"
+	" value TEXT NOT NULL,"
+	" run_id TEXT NOT NULL REFERENCES runs(id),"
+	" PRIMARY KEY (plugin, key)"
+	") WITHOUT ROWID;";
+
 /*
  * The migrations, in order: entry i takes the schema from version i to
  * version i + 1.  Only ever append.
@@ -239,6 +250,7 @@ static const char *const ledger_migrations[] = {
 	ledger_schema_v1,
 	ledger_schema_v2,
 	ledger_schema_v3,
+	ledger_schema_v4,
 };
 
 #define LEDGER_MIGRATION_COUNT \

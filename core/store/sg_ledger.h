@@ -16,7 +16,7 @@
 #include "util/sg_error.h"
 #include "util/sg_time.h"
 
-#define SG_LEDGER_SCHEMA_VERSION 3
+#define SG_LEDGER_SCHEMA_VERSION 4
 
 struct sg_ledger;
 
@@ -55,6 +55,18 @@ struct sg_input_ref {
 	char sha256[65];
 };
 
+/* A plugin's state for one key (sg_plugin.h state_put): value NULL
+ * removes the key. */
+struct sg_plugin_state_entry {
+	const char *plugin;
+	const char *key;
+	const char *value;
+};
+
+/* The most a key and a value of plugin state may hold, in bytes. */
+#define SG_PLUGIN_STATE_KEY_MAX 256u
+#define SG_PLUGIN_STATE_VALUE_MAX (64u * 1024u)
+
 /* One run as recorded. */
 struct sg_run_record {
 	char id[33];            /* filled by sg_ledger_record_run() */
@@ -69,6 +81,10 @@ struct sg_run_record {
 	 * sg_ledger_put_input_chunk() (none: input_count 0). */
 	const struct sg_input_ref *inputs;
 	size_t input_count;
+	/* What the run's plugins keep for the next run, written with the
+	 * run or not at all (none: state_count 0). */
+	const struct sg_plugin_state_entry *state;
+	size_t state_count;
 	/* Called inside the run's transaction after its rows are written and
 	 * before COMMIT (NULL: none), for a companion module's writes that
 	 * must land with the run or not at all; a failure rolls back the
@@ -299,6 +315,16 @@ int sg_ledger_each_table_row(struct sg_ledger *ledger, int table,
 			     int (*fn)(void *arg, const struct sg_cell *cells,
 				       struct sg_error *err),
 			     void *arg, struct sg_error *err);
+
+/* ---- what plugins keep between runs ---- */
+
+/* Calls fn for each key the plugin keeps (by key), as the last run that
+ * set it left it; key and value are borrowed for the call. */
+int sg_ledger_each_plugin_state(struct sg_ledger *ledger, const char *plugin,
+				int (*fn)(void *arg, const char *key,
+					  const char *value,
+					  struct sg_error *err),
+				void *arg, struct sg_error *err);
 
 /* ---- the records a run judged (sg_inputs.h) ---- */
 

@@ -1,9 +1,12 @@
 /*
  * testsrc.c - a test-only source plugin: emits a small fixed pipeline, and
  * fails on request, so tests can drive the host table and the pull loop.
+ * It keeps a state key "pulls" (the pulls the recorded runs made) and
+ * logs what it found: "testsrc state: pulls=N".
  */
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sg_plugin.h"
@@ -51,6 +54,19 @@ static int testsrc_open(void **state, const void *config, const char *arg,
 	return SG_OK;
 }
 
+/* The pulls recorded runs made, counted in the plugin's state. */
+static int testsrc_count_pull(struct testsrc_state *s, struct sg_error *err)
+{
+	const char *seen = s->host->state_get(s->host->ctx, "pulls");
+	char next[32];
+
+	s->host->log(s->host->ctx, SG_LOG_INFO, "testsrc state: pulls=%s",
+		     seen != NULL ? seen : "none");
+	snprintf(next, sizeof(next), "%lld",
+		 (seen != NULL ? atoll(seen) : 0) + 1);
+	return s->host->state_put(s->host->ctx, "pulls", next, err);
+}
+
 static int testsrc_pull(void *state, struct sg_error *err)
 {
 	struct testsrc_state *s = state;
@@ -61,6 +77,11 @@ static int testsrc_pull(void *state, struct sg_error *err)
 	int rc;
 
 	s->pulls++;
+	if (s->pulls == 1) {
+		rc = testsrc_count_pull(s, err);
+		if (rc != SG_OK)
+			return rc;
+	}
 	if (s->config->fail_at_pull == s->pulls)
 		return sg_error_set(err, SG_ERR_SOURCE,
 				    "failing at pull %lld as asked",
