@@ -3,9 +3,10 @@
  * them back is sg_kept_load.c.
  *
  * The chunks reach the ledger from a thread of their own: the pull's
- * threads hand each finished chunk over (a bounded queue) and go on
- * reading the source while SQLite writes it.  The thread is the only
- * user of the ledger's connection until sg_kept_drain() has joined it.
+ * threads hand each finished chunk over (a bounded queue, sg_queue.h)
+ * and go on reading the source while SQLite writes it.  The thread is
+ * the only user of the ledger's connection until sg_kept_drain() has
+ * joined it.
  */
 #include "sg_kept.h"
 
@@ -13,12 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sg_queue.h"
+
 /* Compressed bytes waiting for the ledger at most; past it the pull
  * waits. */
 #define KEPT_QUEUE_MAX (64u << 20)
 
 struct kept_item {
-	struct kept_item *next;
+	struct sg_queue_link link;      /* first */
 	char sha256[65];
 	size_t size, raw_size, records;
 	unsigned char data[];
@@ -30,62 +33,67 @@ struct sg_kept {
 	struct sg_input_ref *refs;
 	size_t count, cap;
 
-	pthread_mutex_t lock;   /* everything below */
-	pthread_cond_t changed;
+	struct sg_queue queue;
 	pthread_t thread;
-	int started, closing, drained;
-	struct kept_item *head, *tail;
-	size_t queued;          /* bytes in the queue */
-	int failed;             /* the thread's first failure is in err */
+	int started, drained;
+	pthread_mutex_t lock;   /* failed and err */
+	int failed;             /* the first failure is in err */
 	struct sg_error err;
 };
+
+static void kept_fail(struct sg_kept *k, const struct sg_error *err)
+{
+	pthread_mutex_lock(&k->lock);
+	if (!k->failed) {
+		k->failed = 1;
+		k->err = *err;
+	}
+	pthread_mutex_unlock(&k->lock);
+	/* The pull stops waiting for room; the run fails. */
+	sg_queue_stop(&k->queue);
+}
+
+/* SG_OK, or the first failure (copied to err). */
+static int kept_status(struct sg_kept *k, struct sg_error *err)
+{
+	int rc = SG_OK;
+
+	pthread_mutex_lock(&k->lock);
+	if (k->failed) {
+		if (err != NULL)
+			*err = k->err;
+		rc = k->err.code != SG_OK ? k->err.code : SG_ERR_LEDGER;
+	}
+	pthread_mutex_unlock(&k->lock);
+	return rc;
+}
 
 static void kept_item_store(struct sg_kept *k, struct kept_item *item)
 {
 	struct sg_error err;
-	int rc;
 
 	sg_error_clear(&err);
-	rc = sg_ledger_put_input_chunk(k->ledger, item->sha256, item->data,
-				       item->size, item->raw_size,
-				       item->records, &err);
-	if (rc != SG_OK) {
-		pthread_mutex_lock(&k->lock);
-		if (!k->failed) {
-			k->failed = 1;
-			k->err = err;
-		}
-		pthread_mutex_unlock(&k->lock);
-	}
+	if (sg_ledger_put_input_chunk(k->ledger, item->sha256, item->data,
+				      item->size, item->raw_size,
+				      item->records, &err) != SG_OK)
+		kept_fail(k, &err);
 }
 
 static void *kept_thread(void *arg)
 {
 	struct sg_kept *k = arg;
-	struct kept_item *item;
+	struct sg_queue_link *link;
 
-	for (;;) {
-		pthread_mutex_lock(&k->lock);
-		while (k->head == NULL && !k->closing)
-			pthread_cond_wait(&k->changed, &k->lock);
-		item = k->head;
-		if (item == NULL) {
-			pthread_mutex_unlock(&k->lock);
-			return NULL;
-		}
-		k->head = item->next;
-		if (k->head == NULL)
-			k->tail = NULL;
-		pthread_mutex_unlock(&k->lock);
+	while ((link = sg_queue_pop(&k->queue)) != NULL) {
+		struct kept_item *item = (struct kept_item *)link;
+
 		/* After a failure the rest is dropped: the run fails. */
-		if (!k->failed)
+		if (!sg_queue_stopped(&k->queue))
 			kept_item_store(k, item);
-		pthread_mutex_lock(&k->lock);
-		k->queued -= item->size;
-		pthread_cond_broadcast(&k->changed);
-		pthread_mutex_unlock(&k->lock);
+		sg_queue_done(&k->queue, link->size);
 		free(item);
 	}
+	return NULL;
 }
 
 static int kept_ref(struct sg_kept *k, const struct sg_inputs_chunk *chunk,
@@ -125,42 +133,22 @@ static int kept_store(void *arg, const struct sg_inputs_chunk *chunk,
 	item = malloc(sizeof(*item) + chunk->size);
 	if (item == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-	item->next = NULL;
 	memcpy(item->sha256, chunk->sha256, sizeof(item->sha256));
 	item->size = chunk->size;
 	item->raw_size = chunk->raw_size;
 	item->records = chunk->records;
 	memcpy(item->data, chunk->data, chunk->size);
-	pthread_mutex_lock(&k->lock);
-	if (!k->started) {
-		if (pthread_create(&k->thread, NULL, kept_thread, k) != 0) {
-			pthread_mutex_unlock(&k->lock);
-			/* No thread: written here and now. */
-			kept_item_store(k, item);
-			free(item);
-			pthread_mutex_lock(&k->lock);
-			goto done;
-		}
+	if (!k->started &&
+	    pthread_create(&k->thread, NULL, kept_thread, k) == 0)
 		k->started = 1;
+	if (!k->started) {
+		/* No thread: written here and now. */
+		kept_item_store(k, item);
+		free(item);
+	} else if (sg_queue_push(&k->queue, &item->link, item->size) != 0) {
+		free(item);
 	}
-	while (k->queued > KEPT_QUEUE_MAX && !k->failed)
-		pthread_cond_wait(&k->changed, &k->lock);
-	if (k->tail != NULL)
-		k->tail->next = item;
-	else
-		k->head = item;
-	k->tail = item;
-	k->queued += item->size;
-	pthread_cond_broadcast(&k->changed);
-done:
-	rc = SG_OK;
-	if (k->failed) {
-		if (err != NULL)
-			*err = k->err;
-		rc = k->err.code != SG_OK ? k->err.code : SG_ERR_LEDGER;
-	}
-	pthread_mutex_unlock(&k->lock);
-	return rc;
+	return kept_status(k, err);
 }
 
 int sg_kept_new(struct sg_kept **out, struct sg_ledger *ledger,
@@ -173,8 +161,11 @@ int sg_kept_new(struct sg_kept **out, struct sg_ledger *ledger,
 	if (k == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	k->ledger = ledger;
+	if (sg_queue_init(&k->queue, KEPT_QUEUE_MAX) != 0) {
+		free(k);
+		return sg_error_set(err, SG_ERR_NOMEM, "cannot create a lock");
+	}
 	pthread_mutex_init(&k->lock, NULL);
-	pthread_cond_init(&k->changed, NULL);
 	rc = sg_inputs_writer_new(&k->writer, kept_store, k, err);
 	if (rc != SG_OK) {
 		sg_kept_free(k);
@@ -188,10 +179,7 @@ int sg_kept_new(struct sg_kept **out, struct sg_ledger *ledger,
  * failure, dropped). */
 static void kept_join(struct sg_kept *k)
 {
-	pthread_mutex_lock(&k->lock);
-	k->closing = 1;
-	pthread_cond_broadcast(&k->changed);
-	pthread_mutex_unlock(&k->lock);
+	sg_queue_close(&k->queue);
 	if (k->started) {
 		pthread_join(k->thread, NULL);
 		k->started = 0;
@@ -200,17 +188,17 @@ static void kept_join(struct sg_kept *k)
 
 void sg_kept_free(struct sg_kept *k)
 {
-	struct kept_item *item;
+	struct sg_queue_link *link, *next;
 
 	if (k == NULL)
 		return;
 	kept_join(k);
-	while ((item = k->head) != NULL) {
-		k->head = item->next;
-		free(item);
+	for (link = sg_queue_take_all(&k->queue); link != NULL; link = next) {
+		next = link->next;
+		free(link);
 	}
 	sg_inputs_writer_free(k->writer);
-	pthread_cond_destroy(&k->changed);
+	sg_queue_destroy(&k->queue);
 	pthread_mutex_destroy(&k->lock);
 	free(k->refs);
 	free(k);
@@ -229,11 +217,8 @@ int sg_kept_drain(struct sg_kept *k, struct sg_error *err)
 		rc = sg_inputs_writer_finish(k->writer, err);
 	k->drained = 1;
 	kept_join(k);
-	if (rc == SG_OK && k->failed) {
-		if (err != NULL)
-			*err = k->err;
-		rc = k->err.code != SG_OK ? k->err.code : SG_ERR_LEDGER;
-	}
+	if (rc == SG_OK)
+		rc = kept_status(k, err);
 	return rc;
 }
 

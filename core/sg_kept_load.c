@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "sg_inputs.h"
+#include "sg_queue.h"
 
 #define LOAD_WORKERS 2
 
@@ -27,7 +28,7 @@
 #define LOAD_QUEUE_MAX (16u << 20)
 
 struct load_item {
-	struct load_item *next;
+	struct sg_queue_link link;      /* first */
 	const struct sg_input_chunk_info *chunk;
 	size_t size;
 	unsigned char data[];
@@ -37,8 +38,7 @@ struct load_worker {
 	struct kept_load *load;
 	pthread_t thread;
 	int started;
-	struct load_item *head, *tail;
-	size_t queued;
+	struct sg_queue queue;
 	size_t planned;         /* encoded bytes of the parts it was given */
 };
 
@@ -48,9 +48,7 @@ struct kept_load {
 	unsigned *worker_of;    /* per part: its thread */
 	struct load_worker workers[LOAD_WORKERS];
 
-	pthread_mutex_t lock;   /* the queues and everything below */
-	pthread_cond_t changed;
-	int closing;
+	pthread_mutex_t lock;   /* failed and err */
 	int failed;             /* the first failure is in err */
 	struct sg_error err;
 };
@@ -60,21 +58,31 @@ static int load_nomem(struct sg_error *err)
 	return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 }
 
-/* Called with the lock held. */
-static void load_fail_locked(struct kept_load *l, const struct sg_error *err)
+/* The first failure wins; every queue stops taking chunks. */
+static void load_fail(struct kept_load *l, const struct sg_error *err)
 {
+	unsigned i;
+
+	pthread_mutex_lock(&l->lock);
 	if (!l->failed) {
 		l->failed = 1;
 		l->err = *err;
 	}
-	pthread_cond_broadcast(&l->changed);
+	pthread_mutex_unlock(&l->lock);
+	for (i = 0; i < LOAD_WORKERS; i++)
+		sg_queue_stop(&l->workers[i].queue);
 }
 
 static int load_failure(struct kept_load *l, struct sg_error *err)
 {
+	int rc;
+
+	pthread_mutex_lock(&l->lock);
 	if (err != NULL)
 		*err = l->err;
-	return l->err.code != SG_OK ? l->err.code : SG_ERR_LEDGER;
+	rc = l->err.code != SG_OK ? l->err.code : SG_ERR_LEDGER;
+	pthread_mutex_unlock(&l->lock);
+	return rc;
 }
 
 static int load_replay(struct kept_load *l,
@@ -89,37 +97,22 @@ static void *load_thread(void *arg)
 {
 	struct load_worker *w = arg;
 	struct kept_load *l = w->load;
-	struct load_item *item;
+	struct sg_queue_link *link;
 	struct sg_error err;
 
-	for (;;) {
-		pthread_mutex_lock(&l->lock);
-		while (w->head == NULL && !l->closing)
-			pthread_cond_wait(&l->changed, &l->lock);
-		item = w->head;
-		if (item == NULL) {
-			pthread_mutex_unlock(&l->lock);
-			return NULL;
-		}
-		w->head = item->next;
-		if (w->head == NULL)
-			w->tail = NULL;
-		pthread_mutex_unlock(&l->lock);
+	while ((link = sg_queue_pop(&w->queue)) != NULL) {
+		struct load_item *item = (struct load_item *)link;
+
 		sg_error_clear(&err);
 		/* After a failure the rest is dropped: the load fails. */
-		if (!l->failed &&
+		if (!sg_queue_stopped(&w->queue) &&
 		    load_replay(l, item->chunk, item->data, item->size,
-				&err) != SG_OK) {
-			pthread_mutex_lock(&l->lock);
-			load_fail_locked(l, &err);
-			pthread_mutex_unlock(&l->lock);
-		}
-		pthread_mutex_lock(&l->lock);
-		w->queued -= item->size;
-		pthread_cond_broadcast(&l->changed);
-		pthread_mutex_unlock(&l->lock);
+				&err) != SG_OK)
+			load_fail(l, &err);
+		sg_queue_done(&w->queue, link->size);
 		free(item);
 	}
+	return NULL;
 }
 
 static int load_enqueue(struct kept_load *l, struct load_worker *w,
@@ -127,31 +120,17 @@ static int load_enqueue(struct kept_load *l, struct load_worker *w,
 			const void *data, size_t size, struct sg_error *err)
 {
 	struct load_item *item = malloc(sizeof(*item) + size);
-	int rc = SG_OK;
 
 	if (item == NULL)
 		return load_nomem(err);
-	item->next = NULL;
 	item->chunk = chunk;
 	item->size = size;
 	memcpy(item->data, data, size);
-	pthread_mutex_lock(&l->lock);
-	while (w->queued > LOAD_QUEUE_MAX && !l->failed)
-		pthread_cond_wait(&l->changed, &l->lock);
-	if (l->failed) {
-		rc = load_failure(l, err);
+	if (sg_queue_push(&w->queue, &item->link, size) != 0) {
 		free(item);
-	} else {
-		if (w->tail != NULL)
-			w->tail->next = item;
-		else
-			w->head = item;
-		w->tail = item;
-		w->queued += size;
-		pthread_cond_broadcast(&l->changed);
+		return load_failure(l, err);
 	}
-	pthread_mutex_unlock(&l->lock);
-	return rc;
+	return SG_OK;
 }
 
 /* Each chunk as the ledger gives it: the opportunities here and now,
@@ -216,19 +195,17 @@ static int load_seq_cmp(const void *pa, const void *pb)
 
 static void load_stop(struct kept_load *l)
 {
-	struct load_item *item;
+	struct sg_queue_link *link, *next;
 	unsigned i;
 
-	pthread_mutex_lock(&l->lock);
-	l->closing = 1;
-	pthread_cond_broadcast(&l->changed);
-	pthread_mutex_unlock(&l->lock);
 	for (i = 0; i < LOAD_WORKERS; i++) {
+		sg_queue_close(&l->workers[i].queue);
 		if (l->workers[i].started)
 			pthread_join(l->workers[i].thread, NULL);
-		while ((item = l->workers[i].head) != NULL) {
-			l->workers[i].head = item->next;
-			free(item);
+		link = sg_queue_take_all(&l->workers[i].queue);
+		for (; link != NULL; link = next) {
+			next = link->next;
+			free(link);
 		}
 	}
 }
@@ -262,12 +239,8 @@ static int load_run(struct kept_load *l, struct sg_ledger *ledger,
 	}
 	rc = sg_ledger_read_input_chunks(ledger, chunks, count, load_dispatch,
 					 l, err);
-	if (rc != SG_OK) {
-		/* The threads drop what is queued. */
-		pthread_mutex_lock(&l->lock);
-		load_fail_locked(l, err);
-		pthread_mutex_unlock(&l->lock);
-	}
+	if (rc != SG_OK)
+		load_fail(l, err);      /* the threads drop what is queued */
 	load_stop(l);
 	if (rc == SG_OK && l->failed)
 		rc = load_failure(l, err);
@@ -280,6 +253,7 @@ int sg_kept_load(struct sg_model *model, struct sg_ledger *ledger,
 	struct sg_input_chunk_info *chunks = NULL;
 	struct kept_load l;
 	size_t count = 0;
+	unsigned i;
 	int rc;
 
 	memset(&l, 0, sizeof(l));
@@ -288,9 +262,17 @@ int sg_kept_load(struct sg_model *model, struct sg_ledger *ledger,
 	if (rc != SG_OK)
 		return rc;
 	pthread_mutex_init(&l.lock, NULL);
-	pthread_cond_init(&l.changed, NULL);
-	rc = load_run(&l, ledger, chunks, count, err);
-	pthread_cond_destroy(&l.changed);
+	for (i = 0; i < LOAD_WORKERS; i++)
+		if (sg_queue_init(&l.workers[i].queue, LOAD_QUEUE_MAX) != 0) {
+			rc = sg_error_set(err, SG_ERR_NOMEM, "cannot create a "
+					  "lock");
+			break;
+		}
+	if (rc == SG_OK)
+		rc = load_run(&l, ledger, chunks, count, err);
+	/* i queues were made. */
+	while (i-- > 0)
+		sg_queue_destroy(&l.workers[i].queue);
 	pthread_mutex_destroy(&l.lock);
 	free(l.worker_of);
 	free(chunks);
