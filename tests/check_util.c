@@ -20,6 +20,7 @@
 #include "sg_hash.h"
 #include "sg_missing.h"
 #include "sg_path.h"
+#include "sg_stage_values.h"
 #include "sg_test_table.h"
 
 /* ------------------------------------------------------------------ */
@@ -768,6 +769,43 @@ START_TEST(test_csv_field)
 }
 END_TEST
 
+/* A history of stage values: sorted per opportunity by time, ties in
+ * input order; from is the stage before within the opportunity, "" for
+ * its first; a repeat keeps its from equal to its to. */
+struct value_row {
+	struct sg_stage_value v;
+	int line;
+};
+
+START_TEST(test_stage_values)
+{
+	struct value_row rows[] = {
+		{ { "B", "won", 300, 0 }, 2 },
+		{ { "A", "proposal", 200, 1 }, 3 },
+		{ { "A", "discovery", 100, 2 }, 4 },
+		{ { "A", "proposal", 200, 3 }, 5 },
+		{ { "B", "discovery", 100, 4 }, 6 },
+		{ { "A", "discovery", 100, 5 }, 7 },
+	};
+	static const int lines[] = { 4, 7, 3, 5, 6, 2 };
+	static const char *const from[] = {
+		"", "discovery", "discovery", "proposal", "", "discovery"
+	};
+	size_t n = sizeof(rows) / sizeof(rows[0]), k;
+
+	sg_stage_values_sort(rows, n, sizeof(rows[0]));
+	for (k = 0; k < n; k++) {
+		ck_assert_int_eq(rows[k].line, lines[k]);
+		ck_assert_str_eq(sg_stage_value_from(rows, sizeof(rows[0]), k),
+				 from[k]);
+	}
+	/* The repeats: from and to the same stage. */
+	ck_assert_str_eq(rows[1].v.stage, "discovery");
+	ck_assert_str_eq(rows[3].v.stage, "proposal");
+	sg_stage_values_sort(rows, 0, sizeof(rows[0]));
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -796,6 +834,10 @@ static Suite *util_suite(void)
 
 	tc = tcase_create("path");
 	tcase_add_test(tc, test_path_join);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("stage values");
+	tcase_add_test(tc, test_stage_values);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("sha256");

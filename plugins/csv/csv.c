@@ -774,18 +774,18 @@ static int csv_keep_row(struct csv_cursor *st,
 		st->rows_cap = cap;
 	}
 	row = &st->rows[st->nrows];
-	row->opportunity_id = csv_arena_copy(st, ev->opportunity_id,
-					     strlen(ev->opportunity_id));
-	row->to_stage = csv_arena_copy(st, ev->to_stage, strlen(ev->to_stage));
+	row->v.opportunity_id = csv_arena_copy(st, ev->opportunity_id,
+					       strlen(ev->opportunity_id));
+	row->v.stage = csv_arena_copy(st, ev->to_stage, strlen(ev->to_stage));
 	row->changed_by = csv_arena_copy(st, ev->changed_by,
 					 strlen(ev->changed_by));
 	row->source = csv_arena_copy(st, ev->source, strlen(ev->source));
-	if (row->opportunity_id == NULL || row->to_stage == NULL ||
+	if (row->v.opportunity_id == NULL || row->v.stage == NULL ||
 	    row->changed_by == NULL || row->source == NULL)
 		return csv_nomem(err);
-	row->changed_at = ev->changed_at;
+	row->v.at = ev->changed_at;
+	row->v.seq = st->nrows;
 	row->line = line;
-	row->seq = st->nrows;
 	st->nrows++;
 	return SG_OK;
 }
@@ -992,19 +992,6 @@ static int csv_row(struct csv_cursor *st, const struct sg_csv_record *rec,
 	}
 }
 
-/* Orders kept rows by opportunity, then time, then file order. */
-static int csv_row_cmp(const void *a, const void *b)
-{
-	const struct csv_derived *x = a, *y = b;
-	int c = strcmp(x->opportunity_id, y->opportunity_id);
-
-	if (c != 0)
-		return c;
-	if (x->changed_at != y->changed_at)
-		return x->changed_at < y->changed_at ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
 /* Emits up to a block of derived stage events; sets *done at the end. */
 static int csv_emit_derived(struct csv_cursor *st, int *done,
 			    struct sg_error *err)
@@ -1013,7 +1000,7 @@ static int csv_emit_derived(struct csv_cursor *st, int *done,
 	struct sg_rec_stage_event r;
 	struct sg_where where;
 	size_t end = st->next_row + CSV_BLOCK_RECORDS, k;
-	int rc, same;
+	int rc;
 
 	if (end > st->nrows)
 		end = st->nrows;
@@ -1021,16 +1008,12 @@ static int csv_emit_derived(struct csv_cursor *st, int *done,
 	for (k = st->next_row; k < end; k++) {
 		const struct csv_derived *row = &st->rows[k];
 
-		same = k > 0 && strcmp(st->rows[k - 1].opportunity_id,
-				       row->opportunity_id) == 0;
-		/* A row that repeats the previous stage is not a move. */
-		if (same && strcmp(st->rows[k - 1].to_stage,
-				   row->to_stage) == 0)
-			continue;
-		r.opportunity_id = row->opportunity_id;
-		r.from_stage = same ? st->rows[k - 1].to_stage : "";
-		r.to_stage = row->to_stage;
-		r.changed_at = row->changed_at;
+		/* A row that repeats the stage before it is passed on: the
+		 * core judges it an event that is not a move. */
+		r.opportunity_id = row->v.opportunity_id;
+		r.from_stage = sg_stage_value_from(st->rows, sizeof(*row), k);
+		r.to_stage = row->v.stage;
+		r.changed_at = row->v.at;
 		r.changed_by = row->changed_by;
 		r.source = row->source;
 		where.line = row->line;
@@ -1140,8 +1123,8 @@ static int csv_cursor_pull(struct csv_cursor *st, struct sg_error *err)
 		if (rc == 0) {
 			csv_progress(st);
 			if (spec->derive_from_stage) {
-				qsort(st->rows, st->nrows, sizeof(*st->rows),
-				      csv_row_cmp);
+				sg_stage_values_sort(st->rows, st->nrows,
+						     sizeof(*st->rows));
 				st->derive_ready = 1;
 				csv_file_close(st);
 				return 1;

@@ -17,6 +17,7 @@
 
 #include "sg_plugin.h"
 #include "sg_csv.h"
+#include "sg_stage_values.h"
 #include "csv_mapping.h"
 
 #define CSV_BLOCK_RECORDS 8192
@@ -53,11 +54,11 @@ static const struct sg_option csv_options[] = {
 };
 
 /* A stage_history row kept for derive_from_stage. */
+/* A stage_history row kept for derive_from_stage (sg_stage_values.h). */
 struct csv_derived {
-	const char *opportunity_id, *to_stage, *changed_by, *source;
-	sg_time changed_at;
+	struct sg_stage_value v;        /* first */
+	const char *changed_by, *source;
 	long line;
-	size_t seq;
 };
 
 struct csv_chunk {

@@ -13,9 +13,9 @@ d=$(shared_data sf-preppin-2022w23) || exit 77
 sg pull -c "$cfgs/salesforce-report.json" --source "csv:$d"
 expect_status 0 "preppin pull"
 expect_out "opportunities                      219" "preppin opportunities"
-# 584 history rows; sorted per opportunity by date (stable), rows that
-# repeat the previous stage are not moves: 477 remain.
-expect_out "stage events                       477" "preppin stage events"
+# 584 history rows, sorted per opportunity by date (stable); the 107 that
+# repeat the previous stage are events too (not moves).
+expect_out "stage events                       584" "preppin stage events"
 
 sg check -c "$cfgs/salesforce-report.json" --source "csv:$d" \
 	--as-of 2022-12-31T00:00:00Z --since 1970-01-01 --dry-run --format jsonl
@@ -29,6 +29,14 @@ expect_eq "$(json 'sum(1 for r in rows if "before_created" in r.get("reasons", [
 expect_eq "$(json 'sum(1 for r in rows if r["type"] == "regression")')" 11 "preppin regressions"
 # Closed Won -> Closed Lost is an exit, never a regression.
 expect_eq "$(json 'sum(1 for r in rows if r["type"] == "regression" and r["to_stage"] == "closed_lost")')" 0 "exits are not regressions"
+# Mid-year, history after as-of pauses its opportunity (future_event):
+# 82 of them, 6 only by a row that repeats the stage before it (dropped
+# before, so those 6 were judged on history they did not have yet).
+sg check -c "$cfgs/salesforce-report.json" --source "csv:$d" \
+	--as-of 2022-06-30T00:00:00Z --since 1970-01-01 --dry-run --format jsonl
+expect_status 0 "preppin check mid-year"
+expect_eq "$(json 'sum(1 for r in rows if "future_event" in r.get("reasons", []))')" 82 "preppin future_event"
+expect_eq "$(json 'sum(1 for r in rows if r["type"] == "data_quality")')" 104 "preppin paused mid-year"
 
 # --- sf-devorg-pbi: a Salesforce sample org's report export (US 12-hour
 # times with a 2-digit year, in the exporting user's zone).
