@@ -16,6 +16,7 @@ core_libsgcore_la_SOURCES = \
 	core/store/ledger_inputs.c core/store/ledger_read.c \
 	core/store/ledger_state.c \
 	core/sg_state.c core/sg_state.h core/sg_queue.c core/sg_queue.h \
+	core/sg_rules.c core/sg_rules.h \
 	core/sg_loader.c core/sg_loader.h \
 	core/sg_source.c core/sg_source.h \
 	core/sg_http.c core/sg_http.h \

@@ -99,6 +99,41 @@ enum sg_log_level {
 	SG_LOG_ERROR = 0, SG_LOG_WARN, SG_LOG_INFO, SG_LOG_DEBUG
 };
 
+/*
+ * The rules, read-only (struct sg_host.rules): what a source needs to map
+ * a CRM's stages and to ask only for the fields the rules use.  Borrowed
+ * for as long as the plugin is open.
+ */
+struct sg_rules_stage {
+	const char *id;
+	const char *label;              /* the id when none is given */
+	int closed, won;
+	const char *forecast_category;  /* NULL: none */
+	const char *const *exit_criteria; /* criterion ids, in order */
+	size_t exit_criteria_count;
+	const char *const *required_fields; /* model or extra field names */
+	size_t required_field_count;
+};
+
+struct sg_rules_criterion {
+	const char *id;
+	const char *label;              /* the id when none is given */
+	int buyer_only;                 /* only buyer evidence counts */
+};
+
+struct sg_rules {
+	size_t size;                    /* sizeof(struct sg_rules) */
+	const char *pipeline_id;        /* NULL: every pipeline in scope */
+	const char *pipeline_label;     /* NULL: none */
+	const struct sg_rules_stage *stages;    /* in the pipeline's order */
+	size_t stage_count;
+	const struct sg_rules_criterion *criteria;
+	size_t criterion_count;
+	const char *segment_field;      /* NULL: no segments */
+	const char *const *placeholders; /* values that count as missing */
+	size_t placeholder_count;
+};
+
 /* The host table.  version and size come first; fields are appended. */
 #define SG_HOST_VERSION 1u
 
@@ -164,6 +199,9 @@ struct sg_host {
 	const char *(*state_get)(void *ctx, const char *key);
 	int (*state_put)(void *ctx, const char *key, const char *value,
 			 struct sg_error *err);
+
+	/* The rules of the config (struct sg_rules), never NULL. */
+	const struct sg_rules *(*rules)(void *ctx);
 };
 
 /* A finished file the host hands an archiving sink. */

@@ -11,6 +11,7 @@
 
 #include "sg_host.h"
 #include "sg_options.h"
+#include "sg_rules.h"
 #include "util/sg_missing.h"
 
 /* What the host table's calls are bound to while one sink writes. */
@@ -18,7 +19,19 @@ struct sink_ctx {
 	const struct sg_config *config;  /* NULL: defaults only */
 	const char *name;
 	int verbose;
+	struct sg_rules_view *rules;     /* NULL: no config, no rules */
 };
+
+/* What a sink without a config sees: no stage, no criterion. */
+static const struct sg_rules sink_no_rules = { sizeof(struct sg_rules),
+	NULL, NULL, NULL, 0, NULL, 0, NULL, NULL, 0 };
+
+static const struct sg_rules *sink_rules(void *ctx)
+{
+	const struct sink_ctx *h = ctx;
+
+	return h->rules != NULL ? sg_rules_of(h->rules) : &sink_no_rules;
+}
 
 static void sink_log(void *ctx, int level, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -81,6 +94,7 @@ static void sink_host_table(struct sg_host *host, struct sink_ctx *ctx)
 	host->getenv = sink_getenv;
 	host->is_missing = sink_is_missing;
 	host->config_dir = sink_config_dir;
+	host->rules = sink_rules;
 }
 
 const struct sg_plugin *sg_sink_find(const struct sg_registry *registry,
@@ -162,13 +176,16 @@ static int sink_open(const struct sg_plugin *p,
 	return rc;
 }
 
-static void sink_ctx_init(struct sink_ctx *ctx,
-			  const struct sg_config *config,
-			  const struct sg_sink_options *opts)
+static int sink_ctx_init(struct sink_ctx *ctx,
+			 const struct sg_config *config,
+			 const struct sg_sink_options *opts, struct sg_error *err)
 {
 	ctx->config = config;
 	ctx->name = opts->name;
 	ctx->verbose = opts->verbose ? opts->verbose : SG_LOG_WARN;
+	ctx->rules = NULL;
+	return config != NULL ? sg_rules_view_new(&ctx->rules, config, err) :
+				SG_OK;
 }
 
 int sg_sink_write(const struct sg_config *config,
@@ -184,17 +201,21 @@ int sg_sink_write(const struct sg_config *config,
 
 	if (p == NULL)
 		return SG_ERR_PLUGIN;
-	sink_ctx_init(&ctx, config, opts);
-	rc = sink_open(p, config, &ctx, &host, opts->arg, &state, &options,
-		       err);
-	if (rc != SG_OK)
+	rc = sink_ctx_init(&ctx, config, opts, err);
+	if (rc == SG_OK)
+		rc = sink_open(p, config, &ctx, &host, opts->arg, &state,
+			       &options, err);
+	if (rc != SG_OK) {
+		sg_rules_view_free(ctx.rules);
 		return sink_failure(rc, opts->name, 0, err);
+	}
 	rc = p->write(state, input, err);
 	if (rc == SG_OK)
 		rc = p->finish(state, err);
 	p->close(state);
 	sg_options_release(options, p);
 	free(options);
+	sg_rules_view_free(ctx.rules);
 	return rc == SG_OK ? SG_OK : sink_failure(rc, opts->name, 0, err);
 }
 
@@ -215,8 +236,10 @@ int sg_sink_verify(const struct sg_registry *registry,
 				    "verify its output", opts->name);
 	/* Opened with its defaults: the file to check may have any name
 	 * (a renamed bundle), which open() would refuse as an output. */
-	sink_ctx_init(&ctx, NULL, opts);
-	rc = sink_open(p, NULL, &ctx, &host, NULL, &state, &options, err);
+	rc = sink_ctx_init(&ctx, NULL, opts, err);
+	if (rc == SG_OK)
+		rc = sink_open(p, NULL, &ctx, &host, NULL, &state, &options,
+			       err);
 	if (rc != SG_OK)
 		return sink_failure(rc, opts->name, 1, err);
 	rc = p->verify(state, path, problem, arg, err);

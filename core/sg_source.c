@@ -17,6 +17,7 @@
 #include "sg_inputs.h"
 #include "sg_host.h"
 #include "sg_options.h"
+#include "sg_rules.h"
 #include "util/sg_missing.h"
 
 static volatile sig_atomic_t cancel_requested;
@@ -37,6 +38,7 @@ struct host_ctx {
 	struct sg_model *model;
 	struct sg_inputs_writer *inputs; /* NULL: records are not kept */
 	struct sg_state *state;  /* NULL: none (a pull's own state below) */
+	struct sg_rules_view *rules;
 	const struct sg_config *config;
 	const char *name;
 	int verbose;
@@ -225,6 +227,13 @@ static int host_state_put(void *ctx, const char *key, const char *value,
 	return sg_state_put(h->state, key, value, err);
 }
 
+static const struct sg_rules *host_rules(void *ctx)
+{
+	const struct host_ctx *h = ctx;
+
+	return sg_rules_of(h->rules);
+}
+
 static void host_table(struct sg_host *host, struct host_ctx *ctx)
 {
 	memset(host, 0, sizeof(*host));
@@ -248,6 +257,7 @@ static void host_table(struct sg_host *host, struct host_ctx *ctx)
 	host->config_dir = host_config_dir;
 	host->state_get = host_state_get;
 	host->state_put = host_state_put;
+	host->rules = host_rules;
 }
 
 static json_t *plugin_section(const struct sg_config *config,
@@ -433,6 +443,9 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 			goto out;
 		ctx.state = own_state;
 	}
+	rc = sg_rules_view_new(&ctx.rules, config, err);
+	if (rc != SG_OK)
+		goto out;
 	host_table(&host, &ctx);
 	rc = p->open(&state, options, opts->arg, &host, err);
 	if (rc == SG_OK) {
@@ -453,6 +466,7 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	if (rc != SG_OK)
 		sg_error_prefix(err, "%s: ", opts->name);
 out:
+	sg_rules_view_free(ctx.rules);
 	sg_state_free(own_state);
 	sg_options_release(options, p);
 	free(options);

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "sg_config.h"
+#include "sg_rules.h"
 
 static char fixture_buf[PATH_MAX];
 
@@ -217,6 +218,52 @@ START_TEST(test_good_fields)
 
 	ck_assert_ptr_nonnull(cfg->text_sha256);
 	ck_assert_uint_eq(strlen(cfg->text_sha256), 64);
+	sg_config_free(cfg);
+}
+END_TEST
+
+/* The rules as a plugin sees them (sg_rules.h): every stage in order
+ * with its label, flags, category, exit criteria by id and required
+ * fields; the criteria; the segment field; the placeholders. */
+START_TEST(test_rules_view)
+{
+	struct sg_config *cfg = NULL;
+	struct sg_rules_view *view = NULL;
+	const struct sg_rules *r;
+	struct sg_error err;
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_config_load(&cfg, fixture("good.json"), &err),
+			 SG_OK);
+	ck_assert_int_eq(sg_rules_view_new(&view, cfg, &err), SG_OK);
+	r = sg_rules_of(view);
+	ck_assert_uint_eq(r->size, sizeof(*r));
+	ck_assert_str_eq(r->pipeline_id, "default");
+	ck_assert_str_eq(r->pipeline_label, "New business");
+	ck_assert_uint_eq(r->stage_count, 5);
+	ck_assert_str_eq(r->stages[0].id, "discovery");
+	ck_assert_str_eq(r->stages[0].label, "Discovery");
+	ck_assert_str_eq(r->stages[1].label, "proposal");
+	ck_assert_str_eq(r->stages[1].forecast_category, "best_case");
+	ck_assert_uint_eq(r->stages[1].exit_criteria_count, 2);
+	ck_assert_str_eq(r->stages[1].exit_criteria[0], "budget_confirmed");
+	ck_assert_str_eq(r->stages[1].exit_criteria[1], "decision_path");
+	ck_assert_uint_eq(r->stages[1].required_field_count, 3);
+	ck_assert_str_eq(r->stages[1].required_fields[2], "next_step");
+	ck_assert_uint_eq(r->stages[2].exit_criteria_count, 0);
+	ck_assert(!r->stages[2].closed);
+	ck_assert(r->stages[3].closed && r->stages[3].won);
+	ck_assert(r->stages[4].closed && !r->stages[4].won);
+	ck_assert_uint_eq(r->criterion_count, 3);
+	ck_assert_str_eq(r->criteria[0].id, "pain_confirmed");
+	ck_assert_str_eq(r->criteria[0].label, "Pain confirmed");
+	ck_assert(r->criteria[1].buyer_only);
+	ck_assert(!r->criteria[2].buyer_only);
+	ck_assert_str_eq(r->segment_field, "segment");
+	ck_assert_uint_eq(r->placeholder_count, 3);
+	ck_assert_str_eq(r->placeholders[2], "-");
+	sg_rules_view_free(view);
+	sg_rules_view_free(NULL);
 	sg_config_free(cfg);
 }
 END_TEST
@@ -768,6 +815,7 @@ static Suite *config_suite(void)
 
 	tc = tcase_create("valid");
 	tcase_add_test(tc, test_good_fields);
+	tcase_add_test(tc, test_rules_view);
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_minimal_fixture);
 	tcase_add_test(tc, test_example_config);

@@ -1,5 +1,6 @@
 #!/bin/sh
-# state.sh - what a source plugin keeps between runs (a sync cursor): a
+# state.sh - what a source plugin keeps between runs (a sync cursor), and
+# the rules the host shows it (tests/plugins/testsrc logs both): a
 # run writes what the plugin put, with the run; the next run sees it;
 # `pull` and `check --dry-run` read it and keep nothing; a run killed
 # before its commit leaves it as it was.  tests/plugins/testsrc counts
@@ -8,7 +9,12 @@
 
 cfg="$scratch/state.json"
 cat > "$cfg" <<JSON
-{"stages": [{"id": "discovery"}, {"id": "won", "closed": true, "won": true}],
+{"pipeline": {"id": "new_business", "label": "New business"},
+ "criteria": {"pain": {}, "budget": {"buyer_only": false}},
+ "stages": [{"id": "discovery", "exit_criteria": ["pain", "budget"],
+             "required_fields": ["amount", "close_date"]},
+            {"id": "won", "closed": true, "won": true}],
+ "placeholders": ["tbd", "n/a"],
  "sources": {"testsrc": {}}, "ledger": "state.db"}
 JSON
 pd="--plugin-dir $SG_TEST_PLUGINS"
@@ -17,6 +23,8 @@ asof=2026-11-20T12:00:00Z
 sg pull -c "$cfg" $pd -v
 expect_status 0 "pull without a ledger"
 expect_err "testsrc state: pulls=none" "no state without a ledger"
+expect_err "testsrc rules: pipeline=new_business stages=discovery[pain;budget|amount;close_date],won[|](closed)(won) criteria=pain(buyer),budget segment=- placeholders=2" \
+	"the plugin sees the rules"
 
 SOURCE_DATE_EPOCH=1795000000 sg run -c "$cfg" $pd --as-of $asof -v
 expect_status 0 "first run"

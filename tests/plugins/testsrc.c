@@ -2,7 +2,8 @@
  * testsrc.c - a test-only source plugin: emits a small fixed pipeline, and
  * fails on request, so tests can drive the host table and the pull loop.
  * It keeps a state key "pulls" (the pulls the recorded runs made) and
- * logs what it found: "testsrc state: pulls=N".
+ * logs what it found: "testsrc state: pulls=N"; it logs the rules the
+ * host shows it: "testsrc rules: ...".
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -54,6 +55,40 @@ static int testsrc_open(void **state, const void *config, const char *arg,
 	return SG_OK;
 }
 
+/* What the host says of the rules, in one line:
+ * "testsrc rules: pipeline=ID stages=ID[exit;..|fields;..](closed,won)...
+ * criteria=ID(buyer),... segment=F placeholders=N". */
+static void testsrc_log_rules(struct testsrc_state *s)
+{
+	const struct sg_rules *r = s->host->rules(s->host->ctx);
+	char line[1024];
+	size_t i, k, n = 0;
+
+#define ADD(...) n += (size_t)snprintf(line + n, n < sizeof(line) ? \
+	sizeof(line) - n : 0, __VA_ARGS__)
+	ADD("pipeline=%s stages=", r->pipeline_id ? r->pipeline_id : "-");
+	for (i = 0; i < r->stage_count && n < sizeof(line); i++) {
+		const struct sg_rules_stage *st = &r->stages[i];
+
+		ADD("%s%s[", i ? "," : "", st->id);
+		for (k = 0; k < st->exit_criteria_count; k++)
+			ADD("%s%s", k ? ";" : "", st->exit_criteria[k]);
+		ADD("|");
+		for (k = 0; k < st->required_field_count; k++)
+			ADD("%s%s", k ? ";" : "", st->required_fields[k]);
+		ADD("]%s%s", st->closed ? "(closed)" : "",
+		    st->won ? "(won)" : "");
+	}
+	ADD(" criteria=");
+	for (i = 0; i < r->criterion_count && n < sizeof(line); i++)
+		ADD("%s%s%s", i ? "," : "", r->criteria[i].id,
+		    r->criteria[i].buyer_only ? "(buyer)" : "");
+	ADD(" segment=%s placeholders=%zu",
+	    r->segment_field ? r->segment_field : "-", r->placeholder_count);
+#undef ADD
+	s->host->log(s->host->ctx, SG_LOG_INFO, "testsrc rules: %s", line);
+}
+
 /* The pulls recorded runs made, counted in the plugin's state. */
 static int testsrc_count_pull(struct testsrc_state *s, struct sg_error *err)
 {
@@ -78,6 +113,7 @@ static int testsrc_pull(void *state, struct sg_error *err)
 
 	s->pulls++;
 	if (s->pulls == 1) {
+		testsrc_log_rules(s);
 		rc = testsrc_count_pull(s, err);
 		if (rc != SG_OK)
 			return rc;
