@@ -273,10 +273,36 @@ static const struct sg_option *opt_find(const struct sg_plugin *plugin,
 	return NULL;
 }
 
+/* Whether o must be given in role, and in which words if only there. */
+static int opt_required(const struct sg_option *o, unsigned role,
+			const char **why)
+{
+	*why = "";
+	if (o->flags & SG_OPT_REQUIRED)
+		return 1;
+	if ((o->flags & SG_OPT_SOURCE_REQUIRED) && role == SG_PLUGIN_SOURCE) {
+		*why = " (required as a source)";
+		return 1;
+	}
+	if ((o->flags & SG_OPT_SINK_REQUIRED) && role == SG_PLUGIN_SINK) {
+		*why = " (required as a sink)";
+		return 1;
+	}
+	return 0;
+}
+
 int sg_options_fill(void *out, const struct sg_plugin *plugin,
 		    json_t *section, const char *json_path,
 		    struct sg_error *err)
 {
+	return sg_options_fill_as(out, plugin, section, json_path, 0, err);
+}
+
+int sg_options_fill_as(void *out, const struct sg_plugin *plugin,
+		       json_t *section, const char *json_path, unsigned role,
+		       struct sg_error *err)
+{
+	const char *why;
 	char path[OPT_PATH_MAX], list[SG_ERROR_MESSAGE_MAX / 2];
 	char q[OPT_QUOTE_SIZE];
 	const struct sg_option *o;
@@ -330,10 +356,10 @@ int sg_options_fill(void *out, const struct sg_plugin *plugin,
 		if (v != NULL) {
 			opt_key_path(path, sizeof(path), json_path, o->name);
 			rc = opt_store_json(field, o, v, path, err);
-		} else if (o->flags & SG_OPT_REQUIRED) {
+		} else if (opt_required(o, role, &why)) {
 			rc = opt_fail(err, SG_ERR_CONFIG, json_path,
-				      "missing required option \"%s\"",
-				      o->name);
+				      "missing required option \"%s\"%s",
+				      o->name, why);
 		} else if (o->default_value != NULL) {
 			rc = opt_store_default(field, plugin, o, err);
 		}
@@ -374,6 +400,10 @@ static void opt_info(char *buf, size_t size, const struct sg_option *o)
 	buf[0] = '\0';
 	if (o->flags & SG_OPT_REQUIRED)
 		n += snprintf(buf + n, size - n, "required");
+	else if (o->flags & SG_OPT_SOURCE_REQUIRED)
+		n += snprintf(buf + n, size - n, "required as a source");
+	else if (o->flags & SG_OPT_SINK_REQUIRED)
+		n += snprintf(buf + n, size - n, "required as a sink");
 	if (o->default_value != NULL && n < size)
 		n += snprintf(buf + n, size - n, "%sdefault: %s",
 			      n > 0 ? ", " : "",

@@ -24,6 +24,13 @@ int sg_options_fill(void *out, const struct sg_plugin *plugin,
 		    json_t *section, const char *json_path,
 		    struct sg_error *err);
 
+/* sg_options_fill() for the plugin in one role (SG_PLUGIN_SOURCE or
+ * SG_PLUGIN_SINK; 0: none): the options required in that role are
+ * required too (SG_OPT_SOURCE_REQUIRED, SG_OPT_SINK_REQUIRED). */
+int sg_options_fill_as(void *out, const struct sg_plugin *plugin,
+		       json_t *section, const char *json_path, unsigned role,
+		       struct sg_error *err);
+
 /* Frees what sg_options_fill() allocated in the struct at out; accepts
  * NULL. */
 void sg_options_release(void *out, const struct sg_plugin *plugin);

@@ -56,6 +56,10 @@ enum sg_option_type {
 /* Option flags. */
 #define SG_OPT_REQUIRED 0x1u
 #define SG_OPT_SECRET 0x2u  /* never logged, reported or bundled */
+/* A plugin that is both source and sink: required under "sources" only,
+ * or under "sinks" only. */
+#define SG_OPT_SOURCE_REQUIRED 0x4u
+#define SG_OPT_SINK_REQUIRED 0x8u
 
 struct sg_option {
 	const char *name;

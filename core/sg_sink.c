@@ -121,7 +121,8 @@ static int sink_options(void **out, const struct sg_plugin *p,
 	if (config != NULL && config->sinks != NULL)
 		section = json_object_get(config->sinks, p->name);
 	snprintf(json_path, sizeof(json_path), "$.sinks.%s", p->name);
-	rc = sg_options_fill(*out, p, section, json_path, err);
+	rc = sg_options_fill_as(*out, p, section, json_path, SG_PLUGIN_SINK,
+				err);
 	if (rc != SG_OK) {
 		if (config != NULL && err && err->path[0] == '\0')
 			snprintf(err->path, sizeof(err->path), "%s",

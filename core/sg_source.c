@@ -39,6 +39,7 @@ struct host_ctx {
 	struct sg_inputs_writer *inputs; /* NULL: records are not kept */
 	struct sg_state *state;  /* NULL: none (a pull's own state below) */
 	struct sg_rules_view *rules;
+	volatile sig_atomic_t used_network; /* the plugin made an exchange */
 	const struct sg_config *config;
 	const char *name;
 	int verbose;
@@ -184,7 +185,28 @@ static int host_cancelled(void *ctx)
 static int host_http(void *ctx, const struct sg_http_request *req,
 		     struct sg_http_response *resp, struct sg_error *err)
 {
+	struct host_ctx *h = ctx;
+
+	h->used_network = 1;
 	return sg_http_perform(req, resp, host_cancelled, ctx, err);
+}
+
+/*
+ * A source that talks to a CRM and fails, fails for a network or API
+ * reason (exit 4), whatever code it used: a page of broken JSON is the
+ * API's fault, not the user's input.  Its config, the command line,
+ * memory, a cancellation and a paused run keep their codes.
+ */
+static int source_failure(const struct host_ctx *h, int rc,
+			  struct sg_error *err)
+{
+	if (!h->used_network || rc == SG_ERR_CONFIG || rc == SG_ERR_USAGE ||
+	    rc == SG_ERR_NOMEM || rc == SG_ERR_CANCELLED ||
+	    rc == SG_ERR_STALE || rc == SG_ERR_SOURCE || rc == SG_ERR_HTTP)
+		return rc;
+	if (err != NULL)
+		err->code = SG_ERR_SOURCE;
+	return SG_ERR_SOURCE;
 }
 
 static void host_http_response_free(void *ctx, struct sg_http_response *resp)
@@ -426,9 +448,9 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	}
 	snprintf(json_path, sizeof(json_path), "$.sources.%s", opts->name);
-	rc = sg_options_fill(options, p,
-			     plugin_section(config, "sources", opts->name),
-			     json_path, err);
+	rc = sg_options_fill_as(options, p,
+				plugin_section(config, "sources", opts->name),
+				json_path, SG_PLUGIN_SOURCE, err);
 	if (rc != SG_OK) {
 		if (err && err->path[0] == '\0')
 			snprintf(err->path, sizeof(err->path), "%s",
@@ -463,8 +485,10 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	}
 	if (ctx.progress && ctx.last_progress > 0)
 		fputc('\n', stderr);
-	if (rc != SG_OK)
+	if (rc != SG_OK) {
+		rc = source_failure(&ctx, rc, err);
 		sg_error_prefix(err, "%s: ", opts->name);
+	}
 out:
 	sg_rules_view_free(ctx.rules);
 	sg_state_free(own_state);
@@ -503,8 +527,8 @@ static int validate_group(const struct sg_config *config,
 		if (options == NULL)
 			return sg_error_set(err, SG_ERR_NOMEM,
 					    "out of memory");
-		rc = sg_options_fill(options, loaded->plugin, section,
-				     json_path, err);
+		rc = sg_options_fill_as(options, loaded->plugin, section,
+					json_path, kind, err);
 		sg_options_release(options, loaded->plugin);
 		free(options);
 		if (rc != SG_OK) {

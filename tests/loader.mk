@@ -1,9 +1,11 @@
 # tests of the plugin loader and the source host table, with test-only
-# plugins (a working source and three broken modules).
+# plugins (a working source, one both source and sink, and three broken
+# modules).
 SG_TEST_PLUGIN_LDFLAGS = -module -avoid-version -no-undefined -shared \
 	-rpath /nowhere
 check_LTLIBRARIES += tests/plugins/testsrc.la tests/plugins/badabi.la \
-	tests/plugins/badname.la tests/plugins/noentry.la
+	tests/plugins/badname.la tests/plugins/noentry.la \
+	tests/plugins/testboth.la
 tests_plugins_testsrc_la_SOURCES = tests/plugins/testsrc.c
 tests_plugins_testsrc_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS) \
 	-export-symbols-regex '^sg_plugin_entry$$'
@@ -15,6 +17,10 @@ tests_plugins_badname_la_SOURCES = tests/plugins/badname.c
 tests_plugins_badname_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS) \
 	-export-symbols-regex '^sg_plugin_entry$$'
 tests_plugins_badname_la_LIBADD = core/util/libsgutil.la
+tests_plugins_testboth_la_SOURCES = tests/plugins/testboth.c
+tests_plugins_testboth_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS) \
+	-export-symbols-regex '^sg_plugin_entry$$'
+tests_plugins_testboth_la_LIBADD = core/util/libsgutil.la
 tests_plugins_noentry_la_SOURCES = tests/plugins/noentry.c
 tests_plugins_noentry_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS)
 

@@ -23,6 +23,15 @@ static const char *kind_text(unsigned kind)
 	return (kind & SG_PLUGIN_SOURCE) ? "source" : "sink";
 }
 
+/* Where its section goes in the config: both groups for a plugin that
+ * is source and sink. */
+static const char *groups_text(unsigned kind)
+{
+	if ((kind & SG_PLUGIN_SOURCE) && (kind & SG_PLUGIN_SINK))
+		return "\"sources\" and \"sinks\"";
+	return (kind & SG_PLUGIN_SOURCE) ? "\"sources\"" : "\"sinks\"";
+}
+
 static int describe_one(const struct sg_registry *r, const char *name)
 {
 	size_t count, i;
@@ -35,10 +44,9 @@ static int describe_one(const struct sg_registry *r, const char *name)
 		if (strcmp(p->name, name) != 0)
 			continue;
 		printf("%s %s (%s) - %s\nfile: %s\n\noptions (in the config "
-		       "under \"%s\": {\"%s\": {...}}):\n", p->name,
+		       "under %s: {\"%s\": {...}}):\n", p->name,
 		       p->version ? p->version : "", kind_text(p->kind),
-		       p->description, all[i].path,
-		       (p->kind & SG_PLUGIN_SOURCE) ? "sources" : "sinks",
+		       p->description, all[i].path, groups_text(p->kind),
 		       p->name);
 		sg_options_print_help(stdout, p);
 		return 0;

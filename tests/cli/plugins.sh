@@ -69,4 +69,50 @@ expect_status 2 "unknown csv option"
 expect_err '$.sources.csv.folder' "JSON path"
 expect_err "bad.json" "config file named"
 
+# A plugin that is both source and sink: listed so, its options shown for
+# both sections, each role's required option required in that role only.
+sg plugins --plugin-dir "$SG_TEST_PLUGINS" --help testboth
+expect_status 0 "help of a source and sink"
+expect_out "(source+sink)" "both kinds"
+expect_out 'under "sources" and "sinks"' "both sections"
+expect_out "required as a source" "the source's required option"
+expect_out "required as a sink" "the sink's required option"
+cat > "$scratch/both.json" <<JSON
+{"stages": [{"id": "discovery"}], "sources": {"testboth": {}}}
+JSON
+sg pull -c "$scratch/both.json" --plugin-dir "$SG_TEST_PLUGINS"
+expect_status 2 "a source section without its required option"
+expect_err '$.sources.testboth' "the section's path"
+expect_err 'missing required option "pipeline" (required as a source)' \
+	"the source's option"
+cat > "$scratch/both.json" <<JSON
+{"stages": [{"id": "discovery"}], "sources": {"testboth": {"pipeline": "p"}},
+ "sinks": {"testboth": {"pipeline": "p"}}}
+JSON
+sg pull -c "$scratch/both.json" --plugin-dir "$SG_TEST_PLUGINS"
+expect_status 2 "a sink section without its required option"
+expect_err '$.sinks.testboth' "the sink section's path"
+expect_err 'missing required option "owner" (required as a sink)' \
+	"the sink's option"
+cat > "$scratch/both.json" <<JSON
+{"stages": [{"id": "discovery"}], "sources": {"testboth": {"pipeline": "p"}},
+ "sinks": {"testboth": {"owner": "m1"}}}
+JSON
+sg pull -c "$scratch/both.json" --plugin-dir "$SG_TEST_PLUGINS"
+expect_status 0 "each role with its own options"
+expect_out "opportunities                      1" "the source pulled"
+
+# A source that talked to a server and then failed exits 4 (a network or
+# API reason), whatever code it used: here a parse error after a refused
+# connection on a loopback port nothing listens on.
+port=$($PYTHON3 -c 'import socket
+s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')
+cat > "$scratch/net.json" <<JSON
+{"stages": [{"id": "discovery"}],
+ "sources": {"testboth": {"pipeline": "p", "url": "http://127.0.0.1:$port/"}}}
+JSON
+sg pull -c "$scratch/net.json" --plugin-dir "$SG_TEST_PLUGINS"
+expect_status 4 "a network source failing"
+expect_err "testboth: the server's answer is not JSON" "the plugin's message"
+
 finish
