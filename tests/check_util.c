@@ -22,6 +22,7 @@
 #include "sg_path.h"
 #include "sg_stage_values.h"
 #include "sg_test_table.h"
+#include "sg_url.h"
 
 /* ------------------------------------------------------------------ */
 /* Decimals                                                             */
@@ -806,6 +807,51 @@ START_TEST(test_stage_values)
 }
 END_TEST
 
+/* Percent-encoding keeps only RFC 3986's unreserved characters, and says
+ * how long the whole encoding is when the buffer is short. */
+START_TEST(test_url_encode)
+{
+	char buf[64];
+
+	ck_assert_uint_eq(sg_url_encode(buf, sizeof(buf), "AZaz09-._~"), 10);
+	ck_assert_str_eq(buf, "AZaz09-._~");
+	ck_assert_uint_eq(sg_url_encode(buf, sizeof(buf), "a b&c=d/e?f"), 21);
+	ck_assert_str_eq(buf, "a%20b%26c%3Dd%2Fe%3Ff");
+	sg_url_encode(buf, sizeof(buf), "caf\xc3\xa9+%");
+	ck_assert_str_eq(buf, "caf%C3%A9%2B%25");
+	ck_assert_uint_eq(sg_url_encode(buf, 4, "a b"), 5);
+	ck_assert_str_eq(buf, "a%2");
+	ck_assert_uint_eq(sg_url_encode(NULL, 0, "x y"), 5);
+	ck_assert_uint_eq(sg_url_encode(buf, sizeof(buf), NULL), 0);
+	ck_assert_str_eq(buf, "");
+}
+END_TEST
+
+/* A URL built piece by piece: a value cannot change the request's
+ * shape; a base with a query goes on with '&'. */
+START_TEST(test_url_build)
+{
+	struct sg_url u;
+
+	ck_assert_int_eq(sg_url_init(&u, "https://api.example.com/crm/v3"), 0);
+	ck_assert_int_eq(sg_url_add_segment(&u, "objects"), 0);
+	ck_assert_int_eq(sg_url_add_segment(&u, "deals/../x"), 0);
+	ck_assert_int_eq(sg_url_add_param(&u, "limit", "100"), 0);
+	ck_assert_int_eq(sg_url_add_param(&u, "after", "a&b=c d"), 0);
+	ck_assert_str_eq(sg_url_text(&u), "https://api.example.com/crm/v3/"
+			 "objects/deals%2F..%2Fx?limit=100&after=a%26b%3Dc%20d");
+	/* No path segment once the query started. */
+	ck_assert_int_eq(sg_url_add_segment(&u, "late"), -1);
+	sg_url_release(&u);
+	ck_assert_int_eq(sg_url_init(&u, "https://x.example/q?SELECT=1"), 0);
+	ck_assert_int_eq(sg_url_add_param(&u, "next", ""), 0);
+	ck_assert_str_eq(sg_url_text(&u), "https://x.example/q?SELECT=1&next=");
+	sg_url_release(&u);
+	sg_url_release(&u);
+	ck_assert_str_eq(sg_url_text(&u), "");
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -834,6 +880,11 @@ static Suite *util_suite(void)
 
 	tc = tcase_create("path");
 	tcase_add_test(tc, test_path_join);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("url");
+	tcase_add_test(tc, test_url_encode);
+	tcase_add_test(tc, test_url_build);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stage values");

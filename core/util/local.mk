@@ -10,4 +10,5 @@ core_util_libsgutil_la_SOURCES = \
 	core/util/sg_csv.c core/util/sg_csv.h \
 	core/util/sg_path.c core/util/sg_path.h \
 	core/util/sg_canonical.c core/util/sg_canonical.h \
-	core/util/sg_stage_values.c core/util/sg_stage_values.h
+	core/util/sg_stage_values.c core/util/sg_stage_values.h \
+	core/util/sg_url.c core/util/sg_url.h
