@@ -686,12 +686,14 @@ static void rp_moves(struct sg_measures *m, const struct sg_replay *r,
 	}
 }
 
-int sg_measures_compute(struct sg_measures *m, const struct sg_replay *r,
-			sg_time start, sg_time end,
-			int dispositions_applicable, struct sg_error *err)
+/* One window, with the moves corrected by a disposition already known
+ * (rp_correct_moves(): the same for every window of a replay). */
+static int rp_compute(struct sg_measures *m, const struct sg_replay *r,
+		      const uint8_t *correct, sg_time start, sg_time end,
+		      int dispositions_applicable, struct sg_error *err)
 {
 	const struct sg_exceptions *l = &r->list;
-	uint8_t *flags = NULL, *correct = NULL;
+	uint8_t *flags = NULL;
 	sg_time nns_at;
 	size_t i;
 	int rc = SG_OK;
@@ -760,18 +762,30 @@ int sg_measures_compute(struct sg_measures *m, const struct sg_replay *r,
 	if (m->amount_count > 1)
 		qsort(m->amounts, m->amount_count, sizeof(*m->amounts),
 		      rp_currency_cmp);
-	rc = rp_correct_moves(r, &correct, err);
-	if (rc != SG_OK)
-		goto out;
 	rp_moves(m, r, correct);
 	rc = rp_pushes(m, r, flags, err);
 	if (rc == SG_OK && dispositions_applicable)
 		rc = rp_turnaround(m, r, err);
 out:
-	free(correct);
 	free(flags);
 	if (rc != SG_OK)
 		sg_measures_release(m);
+	return rc;
+}
+
+int sg_measures_compute(struct sg_measures *m, const struct sg_replay *r,
+			sg_time start, sg_time end,
+			int dispositions_applicable, struct sg_error *err)
+{
+	uint8_t *correct = NULL;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	rc = rp_correct_moves(r, &correct, err);
+	if (rc == SG_OK)
+		rc = rp_compute(m, r, correct, start, end,
+				dispositions_applicable, err);
+	free(correct);
 	return rc;
 }
 
@@ -1262,6 +1276,7 @@ struct pilot_window {
 
 struct pilot_jobs {
 	const struct sg_replay *replay;
+	const uint8_t *correct; /* rp_correct_moves(), once for all */
 	struct pilot_window *w;
 	size_t count;
 	pthread_mutex_t lock;
@@ -1282,9 +1297,9 @@ static void *pilot_worker(void *arg)
 		if (w == NULL)
 			return NULL;
 		sg_error_clear(&w->err);
-		w->rc = sg_measures_compute(w->m, jobs->replay, w->start,
-					    w->end, w->dispositions_applicable,
-					    &w->err);
+		w->rc = rp_compute(w->m, jobs->replay, jobs->correct,
+				   w->start, w->end,
+				   w->dispositions_applicable, &w->err);
 	}
 }
 
@@ -1292,16 +1307,22 @@ static int pilot_measure_all(const struct sg_replay *replay,
 			     struct pilot_window *w, size_t count,
 			     struct sg_error *err)
 {
-	struct pilot_jobs jobs = { replay, w, count,
+	struct pilot_jobs jobs = { replay, NULL, w, count,
 				   PTHREAD_MUTEX_INITIALIZER, 0 };
+	uint8_t *correct = NULL;
 	pthread_t thread;
-	int started = count > 1 &&
-		      pthread_create(&thread, NULL, pilot_worker, &jobs) == 0;
+	int started;
 	size_t i;
 
+	if (rp_correct_moves(replay, &correct, err) != SG_OK)
+		return err->code != SG_OK ? err->code : SG_ERR_NOMEM;
+	jobs.correct = correct;
+	started = count > 1 &&
+		  pthread_create(&thread, NULL, pilot_worker, &jobs) == 0;
 	pilot_worker(&jobs);
 	if (started)
 		pthread_join(thread, NULL);
+	free(correct);
 	for (i = 0; i < count; i++)
 		if (w[i].rc != SG_OK) {
 			*err = w[i].err;
