@@ -20,6 +20,7 @@ core_libsgcore_la_SOURCES = \
 	core/sg_loader.c core/sg_loader.h \
 	core/sg_source.c core/sg_source.h \
 	core/sg_http.c core/sg_http.h \
+	core/sg_secrets.c core/sg_secrets.h core/sg_redact.c core/sg_redact.h \
 	core/sg_hash.c core/sg_hash.h \
 	core/store/sg_review.c core/store/sg_review.h \
 	core/store/review_internal.h core/store/review_queue.c \

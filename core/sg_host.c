@@ -6,18 +6,35 @@
 #include <stdio.h>
 
 #include "sg_plugin.h"
+#include "sg_secrets.h"
+
+/* A log line is cut here: a plugin printing a whole page is a bug, and
+ * the line must still pass through redaction as one piece. */
+#define HOST_LOG_LINE_MAX 4096
 
 void sg_host_vlog(const char *plugin, int verbose, int level,
 		  const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warning", "info",
 					     "debug" };
+	char line[HOST_LOG_LINE_MAX];
 
 	if (level < SG_LOG_ERROR || level > SG_LOG_DEBUG)
 		level = SG_LOG_INFO;
 	if (level > verbose)
 		return;
-	fprintf(stderr, "stageguard: %s: %s: ", plugin, names[level]);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	sg_secrets_redact_in_place(line, sizeof(line));
+	fprintf(stderr, "stageguard: %s: %s: %s\n", plugin, names[level],
+		line);
+}
+
+void sg_host_log(const char *plugin, int verbose, int level,
+		 const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	sg_host_vlog(plugin, verbose, level, fmt, ap);
+	va_end(ap);
 }

@@ -10,10 +10,14 @@
 /*
  * Prints a plugin's log line to standard error as
  * "stageguard: PLUGIN: LEVEL: message" when level is at most verbose
- * (enum sg_log_level); an unknown level counts as info.
+ * (enum sg_log_level); an unknown level counts as info.  The line
+ * passes through redaction (sg_secrets.h) and is cut at 4 KiB.
  */
 void sg_host_vlog(const char *plugin, int verbose, int level,
 		  const char *fmt, va_list ap)
 	__attribute__((format(printf, 4, 0)));
+void sg_host_log(const char *plugin, int verbose, int level,
+		 const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 
 #endif

@@ -4,6 +4,7 @@
  * the one declarative table.
  */
 #include "sg_options.h"
+#include "sg_secrets.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -291,6 +292,26 @@ static int opt_required(const struct sg_option *o, unsigned role,
 	return 0;
 }
 
+/* Every secret option's value is redacted from whatever the process
+ * writes from now on (sg_secrets.h); one too short to redact is left. */
+static void opt_register_secrets(const void *out,
+				 const struct sg_plugin *plugin)
+{
+	size_t i;
+
+	for (i = 0; i < plugin->option_count; i++) {
+		const struct sg_option *o = &plugin->options[i];
+		const char *value;
+
+		if (!(o->flags & SG_OPT_SECRET) ||
+		    (o->type != SG_OPT_STRING && o->type != SG_OPT_JSON))
+			continue;
+		memcpy(&value, (const char *)out + o->offset, sizeof(value));
+		if (value != NULL && strlen(value) >= SG_SECRET_MIN)
+			sg_secrets_add(value, NULL);
+	}
+}
+
 int sg_options_fill(void *out, const struct sg_plugin *plugin,
 		    json_t *section, const char *json_path,
 		    struct sg_error *err)
@@ -368,6 +389,8 @@ int sg_options_fill_as(void *out, const struct sg_plugin *plugin,
 	}
 	if (rc != SG_OK)
 		sg_options_release(out, plugin);
+	else
+		opt_register_secrets(out, plugin);
 	return rc;
 }
 

@@ -33,8 +33,10 @@
 #include "util/sg_error.h"
 #include "util/sg_time.h"
 
-/* 2: sink input defined, verify() added. */
-#define SG_PLUGIN_ABI_VERSION 3u
+/* 2: sink input defined, verify() added.  3: sink file slices.
+ * 4: the HTTP client (request size, classify, refresh, streaming, pace;
+ * secrets registered with add_secret instead of listed per request). */
+#define SG_PLUGIN_ABI_VERSION 4u
 
 enum sg_plugin_kind {
 	SG_PLUGIN_SOURCE = 1,
@@ -73,30 +75,77 @@ struct sg_option {
 #include "sg_plugin_records.h"
 #include "sg_plugin_report.h"
 
-/* --- The HTTP helper: one place for retries, backoff and redaction. --- */
+/*
+ * --- The HTTP client (host->http): one place for kept-alive connections,
+ * retries, pacing, deadlines, streaming and redaction. ---
+ */
 
 struct sg_http_header {
 	const char *name, *value;
 };
 
+/* What the host makes of an answer (a request's classify hook). */
+enum sg_http_verdict {
+	SG_HTTP_ACCEPT = 0,     /* hand it to the caller, whatever status */
+	SG_HTTP_RETRY,          /* transient: wait (Retry-After, else a
+				 * backoff) and send again */
+	SG_HTTP_REFRESH,        /* credentials expired: refresh(), then send
+				 * again, once per exchange */
+	SG_HTTP_FINAL           /* an error no retry cures */
+};
+
+struct sg_http_response {
+	long status;
+	char *body;             /* NUL-terminated, host-allocated; empty
+				 * when a 2xx body went to on_body */
+	size_t body_len;
+	char *headers;          /* the final answer's raw header block */
+	const struct sg_http_header *fields; /* the same, parsed, in order */
+	size_t field_count;
+	unsigned attempts;      /* requests sent for this exchange */
+};
+
 struct sg_http_request {
+	size_t size;            /* sizeof(struct sg_http_request): fields
+				 * past it read as zero */
 	const char *method;     /* "GET", "POST", ... */
 	const char *url;
 	const struct sg_http_header *headers;
 	size_t header_count;
 	const char *body;       /* NULL for none */
 	size_t body_len;
-	const char *const *secrets; /* values to redact from any message */
-	size_t secret_count;
-	int max_retries;        /* on 429, 5xx and connection errors */
-	long timeout_ms;        /* whole exchange */
-};
-
-struct sg_http_response {
-	long status;
-	char *body;             /* NUL-terminated, host-allocated */
-	size_t body_len;
-	char *headers;          /* raw header block, host-allocated */
+	int max_retries;        /* sends after the first on RETRY */
+	long timeout_ms;        /* deadline of the whole exchange: every
+				 * attempt and wait; 0: 300,000 */
+	long backoff_ms;        /* first backoff without Retry-After (full
+				 * jitter, doubling, capped at 60 s);
+				 * 0: 1,000 */
+	const char *pace;       /* a pace named by http_pace(); the
+				 * plugin's default pace applies too */
+	size_t max_body;        /* a larger body is a final error; 0:
+				 * 256 MiB */
+	/*
+	 * What an answer means (enum sg_http_verdict); may write a reason
+	 * for RETRY or FINAL into why.  NULL: 2xx and other answers ACCEPT,
+	 * 408, 429 and 5xx RETRY.
+	 */
+	int (*classify)(void *arg, const struct sg_http_response *resp,
+			char *why, size_t why_size);
+	/*
+	 * Renews credentials after REFRESH.  It may change the strings
+	 * headers points at (the plugin owns them): the host reads them
+	 * again for the next attempt.  NULL: REFRESH is FINAL.
+	 */
+	int (*refresh)(void *arg, struct sg_error *err);
+	/*
+	 * Takes a 2xx body in pieces instead of resp->body (a CSV page
+	 * read as it arrives).  An error stops the exchange with it.  A
+	 * connection lost after bytes went to on_body is final: they
+	 * cannot be taken back.
+	 */
+	int (*on_body)(void *arg, const char *data, size_t len,
+		       struct sg_error *err);
+	void *arg;              /* for classify, refresh and on_body */
 };
 
 enum sg_log_level {
@@ -139,7 +188,7 @@ struct sg_rules {
 };
 
 /* The host table.  version and size come first; fields are appended. */
-#define SG_HOST_VERSION 1u
+#define SG_HOST_VERSION 2u
 
 struct sg_host {
 	unsigned version;
@@ -173,8 +222,10 @@ struct sg_host {
 			 unsigned long long done, unsigned long long total);
 	int (*cancelled)(void *ctx);
 
-	/* Performs req; on SG_OK, resp holds the final answer (any status)
-	 * and must be released with http_response_free. */
+	/* Performs req (see struct sg_http_request); on SG_OK, resp holds
+	 * the accepted answer and must be released with
+	 * http_response_free.  Failures are SG_ERR_HTTP with
+	 * err->http_status set when an answer came; SG_ERR_CANCELLED. */
 	int (*http)(void *ctx, const struct sg_http_request *req,
 		    struct sg_http_response *resp, struct sg_error *err);
 	void (*http_response_free)(void *ctx, struct sg_http_response *resp);
@@ -206,6 +257,34 @@ struct sg_host {
 
 	/* The rules of the config (struct sg_rules), never NULL. */
 	const struct sg_rules *(*rules)(void *ctx);
+
+	/* --- version 2 --- */
+
+	/*
+	 * Registers a value learnt at run time (an access token, a refresh
+	 * token) that no output may show: every log line, error message,
+	 * -vv trace, record and so every ledger text, report and bundle
+	 * shows it as "<redacted>".  Secret options are registered by the
+	 * host.  SG_ERR_PLUGIN when shorter than 4 bytes.
+	 */
+	int (*add_secret)(void *ctx, const char *value, struct sg_error *err);
+
+	/*
+	 * Paces the plugin's requests, shared by all its threads: at most
+	 * requests in any interval_ms (a sliding window, so a documented
+	 * rolling limit is never hit).  name NULL is the default pace every
+	 * request takes; a named one is taken by requests naming it too
+	 * (HubSpot search: 4 a second within the 10-second burst limit).
+	 * Calling again changes it.
+	 */
+	int (*http_pace)(void *ctx, const char *name, unsigned requests,
+			 long interval_ms, struct sg_error *err);
+
+	/* The value of the answer's first header called name (any case),
+	 * or NULL.  Borrowed from resp. */
+	const char *(*http_header)(void *ctx,
+				   const struct sg_http_response *resp,
+				   const char *name);
 };
 
 /* A finished file the host hands an archiving sink. */

@@ -17,7 +17,9 @@
 #include "sg_inputs.h"
 #include "sg_host.h"
 #include "sg_options.h"
+#include "sg_redact.h"
 #include "sg_rules.h"
+#include "sg_secrets.h"
 #include "util/sg_missing.h"
 
 static volatile sig_atomic_t cancel_requested;
@@ -40,6 +42,7 @@ struct host_ctx {
 	struct sg_state *state;  /* NULL: none (a pull's own state below) */
 	struct sg_rules_view *rules;
 	volatile sig_atomic_t used_network; /* the plugin made an exchange */
+	struct sg_http_client *http;
 	const struct sg_config *config;
 	const char *name;
 	int verbose;
@@ -49,95 +52,70 @@ struct host_ctx {
 	volatile sig_atomic_t stream_failed; /* stops the other streams */
 };
 
-static int host_emit_opportunity(void *ctx,
-				 const struct sg_rec_opportunity *r,
-				 const struct sg_where *where,
-				 struct sg_error *err)
-{
-	struct host_ctx *h = ctx;
-	int rc = sg_model_add_opportunity(h->model, r, where, err);
+/*
+ * Each emit redacts the registered secrets first (sg_redact.h), then adds
+ * the record to the model and, when kept, to the inputs.
+ */
+#define HOST_EMIT(kind, model_add, inputs_add)                              \
+	static int host_emit_##kind(void *ctx, const struct sg_rec_##kind *r, \
+				    const struct sg_where *where,           \
+				    struct sg_error *err)                   \
+	{                                                                   \
+		struct host_ctx *h = ctx;                                   \
+		struct sg_redacted red = { 0 };                             \
+		struct sg_rec_##kind copy;                                  \
+		struct sg_where where_copy;                                 \
+		int rc;                                                     \
+									    \
+		r = sg_redact_##kind(r, &copy, &red);                       \
+		where = sg_redact_where(where, &where_copy, &red);          \
+		if (red.failed)                                             \
+			rc = sg_error_set(err, SG_ERR_NOMEM, "out of "       \
+					  "memory redacting a record");     \
+		else                                                        \
+			rc = model_add;                                     \
+		if (rc == SG_OK && h->inputs != NULL)                       \
+			rc = inputs_add;                                    \
+		sg_redacted_release(&red);                                  \
+		return rc;                                                  \
+	}
 
-	if (rc == SG_OK && h->inputs != NULL)
-		rc = sg_inputs_add_opportunity(h->inputs, host_part, r, where,
-					       err);
-	return rc;
-}
-
-static int host_emit_stage_event(void *ctx,
-				 const struct sg_rec_stage_event *r,
-				 const struct sg_where *where,
-				 struct sg_error *err)
-{
-	struct host_ctx *h = ctx;
-	int rc = sg_model_add_stage_event_to(h->model, host_part, r, where,
-					     err);
-
-	if (rc == SG_OK && h->inputs != NULL)
-		rc = sg_inputs_add_stage_event(h->inputs, host_part, r, where,
-					       err);
-	return rc;
-}
-
-static int host_emit_field_change(void *ctx,
-				  const struct sg_rec_field_change *r,
-				  const struct sg_where *where,
-				  struct sg_error *err)
-{
-	struct host_ctx *h = ctx;
-	int rc = sg_model_add_field_change_to(h->model, host_part, r, where,
-					      err);
-
-	if (rc == SG_OK && h->inputs != NULL)
-		rc = sg_inputs_add_field_change(h->inputs, host_part, r, where,
-						err);
-	return rc;
-}
-
-static int host_emit_activity(void *ctx, const struct sg_rec_activity *r,
-			      const struct sg_where *where,
-			      struct sg_error *err)
-{
-	struct host_ctx *h = ctx;
-	int rc = sg_model_add_activity_to(h->model, host_part, r, where, err);
-
-	if (rc == SG_OK && h->inputs != NULL)
-		rc = sg_inputs_add_activity(h->inputs, host_part, r, where,
-					    err);
-	return rc;
-}
-
-static int host_emit_evidence(void *ctx, const struct sg_rec_evidence *r,
-			      const struct sg_where *where,
-			      struct sg_error *err)
-{
-	struct host_ctx *h = ctx;
-	int rc = sg_model_add_evidence_to(h->model, host_part, r, where, err);
-
-	if (rc == SG_OK && h->inputs != NULL)
-		rc = sg_inputs_add_evidence(h->inputs, host_part, r, where,
-					    err);
-	return rc;
-}
-
-static int host_emit_owner(void *ctx, const struct sg_rec_owner *r,
-			   const struct sg_where *where, struct sg_error *err)
-{
-	struct host_ctx *h = ctx;
-	int rc = sg_model_add_owner(h->model, r, where, err);
-
-	if (rc == SG_OK && h->inputs != NULL)
-		rc = sg_inputs_add_owner(h->inputs, host_part, r, where, err);
-	return rc;
-}
+HOST_EMIT(opportunity,
+	  sg_model_add_opportunity(h->model, r, where, err),
+	  sg_inputs_add_opportunity(h->inputs, host_part, r, where, err))
+HOST_EMIT(stage_event,
+	  sg_model_add_stage_event_to(h->model, host_part, r, where, err),
+	  sg_inputs_add_stage_event(h->inputs, host_part, r, where, err))
+HOST_EMIT(field_change,
+	  sg_model_add_field_change_to(h->model, host_part, r, where, err),
+	  sg_inputs_add_field_change(h->inputs, host_part, r, where, err))
+HOST_EMIT(activity,
+	  sg_model_add_activity_to(h->model, host_part, r, where, err),
+	  sg_inputs_add_activity(h->inputs, host_part, r, where, err))
+HOST_EMIT(evidence,
+	  sg_model_add_evidence_to(h->model, host_part, r, where, err),
+	  sg_inputs_add_evidence(h->inputs, host_part, r, where, err))
+HOST_EMIT(owner,
+	  sg_model_add_owner(h->model, r, where, err),
+	  sg_inputs_add_owner(h->inputs, host_part, r, where, err))
 
 static int host_emit_snapshot(void *ctx, const struct sg_rec_snapshot *r,
 			      struct sg_error *err)
 {
 	struct host_ctx *h = ctx;
-	int rc = sg_model_set_snapshot(h->model, r, err);
+	struct sg_redacted red = { 0 };
+	struct sg_rec_snapshot copy;
+	int rc;
 
+	r = sg_redact_snapshot(r, &copy, &red);
+	if (red.failed)
+		rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory redacting "
+				  "a record");
+	else
+		rc = sg_model_set_snapshot(h->model, r, err);
 	if (rc == SG_OK && h->inputs != NULL)
 		rc = sg_inputs_add_snapshot(h->inputs, host_part, r, err);
+	sg_redacted_release(&red);
 	return rc;
 }
 
@@ -188,7 +166,29 @@ static int host_http(void *ctx, const struct sg_http_request *req,
 	struct host_ctx *h = ctx;
 
 	h->used_network = 1;
-	return sg_http_perform(req, resp, host_cancelled, ctx, err);
+	return sg_http_perform(h->http, req, resp, err);
+}
+
+static int host_http_pace(void *ctx, const char *name, unsigned requests,
+			  long interval_ms, struct sg_error *err)
+{
+	return sg_http_client_pace(((struct host_ctx *)ctx)->http, name,
+				   requests, interval_ms, err);
+}
+
+static const char *host_http_header(void *ctx,
+				    const struct sg_http_response *resp,
+				    const char *name)
+{
+	(void)ctx;
+	return sg_http_header(resp, name);
+}
+
+static int host_add_secret(void *ctx, const char *value,
+			   struct sg_error *err)
+{
+	(void)ctx;
+	return sg_secrets_add(value, err);
 }
 
 /*
@@ -215,10 +215,17 @@ static void host_http_response_free(void *ctx, struct sg_http_response *resp)
 	sg_http_response_free(resp);
 }
 
+/* What a *_env option names is a credential: it is registered as a
+ * secret before the plugin sees it (a value too short to redact is
+ * still handed over). */
 static const char *host_getenv(void *ctx, const char *name)
 {
+	const char *value = getenv(name);
+
 	(void)ctx;
-	return getenv(name);
+	if (value != NULL && strlen(value) >= SG_SECRET_MIN)
+		sg_secrets_add(value, NULL);
+	return value;
 }
 
 static int host_is_missing(void *ctx, const char *value, int is_amount)
@@ -280,6 +287,9 @@ static void host_table(struct sg_host *host, struct host_ctx *ctx)
 	host->state_get = host_state_get;
 	host->state_put = host_state_put;
 	host->rules = host_rules;
+	host->add_secret = host_add_secret;
+	host->http_pace = host_http_pace;
+	host->http_header = host_http_header;
 }
 
 static json_t *plugin_section(const struct sg_config *config,
@@ -415,6 +425,20 @@ static int pull_streams(const struct sg_plugin *p, void *state,
 	return pool.rc;
 }
 
+/* The pull's HTTP client: its trace at -vv, its waits end on a
+ * cancellation or another stream's failure. */
+static int http_client_for(struct host_ctx *ctx, struct sg_error *err)
+{
+	struct sg_http_setup setup;
+
+	memset(&setup, 0, sizeof(setup));
+	setup.name = ctx->name;
+	setup.verbose = ctx->verbose;
+	setup.cancelled = host_cancelled;
+	setup.ctx = ctx;
+	return sg_http_client_new(&ctx->http, &setup, err);
+}
+
 int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 		   const struct sg_registry *registry,
 		   const struct sg_pull_options *opts, struct sg_error *err)
@@ -466,6 +490,8 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 		ctx.state = own_state;
 	}
 	rc = sg_rules_view_new(&ctx.rules, config, err);
+	if (rc == SG_OK)
+		rc = http_client_for(&ctx, err);
 	if (rc != SG_OK)
 		goto out;
 	host_table(&host, &ctx);
@@ -485,11 +511,15 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	}
 	if (ctx.progress && ctx.last_progress > 0)
 		fputc('\n', stderr);
+	if (ctx.verbose >= SG_LOG_INFO)
+		sg_http_client_summary(ctx.http, stderr);
 	if (rc != SG_OK) {
 		rc = source_failure(&ctx, rc, err);
+		sg_secrets_redact_error(err);
 		sg_error_prefix(err, "%s: ", opts->name);
 	}
 out:
+	sg_http_client_free(ctx.http);
 	sg_rules_view_free(ctx.rules);
 	sg_state_free(own_state);
 	sg_options_release(options, p);

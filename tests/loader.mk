@@ -29,3 +29,12 @@ TESTS += tests/check_loader
 tests_check_loader_SOURCES = tests/check_loader.c tests/sg_test.h
 tests_check_loader_CFLAGS = $(SG_TEST_CFLAGS)
 tests_check_loader_LDADD = $(SG_TEST_LDADD)
+
+# A connector against the loopback test server (tests/cli/secrets.sh).
+check_LTLIBRARIES += tests/plugins/testnet.la
+tests_plugins_testnet_la_SOURCES = tests/plugins/testnet.c
+tests_plugins_testnet_la_CFLAGS = $(AM_CFLAGS)
+tests_plugins_testnet_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS) \
+	-export-symbols-regex '^sg_plugin_entry$$'
+tests_plugins_testnet_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS)
+TESTS += tests/cli/secrets.sh

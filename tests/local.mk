@@ -41,3 +41,4 @@ include $(srcdir)/tests/xlsx.mk
 include $(srcdir)/tests/metrics.mk
 include $(srcdir)/tests/bundle.mk
 include $(srcdir)/tests/sinks.mk
+include $(srcdir)/tests/http.mk

@@ -11,14 +11,18 @@
 
 #include "sg_measures.h"
 #include "sg_record.h"
+#include "sg_secrets.h"
 #include "sg_source.h"
 
 int cli_fail(const struct sg_error *err)
 {
 	char line[SG_ERROR_MESSAGE_MAX + SG_ERROR_PATH_MAX + 64];
 
-	fprintf(stderr, "stageguard: %s\n",
-		sg_error_format(err, line, sizeof(line)));
+	/* The last gate before the terminal: whatever layer made the
+	 * message, no registered secret passes. */
+	sg_error_format(err, line, sizeof(line));
+	sg_secrets_redact_in_place(line, sizeof(line));
+	fprintf(stderr, "stageguard: %s\n", line);
 	return sg_error_exit_status(err->code);
 }
 

@@ -56,6 +56,7 @@ static int testboth_pull(void *state, struct sg_error *err)
 
 	if (s->config->url != NULL) {
 		memset(&req, 0, sizeof(req));
+		req.size = sizeof(req);
 		req.method = "GET";
 		req.url = s->config->url;
 		req.timeout_ms = 5000;
