@@ -14,13 +14,14 @@ core_libsgcore_la_SOURCES = \
 	core/store/ledger_db.h core/store/sg_ledger.c core/store/sg_ledger.h \
 	core/store/ledger_schema.c core/store/ledger_record.c \
 	core/store/ledger_inputs.c core/store/ledger_read.c \
-	core/store/ledger_state.c \
+	core/store/ledger_state.c core/store/ledger_task_refs.c \
 	core/sg_state.c core/sg_state.h core/sg_queue.c core/sg_queue.h \
 	core/sg_rules.c core/sg_rules.h \
 	core/sg_loader.c core/sg_loader.h \
 	core/sg_source.c core/sg_source.h \
 	core/sg_http.c core/sg_http.h \
 	core/sg_secrets.c core/sg_secrets.h core/sg_redact.c core/sg_redact.h \
+	core/sg_write_back.c core/sg_write_back.h \
 	core/sg_hash.c core/sg_hash.h \
 	core/store/sg_review.c core/store/sg_review.h \
 	core/store/review_internal.h core/store/review_queue.c \

@@ -3,7 +3,10 @@
  */
 #include "sg_host.h"
 
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "sg_plugin.h"
 #include "sg_secrets.h"
@@ -37,4 +40,25 @@ void sg_host_log(const char *plugin, int verbose, int level,
 	va_start(ap, fmt);
 	sg_host_vlog(plugin, verbose, level, fmt, ap);
 	va_end(ap);
+}
+
+static volatile sig_atomic_t host_cancel;
+
+void sg_host_request_cancel(void)
+{
+	host_cancel = 1;
+}
+
+int sg_host_cancel_requested(void)
+{
+	return host_cancel != 0;
+}
+
+const char *sg_host_getenv(const char *name)
+{
+	const char *value = getenv(name);
+
+	if (value != NULL && strlen(value) >= SG_SECRET_MIN)
+		sg_secrets_add(value, NULL);
+	return value;
 }

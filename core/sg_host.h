@@ -20,4 +20,20 @@ void sg_host_log(const char *plugin, int verbose, int level,
 		 const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
+/*
+ * getenv for a plugin: what a *_env option names is a credential, so the
+ * value is registered as a secret (sg_secrets.h) before the plugin sees
+ * it; one too short to redact is still handed over.
+ */
+const char *sg_host_getenv(const char *name);
+
+/*
+ * Asks running plugins to stop: their waits and transfers end, and the
+ * host's cancelled() says so (safe to call from a signal handler).
+ */
+void sg_host_request_cancel(void);
+
+/* Nonzero once sg_host_request_cancel() was called. */
+int sg_host_cancel_requested(void);
+
 #endif

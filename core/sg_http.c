@@ -356,15 +356,27 @@ static int cancelled_error(const struct http_exchange *x,
 			    x->req.method, x->url);
 }
 
+/* A request that changes things may have been carried out even though
+ * no answer came: the message says so, so a plugin (and a person)
+ * looks before sending it again. */
+static const char *maybe_done(const struct http_exchange *x)
+{
+	const char *m = x->req.method;
+
+	return x->attempts > 0 && strcmp(m, "GET") != 0 &&
+	       strcmp(m, "HEAD") != 0 ? "; the server may have acted on it" :
+					"";
+}
+
 static int deadline_error(const struct http_exchange *x, const char *what,
 			  struct sg_error *err)
 {
 	return sg_error_set(err, SG_ERR_HTTP, "%s %s: %s within the "
-			    "exchange's deadline of %.1f s (%u attempts); "
+			    "exchange's deadline of %.1f s (%u attempts)%s; "
 			    "try again later or raise the plugin's timeout",
 			    x->req.method, x->url, what,
 			    (double)(x->deadline - x->started) / 1e9,
-			    x->attempts);
+			    x->attempts, maybe_done(x));
 }
 
 /* Takes a slot of the default pace and of the request's own. */
@@ -980,6 +992,9 @@ static int transfer_failed(struct sg_http_client *c, struct http_exchange *x,
 	snprintf(reason, sizeof(reason), "%s",
 		 a->curl_error[0] ? a->curl_error : curl_easy_strerror(code));
 	sg_secrets_redact_in_place(reason, sizeof(reason));
+	if (code == CURLE_OPERATION_TIMEDOUT &&
+	    now_ns() >= x->deadline - HTTP_WAIT_SLICE_NS)
+		return deadline_error(x, "no answer", err);
 	failure = sg_error_set(err, SG_ERR_HTTP, "%s %s: %s (%u attempts)",
 			       x->req.method, x->url, reason, x->attempts);
 	if (a->streamed > 0)

@@ -187,6 +187,8 @@ struct sg_rules {
 	size_t placeholder_count;
 };
 
+struct sg_sink_decision;
+
 /* The host table.  version and size come first; fields are appended. */
 #define SG_HOST_VERSION 2u
 
@@ -285,6 +287,71 @@ struct sg_host {
 	const char *(*http_header)(void *ctx,
 				   const struct sg_http_response *resp,
 				   const char *name);
+
+	/*
+	 * --- A sink that writes review tasks to a CRM.  NULL in a
+	 * source's table; without a ledger they fail with SG_ERR_USAGE. ---
+	 *
+	 * The CRM's id of the task made for an exception, kept in the
+	 * ledger per sink, so a rerun creates no duplicate: task_ref_get
+	 * writes it into ref (size bytes) and returns 1, or returns 0 when
+	 * none is kept.  "" is what a sink keeps just before a create:
+	 * found later, it says the create's outcome is unknown (it timed
+	 * out), so the sink looks the task up in the CRM before creating
+	 * it again.  task_ref_put keeps ref (at most 256 bytes of UTF-8;
+	 * NULL forgets it), committed at once.  task_ref_find is the other
+	 * way: the exception whose task has CRM id ref (1, or 0).
+	 */
+	int (*task_ref_get)(void *ctx, const char *exception_id, char *ref,
+			    size_t size, struct sg_error *err);
+	int (*task_ref_put)(void *ctx, const char *exception_id,
+			    const char *ref, struct sg_error *err);
+	int (*task_ref_find)(void *ctx, const char *ref, char *exception_id,
+			     size_t size, struct sg_error *err);
+
+	/*
+	 * Records a disposition read back from the CRM exactly as `review
+	 * decide` does, with the same refusals (SG_ERR_REFUSED: a task
+	 * already decided, an unknown disposition, a decision before the
+	 * exception was raised...; SG_ERR_NOTFOUND: no such exception).
+	 */
+	int (*decide)(void *ctx, const struct sg_sink_decision *d,
+		      struct sg_error *err);
+};
+
+/* A disposition a write-back sink read back from the CRM. */
+struct sg_sink_decision {
+	size_t size;            /* sizeof(struct sg_sink_decision) */
+	const char *exception_id;
+	const char *disposition; /* approve, correct, escalate, reassign,
+				  * log or block (DESIGN §6) */
+	const char *by;         /* who decided, as the CRM names them */
+	const char *note;       /* NULL: none */
+	sg_time at;             /* when it was decided in the CRM */
+	const char *to;         /* reassign: the new assignee */
+};
+
+/*
+ * A review task for a write-back sink (input->tasks): each task open
+ * after the run for which this sink keeps no CRM id yet (so the run's
+ * new tasks, and any an earlier run could not write).
+ */
+struct sg_sink_task {
+	const char *exception_id;       /* the key of the task_ref calls */
+	const char *type, *verdict;     /* contract names (DESIGN §8) */
+	const char *opportunity_id;
+	const char *opportunity_name;   /* "" when unknown */
+	const char *owner_id;           /* "" when unknown */
+	const char *assignee;           /* who must decide (DESIGN §6) */
+	const char *from_stage, *to_stage; /* "" when none */
+	sg_time raised_at, due_at;
+	const char *note;               /* the review note */
+	const char *const *missing;     /* the evidence criteria or fields
+					 * found missing, by id */
+	size_t missing_count;
+	const char *details_json;       /* the type's members, JSON */
+	const char *ref;                /* "": a create's outcome unknown
+					 * (look it up first); NULL: none */
 };
 
 /* A finished file the host hands an archiving sink. */
@@ -307,6 +374,8 @@ struct sg_sink_file {
  *           the pilot's measures as one JSON document, the bytes
  *           `stageguard metrics --compare --format json` prints (NULL
  *           without a pilot);
+ *   tasks   review tasks to write to a CRM (struct sg_sink_task), given
+ *           by `run` after it recorded the run;
  *   files   finished files to archive (the bundle sink), with facts_json:
  *           one JSON object of what they were computed from ("tool",
  *           "tool_version", "config_sha256", "run_ids", "as_of",
@@ -321,6 +390,8 @@ struct sg_sink_input {
 	size_t file_count;
 	const char *facts_json;
 	const char *data_json;
+	const struct sg_sink_task *tasks;       /* SG_SINK_NEEDS_TASKS */
+	size_t task_count;
 };
 
 /* Called by a sink's verify() once per difference found, in plain words:
@@ -388,6 +459,7 @@ struct sg_plugin {
 #define SG_SINK_NEEDS_REPORT 0x1u       /* input->report */
 #define SG_SINK_NEEDS_DATA 0x2u         /* input->data */
 #define SG_SINK_NEEDS_FILES 0x4u        /* input->files, facts_json */
+#define SG_SINK_NEEDS_TASKS 0x8u        /* input->tasks (`run` only) */
 
 typedef const struct sg_plugin *(*sg_plugin_entry_fn)(void);
 

@@ -9,6 +9,7 @@
 #include "sg_config.h"
 #include "sg_loader.h"
 #include "sg_plugin.h"
+#include "store/sg_ledger.h"
 
 struct sg_sink_options {
 	const char *name;       /* plugin name ("xlsx") */
@@ -16,6 +17,11 @@ struct sg_sink_options {
 				 * NULL for the config's option */
 	int verbose;            /* log level: SG_LOG_WARN (default),
 				 * SG_LOG_INFO, SG_LOG_DEBUG */
+	/* For a write-back sink's task_ref and decide calls; NULL: those
+	 * calls fail (the command has no ledger). */
+	struct sg_ledger *ledger;
+	sg_time now;            /* when its decisions are recorded */
+	int http_summary;       /* -v: its requests per endpoint at the end */
 };
 
 /*
@@ -31,7 +37,8 @@ const struct sg_plugin *sg_sink_find(const struct sg_registry *registry,
  * it.  config may be NULL (defaults only; relative paths then resolve
  * against the current folder).  Errors keep the plugin's code and gain
  * the prefix "NAME: "; a failure that is not about the config or the
- * command line becomes SG_ERR_SINK (exit status 4).
+ * command line becomes SG_ERR_SINK (exit status 4), and so does any but
+ * a config, usage or memory error of a sink that talked to a server.
  */
 int sg_sink_write(const struct sg_config *config,
 		  const struct sg_registry *registry,

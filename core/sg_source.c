@@ -22,18 +22,11 @@
 #include "sg_secrets.h"
 #include "util/sg_missing.h"
 
-static volatile sig_atomic_t cancel_requested;
-
 /* The model part the calling thread adds to (sg_model.h): 0 for what
  * pull() emits, 1 + i for what stream i emits.  So two streams of the same
  * record kind (the halves of one file) never add to the same part, and
  * the model keeps each kind's records in stream order. */
 static _Thread_local unsigned host_part;
-
-void sg_source_request_cancel(void)
-{
-	cancel_requested = 1;
-}
 
 /* What the host table's calls are bound to during one pull. */
 struct host_ctx {
@@ -157,7 +150,7 @@ static int host_cancelled(void *ctx)
 {
 	const struct host_ctx *h = ctx;
 
-	return cancel_requested != 0 || (h != NULL && h->stream_failed);
+	return sg_host_cancel_requested() || (h != NULL && h->stream_failed);
 }
 
 static int host_http(void *ctx, const struct sg_http_request *req,
@@ -215,17 +208,10 @@ static void host_http_response_free(void *ctx, struct sg_http_response *resp)
 	sg_http_response_free(resp);
 }
 
-/* What a *_env option names is a credential: it is registered as a
- * secret before the plugin sees it (a value too short to redact is
- * still handed over). */
 static const char *host_getenv(void *ctx, const char *name)
 {
-	const char *value = getenv(name);
-
 	(void)ctx;
-	if (value != NULL && strlen(value) >= SG_SECRET_MIN)
-		sg_secrets_add(value, NULL);
-	return value;
+	return sg_host_getenv(name);
 }
 
 static int host_is_missing(void *ctx, const char *value, int is_amount)
@@ -311,7 +297,7 @@ static int pull_loop(const struct sg_plugin *p, void *state,
 			return SG_OK;
 		if (rc < 0)
 			return rc;
-		if (cancel_requested)
+		if (sg_host_cancel_requested())
 			return sg_error_set(err, SG_ERR_CANCELLED,
 					    "cancelled");
 	}
@@ -369,7 +355,7 @@ static void *stream_worker(void *arg)
 		do {
 			rc = pool->plugin->pull_stream(pool->state, stream,
 						       &err);
-			if (rc > 0 && (cancel_requested ||
+			if (rc > 0 && (sg_host_cancel_requested() ||
 				       pool->ctx->stream_failed))
 				rc = sg_error_set(&err, SG_ERR_CANCELLED,
 						  "cancelled");

@@ -46,10 +46,4 @@ int sg_source_validate_sections(const struct sg_config *config,
 				const struct sg_registry *registry,
 				struct sg_error *err);
 
-/*
- * Asks running pulls to stop at their next cancellation point (safe to
- * call from a signal handler).
- */
-void sg_source_request_cancel(void);
-
 #endif

@@ -21,6 +21,7 @@
 
 #include "sg_kept.h"
 #include "sg_ledger.h"
+#include "sg_review.h"
 #include "ledger_db.h"
 #include "sg_test.h"
 #include "sg_test_ledger.h"
@@ -316,7 +317,7 @@ START_TEST(test_open_creates_schema)
 {
 	static const char *const tables[] = {
 		"runs", "exceptions", "task_history", "events", "sightings",
-		"input_chunks", "run_inputs", "plugin_state"
+		"input_chunks", "run_inputs", "plugin_state", "task_refs"
 	};
 	char path[512], sql[128], buf[64];
 	struct sg_ledger *ledger;
@@ -330,7 +331,7 @@ START_TEST(test_open_creates_schema)
 	ledger = open_ok(path);
 	ck_assert_int_eq(sg_ledger_schema_version(ledger),
 			 SG_LEDGER_SCHEMA_VERSION);
-	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 4);
+	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 5);
 	assert_counts(ledger, 0, 0, 0, 0);
 	sg_error_clear(&err);
 	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
@@ -1663,6 +1664,79 @@ START_TEST(test_kept_failure_reported)
 }
 END_TEST
 
+/* The CRM ids a write-back sink keeps per exception (schema 5), and the
+ * open tasks a sink has not written yet. */
+START_TEST(test_task_refs)
+{
+	struct sg_ledger_exception *list = make_exceptions(0, 3);
+	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_outcome outcome;
+	struct sg_review_filter filter;
+	struct sg_review_tasks tasks;
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512], long_ref[SG_TASK_REF_MAX + 2], *ref = NULL;
+
+	tmp_path(path, sizeof(path), "refs.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run, list, 3, &outcome);
+	ck_assert_int_eq(sg_ledger_task_ref_get(ledger, "crm", "exc-00000",
+						&ref, &err), SG_OK);
+	ck_assert_ptr_null(ref);
+	/* "" while a create's outcome is unknown, then the CRM's id. */
+	ck_assert_int_eq(sg_ledger_task_ref_put(ledger, "crm", "exc-00000", "",
+						AS_OF_1, &err), SG_OK);
+	ck_assert_int_eq(sg_ledger_task_ref_get(ledger, "crm", "exc-00000",
+						&ref, &err), SG_OK);
+	ck_assert_str_eq(ref, "");
+	free(ref);
+	ck_assert_int_eq(sg_ledger_task_ref_put(ledger, "crm", "exc-00000",
+						"00T1", AS_OF_1, &err), SG_OK);
+	ck_assert_int_eq(sg_ledger_task_ref_put(ledger, "crm", "exc-00001", "",
+						AS_OF_1, &err), SG_OK);
+	ck_assert_int_eq(sg_ledger_task_ref_put(ledger, "other", "exc-00002",
+						"X9", AS_OF_1, &err), SG_OK);
+	ck_assert_int_eq(sg_ledger_task_ref_find(ledger, "crm", "00T1", &ref,
+						 &err), SG_OK);
+	ck_assert_str_eq(ref, "exc-00000");
+	free(ref);
+	ck_assert_int_eq(sg_ledger_task_ref_find(ledger, "crm", "X9", &ref,
+						 &err), SG_OK);
+	ck_assert_ptr_null(ref);
+	ck_assert_int_eq(sg_ledger_task_ref_find(ledger, "crm", "", &ref,
+						 &err), SG_OK);
+	ck_assert_ptr_null(ref);
+	/* Tasks the sink has not written: the pending one and the third. */
+	memset(&filter, 0, sizeof(filter));
+	filter.status = SG_REVIEW_OPEN;
+	filter.as_of = SG_TIME_NONE;
+	filter.without_ref_of = "crm";
+	ck_assert_int_eq(sg_review_list(ledger, &filter, &tasks, &err), SG_OK);
+	ck_assert_uint_eq(tasks.count, 2);
+	ck_assert_str_eq(tasks.items[0].id, "exc-00001");
+	ck_assert_str_eq(tasks.items[1].id, "exc-00002");
+	ck_assert_ptr_nonnull(strstr(tasks.items[0].details,
+				     "\"missing\":[\"budget_confirmed\"]"));
+	sg_review_tasks_release(&tasks);
+	/* Refusals; forgetting. */
+	ck_assert_int_eq(sg_ledger_task_ref_put(ledger, "crm", "exc-99999",
+						"T", AS_OF_1, &err),
+			 SG_ERR_NOTFOUND);
+	memset(long_ref, 'r', sizeof(long_ref) - 1);
+	long_ref[sizeof(long_ref) - 1] = '\0';
+	ck_assert_int_eq(sg_ledger_task_ref_put(ledger, "crm", "exc-00002",
+						long_ref, AS_OF_1, &err),
+			 SG_ERR_PLUGIN);
+	ck_assert_int_eq(sg_ledger_task_ref_put(ledger, "crm", "exc-00000",
+						NULL, AS_OF_1, &err), SG_OK);
+	ck_assert_int_eq(sg_ledger_task_ref_get(ledger, "crm", "exc-00000",
+						&ref, &err), SG_OK);
+	ck_assert_ptr_null(ref);
+	sg_ledger_close(ledger);
+	free_exceptions(list, 3);
+}
+END_TEST
+
 static Suite *ledger_suite(void)
 {
 	Suite *s = suite_create("ledger");
@@ -1718,6 +1792,7 @@ static Suite *ledger_suite(void)
 	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
 	tcase_add_test(tc, test_kill_mid_run_leaves_no_trace);
 	tcase_add_test(tc, test_plugin_state);
+	tcase_add_test(tc, test_task_refs);
 	tcase_add_test(tc, test_kill_before_first_exception);
 	suite_add_tcase(s, tc);
 	return s;

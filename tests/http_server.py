@@ -30,6 +30,10 @@ a server do not see each other.
   GET  /hits?key                  the arrival times of /paced?key
   GET  /count?key&path=P          how many requests P?key had
   GET  /tokens                    every token issued
+  POST /crm/tasks?delay_ms=N      a CRM task created (answered N ms late)
+  GET  /crm/tasks?FIELD=VALUE     the tasks whose fields match
+  POST /crm/tasks/ID/complete     a person completed it (JSON body kept)
+  POST /crm/reset                 no tasks
 """
 
 import email.utils
@@ -47,6 +51,7 @@ LOCK = threading.Lock()
 COUNTS = {}
 HITS = {}
 TOKEN = {"current": None, "issued": []}
+TASKS = []      # the fake CRM's tasks, in creation order
 
 
 def count(path, key):
@@ -90,6 +95,9 @@ class Handler(BaseHTTPRequestHandler):
     def route(self, method):
         url = urlsplit(self.path)
         q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path.startswith("/crm/"):
+            self.crm(method, url.path, q)
+            return
         key = q.get("key", "")
         n = count(url.path, key)
         handler = getattr(self, "ep_" + url.path.strip("/"), None)
@@ -221,6 +229,42 @@ class Handler(BaseHTTPRequestHandler):
     def ep_count(self, method, q, key, n):
         with LOCK:
             self.json(200, {"count": COUNTS.get((q.get("path"), key), 0)})
+
+    # A CRM's task API, shaped like HubSpot's and Salesforce's: a create
+    # answers 201 with the new id; tasks can be searched by the exception
+    # id the client put in them, or by status; a person completes one.
+    def crm(self, method, path, q):
+        parts = path.strip("/").split("/")
+        if method == "POST" and parts == ["crm", "tasks"]:
+            task = json.loads(self.body() or b"{}")
+            with LOCK:
+                task["id"] = "T%d" % (len(TASKS) + 1)
+                task["status"] = "NOT_STARTED"
+                TASKS.append(task)
+            # Created, then slow to answer: a client that gives up
+            # cannot know the task exists.
+            time.sleep(int(q.get("delay_ms", "0")) / 1000.0)
+            self.json(201, {"id": task["id"], "success": True})
+        elif method == "GET" and parts == ["crm", "tasks"]:
+            with LOCK:
+                found = [t for t in TASKS
+                         if all(t.get(k) == v for k, v in q.items())]
+            self.json(200, {"results": found})
+        elif (method == "POST" and len(parts) == 4 and
+              parts[:2] == ["crm", "tasks"] and parts[3] == "complete"):
+            done = json.loads(self.body() or b"{}")
+            with LOCK:
+                for t in TASKS:
+                    if t["id"] == parts[2]:
+                        t.update(done, status="COMPLETED")
+            self.json(200, {"ok": True})
+        elif method == "POST" and parts == ["crm", "reset"]:
+            self.body()
+            with LOCK:
+                del TASKS[:]
+            self.json(200, {"ok": True})
+        else:
+            self.json(404, {"status": "error", "message": "no such path"})
 
 
 class Server(ThreadingHTTPServer):

@@ -13,3 +13,12 @@ tests_check_sink_CFLAGS = $(SG_TEST_CFLAGS)
 tests_check_sink_LDADD = $(SG_TEST_LDADD)
 TESTS += tests/cli/report.sh
 TESTS += tests/cli/bundle.sh
+
+# A write-back sink against the fake CRM of tests/http_server.py.
+check_LTLIBRARIES += tests/plugins/testtasks.la
+tests_plugins_testtasks_la_SOURCES = tests/plugins/testtasks.c
+tests_plugins_testtasks_la_CFLAGS = $(AM_CFLAGS)
+tests_plugins_testtasks_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS) \
+	-export-symbols-regex '^sg_plugin_entry$$'
+tests_plugins_testtasks_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS)
+TESTS += tests/cli/writeback.sh

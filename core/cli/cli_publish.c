@@ -25,6 +25,7 @@
 #include "sg_measures.h"
 #include "sg_reports.h"
 #include "sg_sink.h"
+#include "sg_write_back.h"
 
 /* The files of the staging folder a bundle takes from other sinks. */
 static const struct sg_sink_file staged_outputs[] = {
@@ -47,6 +48,7 @@ struct publish_state {
 	char *data_json;        /* the measures' one JSON document */
 	char staging[4096];
 	struct sg_evidence_files evidence;
+	struct sg_write_back tasks;     /* for the last write-back sink */
 	struct sg_sink_input input;
 };
 
@@ -117,7 +119,8 @@ static int publish_data(struct publish_state *ps, struct sg_error *err)
 static int write_one(struct publish_state *ps, const char *name,
 		     const char *arg, int verbose, struct sg_error *err)
 {
-	struct sg_sink_options opts = { name, arg, verbose };
+	struct sg_sink_options opts = { name, arg, verbose, ps->ledger,
+					cli_now(), ps->session->timing };
 	char phase[128];
 	int rc;
 
@@ -305,12 +308,33 @@ static void publish_release(struct publish_state *ps)
 	if (ps->staging[0] != '\0')
 		nftw(ps->staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	sg_evidence_files_release(&ps->evidence);
+	sg_write_back_release(&ps->tasks);
 	sg_built_report_free(ps->report);
 	sg_built_report_free(ps->data);
 	free(ps->data_json);
 	if (ps->have_measures)
 		sg_pilot_measures_release(&ps->measures);
 	sg_replay_free(ps->replay);
+}
+
+/* The review tasks a write-back sink has not written yet. */
+static int publish_tasks(struct publish_state *ps, const char *sink,
+			 struct sg_error *err)
+{
+	int rc;
+
+	sg_write_back_release(&ps->tasks);
+	if (ps->ledger == NULL)
+		return sg_error_set(err, SG_ERR_USAGE, "%s writes review tasks "
+				    "back and needs the ledger: use "
+				    "`stageguard run`", sink);
+	rc = sg_write_back_load(&ps->tasks, ps->ledger, sink, err);
+	if (rc != SG_OK)
+		return rc;
+	ps->input.tasks = ps->tasks.items;
+	ps->input.task_count = ps->tasks.count;
+	cli_phase(ps->session, "listed the tasks to write back");
+	return SG_OK;
 }
 
 /* Builds what the sink asked for, then writes it. */
@@ -329,6 +353,8 @@ static int publish_one(struct publish_state *ps, const struct cli_sink_job *job,
 		rc = publish_data(ps, err);
 	if (rc == SG_OK && (p->sink_needs & SG_SINK_NEEDS_FILES))
 		rc = publish_files(ps, err);
+	if (rc == SG_OK && (p->sink_needs & SG_SINK_NEEDS_TASKS))
+		rc = publish_tasks(ps, job->name, err);
 	if (rc == SG_OK)
 		rc = write_one(ps, job->name, job->arg, ps->verbose, err);
 	return rc;

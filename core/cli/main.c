@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "sg_host.h"
 #include "sg_source.h"
 
 static const char usage[] =
@@ -55,7 +56,7 @@ const char *cli_program = "stageguard";
 static void on_interrupt(int sig)
 {
 	(void)sig;
-	sg_source_request_cancel();
+	sg_host_request_cancel();
 }
 
 int main(int argc, char **argv)

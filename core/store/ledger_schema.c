@@ -242,6 +242,19 @@ static const char ledger_schema_v4[] =
 	" PRIMARY KEY (plugin, key)"
 	") WITHOUT ROWID;";
 
+/* Version 5: the id a write-back sink gave each exception's task in a
+ * CRM ('' while a create's outcome is unknown), so a rerun creates no
+ * duplicate. */
+static const char ledger_schema_v5[] =
+	"CREATE TABLE task_refs ("
+	" sink TEXT NOT NULL,"
+	" exception_id TEXT NOT NULL REFERENCES exceptions(id),"
+	" ref TEXT NOT NULL,"
+	" recorded_at INTEGER NOT NULL,"
+	" PRIMARY KEY (sink, exception_id)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX task_refs_ref ON task_refs(sink, ref);";
+
 /*
  * The migrations, in order: entry i takes the schema from version i to
  * version i + 1.  Only ever append.
@@ -251,6 +264,7 @@ static const char *const ledger_migrations[] = {
 	ledger_schema_v2,
 	ledger_schema_v3,
 	ledger_schema_v4,
+	ledger_schema_v5,
 };
 
 #define LEDGER_MIGRATION_COUNT \

@@ -47,10 +47,10 @@ static int rv_exception_json(struct sg_ledger *ledger, const char *id,
 	"  WHERE exception_id = e.id), e.first_seen)," \
 	" coalesce(e.reviewer, e.assignee), e.detected_at, e.due_at," \
 	" e.status, e.disposition, e.decided_by, e.decision_note," \
-	" e.decided_at, e.opportunity_name"
+	" e.decided_at, e.opportunity_name, e.detail"
 
 /* The number of columns RV_TASK_COLUMNS selects. */
-#define RV_TASK_NCOLS 22
+#define RV_TASK_NCOLS 23
 
 static void rv_task_clear(struct sg_review_task *t)
 {
@@ -68,6 +68,7 @@ static void rv_task_clear(struct sg_review_task *t)
 	free(t->disposition);
 	free(t->decided_by);
 	free(t->decision_note);
+	free(t->details);
 	memset(t, 0, sizeof(*t));
 }
 
@@ -106,6 +107,8 @@ static int rv_read_task(sqlite3_stmt *stmt, sg_time as_of,
 	t->decided_at = ledger_col_time(stmt, 20);
 	if (rc == SG_OK)
 		rc = rv_col_text(stmt, 21, &t->opportunity_name);
+	if (rc == SG_OK)
+		rc = rv_col_text(stmt, 22, &t->details);
 	t->closed = status != NULL && strcmp(status, "closed") == 0;
 	t->overdue = !t->closed && t->due_at != SG_TIME_NONE &&
 		     as_of != SG_TIME_NONE && t->due_at < as_of;
@@ -140,6 +143,9 @@ int sg_review_list(struct sg_ledger *ledger,
 		" AND (?3 IS NULL OR coalesce(e.reviewer, e.assignee) = ?3)"
 		" AND (?4 IS NULL OR e.type = ?4)"
 		" AND (?5 IS NULL OR e.verdict = ?5)"
+		" AND (?6 IS NULL OR NOT EXISTS (SELECT 1 FROM task_refs r"
+		"  WHERE r.sink = ?6 AND r.exception_id = e.id"
+		"  AND r.ref <> ''))"
 		" ORDER BY e.due_at, e.id";
 	sqlite3_stmt *stmt = NULL;
 	size_t capacity = 0;
@@ -155,6 +161,7 @@ int sg_review_list(struct sg_ledger *ledger,
 	ledger_bind_text(stmt, 3, filter->assignee);
 	ledger_bind_text(stmt, 4, filter->type);
 	ledger_bind_text(stmt, 5, filter->verdict);
+	ledger_bind_text(stmt, 6, filter->without_ref_of);
 	for (;;) {
 		step = sqlite3_step(stmt);
 		if (step != SQLITE_ROW)

@@ -16,7 +16,7 @@
 #include "util/sg_error.h"
 #include "util/sg_time.h"
 
-#define SG_LEDGER_SCHEMA_VERSION 4
+#define SG_LEDGER_SCHEMA_VERSION 5
 
 struct sg_ledger;
 
@@ -325,6 +325,39 @@ int sg_ledger_each_plugin_state(struct sg_ledger *ledger, const char *plugin,
 					  const char *value,
 					  struct sg_error *err),
 				void *arg, struct sg_error *err);
+
+/* ---- the tasks write-back sinks made in a CRM ---- */
+
+#define SG_TASK_REF_MAX 256
+
+/*
+ * The reference (the CRM's task id) sink keeps for exception_id, in
+ * *ref (malloc'd, the caller frees it), or NULL when none.  "" means a
+ * create was started and its outcome is unknown (it timed out): look
+ * the task up in the CRM before creating it again.
+ */
+int sg_ledger_task_ref_get(struct sg_ledger *ledger, const char *sink,
+			   const char *exception_id, char **ref,
+			   struct sg_error *err);
+
+/*
+ * Keeps ref for sink and exception_id (replacing one kept before),
+ * committed at once: the task exists in the CRM whatever happens to the
+ * run next.  ref NULL forgets it.  SG_ERR_NOTFOUND for an exception the
+ * ledger does not hold; SG_ERR_PLUGIN for a ref over SG_TASK_REF_MAX
+ * bytes or not UTF-8 text.
+ */
+int sg_ledger_task_ref_put(struct sg_ledger *ledger, const char *sink,
+			   const char *exception_id, const char *ref,
+			   sg_time at, struct sg_error *err);
+
+/*
+ * The exception sink keeps ref for, in *exception_id (malloc'd), or
+ * NULL: a task read back from the CRM by its id.
+ */
+int sg_ledger_task_ref_find(struct sg_ledger *ledger, const char *sink,
+			    const char *ref, char **exception_id,
+			    struct sg_error *err);
 
 /* ---- the records a run judged (sg_inputs.h) ---- */
 

@@ -75,6 +75,9 @@ struct sg_review_filter {
 	const char *type;       /* exception type */
 	const char *verdict;
 	sg_time as_of;          /* the instant "overdue" is judged at */
+	const char *without_ref_of; /* only tasks this write-back sink has
+				     * made no CRM task for yet (a create
+				     * whose outcome is unknown included) */
 };
 
 /* A review task with its exception.  Strings are owned by the task (NULL
@@ -88,6 +91,8 @@ struct sg_review_task {
 	int closed;
 	char *disposition, *decided_by, *decision_note;
 	sg_time decided_at;
+	char *details;          /* the type's own members, a JSON object's
+				 * text: {"missing":["pain"],"present":[]} */
 	int overdue;            /* open and due_at < the as-of asked for */
 };
 
