@@ -17,6 +17,7 @@
 #include "sg_inputs.h"
 #include "sg_host.h"
 #include "sg_options.h"
+#include "sg_pull_progress.h"
 #include "sg_redact.h"
 #include "sg_rules.h"
 #include "sg_secrets.h"
@@ -36,6 +37,7 @@ struct host_ctx {
 	struct sg_rules_view *rules;
 	volatile sig_atomic_t used_network; /* the plugin made an exchange */
 	struct sg_http_client *http;
+	struct sg_pull_progress net;    /* records and pages on a terminal */
 	const struct sg_config *config;
 	const char *name;
 	int verbose;
@@ -49,7 +51,7 @@ struct host_ctx {
  * Each emit redacts the registered secrets first (sg_redact.h), then adds
  * the record to the model and, when kept, to the inputs.
  */
-#define HOST_EMIT(kind, model_add, inputs_add)                              \
+#define HOST_EMIT(kind, counted, model_add, inputs_add)                    \
 	static int host_emit_##kind(void *ctx, const struct sg_rec_##kind *r, \
 				    const struct sg_where *where,           \
 				    struct sg_error *err)                   \
@@ -69,26 +71,28 @@ struct host_ctx {
 			rc = model_add;                                     \
 		if (rc == SG_OK && h->inputs != NULL)                       \
 			rc = inputs_add;                                    \
+		if (rc == SG_OK && h->used_network)                         \
+			sg_pull_progress_record(&h->net, counted);          \
 		sg_redacted_release(&red);                                  \
 		return rc;                                                  \
 	}
 
-HOST_EMIT(opportunity,
+HOST_EMIT(opportunity, SG_PULL_OPPORTUNITY,
 	  sg_model_add_opportunity(h->model, r, where, err),
 	  sg_inputs_add_opportunity(h->inputs, host_part, r, where, err))
-HOST_EMIT(stage_event,
+HOST_EMIT(stage_event, SG_PULL_STAGE_EVENT,
 	  sg_model_add_stage_event_to(h->model, host_part, r, where, err),
 	  sg_inputs_add_stage_event(h->inputs, host_part, r, where, err))
-HOST_EMIT(field_change,
+HOST_EMIT(field_change, SG_PULL_FIELD_CHANGE,
 	  sg_model_add_field_change_to(h->model, host_part, r, where, err),
 	  sg_inputs_add_field_change(h->inputs, host_part, r, where, err))
-HOST_EMIT(activity,
+HOST_EMIT(activity, SG_PULL_ACTIVITY,
 	  sg_model_add_activity_to(h->model, host_part, r, where, err),
 	  sg_inputs_add_activity(h->inputs, host_part, r, where, err))
-HOST_EMIT(evidence,
+HOST_EMIT(evidence, SG_PULL_EVIDENCE,
 	  sg_model_add_evidence_to(h->model, host_part, r, where, err),
 	  sg_inputs_add_evidence(h->inputs, host_part, r, where, err))
-HOST_EMIT(owner,
+HOST_EMIT(owner, SG_PULL_OWNER,
 	  sg_model_add_owner(h->model, r, where, err),
 	  sg_inputs_add_owner(h->inputs, host_part, r, where, err))
 
@@ -158,8 +162,12 @@ static int host_http(void *ctx, const struct sg_http_request *req,
 {
 	struct host_ctx *h = ctx;
 
+	int rc;
+
 	h->used_network = 1;
-	return sg_http_perform(h->http, req, resp, err);
+	rc = sg_http_perform(h->http, req, resp, err);
+	sg_pull_progress_page(&h->net);
+	return rc;
 }
 
 static int host_http_pace(void *ctx, const char *name, unsigned requests,
@@ -480,6 +488,8 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 		rc = http_client_for(&ctx, err);
 	if (rc != SG_OK)
 		goto out;
+	sg_pull_progress_init(&ctx.net, opts->name,
+			      ctx.progress ? stderr : NULL);
 	host_table(&host, &ctx);
 	rc = p->open(&state, options, opts->arg, &host, err);
 	if (rc == SG_OK) {
@@ -497,6 +507,7 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	}
 	if (ctx.progress && ctx.last_progress > 0)
 		fputc('\n', stderr);
+	sg_pull_progress_end(&ctx.net);
 	if (ctx.verbose >= SG_LOG_INFO)
 		sg_http_client_summary(ctx.http, stderr);
 	if (rc != SG_OK) {

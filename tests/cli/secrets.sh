@@ -67,6 +67,14 @@ expect_err "renewing the credentials" "the expired session renewed"
 expect_err "GET $base/protected: 3 requests, 0 retries, 1 refreshes" \
 	"the -v summary per endpoint"
 
+case "$err" in *" pages"*) fail "progress drawn without a terminal" ;; esac
+
+# On a terminal, a network pull shows its records and pages as it goes.
+$PYTHON3 -c 'import pty, sys; pty.spawn(sys.argv[1:])' \
+	"$STAGEGUARD" pull -c "$cfg" $pd >"$scratch/tty.out" 2>&1 </dev/null
+grep -q "testnet: 1 opportunities, 1 stage events; 5 pages" \
+	"$scratch/tty.out" || fail "no progress on a terminal: $(cat "$scratch/tty.out")"
+
 sg report -c "$cfg" $pd --as-of $asof --out "$scratch/report.xlsx"
 expect_status 0 "report"
 sg bundle -c "$cfg" $pd --as-of $asof --out "$scratch/bundle.tar.gz"
