@@ -23,6 +23,7 @@ core_libsgcore_la_SOURCES = \
 	core/sg_secrets.c core/sg_secrets.h core/sg_redact.c core/sg_redact.h \
 	core/sg_write_back.c core/sg_write_back.h \
 	core/sg_pull_progress.c core/sg_pull_progress.h \
+	core/sg_draft.c core/sg_draft.h \
 	core/sg_hash.c core/sg_hash.h \
 	core/store/sg_review.c core/store/sg_review.h \
 	core/store/review_internal.h core/store/review_queue.c \

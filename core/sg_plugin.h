@@ -189,6 +189,25 @@ struct sg_rules {
 
 struct sg_sink_decision;
 
+/* A stage as a source describes it (struct sg_pipeline_description). */
+struct sg_described_stage {
+	const char *id;         /* the value the source emits for it */
+	const char *label;      /* NULL: the id */
+	int closed, won;        /* 0/1; -1: the source cannot tell */
+	const char *forecast_category; /* NULL: unknown */
+};
+
+/* What a source knows of its pipeline, for `init --from`. */
+struct sg_pipeline_description {
+	size_t size;            /* sizeof(struct sg_pipeline_description) */
+	const char *pipeline_id, *pipeline_label; /* NULL: unknown */
+	const struct sg_described_stage *stages; /* in the pipeline's order */
+	size_t stage_count;
+	const char *const *notes; /* what the draft guessed, in words, for
+				   * the person completing it */
+	size_t note_count;
+};
+
 /* The host table.  version and size come first; fields are appended. */
 #define SG_HOST_VERSION 2u
 
@@ -317,6 +336,10 @@ struct sg_host {
 	 */
 	int (*decide)(void *ctx, const struct sg_sink_decision *d,
 		      struct sg_error *err);
+
+	/* A source: nonzero when the host will call describe() after this
+	 * pull (`init --from`), so the plugin gathers what it needs. */
+	int (*describing)(void *ctx);
 };
 
 /* A disposition a write-back sink read back from the CRM. */
@@ -454,6 +477,18 @@ struct sg_plugin {
 	/* A sink: the parts of struct sg_sink_input it renders
 	 * (SG_SINK_NEEDS_*), so the host builds only those. */
 	unsigned sink_needs;
+
+	/*
+	 * Optional, a source: describes the pipeline it reads, for `init
+	 * --from NAME[:ARG]` to draft a rules config from.  Called once,
+	 * after the pull ended well and before close(), when
+	 * host->describing() said so at open (so a file source can gather
+	 * what it needs while it reads); a CRM source may ask its API
+	 * instead.  out and all it points to stay the plugin's until
+	 * close().  NULL: the source cannot describe.
+	 */
+	int (*describe)(void *state, struct sg_pipeline_description *out,
+			struct sg_error *err);
 };
 
 #define SG_SINK_NEEDS_REPORT 0x1u       /* input->report */

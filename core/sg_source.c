@@ -38,6 +38,7 @@ struct host_ctx {
 	volatile sig_atomic_t used_network; /* the plugin made an exchange */
 	struct sg_http_client *http;
 	struct sg_pull_progress net;    /* records and pages on a terminal */
+	const struct sg_pull_options *opts;
 	const struct sg_config *config;
 	const char *name;
 	int verbose;
@@ -250,6 +251,11 @@ static int host_state_put(void *ctx, const char *key, const char *value,
 	return sg_state_put(h->state, key, value, err);
 }
 
+static int host_describing(void *ctx)
+{
+	return ((struct host_ctx *)ctx)->opts->described != NULL;
+}
+
 static const struct sg_rules *host_rules(void *ctx)
 {
 	const struct host_ctx *h = ctx;
@@ -284,6 +290,7 @@ static void host_table(struct sg_host *host, struct host_ctx *ctx)
 	host->add_secret = host_add_secret;
 	host->http_pace = host_http_pace;
 	host->http_header = host_http_header;
+	host->describing = host_describing;
 }
 
 static json_t *plugin_section(const struct sg_config *config,
@@ -419,6 +426,27 @@ static int pull_streams(const struct sg_plugin *p, void *state,
 	return pool.rc;
 }
 
+/* `init --from`: the plugin's description of its pipeline, handed on. */
+static int pull_describe(const struct sg_plugin *p, void *state,
+			 const struct sg_pull_options *opts,
+			 struct sg_error *err)
+{
+	struct sg_pipeline_description d;
+	int rc;
+
+	if (p->describe == NULL)
+		return sg_error_set(err, SG_ERR_PLUGIN, "this source cannot "
+				    "describe its pipeline: write the "
+				    "stages of the config by hand "
+				    "(`stageguard init` writes a starter)");
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	rc = p->describe(state, &d, err);
+	if (rc == SG_OK)
+		rc = opts->described(opts->described_arg, &d, err);
+	return rc;
+}
+
 /* The pull's HTTP client: its trace at -vv, its waits end on a
  * cancellation or another stream's failure. */
 static int http_client_for(struct host_ctx *ctx, struct sg_error *err)
@@ -455,6 +483,7 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 	ctx.state = opts->state;
 	ctx.config = config;
 	ctx.name = opts->name;
+	ctx.opts = opts;
 	ctx.verbose = opts->verbose ? opts->verbose : SG_LOG_WARN;
 	ctx.progress = !opts->quiet && isatty(STDERR_FILENO);
 	if (pthread_mutex_init(&ctx.lock, NULL) != 0)
@@ -500,6 +529,8 @@ int sg_source_pull(struct sg_model *model, const struct sg_config *config,
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (rc == SG_OK)
 			rc = pull_streams(p, state, &ctx, err);
+		if (rc == SG_OK && opts->described != NULL)
+			rc = pull_describe(p, state, opts, err);
 		clock_gettime(CLOCK_MONOTONIC, &t2);
 		host_log(&ctx, SG_LOG_DEBUG, "pulled in %.2f s, streams in "
 			 "%.2f s", seconds(&t0, &t1), seconds(&t1, &t2));

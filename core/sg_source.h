@@ -23,6 +23,12 @@ struct sg_pull_options {
 	/* The plugin's state (sg_state.h); NULL: none, a get finds
 	 * nothing and a put is kept for this pull only. */
 	struct sg_state *state;
+	/* `init --from`: after a pull that ended well the plugin describes
+	 * its pipeline and described() gets the description (borrowed for
+	 * the call).  NULL: not asked. */
+	int (*described)(void *arg, const struct sg_pipeline_description *d,
+			 struct sg_error *err);
+	void *described_arg;
 };
 
 /*

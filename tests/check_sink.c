@@ -115,7 +115,7 @@ START_TEST(test_write_with_arg)
 	struct sg_registry *r = test_registry();
 	struct sg_sink_input in = { .size = sizeof(in),
 				    .report = &test_report };
-	struct sg_sink_options opts = { "testsink", NULL, 0 };
+	struct sg_sink_options opts = { .name = "testsink" };
 	struct sg_error err;
 	char path[4200];
 
@@ -144,7 +144,7 @@ START_TEST(test_config_section_is_used)
 	struct sg_sink_input in = { .size = sizeof(in), .files = &f,
 				    .file_count = 1,
 				    .facts_json = "{\"as_of\": 1}" };
-	struct sg_sink_options opts = { "testsink", NULL, 0 };
+	struct sg_sink_options opts = { .name = "testsink" };
 	struct sg_error err;
 	char path[4200];
 
@@ -163,7 +163,7 @@ static int write_failing(const char *at, struct sg_error *err)
 	struct sg_config *c;
 	struct sg_sink_input in = { .size = sizeof(in),
 				    .report = &test_report };
-	struct sg_sink_options opts = { "testsink", NULL, 0 };
+	struct sg_sink_options opts = { .name = "testsink" };
 	int rc;
 
 	snprintf(sinks, sizeof(sinks), "{\"testsink\": {\"fail\": \"%s\", "
@@ -195,7 +195,7 @@ START_TEST(test_config_errors_keep_their_code)
 	struct sg_config *c = test_config("{\"testsink\": {\"outt\": 1}}");
 	struct sg_sink_input in = { .size = sizeof(in),
 				    .report = &test_report };
-	struct sg_sink_options opts = { "testsink", NULL, 0 };
+	struct sg_sink_options opts = { .name = "testsink" };
 
 	ck_assert_int_eq(write_failing("open", &err), SG_ERR_CONFIG);
 	ck_assert_str_eq(err.message, "testsink: failing at open as asked");
@@ -229,7 +229,7 @@ static void collect(void *arg, const char *problem)
 START_TEST(test_verify)
 {
 	struct sg_registry *r = test_registry();
-	struct sg_sink_options opts = { "testsink", NULL, 0 };
+	struct sg_sink_options opts = { .name = "testsink" };
 	struct problems p = { "", 0 };
 	struct sg_error err;
 	char path[4200];

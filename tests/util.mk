@@ -15,3 +15,10 @@ TESTS += tests/check_canonical
 tests_check_canonical_SOURCES = tests/check_canonical.c tests/sg_test_table.h
 tests_check_canonical_CFLAGS = $(SG_TEST_CFLAGS)
 tests_check_canonical_LDADD = core/util/libsgutil.la $(CHECK_LIBS)
+
+# A pipeline guessed from stage histories (init --from): a pure helper.
+check_PROGRAMS += tests/check_pipeline_guess
+TESTS += tests/check_pipeline_guess
+tests_check_pipeline_guess_SOURCES = tests/check_pipeline_guess.c
+tests_check_pipeline_guess_CFLAGS = $(SG_TEST_CFLAGS)
+tests_check_pipeline_guess_LDADD = core/util/libsgutil.la $(CHECK_LIBS)

@@ -119,8 +119,11 @@ static int publish_data(struct publish_state *ps, struct sg_error *err)
 static int write_one(struct publish_state *ps, const char *name,
 		     const char *arg, int verbose, struct sg_error *err)
 {
-	struct sg_sink_options opts = { name, arg, verbose, ps->ledger,
-					cli_now(), ps->session->timing };
+	struct sg_sink_options opts = {
+		.name = name, .arg = arg, .verbose = verbose,
+		.ledger = ps->ledger, .now = cli_now(),
+		.http_summary = ps->session->timing,
+	};
 	char phase[128];
 	int rc;
 

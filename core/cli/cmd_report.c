@@ -150,8 +150,8 @@ static int bundle_verify(int argc, char **argv)
 {
 	struct cli_options o;
 	struct sg_registry *registry = NULL;
-	struct sg_sink_options opts = { "bundle", NULL, SG_LOG_WARN, NULL, 0,
-					  0 };
+	struct sg_sink_options opts = { .name = "bundle",
+					  .verbose = SG_LOG_WARN };
 	struct verify_tally tally = { NULL, 0 };
 	struct sg_error err;
 	int first, rc;

@@ -11,4 +11,5 @@ core_util_libsgutil_la_SOURCES = \
 	core/util/sg_path.c core/util/sg_path.h \
 	core/util/sg_canonical.c core/util/sg_canonical.h \
 	core/util/sg_stage_values.c core/util/sg_stage_values.h \
-	core/util/sg_url.c core/util/sg_url.h
+	core/util/sg_url.c core/util/sg_url.h \
+	core/util/sg_pipeline_guess.c core/util/sg_pipeline_guess.h

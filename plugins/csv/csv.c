@@ -149,6 +149,7 @@ static void csv_close(void *state)
 			free(st->paths[i]);
 	free(st->paths);
 	csv_mapping_free(st->map);
+	sg_pipeline_guess_free(st->guess);
 	free(st->dir);
 	free(st);
 }
@@ -159,6 +160,7 @@ void csv_cursor_init(struct csv_cursor *cu,
 {
 	memset(cu, 0, sizeof(*cu));
 	cu->host = st->host;
+	cu->guess = st->guess;
 	cu->map = st->map;
 	cu->paths = st->paths;
 	cu->spec = first;
@@ -185,6 +187,15 @@ static int csv_open(void **state, const void *config, const char *arg,
 	if (st == NULL)
 		return csv_nomem(err);
 	st->host = host;
+	/* Asked to describe the pipeline: the stage histories are
+	 * gathered while they are read. */
+	if (host->size >= offsetof(struct sg_host, describing) +
+	    sizeof(host->describing) && host->describing != NULL &&
+	    host->describing(host->ctx) &&
+	    sg_pipeline_guess_new(&st->guess) != SG_OK) {
+		rc = csv_nomem(err);
+		goto fail;
+	}
 	if (arg != NULL && arg[0] != '\0') {
 		st->dir = strdup(arg);
 	} else if (cfg != NULL && cfg->dir != NULL && cfg->dir[0] != '\0') {
@@ -843,6 +854,10 @@ static int csv_opportunity_row(struct csv_cursor *st,
 		st->extra[i].value = rec->fields[st->extra_idx[i]];
 	r.extra = st->extra;
 	r.extra_count = st->extra_count;
+	if (st->guess != NULL &&
+	    sg_pipeline_guess_current(st->guess, r.stage,
+				      r.forecast_category) != SG_OK)
+		return csv_nomem(err);
 	return h->emit_opportunity(h->ctx, &r, where, err);
 }
 
@@ -867,6 +882,10 @@ static int csv_stage_event_row(struct csv_cursor *st,
 	r.source = v[SG_EVENT_SOURCE].s;
 	if (st->cur->derive_from_stage)
 		return csv_keep_row(st, &r, where->line, err);
+	if (st->guess != NULL &&
+	    sg_pipeline_guess_event(st->guess, r.opportunity_id, r.from_stage,
+				    r.to_stage, r.changed_at) != SG_OK)
+		return csv_nomem(err);
 	return h->emit_stage_event(h->ctx, &r, where, err);
 }
 
@@ -1017,6 +1036,11 @@ static int csv_emit_derived(struct csv_cursor *st, int *done,
 		r.changed_by = row->changed_by;
 		r.source = row->source;
 		where.line = row->line;
+		if (st->guess != NULL &&
+		    sg_pipeline_guess_event(st->guess, r.opportunity_id,
+					    r.from_stage, r.to_stage,
+					    r.changed_at) != SG_OK)
+			return csv_nomem(err);
 		rc = h->emit_stage_event(h->ctx, &r, &where, err);
 		if (rc != SG_OK)
 			return rc;
@@ -1077,7 +1101,7 @@ static int csv_cursor_pull(struct csv_cursor *st, struct sg_error *err)
 	const struct csv_spec *spec;
 	struct sg_csv_record rec;
 	size_t n;
-	int rc, done;
+	int rc, done = 0;
 
 	if (st->host->cancelled != NULL && st->host->cancelled(st->host->ctx))
 		return sg_error_set(err, SG_ERR_CANCELLED, "cancelled");
@@ -1184,6 +1208,20 @@ static int csv_pull_stream(void *state, unsigned stream,
 	return rc;
 }
 
+/* The pipeline guessed from the histories read (sg_pipeline_guess.h). */
+static int csv_describe(void *state, struct sg_pipeline_description *out,
+			struct sg_error *err)
+{
+	struct csv_state *st = state;
+
+	if (st->guess == NULL)
+		return sg_error_set(err, SG_ERR_PLUGIN, "csv: describe() "
+				    "without host->describing() at open");
+	if (sg_pipeline_guess_describe(st->guess, out) != SG_OK)
+		return csv_nomem(err);
+	return SG_OK;
+}
+
 static const struct sg_plugin csv_plugin = {
 	.abi_version = SG_PLUGIN_ABI_VERSION,
 	.kind = SG_PLUGIN_SOURCE,
@@ -1201,6 +1239,7 @@ static const struct sg_plugin csv_plugin = {
 	.close = csv_close,
 	.stream_count = csv_stream_count,
 	.pull_stream = csv_pull_stream,
+	.describe = csv_describe,
 };
 
 /* The plugin's one exported symbol: its constant descriptor. */

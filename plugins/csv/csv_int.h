@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sg_pipeline_guess.h"
 #include "sg_plugin.h"
 #include "sg_csv.h"
 #include "sg_stage_values.h"
@@ -119,6 +120,7 @@ struct csv_split {
  */
 struct csv_cursor {
 	const struct sg_host *host;
+	struct sg_pipeline_guess *guess; /* the state's, or NULL */
 	const struct csv_mapping *map;
 	char *const *paths;     /* per spec; NULL: an absent optional file */
 	size_t spec;            /* the spec being read */
@@ -169,6 +171,7 @@ struct csv_state {
 	unsigned split_count;
 	pthread_t scanner;      /* runs csv_split_scan over every split */
 	int scanner_started;
+	struct sg_pipeline_guess *guess; /* `init --from`: NULL otherwise */
 };
 
 int csv_nomem(struct sg_error *err);

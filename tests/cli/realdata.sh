@@ -62,7 +62,22 @@ expect_eq "$(json 'sum(1 for r in rows if r["type"] == "forecast_impact" and r["
 expect_eq "$(json '[(r["from_stage"], r["to_stage"], r["event_at"]) for r in rows if r["opportunity_id"] == "006bm00000LKJNbAAP" and r["type"] == "forecast_impact"]')" \
 	"[('closed_won', 'closed_lost', '2026-03-08T04:59:00Z')]" "pbi out-of-order rows"
 
-# --- maven-crm: current state only; the mapping derives two events per
+# init --from csv through the Salesforce mapping: the stages of the
+# export drafted (their mapped ids), Prospecting first, the closed ones
+# last and won told from lost.
+d=$(shared_data sf-preppin-2022w23) || exit 77
+sg init -c "$cfgs/salesforce-report.json" --ledger "$scratch/draft.db" \
+	--from "csv:$d"
+expect_status 0 "preppin init --from"
+expect_err "6 stages seen in 219 stage histories" "preppin draft notes"
+expect_eq "$(printf '%s' "$out" | $PYTHON3 -c 'import json, sys
+d = json.load(sys.stdin)
+s = d["stages"]
+print(len(s), s[0]["id"], " ".join(x["id"] + ("(won)" if x.get("won") else "")
+      for x in s if x.get("closed")))')" \
+	"6 prospecting closed_won(won) closed_lost" "preppin drafted stages"
+
+ current state only; the mapping derives two events per
 # deal from one row (Engaging at engage_date, Won/Lost at close_date).
 d=$(shared_data maven-crm) || exit 77
 sg pull -c "$cfgs/maven-crm.json" --source "csv:$d"
