@@ -395,24 +395,6 @@ static int ev_create_input(struct ev_ctx *c, int file, struct ev_file *f,
 	return ev_create(c, name, f, err);
 }
 
-/* Writes the column names of canonical file, in canonical order, without
- * the line end (opportunities.csv has extra columns after them). */
-static void ev_canon_columns(FILE *fp, int file)
-{
-	const struct sg_canon_file *def = sg_canonical_file(file);
-	size_t i;
-
-	for (i = 0; i < def->column_count; i++)
-		ev_csv(fp, def->columns[i].name, i == 0);
-}
-
-/* Writes the header line of canonical file. */
-static void ev_canon_header(FILE *fp, int file)
-{
-	ev_canon_columns(fp, file);
-	ev_csv_end(fp);
-}
-
 /* An extra column of opportunities.csv. */
 struct ev_extra_col {
 	sg_sym name;
@@ -499,7 +481,7 @@ static int ev_write_opportunities(struct ev_ctx *c, const struct sg_model *m,
 	struct ev_extra_col *by_text = NULL, *by_sym = NULL, key, *hit;
 	struct ev_file f = { NULL, NULL };
 	const char **values = NULL;
-	char t1[SG_TIME_ISO_SIZE];
+	char t1[SG_TIME_ISO_SIZE], t2[SG_TIME_ISO_SIZE], t3[SG_TIME_ISO_SIZE];
 	size_t ncols, i, j;
 	int rc;
 
@@ -514,25 +496,26 @@ static int ev_write_opportunities(struct ev_ctx *c, const struct sg_model *m,
 	rc = ev_create_input(c, SG_CANON_OPPORTUNITIES, &f, err);
 	if (rc != SG_OK)
 		goto out;
-	ev_canon_columns(f.fp, SG_CANON_OPPORTUNITIES);
 	for (i = 0; i < ncols; i++)
-		ev_csv(f.fp, by_text[i].text, 0);
-	ev_csv_end(f.fp);
+		values[i] = by_text[i].text;
+	sg_canonical_write_header(f.fp, SG_CANON_OPPORTUNITIES, values,
+				  ncols);
 	for (i = 0; i < v->opp_count; i++) {
 		const struct sg_opportunity *o = &v->opps[i];
+		const char *row[SG_OPP_COL_COUNT];
 
-		ev_csv(f.fp, sg_model_str(m, o->id), 1);
-		ev_csv(f.fp, o->name, 0);
-		ev_csv(f.fp, o->pipeline, 0);
-		ev_csv(f.fp, o->stage, 0);
-		ev_csv(f.fp, o->owner_id, 0);
-		ev_csv(f.fp, o->amount, 0);
-		ev_csv(f.fp, o->currency, 0);
-		ev_csv(f.fp, ev_time(o->close_date, t1), 0);
-		ev_csv(f.fp, o->forecast_category, 0);
-		ev_csv(f.fp, ev_time(o->created_at, t1), 0);
-		ev_csv(f.fp, o->next_step, 0);
-		ev_csv(f.fp, ev_time(o->next_step_date, t1), 0);
+		row[SG_OPP_ID] = sg_model_str(m, o->id);
+		row[SG_OPP_NAME] = o->name;
+		row[SG_OPP_PIPELINE] = o->pipeline;
+		row[SG_OPP_STAGE] = o->stage;
+		row[SG_OPP_OWNER_ID] = o->owner_id;
+		row[SG_OPP_AMOUNT] = o->amount;
+		row[SG_OPP_CURRENCY] = o->currency;
+		row[SG_OPP_CLOSE_DATE] = ev_time(o->close_date, t1);
+		row[SG_OPP_FORECAST_CATEGORY] = o->forecast_category;
+		row[SG_OPP_CREATED_AT] = ev_time(o->created_at, t2);
+		row[SG_OPP_NEXT_STEP] = o->next_step;
+		row[SG_OPP_NEXT_STEP_DATE] = ev_time(o->next_step_date, t3);
 		for (j = 0; j < ncols; j++)
 			values[j] = "";
 		for (j = 0; j < o->extra_count; j++) {
@@ -545,9 +528,8 @@ static int ev_write_opportunities(struct ev_ctx *c, const struct sg_model *m,
 			if (hit != NULL && x->value != NULL)
 				values[hit->index] = x->value;
 		}
-		for (j = 0; j < ncols; j++)
-			ev_csv(f.fp, values[j], 0);
-		ev_csv_end(f.fp);
+		sg_canonical_write_row(f.fp, SG_CANON_OPPORTUNITIES, row,
+				       values, ncols);
 	}
 out:
 	rc = ev_close(&f, rc, err);
@@ -569,17 +551,20 @@ static int ev_write_stage_history(struct ev_ctx *c, const struct sg_model *m,
 	rc = ev_create_input(c, SG_CANON_STAGE_HISTORY, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_canon_header(f.fp, SG_CANON_STAGE_HISTORY);
+	sg_canonical_write_header(f.fp, SG_CANON_STAGE_HISTORY, NULL, 0);
 	for (i = 0; i < v->event_count; i++) {
 		const struct sg_stage_event *e = &v->events[i];
+		const char *row[SG_EVENT_COL_COUNT];
 
-		ev_csv(f.fp, sg_model_str(m, v->opps[e->opp].id), 1);
-		ev_csv(f.fp, sg_model_str(m, e->from_stage), 0);
-		ev_csv(f.fp, sg_model_str(m, e->to_stage), 0);
-		ev_csv(f.fp, ev_time(e->changed_at, t), 0);
-		ev_csv(f.fp, sg_model_str(m, e->changed_by), 0);
-		ev_csv(f.fp, sg_model_str(m, e->source), 0);
-		ev_csv_end(f.fp);
+		row[SG_EVENT_OPPORTUNITY_ID] =
+			sg_model_str(m, v->opps[e->opp].id);
+		row[SG_EVENT_FROM_STAGE] = sg_model_str(m, e->from_stage);
+		row[SG_EVENT_TO_STAGE] = sg_model_str(m, e->to_stage);
+		row[SG_EVENT_CHANGED_AT] = ev_time(e->changed_at, t);
+		row[SG_EVENT_CHANGED_BY] = sg_model_str(m, e->changed_by);
+		row[SG_EVENT_SOURCE] = sg_model_str(m, e->source);
+		sg_canonical_write_row(f.fp, SG_CANON_STAGE_HISTORY, row,
+				       NULL, 0);
 	}
 	return ev_close(&f, rc, err);
 }
@@ -596,16 +581,19 @@ static int ev_write_field_history(struct ev_ctx *c, const struct sg_model *m,
 	rc = ev_create_input(c, SG_CANON_FIELD_HISTORY, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_canon_header(f.fp, SG_CANON_FIELD_HISTORY);
+	sg_canonical_write_header(f.fp, SG_CANON_FIELD_HISTORY, NULL, 0);
 	for (i = 0; i < v->change_count; i++) {
 		const struct sg_field_change *ch = &v->changes[i];
+		const char *row[SG_CHANGE_COL_COUNT];
 
-		ev_csv(f.fp, sg_model_str(m, v->opps[ch->opp].id), 1);
-		ev_csv(f.fp, sg_model_str(m, ch->field), 0);
-		ev_csv(f.fp, ch->old_value, 0);
-		ev_csv(f.fp, ch->new_value, 0);
-		ev_csv(f.fp, ev_time(ch->changed_at, t), 0);
-		ev_csv_end(f.fp);
+		row[SG_CHANGE_OPPORTUNITY_ID] =
+			sg_model_str(m, v->opps[ch->opp].id);
+		row[SG_CHANGE_FIELD] = sg_model_str(m, ch->field);
+		row[SG_CHANGE_OLD_VALUE] = ch->old_value;
+		row[SG_CHANGE_NEW_VALUE] = ch->new_value;
+		row[SG_CHANGE_CHANGED_AT] = ev_time(ch->changed_at, t);
+		sg_canonical_write_row(f.fp, SG_CANON_FIELD_HISTORY, row,
+				       NULL, 0);
 	}
 	return ev_close(&f, rc, err);
 }
@@ -650,19 +638,19 @@ static int ev_write_activities(struct ev_ctx *c, const struct sg_model *m,
 	rc = ev_create_input(c, SG_CANON_ACTIVITIES, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_canon_header(f.fp, SG_CANON_ACTIVITIES);
+	sg_canonical_write_header(f.fp, SG_CANON_ACTIVITIES, NULL, 0);
 	/* The model keeps no activity id, actor or subject. */
 	for (i = 0; i < v->activity_count; i++) {
 		const struct sg_activity *a = &v->activities[i];
+		const char *row[SG_ACTIVITY_COL_COUNT] = { NULL };
 
-		ev_csv(f.fp, "", 1);
-		ev_csv(f.fp, sg_model_str(m, v->opps[a->opp].id), 0);
-		ev_csv(f.fp, ev_activity_type(a->type), 0);
-		ev_csv(f.fp, ev_party(a->party, 0), 0);
-		ev_csv(f.fp, ev_time(a->occurred_at, t), 0);
-		ev_csv(f.fp, "", 0);
-		ev_csv(f.fp, "", 0);
-		ev_csv_end(f.fp);
+		row[SG_ACTIVITY_OPPORTUNITY_ID] =
+			sg_model_str(m, v->opps[a->opp].id);
+		row[SG_ACTIVITY_TYPE] = ev_activity_type(a->type);
+		row[SG_ACTIVITY_PARTY] = ev_party(a->party, 0);
+		row[SG_ACTIVITY_OCCURRED_AT] = ev_time(a->occurred_at, t);
+		sg_canonical_write_row(f.fp, SG_CANON_ACTIVITIES, row, NULL,
+				       0);
 	}
 	return ev_close(&f, rc, err);
 }
@@ -700,19 +688,20 @@ static int ev_write_evidence(struct ev_ctx *c, const struct sg_model *m,
 	rc = ev_create_input(c, SG_CANON_EVIDENCE, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_canon_header(f.fp, SG_CANON_EVIDENCE);
+	sg_canonical_write_header(f.fp, SG_CANON_EVIDENCE, NULL, 0);
 	/* The model keeps whether a value is missing, not the value nor
 	 * the ref. */
 	for (i = 0; i < v->evidence_count; i++) {
 		const struct sg_evidence *e = &v->evidence[i];
+		const char *row[SG_EVIDENCE_COL_COUNT] = { NULL };
 
-		ev_csv(f.fp, sg_model_str(m, v->opps[e->opp].id), 1);
-		ev_csv(f.fp, sg_model_str(m, e->criterion), 0);
-		ev_csv(f.fp, e->value_missing ? "" : present, 0);
-		ev_csv(f.fp, ev_party(e->party, 1), 0);
-		ev_csv(f.fp, ev_time(e->observed_at, t), 0);
-		ev_csv(f.fp, "", 0);
-		ev_csv_end(f.fp);
+		row[SG_EVIDENCE_OPPORTUNITY_ID] =
+			sg_model_str(m, v->opps[e->opp].id);
+		row[SG_EVIDENCE_CRITERION] = sg_model_str(m, e->criterion);
+		row[SG_EVIDENCE_VALUE] = e->value_missing ? "" : present;
+		row[SG_EVIDENCE_PARTY] = ev_party(e->party, 1);
+		row[SG_EVIDENCE_OBSERVED_AT] = ev_time(e->observed_at, t);
+		sg_canonical_write_row(f.fp, SG_CANON_EVIDENCE, row, NULL, 0);
 	}
 	return ev_close(&f, rc, err);
 }
@@ -728,16 +717,17 @@ static int ev_write_owners(struct ev_ctx *c, const struct sg_model *m,
 	rc = ev_create_input(c, SG_CANON_OWNERS, &f, err);
 	if (rc != SG_OK)
 		return rc;
-	ev_canon_header(f.fp, SG_CANON_OWNERS);
+	sg_canonical_write_header(f.fp, SG_CANON_OWNERS, NULL, 0);
 	for (i = 0; i < v->owner_count; i++) {
 		const struct sg_owner *o = &v->owners[i];
+		const char *row[SG_OWNER_COL_COUNT];
 
-		ev_csv(f.fp, sg_model_str(m, o->id), 1);
-		ev_csv(f.fp, o->name, 0);
-		ev_csv(f.fp, o->email, 0);
-		ev_csv(f.fp, sg_model_str(m, o->manager_id), 0);
-		ev_csv(f.fp, o->team, 0);
-		ev_csv_end(f.fp);
+		row[SG_OWNER_ID] = sg_model_str(m, o->id);
+		row[SG_OWNER_NAME] = o->name;
+		row[SG_OWNER_EMAIL] = o->email;
+		row[SG_OWNER_MANAGER_ID] = sg_model_str(m, o->manager_id);
+		row[SG_OWNER_TEAM] = o->team;
+		sg_canonical_write_row(f.fp, SG_CANON_OWNERS, row, NULL, 0);
 	}
 	return ev_close(&f, rc, err);
 }

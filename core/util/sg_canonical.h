@@ -15,6 +15,7 @@
 #define SG_CANONICAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 /* The canonical files, in the order the csv source reads them. */
 enum sg_canonical_file {
@@ -140,5 +141,21 @@ int sg_canonical_find_column(int file, const char *name);
  * buf, which holds "" when file is out of range.
  */
 const char *sg_canonical_column_names(int file, char *buf, size_t size);
+
+/*
+ * Writes the header line of file (its columns in canonical order, then
+ * extra_count more names, as opportunities.csv has) to fp, each field as
+ * RFC 4180 asks.  Write errors show in ferror(fp).
+ */
+void sg_canonical_write_header(FILE *fp, int file, const char *const *extra,
+			       size_t extra_count);
+
+/*
+ * Writes one line of file: values[i] is column i of the file's column
+ * enum (SG_EVENT_FROM_STAGE...; NULL: empty), then the extra_count extra
+ * values.  Write errors show in ferror(fp).
+ */
+void sg_canonical_write_row(FILE *fp, int file, const char *const *values,
+			    const char *const *extra, size_t extra_count);
 
 #endif
