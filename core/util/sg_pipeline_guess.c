@@ -463,7 +463,9 @@ int sg_pipeline_guess_describe(struct sg_pipeline_guess *g,
 		g->stages[i].occurrences = g->stages[i].ends = 0;
 		g->stages[i].left = 0;
 	}
-	qsort(g->events, g->event_count, sizeof(*g->events), event_order);
+	if (g->event_count > 1)
+		qsort(g->events, g->event_count, sizeof(*g->events),
+		      event_order);
 	path = malloc((g->event_count + 1) * sizeof(*path));
 	free(g->before);
 	/* Pairs are counted for a pipeline's tens of stages, not for a
