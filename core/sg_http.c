@@ -430,7 +430,10 @@ static void endpoint_key(const char *method, const char *url, char *key,
 	used = strlen(key);
 	while (p != NULL && *p == '/' && used + 1 < size) {
 		size_t n = strcspn(p + 1, "/?#");
-		int id = strcspn(p + 1, "0123456789") < n;
+		/* "v3" and "v62.0" are versions, not ids. */
+		int version = n >= 2 && p[1] == 'v' &&
+			      strspn(p + 2, "0123456789.") == n - 1;
+		int id = !version && strcspn(p + 1, "0123456789") < n;
 
 		snprintf(key + used, size - used, "/%.*s", id ? 4 : (int)n,
 			 id ? "{id}" : p + 1);

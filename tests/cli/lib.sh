@@ -89,3 +89,44 @@ shared_data() {
 	fi
 	echo "$d"
 }
+
+# start_server SCRIPT ARGS...: starts a loopback test server (a Python
+# program that prints "PORT n" and ends when its standard input closes:
+# tests/http_server.py, tools/hubspot_fake.py) and sets $base to its
+# root URL.  One at a time; stop_server ends it (so does the test's end).
+server_count=0
+start_server() {
+	server_count=$((server_count + 1))
+	server_dir="$scratch/server.$server_count"
+	mkdir "$server_dir" && mkfifo "$server_dir/in" || exit 1
+	$PYTHON3 "$@" <"$server_dir/in" >"$server_dir/out" \
+		2>"$server_dir/err" &
+	server_pid=$!
+	exec 3>"$server_dir/in"
+	tries=0
+	until grep -q '^PORT ' "$server_dir/out" 2>/dev/null; do
+		tries=$((tries + 1))
+		if [ $tries -gt 100 ]; then
+			fail "the test server did not start: $(cat "$server_dir/err")"
+			finish
+		fi
+		sleep 0.1
+	done
+	base="http://127.0.0.1:$(sed -n 's/^PORT //p' "$server_dir/out")"
+}
+
+stop_server() {
+	exec 3>&-
+	wait "$server_pid" 2>/dev/null
+}
+
+# fake_call METHOD PATH [JSON]: one call to the running server's admin
+# or API paths; prints the answer's body.
+fake_call() {
+	$PYTHON3 -c '
+import sys, urllib.request
+data = sys.argv[3].encode() if sys.argv[3] else None
+req = urllib.request.Request(sys.argv[2] + sys.argv[4], data=data,
+                             method=sys.argv[1])
+print(urllib.request.urlopen(req).read().decode())' "$1" "$base" "${3:-}" "$2"
+}

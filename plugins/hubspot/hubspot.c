@@ -1,0 +1,546 @@
+/*
+ * hubspot.c - the HubSpot source (docs/connectors/hubspot.md): the
+ * pilot pipeline's deals with the history of their stage and of the
+ * fields the rules read, and the portal's owners, from the CRM v3 API
+ * through the host's HTTP client.  One page per pull(): the pipeline
+ * and its stages first, then the owners, then the deals.
+ *
+ * Not yet: activities, evidence, incremental sync, the snapshot folder,
+ * task write-back (see the plugin's entry in docs/connectors/hubspot.md).
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hubspot_int.h"
+#include "sg_url.h"
+
+#define HUBSPOT_OWNERS_PAGE 100         /* the documented maximum */
+#define HUBSPOT_DEALS_PAGE 50           /* with property history */
+
+#define OPT(name, type, flags, def, help, field) \
+	{ name, type, flags, def, help, \
+	  offsetof(struct hubspot_config, field) }
+
+static const struct sg_option hubspot_options[] = {
+	OPT("base_url", SG_OPT_STRING, 0, "https://api.hubapi.com",
+	    "the API root (tests point it at a fake)", base_url),
+	OPT("token", SG_OPT_STRING, SG_OPT_SECRET, NULL,
+	    "a private app's access token (prefer token_env)", token),
+	OPT("token_env", SG_OPT_STRING, 0, NULL,
+	    "the environment variable holding the private app token",
+	    token_env),
+	OPT("client_id", SG_OPT_STRING, 0, NULL, "OAuth: the app's client id",
+	    client_id),
+	OPT("client_id_env", SG_OPT_STRING, 0, NULL,
+	    "OAuth: the variable holding the client id", client_id_env),
+	OPT("client_secret", SG_OPT_STRING, SG_OPT_SECRET, NULL,
+	    "OAuth: the app's client secret", client_secret),
+	OPT("client_secret_env", SG_OPT_STRING, 0, NULL,
+	    "OAuth: the variable holding the client secret",
+	    client_secret_env),
+	OPT("refresh_token", SG_OPT_STRING, SG_OPT_SECRET, NULL,
+	    "OAuth: the refresh token", refresh_token),
+	OPT("refresh_token_env", SG_OPT_STRING, 0, NULL,
+	    "OAuth: the variable holding the refresh token",
+	    refresh_token_env),
+	OPT("pipeline", SG_OPT_STRING, 0, "default",
+	    "the HubSpot pipeline id of the pilot; deals of others are "
+	    "skipped", pipeline),
+	OPT("stages", SG_OPT_JSON, 0, NULL,
+	    "HubSpot stage id or label -> config stage id, for stages whose "
+	    "id and label match no config stage", stages),
+	OPT("properties", SG_OPT_JSON, 0, NULL,
+	    "model or extra field -> deal property (defaults: dealname, "
+	    "amount, closedate, hs_next_step...; next_step_date only when "
+	    "mapped)", properties),
+	OPT("managers", SG_OPT_JSON, 0, NULL,
+	    "owner id -> manager's owner id (HubSpot has no manager field)",
+	    managers),
+	OPT("requests_per_10s", SG_OPT_INT, 0, "100",
+	    "requests sent in any 10 seconds at most (the portal's burst "
+	    "limit, shared with its other apps)", requests_per_10s),
+	OPT("timeout_ms", SG_OPT_INT, 0, "120000",
+	    "the longest one request may take, retries included",
+	    timeout_ms),
+};
+
+/* A JSON option: an object of strings, or absent. */
+static int hubspot_json_option(const char *text, const char *name,
+			       json_t **out, struct sg_error *err)
+{
+	const char *key;
+	json_t *value;
+
+	*out = text != NULL ? json_loads(text, 0, NULL) : json_object();
+	if (!json_is_object(*out))
+		return sg_error_set(err, SG_ERR_CONFIG, "hubspot: %s: "
+				    "expected an object of names", name);
+	json_object_foreach(*out, key, value)
+		if (!json_is_string(value))
+			return sg_error_set(err, SG_ERR_CONFIG, "hubspot: "
+					    "%s.%s: expected a text", name,
+					    key);
+	return SG_OK;
+}
+
+static void hubspot_close(void *state)
+{
+	struct hubspot_state *s = state;
+
+	if (s == NULL)
+		return;
+	free(s->after);
+	json_decref(s->seen_cursors);
+	json_decref(s->pipeline);
+	json_decref(s->stage_map);
+	json_decref(s->option_stages);
+	json_decref(s->option_properties);
+	json_decref(s->managers);
+	free(s->fields);
+	free(s->properties_query);
+	free(s->history_query);
+	free(s->described);
+	free(s->described_notes);
+	free(s);
+}
+
+static int hubspot_open(void **state, const void *config, const char *arg,
+			const struct sg_host *host, struct sg_error *err)
+{
+	const struct hubspot_config *c = config;
+	struct hubspot_state *s;
+	int rc;
+
+	(void)arg;
+	*state = NULL;
+	if (host->size < offsetof(struct sg_host, describing) +
+	    sizeof(host->describing))
+		return sg_error_set(err, SG_ERR_PLUGIN, "hubspot: the host "
+				    "table is too old");
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	s->host = host;
+	s->config = c;
+	s->seen_cursors = json_object();
+	rc = hubspot_json_option(c->stages, "stages", &s->option_stages, err);
+	if (rc == SG_OK)
+		rc = hubspot_json_option(c->properties, "properties",
+					 &s->option_properties, err);
+	if (rc == SG_OK)
+		rc = hubspot_json_option(c->managers, "managers",
+					 &s->managers, err);
+	if (rc == SG_OK && (c->requests_per_10s < 1 ||
+			    c->requests_per_10s > 10000))
+		rc = sg_error_set(err, SG_ERR_CONFIG, "hubspot: "
+				  "requests_per_10s: 1 to 10000");
+	if (rc == SG_OK)
+		rc = host->http_pace(host->ctx, NULL,
+				     (unsigned)c->requests_per_10s, 10000,
+				     err);
+	if (rc != SG_OK) {
+		hubspot_close(s);
+		return rc;
+	}
+	*state = s;
+	return SG_OK;
+}
+
+/* --- The pipeline and its stages. --- */
+
+static json_t *hubspot_find_pipeline(json_t *doc, const char *id)
+{
+	json_t *p;
+	size_t i;
+
+	json_array_foreach(json_object_get(doc, "results"), i, p)
+		if (json_is_string(json_object_get(p, "id")) &&
+		    strcmp(json_string_value(json_object_get(p, "id")),
+			   id) == 0)
+			return p;
+	return NULL;
+}
+
+static int hubspot_no_pipeline(struct hubspot_state *s, json_t *doc,
+			       struct sg_error *err)
+{
+	char list[256];
+	size_t i, used = 0;
+	json_t *p;
+
+	list[0] = '\0';
+	json_array_foreach(json_object_get(doc, "results"), i, p)
+		if (used < sizeof(list))
+			used += (size_t)snprintf(list + used,
+						 sizeof(list) - used, "%s%s",
+						 i ? ", " : "",
+						 json_string_value(json_object_get(
+							 p, "id")) ?
+						 json_string_value(json_object_get(
+							 p, "id")) : "?");
+	return sg_error_set(err, SG_ERR_CONFIG, "hubspot: pipeline: the "
+			    "portal has no deal pipeline \"%.100s\" (it has: "
+			    "%s)", s->config->pipeline, list);
+}
+
+/* The config stage for a HubSpot stage: the same id, else the same
+ * label, else what the stages option says; NULL: none. */
+static const char *hubspot_config_stage(const struct hubspot_state *s,
+					const struct sg_rules *rules,
+					const char *id, const char *label)
+{
+	size_t i;
+
+	for (i = 0; i < rules->stage_count; i++)
+		if (strcmp(rules->stages[i].id, id) == 0)
+			return rules->stages[i].id;
+	for (i = 0; label != NULL && i < rules->stage_count; i++)
+		if (strcmp(rules->stages[i].label, label) == 0 ||
+		    strcmp(rules->stages[i].id, label) == 0)
+			return rules->stages[i].id;
+	if (json_is_string(json_object_get(s->option_stages, id)))
+		return json_string_value(json_object_get(s->option_stages,
+							 id));
+	if (label != NULL &&
+	    json_is_string(json_object_get(s->option_stages, label)))
+		return json_string_value(json_object_get(s->option_stages,
+							 label));
+	return NULL;
+}
+
+static int hubspot_map_stages(struct hubspot_state *s, struct sg_error *err)
+{
+	const struct sg_rules *rules = s->host->rules(s->host->ctx);
+	json_t *stage;
+	size_t i;
+
+	s->stage_map = json_object();
+	if (s->stage_map == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	json_array_foreach(json_object_get(s->pipeline, "stages"), i, stage) {
+		const char *id = json_string_value(json_object_get(stage,
+								   "id"));
+		const char *label = json_string_value(json_object_get(
+			stage, "label"));
+		const char *mapped;
+
+		if (id == NULL)
+			return sg_error_set(err, SG_ERR_SOURCE, "hubspot: "
+					    "pipelines: a stage without an "
+					    "id");
+		mapped = hubspot_config_stage(s, rules, id, label);
+		if (mapped != NULL)
+			json_object_set_new(s->stage_map, id,
+					    json_string(mapped));
+		else
+			s->host->log(s->host->ctx, SG_LOG_WARN, "hubspot: "
+				     "stage %s (%s) matches no stage of the "
+				     "config: its deals are reported as "
+				     "unknown_stage; map it with the stages "
+				     "option", id, label ? label : "");
+	}
+	s->rules_pipeline = rules->pipeline_id != NULL ? rules->pipeline_id :
+							 s->config->pipeline;
+	return SG_OK;
+}
+
+static int hubspot_pull_pipelines(struct hubspot_state *s,
+				  struct sg_error *err)
+{
+	struct sg_rec_snapshot snap;
+	json_t *doc = NULL, *p;
+	int rc;
+
+	rc = hubspot_auth_start(s, err);
+	if (rc == SG_OK)
+		rc = hubspot_get(s, "/crm/v3/pipelines/deals", "pipelines",
+				 &doc, err);
+	if (rc != SG_OK)
+		return rc;
+	p = hubspot_find_pipeline(doc, s->config->pipeline);
+	if (p == NULL) {
+		rc = hubspot_no_pipeline(s, doc, err);
+		json_decref(doc);
+		return rc;
+	}
+	s->pipeline = json_incref(p);
+	json_decref(doc);
+	rc = hubspot_map_stages(s, err);
+	if (rc == SG_OK)
+		rc = hubspot_fields_init(s, err);
+	if (rc != SG_OK)
+		return rc;
+	/* The data is as of now: it is read live. */
+	snap.extracted_at = (sg_time)time(NULL);
+	snap.source = "hubspot";
+	return s->host->emit_snapshot(s->host->ctx, &snap, err);
+}
+
+/* --- Owners. --- */
+
+static int hubspot_emit_owner(struct hubspot_state *s, json_t *owner,
+			      struct sg_error *err)
+{
+	struct sg_rec_owner o;
+	char name[512];
+	const char *first = json_string_value(json_object_get(owner,
+							       "firstName"));
+	const char *last = json_string_value(json_object_get(owner,
+							      "lastName"));
+	json_t *team, *id = json_object_get(owner, "id");
+	size_t i;
+
+	if (!json_is_string(id))
+		return sg_error_set(err, SG_ERR_SOURCE, "hubspot: owners, "
+				    "page %u: an owner without an id",
+				    s->page + 1);
+	snprintf(name, sizeof(name), "%s%s%s", first ? first : "",
+		 first && last && first[0] && last[0] ? " " : "",
+		 last ? last : "");
+	memset(&o, 0, sizeof(o));
+	o.id = json_string_value(id);
+	o.name = name;
+	o.email = json_string_value(json_object_get(owner, "email"));
+	o.email = o.email ? o.email : "";
+	o.manager_id = json_string_value(json_object_get(s->managers, o.id));
+	o.manager_id = o.manager_id ? o.manager_id : "";
+	o.team = "";
+	json_array_foreach(json_object_get(owner, "teams"), i, team)
+		if (o.team[0] == '\0' ||
+		    json_is_true(json_object_get(team, "primary")))
+			o.team = json_string_value(json_object_get(team,
+								   "name")) ?
+				 json_string_value(json_object_get(team,
+								   "name")) :
+				 "";
+	return s->host->emit_owner(s->host->ctx, &o, NULL, err);
+}
+
+/* The next page's query: the listing's own, then the cursor. */
+static int hubspot_page_url(struct hubspot_state *s, const char *path,
+			    const char *const *params, size_t count,
+			    struct sg_url *u)
+{
+	size_t i;
+	int failed = sg_url_init(u, path);
+
+	for (i = 0; i + 1 < count && !failed; i += 2)
+		failed = sg_url_add_param(u, params[i], params[i + 1]);
+	if (!failed && s->after != NULL)
+		failed = sg_url_add_param(u, "after", s->after);
+	return failed ? -1 : 0;
+}
+
+/* One page of a listing: 1 when more follows, 0 at its end. */
+static int hubspot_list_page(struct hubspot_state *s, const char *path,
+			     const char *const *params, size_t count,
+			     const char *what,
+			     int (*emit)(struct hubspot_state *, json_t *,
+					 struct sg_error *),
+			     struct sg_error *err)
+{
+	struct sg_url u;
+	json_t *doc = NULL, *results;
+	int rc;
+
+	if (hubspot_page_url(s, path, params, count, &u) != 0) {
+		sg_url_release(&u);
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	}
+	rc = hubspot_get(s, sg_url_text(&u), what, &doc, err);
+	sg_url_release(&u);
+	if (rc != SG_OK)
+		return rc;
+	results = json_object_get(doc, "results");
+	if (!json_is_array(results))
+		rc = sg_error_set(err, SG_ERR_SOURCE, "hubspot: %s, page %u: "
+				  "no results array", what, s->page + 1);
+	if (rc == SG_OK)
+		rc = emit(s, results, err);
+	if (rc == SG_OK)
+		rc = hubspot_next_cursor(s, doc, what, err);
+	json_decref(doc);
+	if (rc != SG_OK)
+		return rc;
+	return s->after != NULL ? 1 : 0;
+}
+
+static int hubspot_emit_owners(struct hubspot_state *s, json_t *results,
+			       struct sg_error *err)
+{
+	size_t i;
+	int rc = SG_OK;
+
+	for (i = 0; i < json_array_size(results) && rc == SG_OK; i++)
+		rc = hubspot_emit_owner(s, json_array_get(results, i), err);
+	return rc;
+}
+
+static int hubspot_pull_owners(struct hubspot_state *s, struct sg_error *err)
+{
+	char limit[16];
+	const char *params[] = { "limit", limit, "archived", "false" };
+
+	snprintf(limit, sizeof(limit), "%d", HUBSPOT_OWNERS_PAGE);
+	return hubspot_list_page(s, "/crm/v3/owners", params, 4, "owners",
+				 hubspot_emit_owners, err);
+}
+
+static int hubspot_pull_deals(struct hubspot_state *s, struct sg_error *err)
+{
+	char limit[16];
+	const char *params[] = {
+		"limit", limit, "archived", "false",
+		"properties", s->properties_query,
+		"propertiesWithHistory", s->history_query,
+	};
+
+	snprintf(limit, sizeof(limit), "%d", HUBSPOT_DEALS_PAGE);
+	return hubspot_list_page(s, "/crm/v3/objects/deals", params, 8,
+				 "deals", hubspot_emit_deals, err);
+}
+
+/* A listing ended: the next starts from its first page. */
+static void hubspot_next_phase(struct hubspot_state *s)
+{
+	s->phase++;
+	s->page = 0;
+	json_object_clear(s->seen_cursors);
+}
+
+static int hubspot_pull(void *state, struct sg_error *err)
+{
+	struct hubspot_state *s = state;
+	int rc;
+
+	switch (s->phase) {
+	case HS_PIPELINES:
+		rc = hubspot_pull_pipelines(s, err);
+		break;
+	case HS_OWNERS:
+		rc = hubspot_pull_owners(s, err);
+		break;
+	case HS_DEALS:
+		rc = hubspot_pull_deals(s, err);
+		break;
+	default:
+		return 0;
+	}
+	if (rc < 0)
+		return rc;
+	if (rc == 0 || s->phase == HS_PIPELINES)
+		hubspot_next_phase(s);
+	/* init --from needs the pipeline only. */
+	if (s->phase == HS_OWNERS && s->host->describing(s->host->ctx))
+		s->phase = HS_DONE;
+	return s->phase < HS_DONE ? 1 : 0;
+}
+
+/* --- describe(): the pipeline as the API gives it. --- */
+
+static int hubspot_display_order(const void *a, const void *b)
+{
+	json_t *x = *(json_t *const *)a, *y = *(json_t *const *)b;
+	json_int_t dx = json_integer_value(json_object_get(x,
+							   "displayOrder"));
+	json_int_t dy = json_integer_value(json_object_get(y,
+							   "displayOrder"));
+
+	return dx < dy ? -1 : dx > dy;
+}
+
+/* A forecast category from a stage's win probability (HubSpot keeps
+ * categories per deal, not per stage). */
+static const char *hubspot_category(int closed, int won, double p)
+{
+	if (closed)
+		return won ? "closed" : "omitted";
+	if (p >= 0.8)
+		return "commit";
+	if (p >= 0.5)
+		return "best_case";
+	return "pipeline";
+}
+
+static void hubspot_describe_stage(json_t *stage,
+				   struct sg_described_stage *d)
+{
+	json_t *meta = json_object_get(stage, "metadata");
+	const char *closed = json_string_value(json_object_get(meta,
+							       "isClosed"));
+	const char *prob = json_string_value(json_object_get(meta,
+							     "probability"));
+	double p = prob != NULL ? strtod(prob, NULL) : 0.0;
+
+	d->id = json_string_value(json_object_get(stage, "id"));
+	d->label = json_string_value(json_object_get(stage, "label"));
+	d->closed = closed != NULL && strcmp(closed, "true") == 0;
+	d->won = d->closed && p >= 0.999;
+	d->forecast_category = hubspot_category(d->closed, d->won, p);
+}
+
+static int hubspot_describe(void *state, struct sg_pipeline_description *out,
+			    struct sg_error *err)
+{
+	static const char *const notes[] = {
+		"stages in the pipeline's display order; closed from "
+		"isClosed, won where the win probability is 1.0",
+		"forecast categories guessed from each stage's win "
+		"probability (HubSpot keeps them per deal): check them",
+	};
+	struct hubspot_state *s = state;
+	json_t *stages = json_object_get(s->pipeline, "stages");
+	size_t n = json_array_size(stages), i;
+	json_t **order;
+
+	order = calloc(n ? n : 1, sizeof(*order));
+	s->described = calloc(n ? n : 1, sizeof(*s->described));
+	if (order == NULL || s->described == NULL) {
+		free(order);
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < n; i++)
+		order[i] = json_array_get(stages, i);
+	qsort(order, n, sizeof(*order), hubspot_display_order);
+	for (i = 0; i < n; i++)
+		hubspot_describe_stage(order[i], &s->described[i]);
+	free(order);
+	out->pipeline_id = s->config->pipeline;
+	out->pipeline_label = json_string_value(json_object_get(s->pipeline,
+								"label"));
+	out->stages = s->described;
+	out->stage_count = n;
+	out->notes = notes;
+	out->note_count = 2;
+	return SG_OK;
+}
+
+static const struct sg_plugin hubspot_plugin = {
+	.abi_version = SG_PLUGIN_ABI_VERSION,
+	.kind = SG_PLUGIN_SOURCE,
+	.name = "hubspot",
+	.version = PACKAGE_VERSION,
+	.description = "Reads a HubSpot pipeline's deals, their stage and "
+		"field history, and the owners (CRM v3 API)",
+	.options = hubspot_options,
+	.option_count = sizeof(hubspot_options) / sizeof(hubspot_options[0]),
+	.config_size = sizeof(struct hubspot_config),
+	.open = hubspot_open,
+	.pull = hubspot_pull,
+	.close = hubspot_close,
+	.describe = hubspot_describe,
+};
+
+/* The plugin's one exported symbol: its constant descriptor. */
+__attribute__((visibility("default")))
+const struct sg_plugin *sg_plugin_entry(void);
+
+const struct sg_plugin *sg_plugin_entry(void)
+{
+	return &hubspot_plugin;
+}

@@ -1,0 +1,278 @@
+/*
+ * hubspot_api.c - the HubSpot API as the plugin calls it: credentials (a
+ * private app token, or OAuth 2 refreshed before it expires and on a
+ * 401, once), one GET with HubSpot's error bodies read, and listing
+ * cursors checked.  Retries, waits and pacing are the host's HTTP client.
+ */
+#include "hubspot_int.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sg_url.h"
+
+/* Tokens live 30 minutes: one is renewed this long before it expires. */
+#define HUBSPOT_TOKEN_MARGIN 60
+
+static void hubspot_set_bearer(struct hubspot_state *s, const char *token)
+{
+	snprintf(s->bearer, sizeof(s->bearer), "Bearer %s", token);
+	s->auth.name = "Authorization";
+	s->auth.value = s->bearer;
+}
+
+/* The form body of a refresh, its values encoded. */
+static char *hubspot_refresh_body(const struct hubspot_state *s)
+{
+	const char *keys[] = { "grant_type", "client_id", "client_secret",
+			       "refresh_token" };
+	const char *values[] = { "refresh_token", s->client_id,
+				 s->client_secret, s->refresh_token };
+	size_t need = 1, i, used = 0;
+	char *body;
+
+	for (i = 0; i < 4; i++)
+		need += strlen(keys[i]) + sg_url_encode(NULL, 0, values[i]) + 2;
+	body = malloc(need);
+	if (body == NULL)
+		return NULL;
+	for (i = 0; i < 4; i++) {
+		used += (size_t)snprintf(body + used, need - used, "%s%s=",
+					 i ? "&" : "", keys[i]);
+		used += sg_url_encode(body + used, need - used, values[i]);
+	}
+	return body;
+}
+
+/* What a token answer holds; the token is a secret from now on. */
+static int hubspot_take_token(struct hubspot_state *s,
+			      const struct sg_http_response *resp,
+			      struct sg_error *err)
+{
+	json_t *doc = json_loadb(resp->body, resp->body_len, 0, NULL);
+	json_t *token = json_object_get(doc, "access_token");
+	json_int_t expires = json_integer_value(json_object_get(doc,
+							       "expires_in"));
+	int rc;
+
+	if (resp->status != 200 || !json_is_string(token)) {
+		json_decref(doc);
+		return sg_error_set(err, SG_ERR_HTTP, "hubspot: the OAuth "
+				    "token endpoint refused the refresh (HTTP "
+				    "%ld): check client_id, client_secret and "
+				    "refresh_token", resp->status);
+	}
+	rc = s->host->add_secret(s->host->ctx, json_string_value(token), err);
+	if (rc == SG_OK) {
+		hubspot_set_bearer(s, json_string_value(token));
+		s->token_expires = expires > 0 ?
+			(long long)time(NULL) + expires : 0;
+	}
+	json_decref(doc);
+	return rc;
+}
+
+/* POST /oauth/v1/token with the refresh token (the refresh hook). */
+static int hubspot_refresh(void *arg, struct sg_error *err)
+{
+	struct hubspot_state *s = arg;
+	struct sg_http_header form = { "Content-Type",
+				       "application/x-www-form-urlencoded" };
+	struct sg_http_request req;
+	struct sg_http_response resp;
+	char url[2048];
+	char *body;
+	int rc;
+
+	if (s->client_id == NULL)
+		return sg_error_set(err, SG_ERR_HTTP, "hubspot: the private "
+				    "app token was refused: check it, or its "
+				    "scopes (crm.objects.deals.read, "
+				    "crm.objects.owners.read)");
+	body = hubspot_refresh_body(s);
+	if (body == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	snprintf(url, sizeof(url), "%s/oauth/v1/token", s->config->base_url);
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.method = "POST";
+	req.url = url;
+	req.headers = &form;
+	req.header_count = 1;
+	req.body = body;
+	req.body_len = strlen(body);
+	req.max_retries = 3;
+	req.timeout_ms = s->config->timeout_ms;
+	rc = s->host->http(s->host->ctx, &req, &resp, err);
+	free(body);
+	if (rc != SG_OK)
+		return rc;
+	rc = hubspot_take_token(s, &resp, err);
+	s->host->http_response_free(s->host->ctx, &resp);
+	return rc;
+}
+
+/* An option given directly or through the environment variable another
+ * option names. */
+static const char *hubspot_secret(struct hubspot_state *s, const char *value,
+				  const char *env)
+{
+	if (value != NULL && value[0] != '\0')
+		return value;
+	if (env != NULL && env[0] != '\0')
+		return s->host->getenv(s->host->ctx, env);
+	return NULL;
+}
+
+int hubspot_auth_start(struct hubspot_state *s, struct sg_error *err)
+{
+	const struct hubspot_config *c = s->config;
+
+	s->token = hubspot_secret(s, c->token, c->token_env);
+	s->client_id = hubspot_secret(s, c->client_id, c->client_id_env);
+	s->client_secret = hubspot_secret(s, c->client_secret,
+					  c->client_secret_env);
+	s->refresh_token = hubspot_secret(s, c->refresh_token,
+					  c->refresh_token_env);
+	if (s->token != NULL) {
+		s->client_id = NULL;
+		hubspot_set_bearer(s, s->token);
+		return SG_OK;
+	}
+	if (s->client_id == NULL || s->client_secret == NULL ||
+	    s->refresh_token == NULL)
+		return sg_error_set(err, SG_ERR_CONFIG, "hubspot: no "
+				    "credentials: set token_env (a private "
+				    "app token) or client_id, client_secret "
+				    "and refresh_token (OAuth), directly or "
+				    "through their *_env options");
+	return hubspot_refresh(s, err);
+}
+
+/*
+ * What a HubSpot answer means: 401 renews the token (once); 429 waits
+ * its Retry-After unless the daily limit is reached; 5xx and 408 retry;
+ * any other error is final, in HubSpot's own words.
+ */
+static int hubspot_verdict(void *arg, const struct sg_http_response *resp,
+			   char *why, size_t size)
+{
+	json_t *doc;
+	const char *policy, *message, *category;
+	int verdict = SG_HTTP_ACCEPT;
+
+	(void)arg;
+	if (resp->status / 100 == 2)
+		return SG_HTTP_ACCEPT;
+	if (resp->status == 401)
+		return SG_HTTP_REFRESH;
+	if (resp->status >= 500 || resp->status == 408)
+		return SG_HTTP_RETRY;
+	doc = json_loadb(resp->body, resp->body_len, 0, NULL);
+	policy = json_string_value(json_object_get(doc, "policyName"));
+	message = json_string_value(json_object_get(doc, "message"));
+	category = json_string_value(json_object_get(doc, "category"));
+	if (resp->status == 429 && (policy == NULL ||
+				    strcmp(policy, "DAILY") != 0)) {
+		verdict = SG_HTTP_RETRY;
+	} else if (resp->status == 429) {
+		snprintf(why, size, "the portal's daily API limit is reached "
+			 "(shared by every app on the account): run again "
+			 "after midnight in the portal's time zone");
+		verdict = SG_HTTP_FINAL;
+	} else {
+		snprintf(why, size, "%s%s%s (correlation id %s)",
+			 category ? category : "error", message ? ": " : "",
+			 message ? message : "",
+			 json_string_value(json_object_get(doc,
+							   "correlationId")) ?
+			 json_string_value(json_object_get(doc,
+							   "correlationId")) :
+			 "none");
+		verdict = SG_HTTP_FINAL;
+	}
+	json_decref(doc);
+	return verdict;
+}
+
+/* An OAuth token close to its end is renewed before it is refused. */
+static int hubspot_fresh_token(struct hubspot_state *s, struct sg_error *err)
+{
+	if (s->client_id == NULL || s->token_expires == 0 ||
+	    (long long)time(NULL) + HUBSPOT_TOKEN_MARGIN < s->token_expires)
+		return SG_OK;
+	return hubspot_refresh(s, err);
+}
+
+int hubspot_get(struct hubspot_state *s, const char *path_query,
+		const char *what, json_t **doc, struct sg_error *err)
+{
+	struct sg_http_request req;
+	struct sg_http_response resp;
+	json_error_t jerr;
+	char url[8192];
+	int rc;
+
+	*doc = NULL;
+	rc = hubspot_fresh_token(s, err);
+	if (rc != SG_OK)
+		return rc;
+	snprintf(url, sizeof(url), "%s%s", s->config->base_url, path_query);
+	memset(&req, 0, sizeof(req));
+	req.size = sizeof(req);
+	req.method = "GET";
+	req.url = url;
+	req.headers = &s->auth;
+	req.header_count = 1;
+	req.max_retries = 5;
+	req.timeout_ms = s->config->timeout_ms;
+	req.classify = hubspot_verdict;
+	req.refresh = hubspot_refresh;
+	req.arg = s;
+	rc = s->host->http(s->host->ctx, &req, &resp, err);
+	if (rc != SG_OK)
+		return rc;
+	*doc = json_loadb(resp.body, resp.body_len, 0, &jerr);
+	if (*doc == NULL || !json_is_object(*doc)) {
+		rc = sg_error_set(err, SG_ERR_SOURCE, "hubspot: %s, page %u: "
+				  "the answer is not a JSON object (%s, at "
+				  "byte %d of %zu): nothing of it is kept",
+				  what, s->page + 1, jerr.text,
+				  jerr.position, resp.body_len);
+		json_decref(*doc);
+		*doc = NULL;
+	}
+	s->host->http_response_free(s->host->ctx, &resp);
+	return rc;
+}
+
+int hubspot_next_cursor(struct hubspot_state *s, json_t *doc,
+			const char *what, struct sg_error *err)
+{
+	json_t *after = json_object_get(json_object_get(json_object_get(
+		doc, "paging"), "next"), "after");
+
+	free(s->after);
+	s->after = NULL;
+	s->page++;
+	if (after == NULL)
+		return SG_OK;
+	if (!json_is_string(after) || json_string_length(after) == 0)
+		return sg_error_set(err, SG_ERR_SOURCE, "hubspot: %s, page "
+				    "%u: paging.next.after is not a cursor",
+				    what, s->page);
+	if (json_object_get(s->seen_cursors, json_string_value(after)))
+		return sg_error_set(err, SG_ERR_SOURCE, "hubspot: %s, page "
+				    "%u: the API gave the cursor \"%.60s\" a "
+				    "second time; stopping rather than "
+				    "reading in circles", what, s->page,
+				    json_string_value(after));
+	json_object_set_new(s->seen_cursors, json_string_value(after),
+			    json_true());
+	s->after = strdup(json_string_value(after));
+	return s->after != NULL ? SG_OK :
+				  sg_error_set(err, SG_ERR_NOMEM,
+					       "out of memory");
+}

@@ -1,0 +1,107 @@
+/*
+ * hubspot_int.h - what the files of the HubSpot plugin share: its config
+ * and state, the API calls (hubspot_api.c) and the deal conversion
+ * (hubspot_deals.c).  See docs/connectors/hubspot.md.
+ */
+#ifndef HUBSPOT_INT_H
+#define HUBSPOT_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "sg_plugin.h"
+
+struct hubspot_config {
+	char *base_url;
+	char *token, *token_env;
+	char *client_id, *client_id_env;
+	char *client_secret, *client_secret_env;
+	char *refresh_token, *refresh_token_env;
+	char *pipeline;
+	char *stages;           /* JSON: stage id or label -> config stage */
+	char *properties;       /* JSON: model or extra field -> property */
+	char *managers;         /* JSON: owner id -> manager id */
+	long long requests_per_10s;
+	long long timeout_ms;
+};
+
+/* The phases of a pull: one page per pull() call. */
+enum hubspot_phase {
+	HS_PIPELINES = 0, HS_OWNERS, HS_DEALS, HS_DONE
+};
+
+/* A model field read from a deal property, with its history or not. */
+struct hubspot_field {
+	const char *model;      /* "amount", "close_date", an extra name */
+	const char *property;   /* "amount", "closedate", ... */
+	int history;            /* its changes are emitted */
+	int is_time;            /* parsed into a time (close_date...) */
+};
+
+struct hubspot_state {
+	const struct sg_host *host;
+	const struct hubspot_config *config;
+	int phase;
+	char *after;            /* the cursor of the next page, or NULL */
+	unsigned page;          /* pages read in this phase */
+	json_t *seen_cursors;   /* a cursor twice means a looping API */
+
+	/* Credentials: the header points into bearer, which refresh()
+	 * rewrites. */
+	const char *token;      /* a private app token, or NULL */
+	const char *client_id, *client_secret, *refresh_token;
+	char bearer[1024];
+	struct sg_http_header auth;
+	long long token_expires; /* epoch seconds; 0: never */
+
+	/* The pipeline: its stages and how they map to the config's. */
+	json_t *pipeline;       /* the pipeline object from the API */
+	json_t *stage_map;      /* HubSpot stage id -> config stage id */
+	json_t *option_stages, *option_properties, *managers;
+	const char *rules_pipeline; /* the id deals are emitted with */
+
+	struct hubspot_field *fields;
+	size_t field_count;
+	char *properties_query, *history_query;
+
+	/* describe() */
+	struct sg_described_stage *described;
+	const char **described_notes;
+};
+
+/* --- hubspot_api.c --- */
+
+/* Gets the credentials ready (an OAuth token when configured). */
+int hubspot_auth_start(struct hubspot_state *s, struct sg_error *err);
+
+/*
+ * GET base_url + path_query: *doc is the answer's JSON object (the
+ * caller decrefs).  Retries, pacing, the refresh of an expired token,
+ * HubSpot's error bodies and the daily limit are handled here; what is
+ * left is SG_ERR_HTTP (exit 4), or SG_ERR_SOURCE for an answer that is
+ * not the JSON object promised (naming what and the page).
+ */
+int hubspot_get(struct hubspot_state *s, const char *path_query,
+		const char *what, json_t **doc, struct sg_error *err);
+
+/*
+ * The next page's cursor of a listing answer into s->after (NULL at the
+ * end); SG_ERR_SOURCE when the API gives a cursor it gave before.
+ */
+int hubspot_next_cursor(struct hubspot_state *s, json_t *doc,
+			const char *what, struct sg_error *err);
+
+/* --- hubspot_deals.c --- */
+
+/* The deal properties asked for, and those whose history is. */
+int hubspot_fields_init(struct hubspot_state *s, struct sg_error *err);
+
+/* Emits one page of deals (a results array). */
+int hubspot_emit_deals(struct hubspot_state *s, json_t *results,
+		       struct sg_error *err);
+
+/* A HubSpot time: ISO-8601 (with milliseconds), a bare date, or epoch
+ * milliseconds as text.  SG_TIME_NONE for null or "". */
+int hubspot_time(const char *text, sg_time *out, struct sg_error *err);
+
+#endif

@@ -1,0 +1,398 @@
+#!/usr/bin/env python3
+"""A loopback fake of the HubSpot CRM API for stageguard's tests and
+benchmark (Python 3 stdlib).  Built from the public documentation
+(docs/connectors/hubspot.md cites the pages), not from the plugin:
+
+  POST /oauth/v1/token                      OAuth refresh (form body)
+  GET  /crm/v3/pipelines/deals              pipelines with their stages
+  GET  /crm/v3/owners?limit&after           owners, paged (limit <= 100)
+  GET  /crm/v3/objects/deals?limit&after&properties&propertiesWithHistory
+                                            deals, paged: limit <= 100,
+                                            <= 50 with property history
+                                            (a 400 VALIDATION_ERROR past
+                                            it); history newest first
+
+It serves a folder in stageguard's canonical CSV layout (--data) as a
+HubSpot portal: opportunities become deals (their stage history the
+`dealstage` property history, field history that of amount, closedate
+and hs_next_step), owners become owners; the pipeline and its stages come
+from a stageguard rules config (--config).
+
+Every answer carries the X-HubSpot-RateLimit-* headers; more than
+--rate requests in any 10 seconds get HubSpot's 429 TEN_SECONDLY_ROLLING
+body with Retry-After.  Tests read GET /_fake/log (every request) and
+arm faults with POST /_fake/fault {"path": PREFIX, "kind": K, "count":
+N}: K is 500, 502html (a CDN's HTML page), 429, daily (429 policy
+DAILY), truncate (a body cut in the middle), expire (the access token
+expires now).  It prints "PORT <n>" and serves until stdin closes.
+"""
+
+import argparse
+import csv
+import json
+import os
+import secrets
+import sys
+import threading
+import time
+from datetime import datetime, timezone
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+LOCK = threading.Lock()
+STATE = {"log": [], "faults": [], "sent": [], "tokens": {}}
+ARGS = None
+PORTAL = {}
+
+HISTORY_FIELDS = {"amount": "amount", "closedate": "close_date",
+                  "hs_next_step": "next_step"}
+
+
+def iso_ms(text):
+    """A canonical time as HubSpot writes it: UTC with milliseconds."""
+    if not text:
+        return None
+    if len(text) == 10:
+        text += "T00:00:00Z"
+    t = datetime.strptime(text.replace("Z", "+0000"), "%Y-%m-%dT%H:%M:%S%z")
+    return t.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def read_csv(path):
+    if not os.path.exists(path):
+        return []
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def load_portal(data, config):
+    with open(config, encoding="utf-8") as f:
+        rules = json.load(f)
+    pipeline = (rules.get("pipeline") or {}).get("id", "default")
+    stages = []
+    for i, s in enumerate(rules["stages"]):
+        closed = bool(s.get("closed"))
+        prob = "1.0" if s.get("won") else ("0.0" if closed else
+                                            "%.1f" % (0.1 + i * 0.1))
+        stages.append({"id": s["id"], "label": s.get("label", s["id"]),
+                       "displayOrder": i, "archived": False,
+                       "metadata": {"isClosed": "true" if closed
+                                    else "false", "probability": prob}})
+    history = {}
+    for e in read_csv(os.path.join(data, "stage_history.csv")):
+        history.setdefault(e["opportunity_id"], []).append(e)
+    changes = {}
+    for c in read_csv(os.path.join(data, "field_history.csv")):
+        changes.setdefault(c["opportunity_id"], []).append(c)
+    deals = []
+    for o in read_csv(os.path.join(data, "opportunities.csv")):
+        props = {"dealname": o["name"], "pipeline": o["pipeline"] or None,
+                 "dealstage": o["stage"], "hubspot_owner_id":
+                 o["owner_id"] or None, "amount": o["amount"] or None,
+                 "deal_currency_code": o["currency"] or None,
+                 "closedate": iso_ms(o["close_date"]),
+                 "createdate": iso_ms(o["created_at"]),
+                 "hs_next_step": o["next_step"] or None,
+                 "hs_manual_forecast_category":
+                 o["forecast_category"] or None,
+                 "hs_object_id": o["id"]}
+        fixed = {"id", "name", "pipeline", "stage", "owner_id", "amount",
+                 "currency", "close_date", "forecast_category",
+                 "created_at", "next_step", "next_step_date"}
+        for k, v in o.items():
+            if k not in fixed:
+                props[k] = v or None
+        if o.get("next_step_date"):
+            props["next_step_date"] = o["next_step_date"]
+        hist = {"dealstage": []}
+        for e in sorted(history.get(o["id"], []),
+                        key=lambda e: e["changed_at"]):
+            user = e["changed_by"]
+            hist["dealstage"].append({
+                "value": e["to_stage"], "timestamp": iso_ms(e["changed_at"]),
+                "sourceType": "CRM_UI", "sourceId": "userId:" + user,
+                "updatedByUserId": user})
+        for c in changes.get(o["id"], []):
+            prop = {v: k for k, v in HISTORY_FIELDS.items()}.get(c["field"])
+            if prop is None:
+                continue
+            value = c["new_value"]
+            if prop == "closedate":
+                value = iso_ms(value)
+            hist.setdefault(prop, []).append({
+                "value": value, "timestamp": iso_ms(c["changed_at"]),
+                "sourceType": "CRM_UI", "sourceId": "userId:1"})
+        for entries in hist.values():
+            entries.sort(key=lambda h: h["timestamp"], reverse=True)
+        updated = max([h["timestamp"] for v in hist.values() for h in v] +
+                      [props["createdate"] or "2020-01-01T00:00:00.000Z"])
+        props["hs_lastmodifieddate"] = updated
+        deals.append({"id": o["id"], "properties": props, "history": hist,
+                      "createdAt": props["createdate"], "updatedAt": updated,
+                      "archived": False})
+    owners = []
+    for i, u in enumerate(read_csv(os.path.join(data, "owners.csv"))):
+        first, _, last = u["name"].partition(" ")
+        owner = {"id": u["id"], "email": u["email"], "firstName": first,
+                 "lastName": last, "userId": 1000 + i, "type": "PERSON",
+                 "archived": False, "teams": []}
+        if u["team"]:
+            owner["teams"].append({"id": "t-" + u["team"],
+                                   "name": u["team"], "primary": True})
+        owners.append(owner)
+    PORTAL.update(pipeline=pipeline,
+                  label=(rules.get("pipeline") or {}).get("label", "Sales"),
+                  stages=stages, deals=deals, owners=owners)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def answer(self, status, body, ctype="application/json", headers=(),
+               truncate=False):
+        data = body if isinstance(body, bytes) else body.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if truncate:
+            self.wfile.write(data[:len(data) // 2])
+            self.wfile.flush()
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.wfile.write(data)
+
+    def error(self, status, message, category, headers=(), **extra):
+        body = {"status": "error", "message": message,
+                "correlationId": secrets.token_hex(8), "category": category}
+        body.update(extra)
+        self.answer(status, json.dumps(body), headers=headers)
+
+    def body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n) if n else b""
+
+    def do_GET(self):
+        self.route("GET")
+
+    def do_POST(self):
+        self.route("POST")
+
+    # --- the rate limit, faults and authentication, in that order ---
+
+    def rate_headers(self, remaining):
+        return [("X-HubSpot-RateLimit-Max", str(ARGS.rate)),
+                ("X-HubSpot-RateLimit-Remaining", str(max(remaining, 0))),
+                ("X-HubSpot-RateLimit-Interval-Milliseconds", "10000")]
+
+    def take_rate(self):
+        now = time.monotonic()
+        with LOCK:
+            sent = [t for t in STATE["sent"] if now - t < 10.0]
+            sent.append(now)
+            STATE["sent"] = sent
+            return ARGS.rate - len(sent)
+
+    def take_fault(self, path):
+        with LOCK:
+            for f in STATE["faults"]:
+                if path.startswith(f["path"]) and f["count"] > 0:
+                    f["count"] -= 1
+                    return f["kind"]
+        return None
+
+    def authorized(self, rate):
+        auth = self.headers.get("Authorization") or ""
+        token = auth[7:] if auth.startswith("Bearer ") else None
+        with LOCK:
+            expires = STATE["tokens"].get(token)
+        if token is not None and token == ARGS.token:
+            return True
+        if expires is not None and expires > time.time():
+            return True
+        if expires is not None:
+            self.error(401, "The OAuth token used to make this call "
+                       "expired.", "EXPIRED_AUTHENTICATION", rate)
+        else:
+            self.error(401, "Authentication credentials not found.",
+                       "INVALID_AUTHENTICATION", rate)
+        return False
+
+    def route(self, method):
+        url = urlsplit(self.path)
+        q = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if url.path.startswith("/_fake/"):
+            self.admin(method, url.path)
+            return
+        with LOCK:
+            STATE["log"].append({"method": method, "path": url.path,
+                                 "query": q})
+        remaining = self.take_rate()
+        rate = self.rate_headers(remaining)
+        if remaining < 0:
+            self.error(429, "You have reached your ten_secondly_rolling "
+                       "limit.", "RATE_LIMITS", rate + [("Retry-After", "1")],
+                       errorType="RATE_LIMIT",
+                       policyName="TEN_SECONDLY_ROLLING")
+            return
+        fault = self.take_fault(url.path)
+        if fault == "500":
+            self.error(500, "internal error", "INTERNAL_ERROR", rate)
+            return
+        if fault == "502html":
+            self.answer(502, "<html><body>502 Bad Gateway</body></html>",
+                        "text/html")
+            return
+        if fault == "429":
+            self.error(429, "You have reached your ten_secondly_rolling "
+                       "limit.", "RATE_LIMITS", rate + [("Retry-After", "1")],
+                       errorType="RATE_LIMIT",
+                       policyName="TEN_SECONDLY_ROLLING")
+            return
+        if fault == "daily":
+            self.error(429, "You have reached your daily limit.",
+                       "RATE_LIMITS", rate, errorType="RATE_LIMIT",
+                       policyName="DAILY")
+            return
+        if fault == "expire":
+            with LOCK:
+                for t in STATE["tokens"]:
+                    STATE["tokens"][t] = 0
+        if url.path == "/oauth/v1/token" and method == "POST":
+            self.token(rate)
+            return
+        if not self.authorized(rate):
+            return
+        self.api(method, url.path, q, rate, fault == "truncate")
+
+    def admin(self, method, path):
+        if path == "/_fake/log":
+            with LOCK:
+                self.answer(200, json.dumps({"log": STATE["log"]}))
+        elif path == "/_fake/fault" and method == "POST":
+            fault = json.loads(self.body())
+            with LOCK:
+                STATE["faults"].append(fault)
+            self.answer(200, "{}")
+        else:
+            self.answer(404, "{}")
+
+    def token(self, rate):
+        form = {k: v[0] for k, v in parse_qs(self.body().decode()).items()}
+        client_id, client_secret, refresh = (ARGS.oauth or "::").split(":")
+        if (form.get("grant_type") != "refresh_token" or
+                form.get("client_id") != client_id or
+                form.get("client_secret") != client_secret or
+                form.get("refresh_token") != refresh or not client_id):
+            self.answer(400, json.dumps({
+                "status": "BAD_REFRESH_TOKEN",
+                "message": "missing or unknown refresh token"}),
+                headers=rate)
+            return
+        token = "hs-at-" + secrets.token_hex(24)
+        with LOCK:
+            STATE["tokens"][token] = time.time() + ARGS.expires_in
+        self.answer(200, json.dumps({
+            "token_type": "bearer", "refresh_token": refresh,
+            "access_token": token, "expires_in": ARGS.expires_in}),
+            headers=rate)
+
+    # --- the API ---
+
+    def api(self, method, path, q, rate, truncate):
+        if method == "GET" and path == "/crm/v3/pipelines/deals":
+            body = {"results": [{"id": PORTAL["pipeline"],
+                                 "label": PORTAL["label"], "displayOrder": 0,
+                                 "archived": False,
+                                 "stages": PORTAL["stages"]}]}
+        elif method == "GET" and path == "/crm/v3/owners":
+            body = self.page(PORTAL["owners"], q, 100, lambda o: o)
+        elif method == "GET" and path == "/crm/v3/objects/deals":
+            body = self.deals(q, rate)
+            if body is None:
+                return
+        else:
+            self.error(404, "Unknown path: %s" % path, "OBJECT_NOT_FOUND",
+                       rate)
+            return
+        self.answer(200, json.dumps(body), headers=rate, truncate=truncate)
+
+    def page(self, items, q, max_limit, shape):
+        limit = min(int(q.get("limit", "10")), max_limit, ARGS.max_page)
+        start = int(q.get("after", "0"))
+        chunk = items[start:start + limit]
+        body = {"results": [shape(x) for x in chunk]}
+        if start + limit < len(items):
+            nxt = str(start + limit)
+            body["paging"] = {"next": {"after": nxt,
+                                       "link": "?after=" + nxt}}
+        return body
+
+    def deals(self, q, rate):
+        props = [p for p in q.get("properties", "").split(",") if p]
+        hist = [p for p in q.get("propertiesWithHistory", "").split(",")
+                if p]
+        if hist and int(q.get("limit", "10")) > 50:
+            self.error(400, "limit must be at most 50 when "
+                       "propertiesWithHistory is requested",
+                       "VALIDATION_ERROR", rate)
+            return None
+
+        def shape(d):
+            out = {"id": d["id"], "createdAt": d["createdAt"],
+                   "updatedAt": d["updatedAt"], "archived": False,
+                   "properties": {p: d["properties"].get(p) for p in props
+                                  if p in d["properties"]}}
+            out["properties"]["hs_object_id"] = d["id"]
+            if hist:
+                out["propertiesWithHistory"] = {
+                    p: d["history"].get(p, []) for p in hist}
+            return out
+        return self.page(PORTAL["deals"], q, 100, shape)
+
+
+class Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address):
+        if not isinstance(sys.exc_info()[1], OSError):
+            super().handle_error(request, client_address)
+
+
+def main():
+    global ARGS
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data", required=True,
+                   help="a folder in the canonical CSV layout")
+    p.add_argument("--config", required=True,
+                   help="the stageguard rules config (pipeline, stages)")
+    p.add_argument("--token", default="pat-test-token",
+                   help="the private app token it accepts")
+    p.add_argument("--oauth", default=None,
+                   help="CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN accepted")
+    p.add_argument("--expires-in", type=int, default=1800)
+    p.add_argument("--rate", type=int, default=100,
+                   help="requests allowed in any 10 seconds")
+    p.add_argument("--max-page", type=int, default=100,
+                   help="results per page at most (smaller for tests)")
+    ARGS = p.parse_args()
+    load_portal(ARGS.data, ARGS.config)
+    server = Server(("127.0.0.1", 0), Handler)
+    print("PORT %d" % server.server_address[1], flush=True)
+
+    def watch_stdin():
+        sys.stdin.read()
+        os._exit(0)
+
+    threading.Thread(target=watch_stdin, daemon=True).start()
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
