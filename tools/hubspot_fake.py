@@ -11,11 +11,21 @@ benchmark (Python 3 stdlib).  Built from the public documentation
                                             <= 50 with property history
                                             (a 400 VALIDATION_ERROR past
                                             it); history newest first
+  GET  /crm/v3/objects/{emails,calls,meetings,notes,tasks,2-9000001}
+       ?limit&after&properties&associations=deals
+                                            activities and the custom
+                                            evidence object, paged, with
+                                            their deal associations
 
 It serves a folder in stageguard's canonical CSV layout (--data) as a
 HubSpot portal: opportunities become deals (their stage history the
 `dealstage` property history, field history that of amount, closedate
-and hs_next_step), owners become owners; the pipeline and its stages come
+and hs_next_step), owners become owners, activities become engagements
+(the party told by the documented signals: email and call direction, a
+meeting booked through the public meetings link, an automation's note),
+evidence becomes records of a custom object "2-9000001" associated with
+the deal (or, with --evidence-as-properties, deal properties whose
+history's source says who gave it); the pipeline and its stages come
 from a stageguard rules config (--config).
 
 Every answer carries the X-HubSpot-RateLimit-* headers; more than
@@ -63,6 +73,35 @@ def read_csv(path):
         return []
     with open(path, newline="", encoding="utf-8") as f:
         return list(csv.DictReader(f))
+
+
+def activity_properties(a):
+    """An activity of the canonical layout as a HubSpot engagement, its
+    party carried by the signals HubSpot's documentation names."""
+    when = iso_ms(a["occurred_at"])
+    party, kind = a["party"], a["type"]
+    if kind == "email":
+        return "emails", {
+            "hs_timestamp": when, "hs_email_subject": a["subject"],
+            "hs_email_direction": "INCOMING_EMAIL" if party == "buyer"
+            else "EMAIL", "hs_email_from_email": a["actor"]}
+    if kind == "call":
+        return "calls", {
+            "hs_timestamp": when, "hs_call_title": a["subject"],
+            "hs_call_direction": "INBOUND" if party == "buyer"
+            else "OUTBOUND"}
+    if kind == "meeting":
+        return "meetings", {
+            "hs_timestamp": when, "hs_meeting_title": a["subject"],
+            "hs_meeting_source": "MEETINGS_PUBLIC" if party == "buyer"
+            else "CRM_UI"}
+    if kind in ("note", "task"):
+        subject = "hs_note_body" if kind == "note" else "hs_task_subject"
+        return kind + "s", {
+            "hs_timestamp": when, subject: a["subject"],
+            "hs_object_source": "AUTOMATION" if party == "system"
+            else "CRM_UI"}
+    return None, None
 
 
 def load_portal(data, config):
@@ -130,6 +169,34 @@ def load_portal(data, config):
         deals.append({"id": o["id"], "properties": props, "history": hist,
                       "createdAt": props["createdate"], "updatedAt": updated,
                       "archived": False})
+    objects = {t: [] for t in ("emails", "calls", "meetings", "notes",
+                               "tasks", "2-9000001")}
+    for a in read_csv(os.path.join(data, "activities.csv")):
+        kind, props = activity_properties(a)
+        if kind is None:
+            continue
+        objects[kind].append({"id": a["id"], "properties": props,
+                              "deals": [a["opportunity_id"]]})
+    evidence = read_csv(os.path.join(data, "evidence.csv"))
+    by_deal = {d["id"]: d for d in deals}
+    for i, e in enumerate(evidence):
+        if ARGS.evidence_as_properties:
+            deal = by_deal.get(e["opportunity_id"])
+            if deal is None:
+                continue
+            source = {"buyer": "FORM", "seller": "CRM_UI"}.get(e["party"],
+                                                              "IMPORT")
+            deal["properties"][e["criterion"]] = e["value"] or None
+            deal["history"].setdefault(e["criterion"], []).insert(0, {
+                "value": e["value"], "timestamp": iso_ms(e["observed_at"]),
+                "sourceType": source, "sourceId": "x"})
+            continue
+        objects["2-9000001"].append({
+            "id": "ev%d" % (i + 1), "deals": [e["opportunity_id"]],
+            "properties": {"criterion": e["criterion"], "value": e["value"],
+                           "party": e["party"],
+                           "observed_at": iso_ms(e["observed_at"]),
+                           "ref": e["ref"]}})
     owners = []
     for i, u in enumerate(read_csv(os.path.join(data, "owners.csv"))):
         first, _, last = u["name"].partition(" ")
@@ -140,7 +207,7 @@ def load_portal(data, config):
             owner["teams"].append({"id": "t-" + u["team"],
                                    "name": u["team"], "primary": True})
         owners.append(owner)
-    PORTAL.update(pipeline=pipeline,
+    PORTAL.update(objects=objects, pipeline=pipeline,
                   label=(rules.get("pipeline") or {}).get("label", "Sales"),
                   stages=stages, deals=deals, owners=owners)
 
@@ -317,6 +384,9 @@ class Handler(BaseHTTPRequestHandler):
             body = self.deals(q, rate)
             if body is None:
                 return
+        elif (method == "GET" and path.startswith("/crm/v3/objects/") and
+              path[len("/crm/v3/objects/"):] in PORTAL["objects"]):
+            body = self.objects(path[len("/crm/v3/objects/"):], q)
         else:
             self.error(404, "Unknown path: %s" % path, "OBJECT_NOT_FOUND",
                        rate)
@@ -357,6 +427,25 @@ class Handler(BaseHTTPRequestHandler):
         return self.page(PORTAL["deals"], q, 100, shape)
 
 
+    def objects(self, kind, q):
+        props = [p for p in q.get("properties", "").split(",") if p]
+        with_deals = "deals" in q.get("associations", "").split(",")
+
+        def shape(o):
+            out = {"id": o["id"], "archived": False,
+                   "createdAt": "2026-01-01T00:00:00.000Z",
+                   "updatedAt": "2026-01-01T00:00:00.000Z",
+                   "properties": {p: o["properties"].get(p)
+                                  for p in props}}
+            out["properties"]["hs_object_id"] = o["id"]
+            if with_deals and o["deals"]:
+                out["associations"] = {"deals": {"results": [
+                    {"id": d, "type": kind.rstrip("s") + "_to_deal"}
+                    for d in o["deals"]]}}
+            return out
+        return self.page(PORTAL["objects"][kind], q, 100, shape)
+
+
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
@@ -379,6 +468,9 @@ def main():
     p.add_argument("--expires-in", type=int, default=1800)
     p.add_argument("--rate", type=int, default=100,
                    help="requests allowed in any 10 seconds")
+    p.add_argument("--evidence-as-properties", action="store_true",
+                   help="evidence as deal properties with history, not "
+                   "as the custom object")
     p.add_argument("--max-page", type=int, default=100,
                    help="results per page at most (smaller for tests)")
     ARGS = p.parse_args()

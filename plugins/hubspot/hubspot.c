@@ -5,8 +5,9 @@
  * through the host's HTTP client.  One page per pull(): the pipeline
  * and its stages first, then the owners, then the deals.
  *
- * Not yet: activities, evidence, incremental sync, the snapshot folder,
- * task write-back (see the plugin's entry in docs/connectors/hubspot.md).
+ * Then the activities associated with those deals, then the evidence
+ * object.  Not yet: incremental sync, the snapshot folder, task
+ * write-back (docs/connectors/hubspot.md).
  */
 #include "config.h"
 
@@ -61,6 +62,15 @@ static const struct sg_option hubspot_options[] = {
 	OPT("managers", SG_OPT_JSON, 0, NULL,
 	    "owner id -> manager's owner id (HubSpot has no manager field)",
 	    managers),
+	OPT("evidence_properties", SG_OPT_JSON, 0, NULL,
+	    "criterion id -> the deal property holding it; who gave a value "
+	    "is read from the property's history (a form: the buyer)",
+	    evidence_properties),
+	OPT("evidence_object", SG_OPT_JSON, 0, NULL,
+	    "a custom object of evidence associated with deals: {\"object\": "
+	    "type id or name, and the properties holding \"criterion\", "
+	    "\"value\", \"party\", \"observed_at\", \"ref\"}",
+	    evidence_object),
 	OPT("requests_per_10s", SG_OPT_INT, 0, "100",
 	    "requests sent in any 10 seconds at most (the portal's burst "
 	    "limit, shared with its other apps)", requests_per_10s),
@@ -88,6 +98,21 @@ static int hubspot_json_option(const char *text, const char *name,
 	return SG_OK;
 }
 
+/* The evidence_object option: an object name and the properties of its
+ * parts, all text; the object and the criterion are required. */
+static int hubspot_evidence_object(const char *text, json_t **out,
+				   struct sg_error *err)
+{
+	int rc = hubspot_json_option(text, "evidence_object", out, err);
+
+	if (rc == SG_OK && (json_object_get(*out, "object") == NULL ||
+			    json_object_get(*out, "criterion") == NULL))
+		rc = sg_error_set(err, SG_ERR_CONFIG, "hubspot: "
+				  "evidence_object: \"object\" and "
+				  "\"criterion\" are required");
+	return rc;
+}
+
 static void hubspot_close(void *state)
 {
 	struct hubspot_state *s = state;
@@ -101,6 +126,10 @@ static void hubspot_close(void *state)
 	json_decref(s->option_stages);
 	json_decref(s->option_properties);
 	json_decref(s->managers);
+	json_decref(s->evidence_properties);
+	json_decref(s->evidence_object);
+	json_decref(s->deals);
+	json_decref(s->owner_emails);
 	free(s->fields);
 	free(s->properties_query);
 	free(s->history_query);
@@ -128,6 +157,8 @@ static int hubspot_open(void **state, const void *config, const char *arg,
 	s->host = host;
 	s->config = c;
 	s->seen_cursors = json_object();
+	s->deals = json_object();
+	s->owner_emails = json_object();
 	rc = hubspot_json_option(c->stages, "stages", &s->option_stages, err);
 	if (rc == SG_OK)
 		rc = hubspot_json_option(c->properties, "properties",
@@ -135,6 +166,13 @@ static int hubspot_open(void **state, const void *config, const char *arg,
 	if (rc == SG_OK)
 		rc = hubspot_json_option(c->managers, "managers",
 					 &s->managers, err);
+	if (rc == SG_OK)
+		rc = hubspot_json_option(c->evidence_properties,
+					 "evidence_properties",
+					 &s->evidence_properties, err);
+	if (rc == SG_OK && c->evidence_object != NULL)
+		rc = hubspot_evidence_object(c->evidence_object,
+					     &s->evidence_object, err);
 	if (rc == SG_OK && (c->requests_per_10s < 1 ||
 			    c->requests_per_10s > 10000))
 		rc = sg_error_set(err, SG_ERR_CONFIG, "hubspot: "
@@ -307,6 +345,8 @@ static int hubspot_emit_owner(struct hubspot_state *s, json_t *owner,
 	o.name = name;
 	o.email = json_string_value(json_object_get(owner, "email"));
 	o.email = o.email ? o.email : "";
+	if (o.email[0] != '\0')
+		json_object_set_new(s->owner_emails, o.email, json_true());
 	o.manager_id = json_string_value(json_object_get(s->managers, o.id));
 	o.manager_id = o.manager_id ? o.manager_id : "";
 	o.team = "";
@@ -336,8 +376,7 @@ static int hubspot_page_url(struct hubspot_state *s, const char *path,
 	return failed ? -1 : 0;
 }
 
-/* One page of a listing: 1 when more follows, 0 at its end. */
-static int hubspot_list_page(struct hubspot_state *s, const char *path,
+int hubspot_list_page(struct hubspot_state *s, const char *path,
 			     const char *const *params, size_t count,
 			     const char *what,
 			     int (*emit)(struct hubspot_state *, json_t *,
@@ -427,6 +466,12 @@ static int hubspot_pull(void *state, struct sg_error *err)
 		break;
 	case HS_DEALS:
 		rc = hubspot_pull_deals(s, err);
+		break;
+	case HS_ACTIVITIES:
+		rc = hubspot_pull_activities(s, err);
+		break;
+	case HS_EVIDENCE:
+		rc = hubspot_pull_evidence(s, err);
 		break;
 	default:
 		return 0;

@@ -71,8 +71,7 @@ static int hubspot_required(const struct sg_rules *rules, const char *name)
 	return 0;
 }
 
-/* Appends ",name" to a query list. */
-static int hubspot_list_add(char **list, const char *name)
+int hubspot_list_add(char **list, const char *name)
 {
 	size_t had = *list ? strlen(*list) : 0;
 	char *grown = realloc(*list, had + strlen(name) + 2);
@@ -149,6 +148,11 @@ int hubspot_fields_init(struct hubspot_state *s, struct sg_error *err)
 	if (!failed)
 		failed = hubspot_list_add(&s->properties_query,
 					  "hs_lastmodifieddate") != 0;
+	/* Evidence kept in deal properties: their history is the evidence. */
+	json_object_foreach(s->evidence_properties, name, value)
+		if (!failed)
+			failed = hubspot_list_add(&s->history_query,
+						  json_string_value(value)) != 0;
 	/* The stage's history becomes stage events, not field changes. */
 	if (!failed)
 		failed = hubspot_list_add(&s->history_query,
@@ -404,8 +408,13 @@ int hubspot_emit_deals(struct hubspot_state *s, json_t *results,
 		    strcmp(pipeline, s->config->pipeline) != 0)
 			continue;
 		rc = hubspot_emit_deal(s, deal, id, &where, err);
+		if (rc == SG_OK &&
+		    json_object_set_new(s->deals, id, json_true()) != 0)
+			rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 		if (rc == SG_OK)
 			rc = hubspot_emit_stages(s, deal, id, &where, err);
+		if (rc == SG_OK)
+			rc = hubspot_emit_deal_evidence(s, deal, id, err);
 		for (k = 0; k < s->field_count && rc == SG_OK; k++)
 			if (s->fields[k].history)
 				rc = hubspot_emit_changes(s, deal, id,

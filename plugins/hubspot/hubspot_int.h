@@ -21,13 +21,17 @@ struct hubspot_config {
 	char *stages;           /* JSON: stage id or label -> config stage */
 	char *properties;       /* JSON: model or extra field -> property */
 	char *managers;         /* JSON: owner id -> manager id */
+	char *evidence_properties; /* JSON: criterion -> deal property */
+	char *evidence_object;  /* JSON: object, criterion, value, party,
+				 * observed_at, ref */
 	long long requests_per_10s;
 	long long timeout_ms;
 };
 
 /* The phases of a pull: one page per pull() call. */
 enum hubspot_phase {
-	HS_PIPELINES = 0, HS_OWNERS, HS_DEALS, HS_DONE
+	HS_PIPELINES = 0, HS_OWNERS, HS_DEALS, HS_ACTIVITIES, HS_EVIDENCE,
+	HS_DONE
 };
 
 /* A model field read from a deal property, with its history or not. */
@@ -58,6 +62,11 @@ struct hubspot_state {
 	json_t *pipeline;       /* the pipeline object from the API */
 	json_t *stage_map;      /* HubSpot stage id -> config stage id */
 	json_t *option_stages, *option_properties, *managers;
+	json_t *evidence_properties; /* criterion -> property */
+	json_t *evidence_object;     /* NULL: none */
+	json_t *deals;          /* the ids of the deals emitted */
+	json_t *owner_emails;   /* the owners' emails: a seller's address */
+	size_t kind;            /* the engagement object being read */
 	const char *rules_pipeline; /* the id deals are emitted with */
 
 	struct hubspot_field *fields;
@@ -90,6 +99,33 @@ int hubspot_get(struct hubspot_state *s, const char *path_query,
  */
 int hubspot_next_cursor(struct hubspot_state *s, json_t *doc,
 			const char *what, struct sg_error *err);
+
+/*
+ * One page of a listing at path with params (name, value pairs) and the
+ * cursor: emit() gets its results.  1 when more follows, 0 at its end.
+ */
+int hubspot_list_page(struct hubspot_state *s, const char *path,
+		      const char *const *params, size_t count,
+		      const char *what,
+		      int (*emit)(struct hubspot_state *, json_t *,
+				  struct sg_error *),
+		      struct sg_error *err);
+
+/* Appends ",name" to a comma-separated list; -1 out of memory. */
+int hubspot_list_add(char **list, const char *name);
+
+/* --- hubspot_engagements.c --- */
+
+/* One page of engagements (emails, then calls, meetings, notes, tasks)
+ * associated with the deals emitted: 1 when more follows, 0 at the end. */
+int hubspot_pull_activities(struct hubspot_state *s, struct sg_error *err);
+
+/* One page of the evidence object (0 at once without one). */
+int hubspot_pull_evidence(struct hubspot_state *s, struct sg_error *err);
+
+/* The evidence a deal's mapped properties hold, from their history. */
+int hubspot_emit_deal_evidence(struct hubspot_state *s, json_t *deal,
+			       const char *id, struct sg_error *err);
 
 /* --- hubspot_deals.c --- */
 
