@@ -11,6 +11,12 @@ benchmark (Python 3 stdlib).  Built from the public documentation
                                             <= 50 with property history
                                             (a 400 VALIDATION_ERROR past
                                             it); history newest first
+  POST /crm/v3/objects/tasks/batch/create  tasks created (<= 100 inputs;
+                                            201, results in no set order)
+  POST /crm/v3/objects/tasks/search         tasks by filters (EQ, NEQ,
+                                            HAS_PROPERTY, CONTAINS_TOKEN;
+                                            <= 100 a page, 10,000 in all)
+  PATCH /crm/v3/objects/tasks/{id}          a person updates a task
   GET  /crm/v3/objects/{emails,calls,meetings,notes,tasks,2-9000001}
        ?limit&after&properties&associations=deals
                                             activities and the custom
@@ -251,6 +257,9 @@ class Handler(BaseHTTPRequestHandler):
     def do_POST(self):
         self.route("POST")
 
+    def do_PATCH(self):
+        self.route("PATCH")
+
     # --- the rate limit, faults and authentication, in that order ---
 
     def rate_headers(self, remaining):
@@ -384,6 +393,17 @@ class Handler(BaseHTTPRequestHandler):
             body = self.deals(q, rate)
             if body is None:
                 return
+        elif method == "POST" and path == "/crm/v3/objects/tasks/batch/create":
+            self.create_tasks(q, rate)
+            return
+        elif method == "POST" and path == "/crm/v3/objects/tasks/search":
+            body = self.search_tasks(rate)
+            if body is None:
+                return
+        elif method == "PATCH" and path.startswith("/crm/v3/objects/tasks/"):
+            body = self.update_task(path.rsplit("/", 1)[1], rate)
+            if body is None:
+                return
         elif (method == "GET" and path.startswith("/crm/v3/objects/") and
               path[len("/crm/v3/objects/"):] in PORTAL["objects"]):
             body = self.objects(path[len("/crm/v3/objects/"):], q)
@@ -427,6 +447,83 @@ class Handler(BaseHTTPRequestHandler):
         return self.page(PORTAL["deals"], q, 100, shape)
 
 
+    def create_tasks(self, q, rate):
+        inputs = json.loads(self.body() or b"{}").get("inputs", [])
+        if not inputs or len(inputs) > 100:
+            self.error(400, "inputs: 1 to 100", "VALIDATION_ERROR", rate)
+            return
+        made = []
+        with LOCK:
+            for i in inputs:
+                props = dict(i.get("properties", {}))
+                if not props.get("hs_timestamp"):
+                    self.error(400, "hs_timestamp is required",
+                               "VALIDATION_ERROR", rate)
+                    return
+                tasks = PORTAL["objects"]["tasks"]
+                task = {"id": "9%05d" % (len(tasks) + 1),
+                        "properties": props,
+                        "deals": [a["to"]["id"] for a in
+                                  i.get("associations", [])]}
+                tasks.append(task)
+                made.append(task)
+        # Created, then slow to answer when asked: a client that gives
+        # up cannot know the tasks exist.
+        if self.take_fault("/_slow_create"):
+            time.sleep(2)
+        results = [{"id": t["id"], "properties": t["properties"],
+                    "createdAt": "2026-11-20T12:00:00.000Z",
+                    "archived": False} for t in reversed(made)]
+        self.answer(201, json.dumps({"status": "COMPLETE",
+                                     "results": results}), headers=rate)
+
+    def search_tasks(self, rate):
+        req = json.loads(self.body() or b"{}")
+        limit = min(int(req.get("limit", 10)), 100, ARGS.max_page)
+        start = int(req.get("after", "0") or 0)
+        if start + limit > ARGS.search_cap:
+            self.error(400, "There was a problem with the request.",
+                       "VALIDATION_ERROR", rate)
+            return None
+
+        def keep(t):
+            props = t["properties"]
+            for f in (req.get("filterGroups") or [{}])[0].get(
+                    "filters", []):
+                v = props.get(f["propertyName"])
+                op = f["operator"]
+                if op == "EQ" and v != f.get("value"):
+                    return False
+                if op == "NEQ" and v == f.get("value"):
+                    return False
+                if op == "HAS_PROPERTY" and not v:
+                    return False
+                if op == "CONTAINS_TOKEN" and (
+                        not v or f.get("value") not in v.split()):
+                    return False
+            return True
+        with LOCK:
+            found = [t for t in PORTAL["objects"]["tasks"] if keep(t)]
+        props = req.get("properties", [])
+        chunk = found[start:start + limit]
+        body = {"total": len(found), "results": [
+            {"id": t["id"], "properties": {p: t["properties"].get(p)
+                                           for p in props}}
+            for t in chunk]}
+        if start + limit < len(found):
+            body["paging"] = {"next": {"after": str(start + limit)}}
+        return body
+
+    def update_task(self, task_id, rate):
+        props = json.loads(self.body() or b"{}").get("properties", {})
+        with LOCK:
+            for t in PORTAL["objects"]["tasks"]:
+                if t["id"] == task_id:
+                    t["properties"].update(props)
+                    return {"id": t["id"], "properties": t["properties"]}
+        self.error(404, "resource not found", "OBJECT_NOT_FOUND", rate)
+        return None
+
     def objects(self, kind, q):
         props = [p for p in q.get("properties", "").split(",") if p]
         with_deals = "deals" in q.get("associations", "").split(",")
@@ -468,6 +565,8 @@ def main():
     p.add_argument("--expires-in", type=int, default=1800)
     p.add_argument("--rate", type=int, default=100,
                    help="requests allowed in any 10 seconds")
+    p.add_argument("--search-cap", type=int, default=10000,
+                   help="results one search query reaches at most")
     p.add_argument("--evidence-as-properties", action="store_true",
                    help="evidence as deal properties with history, not "
                    "as the custom object")

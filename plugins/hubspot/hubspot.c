@@ -6,8 +6,9 @@
  * and its stages first, then the owners, then the deals.
  *
  * Then the activities associated with those deals, then the evidence
- * object.  Not yet: incremental sync, the snapshot folder, task
- * write-back (docs/connectors/hubspot.md).
+ * object.  As a sink (hubspot_tasks.c) it writes the review tasks.
+ * Not yet: incremental sync, the snapshot folder
+ * (docs/connectors/hubspot.md).
  */
 #include "config.h"
 
@@ -71,6 +72,15 @@ static const struct sg_option hubspot_options[] = {
 	    "type id or name, and the properties holding \"criterion\", "
 	    "\"value\", \"party\", \"observed_at\", \"ref\"}",
 	    evidence_object),
+	OPT("default_task_owner", SG_OPT_STRING, 0, NULL,
+	    "the sink: the owner id a review task goes to when its assignee "
+	    "is no HubSpot owner (none: the task has no owner)",
+	    default_task_owner),
+	OPT("disposition_property", SG_OPT_STRING, 0,
+	    "stageguard_disposition",
+	    "the sink: the task property where a manager records the "
+	    "disposition (approve, correct, escalate, reassign, log, block)",
+	    disposition_property),
 	OPT("requests_per_10s", SG_OPT_INT, 0, "100",
 	    "requests sent in any 10 seconds at most (the portal's burst "
 	    "limit, shared with its other apps)", requests_per_10s),
@@ -130,6 +140,7 @@ static void hubspot_close(void *state)
 	json_decref(s->evidence_object);
 	json_decref(s->deals);
 	json_decref(s->owner_emails);
+	json_decref(s->owner_ids);
 	free(s->fields);
 	free(s->properties_query);
 	free(s->history_query);
@@ -159,6 +170,7 @@ static int hubspot_open(void **state, const void *config, const char *arg,
 	s->seen_cursors = json_object();
 	s->deals = json_object();
 	s->owner_emails = json_object();
+	s->owner_ids = json_object();
 	rc = hubspot_json_option(c->stages, "stages", &s->option_stages, err);
 	if (rc == SG_OK)
 		rc = hubspot_json_option(c->properties, "properties",
@@ -565,19 +577,30 @@ static int hubspot_describe(void *state, struct sg_pipeline_description *out,
 	return SG_OK;
 }
 
+static int hubspot_finish(void *state, struct sg_error *err)
+{
+	(void)state;
+	(void)err;
+	return SG_OK;
+}
+
 static const struct sg_plugin hubspot_plugin = {
 	.abi_version = SG_PLUGIN_ABI_VERSION,
-	.kind = SG_PLUGIN_SOURCE,
+	.kind = SG_PLUGIN_SOURCE | SG_PLUGIN_SINK,
 	.name = "hubspot",
 	.version = PACKAGE_VERSION,
-	.description = "Reads a HubSpot pipeline's deals, their stage and "
-		"field history, and the owners (CRM v3 API)",
+	.description = "Reads a HubSpot pipeline (deals, stage and field "
+		"history, owners, engagements, evidence) and writes review "
+		"tasks back (CRM v3 API)",
 	.options = hubspot_options,
 	.option_count = sizeof(hubspot_options) / sizeof(hubspot_options[0]),
 	.config_size = sizeof(struct hubspot_config),
 	.open = hubspot_open,
 	.pull = hubspot_pull,
+	.write = hubspot_write,
+	.finish = hubspot_finish,
 	.close = hubspot_close,
+	.sink_needs = SG_SINK_NEEDS_TASKS,
 	.describe = hubspot_describe,
 };
 

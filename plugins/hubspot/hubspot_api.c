@@ -136,6 +136,8 @@ int hubspot_auth_start(struct hubspot_state *s, struct sg_error *err)
 					  c->client_secret_env);
 	s->refresh_token = hubspot_secret(s, c->refresh_token,
 					  c->refresh_token_env);
+	if (s->auth.name != NULL)
+		return SG_OK;   /* started already (a plugin both roles) */
 	if (s->token != NULL) {
 		s->client_id = NULL;
 		hubspot_set_bearer(s, s->token);
@@ -206,9 +208,13 @@ static int hubspot_fresh_token(struct hubspot_state *s, struct sg_error *err)
 	return hubspot_refresh(s, err);
 }
 
-int hubspot_get(struct hubspot_state *s, const char *path_query,
-		const char *what, json_t **doc, struct sg_error *err)
+/* One exchange with the API: *doc is the answer's JSON object. */
+static int hubspot_call(struct hubspot_state *s, const char *method,
+			const char *path_query, const char *body,
+			int retries, const char *what, json_t **doc,
+			struct sg_error *err)
 {
+	struct sg_http_header headers[2];
 	struct sg_http_request req;
 	struct sg_http_response resp;
 	json_error_t jerr;
@@ -220,13 +226,19 @@ int hubspot_get(struct hubspot_state *s, const char *path_query,
 	if (rc != SG_OK)
 		return rc;
 	snprintf(url, sizeof(url), "%s%s", s->config->base_url, path_query);
+	headers[0] = s->auth;
+	headers[1].name = "Content-Type";
+	headers[1].value = "application/json";
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
-	req.method = "GET";
+	req.method = method;
 	req.url = url;
-	req.headers = &s->auth;
-	req.header_count = 1;
-	req.max_retries = 5;
+	/* The refresh hook rewrites s->bearer, which headers[0] points at. */
+	req.headers = headers;
+	req.header_count = body != NULL ? 2 : 1;
+	req.body = body;
+	req.body_len = body != NULL ? strlen(body) : 0;
+	req.max_retries = retries;
 	req.timeout_ms = s->config->timeout_ms;
 	req.classify = hubspot_verdict;
 	req.refresh = hubspot_refresh;
@@ -245,6 +257,29 @@ int hubspot_get(struct hubspot_state *s, const char *path_query,
 		*doc = NULL;
 	}
 	s->host->http_response_free(s->host->ctx, &resp);
+	return rc;
+}
+
+int hubspot_get(struct hubspot_state *s, const char *path_query,
+		const char *what, json_t **doc, struct sg_error *err)
+{
+	return hubspot_call(s, "GET", path_query, NULL, 5, what, doc, err);
+}
+
+int hubspot_post(struct hubspot_state *s, const char *path, json_t *body,
+		 int idempotent, const char *what, json_t **doc,
+		 struct sg_error *err)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	int rc;
+
+	*doc = NULL;
+	if (text == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	/* A create is sent once: a retry could make it twice. */
+	rc = hubspot_call(s, "POST", path, text, idempotent ? 5 : 0, what,
+			  doc, err);
+	free(text);
 	return rc;
 }
 

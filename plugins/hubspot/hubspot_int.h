@@ -24,6 +24,8 @@ struct hubspot_config {
 	char *evidence_properties; /* JSON: criterion -> deal property */
 	char *evidence_object;  /* JSON: object, criterion, value, party,
 				 * observed_at, ref */
+	char *default_task_owner; /* tasks of an assignee who is no owner */
+	char *disposition_property; /* a task property: the disposition */
 	long long requests_per_10s;
 	long long timeout_ms;
 };
@@ -67,6 +69,8 @@ struct hubspot_state {
 	json_t *deals;          /* the ids of the deals emitted */
 	json_t *owner_emails;   /* the owners' emails: a seller's address */
 	size_t kind;            /* the engagement object being read */
+	json_t *owner_ids;      /* the sink: the portal's owners */
+	unsigned created, found, decided, refused;
 	const char *rules_pipeline; /* the id deals are emitted with */
 
 	struct hubspot_field *fields;
@@ -92,6 +96,14 @@ int hubspot_auth_start(struct hubspot_state *s, struct sg_error *err);
  */
 int hubspot_get(struct hubspot_state *s, const char *path_query,
 		const char *what, json_t **doc, struct sg_error *err);
+
+/*
+ * POST a JSON body to base_url + path; *doc as hubspot_get's.  An
+ * idempotent request (a search) is retried; a create is sent once.
+ */
+int hubspot_post(struct hubspot_state *s, const char *path, json_t *body,
+		 int idempotent, const char *what, json_t **doc,
+		 struct sg_error *err);
 
 /*
  * The next page's cursor of a listing answer into s->after (NULL at the
@@ -126,6 +138,12 @@ int hubspot_pull_evidence(struct hubspot_state *s, struct sg_error *err);
 /* The evidence a deal's mapped properties hold, from their history. */
 int hubspot_emit_deal_evidence(struct hubspot_state *s, json_t *deal,
 			       const char *id, struct sg_error *err);
+
+/* --- hubspot_tasks.c --- */
+
+/* The sink: dispositions read back, then the review tasks created. */
+int hubspot_write(void *state, const struct sg_sink_input *input,
+		  struct sg_error *err);
 
 /* --- hubspot_deals.c --- */
 

@@ -121,12 +121,17 @@ stop_server() {
 }
 
 # fake_call METHOD PATH [JSON]: one call to the running server's admin
-# or API paths; prints the answer's body.
+# or API paths (with $FAKE_TOKEN as a bearer token when set); prints the
+# answer's body.
 fake_call() {
 	$PYTHON3 -c '
-import sys, urllib.request
+import os, sys, urllib.request
 data = sys.argv[3].encode() if sys.argv[3] else None
 req = urllib.request.Request(sys.argv[2] + sys.argv[4], data=data,
                              method=sys.argv[1])
+if data:
+    req.add_header("Content-Type", "application/json")
+if os.environ.get("FAKE_TOKEN"):
+    req.add_header("Authorization", "Bearer " + os.environ["FAKE_TOKEN"])
 print(urllib.request.urlopen(req).read().decode())' "$1" "$base" "${3:-}" "$2"
 }
