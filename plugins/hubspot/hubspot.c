@@ -7,8 +7,8 @@
  *
  * Then the activities associated with those deals, then the evidence
  * object.  As a sink (hubspot_tasks.c) it writes the review tasks.
- * Not yet: incremental sync, the snapshot folder
- * (docs/connectors/hubspot.md).
+ * Each complete pull is kept in snapshot_dir (hubspot_snapshot.c).
+ * Not yet: incremental sync (docs/connectors/hubspot.md).
  */
 #include "config.h"
 
@@ -81,6 +81,10 @@ static const struct sg_option hubspot_options[] = {
 	    "the sink: the task property where a manager records the "
 	    "disposition (approve, correct, escalate, reassign, log, block)",
 	    disposition_property),
+	OPT("snapshot_dir", SG_OPT_STRING, 0, "hubspot-snapshot",
+	    "where each complete pull is kept in the canonical CSV layout, "
+	    "relative to the config (--source csv:DIR reads it offline); "
+	    "\"\": none", snapshot_dir),
 	OPT("requests_per_10s", SG_OPT_INT, 0, "100",
 	    "requests sent in any 10 seconds at most (the portal's burst "
 	    "limit, shared with its other apps)", requests_per_10s),
@@ -146,6 +150,7 @@ static void hubspot_close(void *state)
 	free(s->history_query);
 	free(s->described);
 	free(s->described_notes);
+	hubspot_snapshot_free(s->snapshot);
 	free(s);
 }
 
@@ -328,6 +333,10 @@ static int hubspot_pull_pipelines(struct hubspot_state *s,
 	/* The data is as of now: it is read live. */
 	snap.extracted_at = (sg_time)time(NULL);
 	snap.source = "hubspot";
+	if (!s->host->describing(s->host->ctx))
+		rc = hubspot_snapshot_start(s, snap.extracted_at, err);
+	if (rc != SG_OK)
+		return rc;
 	return s->host->emit_snapshot(s->host->ctx, &snap, err);
 }
 
@@ -370,7 +379,10 @@ static int hubspot_emit_owner(struct hubspot_state *s, json_t *owner,
 				 json_string_value(json_object_get(team,
 								   "name")) :
 				 "";
-	return s->host->emit_owner(s->host->ctx, &o, NULL, err);
+	if (s->host->emit_owner(s->host->ctx, &o, NULL, err) != SG_OK)
+		return err->code;
+	hubspot_snapshot_owner(s, &o);
+	return SG_OK;
 }
 
 /* The next page's query: the listing's own, then the cursor. */
@@ -495,6 +507,9 @@ static int hubspot_pull(void *state, struct sg_error *err)
 	/* init --from needs the pipeline only. */
 	if (s->phase == HS_OWNERS && s->host->describing(s->host->ctx))
 		s->phase = HS_DONE;
+	else if (s->phase == HS_DONE &&
+		 hubspot_snapshot_commit(s, err) != SG_OK)
+		return err->code;
 	return s->phase < HS_DONE ? 1 : 0;
 }
 

@@ -32,8 +32,7 @@ static const struct hubspot_field hubspot_standard[] = {
 #define HUBSPOT_STANDARD \
 	(sizeof(hubspot_standard) / sizeof(hubspot_standard[0]))
 
-/* Is name one of the model's fields (not an extra one)? */
-static int hubspot_is_standard(const char *name)
+int hubspot_is_standard(const char *name)
 {
 	size_t i;
 
@@ -257,6 +256,8 @@ static int hubspot_emit_deal(struct hubspot_state *s, json_t *deal,
 	o.extra = extra;
 	o.extra_count = n;
 	rc = s->host->emit_opportunity(s->host->ctx, &o, where, err);
+	if (rc == SG_OK)
+		hubspot_snapshot_opportunity(s, &o);
 	free(extra);
 	return rc;
 }
@@ -320,6 +321,8 @@ static int hubspot_emit_stages(struct hubspot_state *s, json_t *deal,
 		e.changed_by = rows[i].changed_by;
 		e.source = rows[i].source;
 		rc = s->host->emit_stage_event(s->host->ctx, &e, where, err);
+		if (rc == SG_OK)
+			hubspot_snapshot_stage_event(s, &e);
 	}
 	free(rows);
 	if (rc != SG_OK)
@@ -374,6 +377,8 @@ static int hubspot_emit_changes(struct hubspot_state *s, json_t *deal,
 		if (rc == SG_OK)
 			rc = s->host->emit_field_change(s->host->ctx, &c,
 							where, err);
+		if (rc == SG_OK)
+			hubspot_snapshot_field_change(s, &c);
 		if (f->is_time) {
 			memcpy(before, after, sizeof(before));
 			old = before;

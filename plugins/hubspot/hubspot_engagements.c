@@ -136,6 +136,7 @@ static int hubspot_emit_activity(struct hubspot_state *s,
 		rc = s->host->emit_activity(s->host->ctx, &a, NULL, err);
 		if (rc != SG_OK)
 			return rc;
+		hubspot_snapshot_activity(s, &a);
 	}
 	return SG_OK;
 }
@@ -217,6 +218,7 @@ static int hubspot_emit_evidence_record(struct hubspot_state *s, json_t *o,
 		rc = s->host->emit_evidence(s->host->ctx, &e, NULL, err);
 		if (rc != SG_OK)
 			return rc;
+		hubspot_snapshot_evidence(s, &e);
 	}
 	return SG_OK;
 }
@@ -313,6 +315,8 @@ int hubspot_emit_deal_evidence(struct hubspot_state *s, json_t *deal,
 			if (rc == SG_OK)
 				rc = s->host->emit_evidence(s->host->ctx, &e,
 							    NULL, err);
+			if (rc == SG_OK)
+				hubspot_snapshot_evidence(s, &e);
 		}
 		if (rc != SG_OK)
 			return sg_error_prefix(err, "hubspot: deal %s, %s "

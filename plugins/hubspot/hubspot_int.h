@@ -26,6 +26,7 @@ struct hubspot_config {
 				 * observed_at, ref */
 	char *default_task_owner; /* tasks of an assignee who is no owner */
 	char *disposition_property; /* a task property: the disposition */
+	char *snapshot_dir;     /* the last pull in the canonical layout */
 	long long requests_per_10s;
 	long long timeout_ms;
 };
@@ -71,6 +72,7 @@ struct hubspot_state {
 	size_t kind;            /* the engagement object being read */
 	json_t *owner_ids;      /* the sink: the portal's owners */
 	unsigned created, found, decided, refused;
+	struct hubspot_snapshot *snapshot; /* NULL: none kept */
 	const char *rules_pipeline; /* the id deals are emitted with */
 
 	struct hubspot_field *fields;
@@ -145,7 +147,34 @@ int hubspot_emit_deal_evidence(struct hubspot_state *s, json_t *deal,
 int hubspot_write(void *state, const struct sg_sink_input *input,
 		  struct sg_error *err);
 
+/* --- hubspot_snapshot.c --- */
+
+/* Starts writing the snapshot folder beside the last one (nothing when
+ * snapshot_dir is ""). */
+int hubspot_snapshot_start(struct hubspot_state *s, sg_time extracted_at,
+			   struct sg_error *err);
+/* Each record emitted, also written to the snapshot (no-ops without). */
+void hubspot_snapshot_opportunity(struct hubspot_state *s,
+				  const struct sg_rec_opportunity *o);
+void hubspot_snapshot_stage_event(struct hubspot_state *s,
+				  const struct sg_rec_stage_event *e);
+void hubspot_snapshot_field_change(struct hubspot_state *s,
+				   const struct sg_rec_field_change *c);
+void hubspot_snapshot_activity(struct hubspot_state *s,
+			       const struct sg_rec_activity *a);
+void hubspot_snapshot_evidence(struct hubspot_state *s,
+			       const struct sg_rec_evidence *e);
+void hubspot_snapshot_owner(struct hubspot_state *s,
+			    const struct sg_rec_owner *o);
+/* The pull completed: the new snapshot takes the last one's place. */
+int hubspot_snapshot_commit(struct hubspot_state *s, struct sg_error *err);
+/* An uncommitted snapshot is removed.  Accepts NULL. */
+void hubspot_snapshot_free(struct hubspot_snapshot *snap);
+
 /* --- hubspot_deals.c --- */
+
+/* Is name one of the model's fields (not an extra one)? */
+int hubspot_is_standard(const char *name);
 
 /* The deal properties asked for, and those whose history is. */
 int hubspot_fields_init(struct hubspot_state *s, struct sg_error *err);

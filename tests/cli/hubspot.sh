@@ -62,6 +62,16 @@ print(len(csv), len(hs), csv == hs)' "$scratch/csv.jsonl" "$scratch/hs.jsonl"
 expect_eq "$(same_exceptions)" "10 10 True" \
 	"the csv source's exceptions, the same to the byte"
 
+# The pull is kept in the canonical layout beside the config: read
+# offline, it gives the same exceptions.
+[ -f "$dir/hubspot-snapshot/snapshot.json" ] || fail "no snapshot folder"
+sg check -c "$dir/stageguard.json" --source "csv:$dir/hubspot-snapshot" \
+	--as-of $asof --dry-run --format jsonl
+expect_status 0 "the snapshot read by the csv source"
+cp "$scratch/.out" "$scratch/hs.jsonl"
+expect_eq "$(same_exceptions)" "10 10 True" "the snapshot, offline"
+snapshot_sum=$(cat "$dir"/hubspot-snapshot/*.csv | cksum)
+
 # A refused token: exit 4, with what to check.
 HS_TOKEN=wrong sg pull -c "$cfg"
 expect_status 4 "a refused token"
@@ -83,6 +93,10 @@ expect_status 4 "the daily limit"
 expect_err "daily API limit is reached" "says so"
 expect_err "GET $base/crm/v3/owners: 1 requests, 0 retries" \
 	"never retried"
+expect_eq "$(cat "$dir"/hubspot-snapshot/*.csv | cksum)" "$snapshot_sum" \
+	"a failed pull leaves the last snapshot"
+expect_eq "$(ls "$dir" | grep -c 'hubspot-snapshot\.')" 0 \
+	"and nothing half written"
 
 # A pipeline the portal does not have.
 hubspot_config "$dir/nopipe.json" "{\"base_url\": \"$base\",
