@@ -34,6 +34,9 @@ the deal (or, with --evidence-as-properties, deal properties whose
 history's source says who gave it); the pipeline and its stages come
 from a stageguard rules config (--config).
 
+GET /_fake/stats gives the portal's sizes, the requests served and how
+many were refused by the rate limit.
+
 Every answer carries the X-HubSpot-RateLimit-* headers; more than
 --rate requests in any 10 seconds get HubSpot's 429 TEN_SECONDLY_ROLLING
 body with Retry-After.  Tests read GET /_fake/log (every request) and
@@ -56,7 +59,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 LOCK = threading.Lock()
-STATE = {"log": [], "faults": [], "sent": [], "tokens": {}}
+STATE = {"log": [], "faults": [], "sent": [], "tokens": {},
+         "rate_limited": 0}
 ARGS = None
 PORTAL = {}
 
@@ -312,6 +316,8 @@ class Handler(BaseHTTPRequestHandler):
         remaining = self.take_rate()
         rate = self.rate_headers(remaining)
         if remaining < 0:
+            with LOCK:
+                STATE["rate_limited"] += 1
             self.error(429, "You have reached your ten_secondly_rolling "
                        "limit.", "RATE_LIMITS", rate + [("Retry-After", "1")],
                        errorType="RATE_LIMIT",
@@ -351,6 +357,15 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/_fake/log":
             with LOCK:
                 self.answer(200, json.dumps({"log": STATE["log"]}))
+        elif path == "/_fake/stats":
+            with LOCK:
+                stats = {"requests": len(STATE["log"]),
+                         "rate_limited": STATE["rate_limited"],
+                         "owners": len(PORTAL["owners"]),
+                         "deals": len(PORTAL["deals"]),
+                         "objects": {k: len(v) for k, v in
+                                     PORTAL["objects"].items()}}
+            self.answer(200, json.dumps(stats))
         elif path == "/_fake/fault" and method == "POST":
             fault = json.loads(self.body())
             with LOCK:

@@ -5,7 +5,8 @@
 noinst_PROGRAMS += tools/sg-gen
 tools_sg_gen_SOURCES = tools/sg-gen.c
 
-EXTRA_DIST += tools/bench.sh tools/make-demo.sh tools/dev.sh
+EXTRA_DIST += tools/bench.sh tools/make-demo.sh tools/dev.sh \
+	tools/hubspot_bench.sh
 
 # `make bench`: times `stageguard check` on generated pipelines of
 # BENCH_SIZES opportunities (default "100000 1000000"), cached under
@@ -16,6 +17,17 @@ bench: all
 	BENCH_DIR='$(BENCH_DIR)' BENCH_SEED='$(BENCH_SEED)' \
 	BENCH_RUNS='$(BENCH_RUNS)' \
 	$(SHELL) $(srcdir)/tools/bench.sh
+
+# `make bench-hubspot`: the HubSpot source against tools/hubspot_fake.py
+# (HUBSPOT_BENCH_SIZES deals, default 10000; HUBSPOT_BENCH_RATE requests
+# per 10 s, default 100); see docs/benchmarks.md, "HubSpot".
+.PHONY: bench-hubspot
+bench-hubspot: all
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	HUBSPOT_BENCH_DIR='$(BENCH_DIR)' \
+	HUBSPOT_BENCH_SIZES='$(HUBSPOT_BENCH_SIZES)' \
+	HUBSPOT_BENCH_RATE='$(HUBSPOT_BENCH_RATE)' \
+	$(SHELL) $(srcdir)/tools/hubspot_bench.sh
 
 # `make demo-data`: regenerates the bundled sample data in the source
 # tree (configs/demo/), for a maintainer who changed the generator.

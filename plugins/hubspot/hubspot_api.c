@@ -59,7 +59,7 @@ static int hubspot_take_token(struct hubspot_state *s,
 
 	if (resp->status != 200 || !json_is_string(token)) {
 		json_decref(doc);
-		return sg_error_set(err, SG_ERR_HTTP, "hubspot: the OAuth "
+		return sg_error_set(err, SG_ERR_HTTP, "the OAuth "
 				    "token endpoint refused the refresh (HTTP "
 				    "%ld): check client_id, client_secret and "
 				    "refresh_token", resp->status);
@@ -87,7 +87,7 @@ static int hubspot_refresh(void *arg, struct sg_error *err)
 	int rc;
 
 	if (s->client_id == NULL)
-		return sg_error_set(err, SG_ERR_HTTP, "hubspot: the private "
+		return sg_error_set(err, SG_ERR_HTTP, "the private "
 				    "app token was refused: check it, or its "
 				    "scopes (crm.objects.deals.read, "
 				    "crm.objects.owners.read)");
@@ -145,7 +145,7 @@ int hubspot_auth_start(struct hubspot_state *s, struct sg_error *err)
 	}
 	if (s->client_id == NULL || s->client_secret == NULL ||
 	    s->refresh_token == NULL)
-		return sg_error_set(err, SG_ERR_CONFIG, "hubspot: no "
+		return sg_error_set(err, SG_ERR_CONFIG, "no "
 				    "credentials: set token_env (a private "
 				    "app token) or client_id, client_secret "
 				    "and refresh_token (OAuth), directly or "
@@ -248,7 +248,7 @@ static int hubspot_call(struct hubspot_state *s, const char *method,
 		return rc;
 	*doc = json_loadb(resp.body, resp.body_len, 0, &jerr);
 	if (*doc == NULL || !json_is_object(*doc)) {
-		rc = sg_error_set(err, SG_ERR_SOURCE, "hubspot: %s, page %u: "
+		rc = sg_error_set(err, SG_ERR_SOURCE, "%s, page %u: "
 				  "the answer is not a JSON object (%s, at "
 				  "byte %d of %zu): nothing of it is kept",
 				  what, s->page + 1, jerr.text,
@@ -295,11 +295,11 @@ int hubspot_next_cursor(struct hubspot_state *s, json_t *doc,
 	if (after == NULL)
 		return SG_OK;
 	if (!json_is_string(after) || json_string_length(after) == 0)
-		return sg_error_set(err, SG_ERR_SOURCE, "hubspot: %s, page "
+		return sg_error_set(err, SG_ERR_SOURCE, "%s, page "
 				    "%u: paging.next.after is not a cursor",
 				    what, s->page);
 	if (json_object_get(s->seen_cursors, json_string_value(after)))
-		return sg_error_set(err, SG_ERR_SOURCE, "hubspot: %s, page "
+		return sg_error_set(err, SG_ERR_SOURCE, "%s, page "
 				    "%u: the API gave the cursor \"%.60s\" a "
 				    "second time; stopping rather than "
 				    "reading in circles", what, s->page,

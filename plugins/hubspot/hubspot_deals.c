@@ -138,7 +138,7 @@ int hubspot_fields_init(struct hubspot_state *s, struct sg_error *err)
 		if (hubspot_is_standard(name) || failed)
 			continue;
 		if (!json_is_string(value))
-			return sg_error_set(err, SG_ERR_CONFIG, "hubspot: "
+			return sg_error_set(err, SG_ERR_CONFIG, ""
 					    "properties.%s: expected a "
 					    "property name", name);
 		f.history = hubspot_required(rules, name);
@@ -209,7 +209,7 @@ static int hubspot_deal_time(const struct hubspot_state *s, json_t *deal,
 	int rc = hubspot_time(hubspot_value(s, deal, model), out, err);
 
 	if (rc != SG_OK)
-		sg_error_prefix(err, "hubspot: deal %s, %s: ",
+		sg_error_prefix(err, "deal %s, %s: ",
 				hubspot_prop(deal, "hs_object_id"), model);
 	return rc;
 }
@@ -326,7 +326,7 @@ static int hubspot_emit_stages(struct hubspot_state *s, json_t *deal,
 	}
 	free(rows);
 	if (rc != SG_OK)
-		sg_error_prefix(err, "hubspot: deal %s, dealstage history: ",
+		sg_error_prefix(err, "deal %s, dealstage history: ",
 				id);
 	return rc;
 }
@@ -387,7 +387,7 @@ static int hubspot_emit_changes(struct hubspot_state *s, json_t *deal,
 		}
 	}
 	if (rc != SG_OK)
-		sg_error_prefix(err, "hubspot: deal %s, %s history: ", id,
+		sg_error_prefix(err, "deal %s, %s history: ", id,
 				f->property);
 	return rc;
 }
@@ -405,7 +405,7 @@ int hubspot_emit_deals(struct hubspot_state *s, json_t *results,
 		struct sg_where where = { "hubspot deal", 0 };
 
 		if (id == NULL)
-			return sg_error_set(err, SG_ERR_SOURCE, "hubspot: "
+			return sg_error_set(err, SG_ERR_SOURCE, ""
 					    "deals, page %u: a deal without "
 					    "an id", s->page + 1);
 		/* Deals of other pipelines are not the pilot's. */

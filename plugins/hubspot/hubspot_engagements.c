@@ -108,7 +108,7 @@ static int hubspot_emit_activity(struct hubspot_state *s,
 	int rc;
 
 	if (id == NULL)
-		return sg_error_set(err, SG_ERR_SOURCE, "hubspot: %s, page "
+		return sg_error_set(err, SG_ERR_SOURCE, "%s, page "
 				    "%u: a record without an id", k->object,
 				    s->page + 1);
 	if (k->type == SG_ACT_TASK &&
@@ -125,7 +125,7 @@ static int hubspot_emit_activity(struct hubspot_state *s,
 	rc = hubspot_time(hubspot_text(o, "hs_timestamp"), &a.occurred_at,
 			  err);
 	if (rc != SG_OK)
-		return sg_error_prefix(err, "hubspot: %s %s: hs_timestamp: ",
+		return sg_error_prefix(err, "%s %s: hs_timestamp: ",
 				       k->object, id);
 	json_array_foreach(hubspot_deal_links(o), i, link) {
 		a.opportunity_id = json_string_value(json_object_get(link,
@@ -200,14 +200,14 @@ static int hubspot_emit_evidence_record(struct hubspot_state *s, json_t *o,
 	e.value = hubspot_text(o, hubspot_ev_prop(s, "value"));
 	e.ref = hubspot_text(o, hubspot_ev_prop(s, "ref"));
 	if (sg_party_from_text(party, strlen(party), 1, &e.party) != 0)
-		return sg_error_set(err, SG_ERR_SOURCE, "hubspot: evidence "
+		return sg_error_set(err, SG_ERR_SOURCE, "evidence "
 				    "%s: party \"%.40s\" is not one of %s",
 				    id ? id : "?", party,
 				    sg_party_expected(1));
 	rc = hubspot_time(hubspot_text(o, hubspot_ev_prop(s, "observed_at")),
 			  &e.observed_at, err);
 	if (rc != SG_OK)
-		return sg_error_prefix(err, "hubspot: evidence %s: ",
+		return sg_error_prefix(err, "evidence %s: ",
 				       id ? id : "?");
 	json_array_foreach(hubspot_deal_links(o), i, link) {
 		e.opportunity_id = json_string_value(json_object_get(link,
@@ -319,7 +319,7 @@ int hubspot_emit_deal_evidence(struct hubspot_state *s, json_t *deal,
 				hubspot_snapshot_evidence(s, &e);
 		}
 		if (rc != SG_OK)
-			return sg_error_prefix(err, "hubspot: deal %s, %s "
+			return sg_error_prefix(err, "deal %s, %s "
 					       "history: ", id,
 					       json_string_value(property));
 	}

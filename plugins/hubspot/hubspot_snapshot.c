@@ -30,7 +30,7 @@ struct hubspot_snapshot {
 static int hubspot_snap_io(const char *path, const char *what,
 			   struct sg_error *err)
 {
-	return sg_error_set_at(err, SG_ERR_IO, path, 0, 0, "hubspot: the "
+	return sg_error_set_at(err, SG_ERR_IO, path, 0, 0, "the "
 			       "snapshot: cannot %s: %s", what,
 			       strerror(errno));
 }

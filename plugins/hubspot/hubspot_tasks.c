@@ -103,7 +103,7 @@ static int hubspot_decide_task(struct hubspot_state *s, json_t *task,
 		rc = s->host->decide(s->host->ctx, &d, err);
 	if (rc == SG_ERR_REFUSED) {
 		s->refused++;
-		s->host->log(s->host->ctx, SG_LOG_INFO, "hubspot: task %s: %s",
+		s->host->log(s->host->ctx, SG_LOG_INFO, "task %s: %s",
 			     id, err->message);
 		sg_error_clear(err);
 		return SG_OK;
@@ -276,7 +276,7 @@ static int hubspot_keep_created(struct hubspot_state *s, json_t *doc,
 
 		if (id == NULL || !hubspot_body_exception(body, exception,
 							  sizeof(exception)))
-			return sg_error_set(err, SG_ERR_SINK, "hubspot: a "
+			return sg_error_set(err, SG_ERR_SINK, "a "
 					    "created task came back without "
 					    "its id or stageguard's mark");
 		rc = s->host->task_ref_put(s->host->ctx, exception, id, err);
@@ -355,7 +355,7 @@ int hubspot_write(void *state, const struct sg_sink_input *input,
 
 	if (input->size < offsetof(struct sg_sink_input, task_count) +
 			  sizeof(input->task_count))
-		return sg_error_set(err, SG_ERR_PLUGIN, "hubspot: the host "
+		return sg_error_set(err, SG_ERR_PLUGIN, "the host "
 				    "gives no review tasks");
 	rc = hubspot_auth_start(s, err);
 	if (rc == SG_OK)
@@ -364,7 +364,7 @@ int hubspot_write(void *state, const struct sg_sink_input *input,
 		rc = hubspot_read_back(s, err);
 	if (rc == SG_OK)
 		rc = hubspot_create_tasks(s, input, err);
-	s->host->log(s->host->ctx, SG_LOG_INFO, "hubspot: %u review tasks "
+	s->host->log(s->host->ctx, SG_LOG_INFO, "%u review tasks "
 		     "created, %u found made by an earlier run, %u "
 		     "dispositions recorded, %u recorded before",
 		     s->created, s->found, s->decided, s->refused);
