@@ -8,21 +8,7 @@
 # bundle or the review queue.
 . "$(dirname "$0")/lib.sh"
 
-mkfifo "$scratch/server.in"
-$PYTHON3 "$top_srcdir/tests/http_server.py" <"$scratch/server.in" \
-	>"$scratch/server.out" &
-server=$!
-exec 3>"$scratch/server.in"
-tries=0
-until grep -q '^PORT ' "$scratch/server.out" 2>/dev/null; do
-	tries=$((tries + 1))
-	if [ $tries -gt 100 ]; then
-		fail "the test server did not start"
-		finish
-	fi
-	sleep 0.1
-done
-base="http://127.0.0.1:$(sed -n 's/^PORT //p' "$scratch/server.out")"
+start_server "$top_srcdir/tests/http_server.py"
 secret="cs-Very-Secret-77"
 
 cfg="$scratch/net.json"
@@ -98,6 +84,5 @@ expect_err "testnet: page 2 for <redacted> is unreadable" "the error"
 cp "$scratch/.err" "$scratch/fail.err"
 search_outputs "after a failure"
 
-exec 3>&-
-wait $server
+stop_server
 finish

@@ -8,21 +8,7 @@
 # looked up, not made twice, and the failing sink exits 4.
 . "$(dirname "$0")/lib.sh"
 
-mkfifo "$scratch/server.in"
-$PYTHON3 "$top_srcdir/tests/http_server.py" <"$scratch/server.in" \
-	>"$scratch/server.out" &
-server=$!
-exec 3>"$scratch/server.in"
-tries=0
-until grep -q '^PORT ' "$scratch/server.out" 2>/dev/null; do
-	tries=$((tries + 1))
-	if [ $tries -gt 100 ]; then
-		fail "the test server did not start"
-		finish
-	fi
-	sleep 0.1
-done
-base="http://127.0.0.1:$(sed -n 's/^PORT //p' "$scratch/server.out")"
+start_server "$top_srcdir/tests/http_server.py"
 
 # crm METHOD PATH [JSON]: one call to the fake CRM; prints the answer.
 crm() {
@@ -101,6 +87,5 @@ expect_status 0 "the run after the timeout"
 expect_err "created 9, found 1" "the timed-out task found, not made again"
 expect_eq "$(crm_count '')" 10 "no duplicate in the CRM"
 
-exec 3>&-
-wait $server
+stop_server
 finish
