@@ -19,6 +19,8 @@
 #include <time.h>
 
 #include "hubspot_int.h"
+#include "sg_csv.h"
+#include "sg_path.h"
 #include "sg_url.h"
 
 #define HUBSPOT_OWNERS_PAGE 100         /* the documented maximum */
@@ -63,6 +65,10 @@ static const struct sg_option hubspot_options[] = {
 	OPT("managers", SG_OPT_JSON, 0, NULL,
 	    "owner id -> manager's owner id (HubSpot has no manager field)",
 	    managers),
+	OPT("owners_csv", SG_OPT_STRING, 0, NULL,
+	    "a CSV file with id and manager_id columns (the canonical "
+	    "owners.csv will do), relative to the config: the managers "
+	    "the managers option does not name", owners_csv),
 	OPT("evidence_properties", SG_OPT_JSON, 0, NULL,
 	    "criterion id -> the deal property holding it; who gave a value "
 	    "is read from the property's history (a form: the buyer)",
@@ -110,6 +116,57 @@ static int hubspot_json_option(const char *text, const char *name,
 					    "%s.%s: expected a text", name,
 					    key);
 	return SG_OK;
+}
+
+/* The column called name in a header record, or -1. */
+static int hubspot_column(const struct sg_csv_record *header,
+			  const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < header->count; i++)
+		if (strcmp(header->fields[i], name) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The managers an owners CSV names, for the owners the managers option
+ * does not: HubSpot itself has no manager field. */
+static int hubspot_owners_csv(struct hubspot_state *s, struct sg_error *err)
+{
+	const char *file = s->config->owners_csv;
+	char *path = file[0] == '/' ? strdup(file) :
+		sg_path_join(s->host->config_dir(s->host->ctx), file);
+	struct sg_csv_record rec;
+	struct sg_csv *csv = NULL;
+	int rc, id = -1, manager = -1;
+
+	if (path == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	rc = sg_csv_open(&csv, path, err);
+	if (rc == SG_OK && (rc = sg_csv_next(csv, &rec, err)) == 1) {
+		id = hubspot_column(&rec, "id");
+		manager = hubspot_column(&rec, "manager_id");
+		rc = SG_OK;
+	}
+	if (rc == SG_OK && (id < 0 || manager < 0))
+		rc = sg_error_set_at(err, SG_ERR_CONFIG, path, 1, 0,
+				     "owners_csv: the header lacks an id or "
+				     "a manager_id column");
+	while (rc == SG_OK && (rc = sg_csv_next(csv, &rec, err)) == 1) {
+		rc = SG_OK;
+		if ((size_t)id >= rec.count || (size_t)manager >= rec.count ||
+		    rec.lens[manager] == 0 ||
+		    json_object_get(s->managers, rec.fields[id]) != NULL)
+			continue;
+		if (json_object_set_new(s->managers, rec.fields[id],
+					json_string(rec.fields[manager])) != 0)
+			rc = sg_error_set(err, SG_ERR_PARSE, "owners_csv: "
+					  "line %ld: not UTF-8 text", rec.line);
+	}
+	sg_csv_free(csv);
+	free(path);
+	return rc < 0 ? rc : SG_OK;
 }
 
 /* The evidence_object option: an object name and the properties of its
@@ -190,6 +247,8 @@ static int hubspot_open(void **state, const void *config, const char *arg,
 	if (rc == SG_OK && c->evidence_object != NULL)
 		rc = hubspot_evidence_object(c->evidence_object,
 					     &s->evidence_object, err);
+	if (rc == SG_OK && c->owners_csv != NULL && c->owners_csv[0] != '\0')
+		rc = hubspot_owners_csv(s, err);
 	if (rc == SG_OK && (c->requests_per_10s < 1 ||
 			    c->requests_per_10s > 10000))
 		rc = sg_error_set(err, SG_ERR_CONFIG, ""

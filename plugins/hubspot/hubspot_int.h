@@ -21,6 +21,7 @@ struct hubspot_config {
 	char *stages;           /* JSON: stage id or label -> config stage */
 	char *properties;       /* JSON: model or extra field -> property */
 	char *managers;         /* JSON: owner id -> manager id */
+	char *owners_csv;       /* id,manager_id columns: the managers */
 	char *evidence_properties; /* JSON: criterion -> deal property */
 	char *evidence_object;  /* JSON: object, criterion, value, party,
 				 * observed_at, ref */

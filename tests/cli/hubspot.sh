@@ -62,6 +62,22 @@ print(len(csv), len(hs), csv == hs)' "$scratch/csv.jsonl" "$scratch/hs.jsonl"
 expect_eq "$(same_exceptions)" "10 10 True" \
 	"the csv source's exceptions, the same to the byte"
 
+# The managers from an owners CSV instead of the managers option.
+$PYTHON3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+del c["sources"]["hubspot"]["managers"]
+c["sources"]["hubspot"]["owners_csv"] = "data/owners.csv"
+json.dump(c, open(sys.argv[2], "w"))' "$cfg" "$dir/owners.json"
+sg check -c "$dir/owners.json" --as-of $asof --dry-run --format jsonl
+expect_status 0 "managers from owners_csv"
+cp "$scratch/.out" "$scratch/hs.jsonl"
+expect_eq "$(same_exceptions)" "10 10 True" "owners_csv routes as managers"
+sed 's/"owners_csv": "data\/owners.csv"/"owners_csv": "nowhere.csv"/' \
+	"$dir/owners.json" >"$dir/noowners.json"
+sg pull -c "$dir/noowners.json"
+expect_status 2 "an owners CSV that is not there"
+expect_err "nowhere.csv" "names it"
+
 # The pull is kept in the canonical layout beside the config: read
 # offline, it gives the same exceptions.
 [ -f "$dir/hubspot-snapshot/snapshot.json" ] || fail "no snapshot folder"
