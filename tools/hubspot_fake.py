@@ -42,8 +42,8 @@ Every answer carries the X-HubSpot-RateLimit-* headers; more than
 body with Retry-After.  Tests read GET /_fake/log (every request) and
 arm faults with POST /_fake/fault {"path": PREFIX, "kind": K, "count":
 N}: K is 500, 502html (a CDN's HTML page), 429, daily (429 policy
-DAILY), truncate (a body cut in the middle), expire (the access token
-expires now).  It prints "PORT <n>" and serves until stdin closes.
+DAILY), truncate (a body cut in the middle), garbage (a whole answer
+that is not JSON), expire (the access token expires now).  It prints "PORT <n>" and serves until stdin closes.
 """
 
 import argparse
@@ -341,6 +341,9 @@ class Handler(BaseHTTPRequestHandler):
             self.error(429, "You have reached your daily limit.",
                        "RATE_LIMITS", rate, errorType="RATE_LIMIT",
                        policyName="DAILY")
+            return
+        if fault == "garbage":
+            self.answer(200, '{"results": [{"id": "1", "properties": {')
             return
         if fault == "expire":
             with LOCK:

@@ -114,6 +114,21 @@ expect_eq "$(cat "$dir"/hubspot-snapshot/*.csv | cksum)" "$snapshot_sum" \
 expect_eq "$(ls "$dir" | grep -c 'hubspot-snapshot\.')" 0 \
 	"and nothing half written"
 
+# A page that is not JSON: the run fails naming the listing and the
+# page, and records nothing.
+SOURCE_DATE_EPOCH=1795000000 sg run -c "$cfg" --as-of $asof \
+	--ledger "$scratch/garbage.db"
+expect_status 0 "a recorded run"
+runs_before=$(sqlite3 "$scratch/garbage.db" 'select count(*) from runs')
+fake_call POST /_fake/fault '{"path": "/crm/v3/objects/deals", "kind": "garbage", "count": 1}' >/dev/null
+SOURCE_DATE_EPOCH=1795000100 sg run -c "$cfg" --as-of $asof \
+	--ledger "$scratch/garbage.db"
+expect_status 4 "a page that is not JSON"
+expect_err "deals, page 1: the answer is not a JSON object" \
+	"names the listing and the page"
+expect_eq "$(sqlite3 "$scratch/garbage.db" 'select count(*) from runs')" \
+	"$runs_before" "nothing recorded"
+
 # A pipeline the portal does not have.
 hubspot_config "$dir/nopipe.json" "{\"base_url\": \"$base\",
 	\"token_env\": \"HS_TOKEN\", \"pipeline\": \"renewals\"}"
