@@ -446,54 +446,6 @@ static int hubspot_emit_owner(struct hubspot_state *s, json_t *owner,
 	return SG_OK;
 }
 
-/* The next page's query: the listing's own, then the cursor. */
-static int hubspot_page_url(struct hubspot_state *s, const char *path,
-			    const char *const *params, size_t count,
-			    struct sg_url *u)
-{
-	size_t i;
-	int failed = sg_url_init(u, path);
-
-	for (i = 0; i + 1 < count && !failed; i += 2)
-		failed = sg_url_add_param(u, params[i], params[i + 1]);
-	if (!failed && s->after != NULL)
-		failed = sg_url_add_param(u, "after", s->after);
-	return failed ? -1 : 0;
-}
-
-int hubspot_list_page(struct hubspot_state *s, const char *path,
-			     const char *const *params, size_t count,
-			     const char *what,
-			     int (*emit)(struct hubspot_state *, json_t *,
-					 struct sg_error *),
-			     struct sg_error *err)
-{
-	struct sg_url u;
-	json_t *doc = NULL, *results;
-	int rc;
-
-	if (hubspot_page_url(s, path, params, count, &u) != 0) {
-		sg_url_release(&u);
-		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-	}
-	rc = hubspot_get(s, sg_url_text(&u), what, &doc, err);
-	sg_url_release(&u);
-	if (rc != SG_OK)
-		return rc;
-	results = json_object_get(doc, "results");
-	if (!json_is_array(results))
-		rc = sg_error_set(err, SG_ERR_SOURCE, "%s, page %u: "
-				  "no results array", what, s->page + 1);
-	if (rc == SG_OK)
-		rc = emit(s, results, err);
-	if (rc == SG_OK)
-		rc = hubspot_next_cursor(s, doc, what, err);
-	json_decref(doc);
-	if (rc != SG_OK)
-		return rc;
-	return s->after != NULL ? 1 : 0;
-}
-
 static int hubspot_emit_owners(struct hubspot_state *s, json_t *results,
 			       struct sg_error *err)
 {

@@ -16,23 +16,24 @@
 /* The model's fields and their standard deal properties; next_step_date
  * has none and is read only when the properties option maps it. */
 static const struct hubspot_field hubspot_standard[] = {
-	{ "name", "dealname", 0, 0 },
-	{ "pipeline", "pipeline", 0, 0 },
-	{ "stage", "dealstage", 0, 0 },
-	{ "owner_id", "hubspot_owner_id", 0, 0 },
-	{ "amount", "amount", 1, 0 },
-	{ "currency", "deal_currency_code", 0, 0 },
-	{ "close_date", "closedate", 1, 1 },
-	{ "forecast_category", "hs_manual_forecast_category", 0, 0 },
-	{ "created_at", "createdate", 0, 1 },
-	{ "next_step", "hs_next_step", 1, 0 },
-	{ "next_step_date", NULL, 1, 1 },
+	{ "name", "dealname", 0, 0, 0 },
+	{ "pipeline", "pipeline", 0, 0, 0 },
+	{ "stage", "dealstage", 0, 0, 0 },
+	{ "owner_id", "hubspot_owner_id", 0, 0, 0 },
+	{ "amount", "amount", 1, 0, 0 },
+	{ "currency", "deal_currency_code", 0, 0, 0 },
+	{ "close_date", "closedate", 1, 1, 0 },
+	{ "forecast_category", "hs_manual_forecast_category", 0, 0, 0 },
+	{ "created_at", "createdate", 0, 1, 0 },
+	{ "next_step", "hs_next_step", 1, 0, 0 },
+	{ "next_step_date", NULL, 1, 1, 0 },
 };
 
 #define HUBSPOT_STANDARD \
 	(sizeof(hubspot_standard) / sizeof(hubspot_standard[0]))
 
-int hubspot_is_standard(const char *name)
+/* Is name one of the model's fields (not an extra one)? */
+static int hubspot_is_standard(const char *name)
 {
 	size_t i;
 
@@ -42,20 +43,6 @@ int hubspot_is_standard(const char *name)
 	return 0;
 }
 
-int hubspot_time(const char *text, sg_time *out, struct sg_error *err)
-{
-	size_t len = text ? strlen(text) : 0;
-
-	*out = SG_TIME_NONE;
-	if (len == 0)
-		return SG_OK;
-	/* Epoch milliseconds, as some custom date properties come. */
-	if (strspn(text, "0123456789") == len && len > 10) {
-		*out = (sg_time)(strtoll(text, NULL, 10) / 1000);
-		return SG_OK;
-	}
-	return sg_time_parse_iso(out, text, len, 0, 0, err);
-}
 
 /* Is name a field the rules require (so its history matters)? */
 static int hubspot_required(const struct sg_rules *rules, const char *name)
@@ -70,18 +57,6 @@ static int hubspot_required(const struct sg_rules *rules, const char *name)
 	return 0;
 }
 
-int hubspot_list_add(char **list, const char *name)
-{
-	size_t had = *list ? strlen(*list) : 0;
-	char *grown = realloc(*list, had + strlen(name) + 2);
-
-	if (grown == NULL)
-		return -1;
-	snprintf(grown + had, strlen(name) + 2, "%s%s", had ? "," : "",
-		 name);
-	*list = grown;
-	return 0;
-}
 
 static int hubspot_field_add(struct hubspot_state *s,
 			     const struct hubspot_field *f)
@@ -133,7 +108,7 @@ int hubspot_fields_init(struct hubspot_state *s, struct sg_error *err)
 	/* The other names of the properties option are extra fields. */
 	json_object_foreach(s->option_properties, name, value) {
 		struct hubspot_field f = { name, json_string_value(value), 0,
-					   0 };
+					   0, 1 };
 
 		if (hubspot_is_standard(name) || failed)
 			continue;
@@ -247,7 +222,7 @@ static int hubspot_emit_deal(struct hubspot_state *s, json_t *deal,
 	if (extra == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	for (i = 0; i < s->field_count; i++) {
-		if (hubspot_is_standard(s->fields[i].model))
+		if (!s->fields[i].extra)
 			continue;
 		extra[n].name = s->fields[i].model;
 		extra[n].value = hubspot_prop(deal, s->fields[i].property);

@@ -44,6 +44,7 @@ struct hubspot_field {
 	const char *property;   /* "amount", "closedate", ... */
 	int history;            /* its changes are emitted */
 	int is_time;            /* parsed into a time (close_date...) */
+	int extra;              /* an extra field, not one of the model's */
 };
 
 struct hubspot_state {
@@ -85,7 +86,7 @@ struct hubspot_state {
 	const char **described_notes;
 };
 
-/* --- hubspot_api.c --- */
+/* --- hubspot_api.c: credentials, calls, listings --- */
 
 /* Gets the credentials ready (an OAuth token when configured). */
 int hubspot_auth_start(struct hubspot_state *s, struct sg_error *err);
@@ -128,6 +129,10 @@ int hubspot_list_page(struct hubspot_state *s, const char *path,
 
 /* Appends ",name" to a comma-separated list; -1 out of memory. */
 int hubspot_list_add(char **list, const char *name);
+
+/* A HubSpot time: ISO-8601 (with milliseconds), a bare date, or epoch
+ * milliseconds as text.  SG_TIME_NONE for null or "". */
+int hubspot_time(const char *text, sg_time *out, struct sg_error *err);
 
 /* --- hubspot_engagements.c --- */
 
@@ -174,9 +179,6 @@ void hubspot_snapshot_free(struct hubspot_snapshot *snap);
 
 /* --- hubspot_deals.c --- */
 
-/* Is name one of the model's fields (not an extra one)? */
-int hubspot_is_standard(const char *name);
-
 /* The deal properties asked for, and those whose history is. */
 int hubspot_fields_init(struct hubspot_state *s, struct sg_error *err);
 
@@ -184,8 +186,5 @@ int hubspot_fields_init(struct hubspot_state *s, struct sg_error *err);
 int hubspot_emit_deals(struct hubspot_state *s, json_t *results,
 		       struct sg_error *err);
 
-/* A HubSpot time: ISO-8601 (with milliseconds), a bare date, or epoch
- * milliseconds as text.  SG_TIME_NONE for null or "". */
-int hubspot_time(const char *text, sg_time *out, struct sg_error *err);
 
 #endif

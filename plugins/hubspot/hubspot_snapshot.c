@@ -56,7 +56,7 @@ static size_t hubspot_snap_extras(const struct hubspot_state *s,
 	size_t i, n = 0;
 
 	for (i = 0; i < s->field_count; i++)
-		if (!hubspot_is_standard(s->fields[i].model))
+		if (s->fields[i].extra)
 			names[n++] = s->fields[i].model;
 	return n;
 }
