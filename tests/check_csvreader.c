@@ -114,6 +114,29 @@ static void check_all_blocks(const char *input, const char *expect)
 	}
 }
 
+/* A NUL byte inside a field is an error at its line and column, never a
+ * value cut short (issue 12, item 4): plain and quoted, at any block. */
+START_TEST(test_nul_in_field)
+{
+	static const char plain[] = "id,name\nopp-00\0 000001,Acme\n";
+	static const char quoted[] = "id,name\nO1,\"Ac\0me\"\n";
+	struct sg_error err;
+	size_t block;
+	char *got;
+
+	for (block = 0; block <= sizeof(plain); block++) {
+		got = render(plain, sizeof(plain) - 1, block, &err);
+		ck_assert_str_eq(got, "1:[id][name]\nERR -3 mem.csv:2:1\n");
+		free(got);
+	}
+	ck_assert_ptr_nonnull(strstr(err.message, "NUL byte"));
+	ck_assert_ptr_nonnull(strstr(err.message, "after 6 bytes"));
+	got = render(quoted, sizeof(quoted) - 1, 0, &err);
+	ck_assert_str_eq(got, "1:[id][name]\nERR -3 mem.csv:2:2\n");
+	free(got);
+}
+END_TEST
+
 START_TEST(test_simple_lf)
 {
 	check_all_blocks("id,name\n1,Acme\n2,Globex\n",
@@ -482,6 +505,7 @@ static Suite *csvreader_suite(void)
 
 	tc = tcase_create("records");
 	tcase_add_test(tc, test_simple_lf);
+	tcase_add_test(tc, test_nul_in_field);
 	tcase_add_test(tc, test_crlf);
 	tcase_add_test(tc, test_no_final_newline);
 	tcase_add_test(tc, test_bom);

@@ -709,8 +709,22 @@ int sg_csv_next(struct sg_csv *csv, struct sg_csv_record *rec,
 			return rc;
 	}
 	for (i = 0; i < csv->nfields; i++) {
+		const char *nul;
+
 		csv->fields[i] = csv->buf + csv->fbeg[i];
 		csv->lens[i] = csv->flen[i];
+		/* Every reader takes a field as a C string: a NUL inside it
+		 * would cut the value short without a word. */
+		nul = csv->lens[i] > 0 ? memchr(csv->fields[i], '\0',
+						csv->lens[i]) : NULL;
+		if (nul != NULL)
+			return sg_error_set_at(err, SG_ERR_PARSE, csv->path,
+					       csv->rec_line, (int)i + 1,
+					       "a NUL byte inside the field, "
+					       "after %zu bytes: the file is "
+					       "not text (saved as UTF-16? "
+					       "damaged?)",
+					       (size_t)(nul - csv->fields[i]));
 	}
 	rec->fields = csv->fields;
 	rec->lens = csv->lens;

@@ -23,6 +23,16 @@ expect_err "stage_history.csv:15" "names file and line"
 [ -e "$d/stageguard.db" ] && [ "$(sqlite3 "$d/stageguard.db" 'select count(*) from runs')" != 0 ] &&
 	fail "a failed run recorded something"
 
+# A NUL byte inside a field: an error at its line and column, never a
+# value cut short.
+d=$(fresh nul)
+printf 'O9,Nul\000 deal,default,discovery,u1,10,USD,2026-12-31,pipeline,2026-10-01T00:00:00Z,x,,smb\n' \
+	>> "$d/data/opportunities.csv"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "a NUL byte in a field"
+expect_err "opportunities.csv:10:2: csv: a NUL byte inside the field, after 3 bytes" \
+	"names file, line and column"
+
 d=$(fresh fields)
 printf 'O1,,discovery\n' >> "$d/data/stage_history.csv"
 sg check -c "$d/stageguard.json" --as-of $asof --dry-run
