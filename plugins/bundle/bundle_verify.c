@@ -543,7 +543,11 @@ static int bundle_compare(struct bundle_check *c, struct sg_error *err)
 	size_t i, j, n = 0;
 	int usable = 0, nomem = 0, manifest_line = 0;
 
-	qsort(c->seen, c->seen_count, sizeof(*c->seen), bundle_seen_cmp);
+	/* An archive with no entries has no list to sort (qsort wants
+	 * one, even empty). */
+	if (c->seen_count > 1)
+		qsort(c->seen, c->seen_count, sizeof(*c->seen),
+		      bundle_seen_cmp);
 	for (i = 0; i < c->seen_count; i = j) {
 		for (j = i + 1; j < c->seen_count &&
 		     strcmp(c->seen[i].name, c->seen[j].name) == 0; j++)
@@ -564,7 +568,8 @@ static int bundle_compare(struct bundle_check *c, struct sg_error *err)
 	if (c->sums == NULL && !c->sums_big)
 		bundle_report(c, BUNDLE_SUMS " is missing");
 	if (usable) {
-		qsort(l, n, sizeof(*l), bundle_listed_cmp);
+		if (n > 1)
+			qsort(l, n, sizeof(*l), bundle_listed_cmp);
 		for (i = 0; i < n; i++) {
 			if (i > 0 && strcmp(l[i - 1].name, l[i].name) == 0) {
 				bundle_report(c, BUNDLE_MANIFEST ": %s is "

@@ -96,6 +96,12 @@ expect_status 0 "verify a renamed bundle"
 
 # Not an archive at all, and a name with no known suffix.
 echo "not an archive" > "$scratch/junk.tar.gz"
+# An archive with no entries: the normal report, not a crash.
+tar -czf "$scratch/empty.tar.gz" -T /dev/null
+sg bundle verify "$scratch/empty.tar.gz"
+expect_status 1 "verify an empty archive"
+expect_out "manifest.json is missing" "says what is missing"
+
 sg bundle verify "$scratch/junk.tar.gz"
 expect_status 2 "verify junk"
 sg bundle -c "$cfg" $pd --source csv --out "$scratch/b.rar"
