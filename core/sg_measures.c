@@ -367,12 +367,25 @@ static int rp_reverted(const struct sg_replay *r, const struct rp_move *m)
 	const struct sg_stage_event *ev = r->v.events + o->event_first;
 	uint32_t i, n = o->event_count;
 
+	int cur = SG_NO_STAGE;
+	sg_sym cur_sym = 0;
+
 	if (m->from == 0)
 		return 0;
-	/* The judged event: the first at that second into to. */
-	for (i = 0; i < n; i++)
-		if (ev[i].changed_at == m->at && ev[i].to_stage == m->to)
+	/* The judged event, found by its own position: walked as the checks
+	 * walk (a repeat of the stage is no move), it is the one at that
+	 * second into to from the stage before it.  Several rows in one
+	 * second keep their order (rule 13), so an earlier row there is
+	 * never taken for the move, nor counted as its revert. */
+	for (i = 0; i < n; i++) {
+		if (i > 0 && ev[i].to_index == cur)
+			continue;
+		if (i > 0 && ev[i].changed_at == m->at &&
+		    ev[i].to_stage == m->to && cur_sym == m->from)
 			break;
+		cur = ev[i].to_index;
+		cur_sym = ev[i].to_stage;
+	}
 	for (i++; i < n; i++) {
 		if (ev[i].changed_at > r->as_of ||
 		    ev[i].changed_at - m->at > SG_REVERT_WINDOW_SECONDS)

@@ -473,6 +473,33 @@ START_TEST(test_corrections)
 }
 END_TEST
 
+/* Rule 40 with rule 13: rows in one second keep their order, so each
+ * move is located by its own position (issue 12, item 9): created in
+ * discovery, advanced to qualification without evidence, back to
+ * discovery, all in one second, lost a day later.  The advance is
+ * reverted by the row after it; the regression by nothing. */
+START_TEST(test_revert_in_one_second)
+{
+	struct fx f;
+	sg_time t = D(10) + 12 * HOUR;
+
+	fx_init(&f);
+	add_opp(&f, "R1", "closed_lost");
+	/* From-stages given, as an export has them: the first and third
+	 * rows must not read as one row repeated. */
+	sg_test_add_event(f.m, "R1", "", "discovery", t, "u1");
+	sg_test_add_event(f.m, "R1", "discovery", "qualification", t, "u1");
+	sg_test_add_event(f.m, "R1", "qualification", "discovery", t, "u1");
+	sg_test_add_event(f.m, "R1", "discovery", "closed_lost", t + DAY,
+			  "u1");
+	fx_replay(&f, D(40));
+	fx_measure(&f, D(10), D(11), 1);
+	ck_assert_uint_eq(f.ms.flagged_moves, 2);
+	ck_assert_uint_eq(f.ms.corrected_by_revert, 1);
+	fx_free(&f);
+}
+END_TEST
+
 /* Rule 41: forecast-impacting amounts exact, per currency; a missing
  * amount is counted apart. */
 START_TEST(test_forecast_currencies)
@@ -722,6 +749,7 @@ static Suite *measures_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("moves");
 	tcase_add_test(tc, test_corrections);
+	tcase_add_test(tc, test_revert_in_one_second);
 	tcase_add_test(tc, test_forecast_currencies);
 	tcase_add_test(tc, test_close_date_pushes);
 	suite_add_tcase(s, tc);
