@@ -160,6 +160,13 @@ int cli_record_run(struct cli_session *s, struct sg_ledger *ledger,
 		   const struct sg_exceptions *list, struct sg_run_record *run,
 		   struct sg_run_outcome *outcome, struct sg_error *err);
 
+/*
+ * Writes text for a terminal: control characters (C0, DEL, C1) and bytes
+ * that are not UTF-8 as \xNN, so a name read from a file can never send
+ * an escape sequence to the terminal.
+ */
+void cli_put_text(FILE *out, const char *text);
+
 /* Writes the exceptions as JSON lines or as a text table with a summary. */
 int cli_print_exceptions(FILE *out, const struct cli_session *s,
 			 const struct sg_exceptions *list, const char *format,

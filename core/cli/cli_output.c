@@ -4,6 +4,51 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The length of the UTF-8 sequence at p (1 to 4), or 0 when the bytes
+ * there are no valid sequence (overlong forms and surrogates included). */
+static size_t utf8_length(const unsigned char *p)
+{
+	if (p[0] < 0x80)
+		return 1;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		return (p[1] & 0xc0) == 0x80 ? 2 : 0;
+	if (p[0] >= 0xe0 && p[0] <= 0xef) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[0] == 0xe0 && p[1] < 0xa0) ||
+		    (p[0] == 0xed && p[1] > 0x9f))
+			return 0;
+		return 3;
+	}
+	if (p[0] >= 0xf0 && p[0] <= 0xf4) {
+		if ((p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80 ||
+		    (p[3] & 0xc0) != 0x80 || (p[0] == 0xf0 && p[1] < 0x90) ||
+		    (p[0] == 0xf4 && p[1] > 0x8f))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
+void cli_put_text(FILE *out, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+
+	while (*p != '\0') {
+		size_t n = utf8_length(p);
+		/* C1 controls (U+0080..U+009F) are as dangerous as C0. */
+		int control = (n == 1 && (*p < 0x20 || *p == 0x7f)) ||
+			      (n == 2 && p[0] == 0xc2 && p[1] < 0xa0);
+
+		if (n == 0 || control) {
+			fprintf(out, "\\x%02x", *p);
+			p++;
+			continue;
+		}
+		fwrite(p, 1, n, out);
+		p += n;
+	}
+}
+
 /* A growable text buffer for one chunk of JSON lines. */
 struct line_buf {
 	char *text;

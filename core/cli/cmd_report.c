@@ -142,7 +142,11 @@ static void verify_problem(void *arg, const char *problem)
 {
 	struct verify_tally *t = arg;
 
-	printf("%s: %s\n", t->path, problem);
+	/* Member names come from the archive: never raw to a terminal. */
+	cli_put_text(stdout, t->path);
+	fputs(": ", stdout);
+	cli_put_text(stdout, problem);
+	putchar('\n');
 	t->problems++;
 }
 

@@ -96,6 +96,21 @@ expect_status 0 "verify a renamed bundle"
 
 # Not an archive at all, and a name with no known suffix.
 echo "not an archive" > "$scratch/junk.tar.gz"
+# A member whose name holds an escape sequence and a byte that is not
+# UTF-8: printed escaped, never raw to the terminal.
+$PYTHON3 -c 'import io, sys, tarfile
+with tarfile.open(sys.argv[1], "w:gz", format=tarfile.GNU_FORMAT) as t:
+    data = b"x"
+    info = tarfile.TarInfo("inputs/\x1b[31mred\udcff.csv")
+    info.size = len(data)
+    t.addfile(info, io.BytesIO(data))' "$scratch/hostile.tar.gz"
+sg bundle verify "$scratch/hostile.tar.gz"
+expect_status 1 "verify a hostile name"
+expect_out "\\x1b[31mred\\xff.csv" "the name escaped"
+if LC_ALL=C grep -q "$(printf '\033')" "$scratch/.out"; then
+	fail "an escape character reached the output"
+fi
+
 # An archive with no entries: the normal report, not a crash.
 tar -czf "$scratch/empty.tar.gz" -T /dev/null
 sg bundle verify "$scratch/empty.tar.gz"
