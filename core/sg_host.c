@@ -54,11 +54,29 @@ int sg_host_cancel_requested(void)
 	return host_cancel != 0;
 }
 
-const char *sg_host_getenv(const char *name)
+/* Does a *_env option of section name the variable? */
+static int host_names_env(json_t *section, const char *name)
+{
+	const char *key;
+	json_t *value;
+
+	json_object_foreach(section, key, value) {
+		size_t len = strlen(key);
+
+		if (len > 4 && strcmp(key + len - 4, "_env") == 0 &&
+		    json_is_string(value) &&
+		    strcmp(json_string_value(value), name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+const char *sg_host_getenv(const char *name, json_t *section)
 {
 	const char *value = getenv(name);
 
-	if (value != NULL && strlen(value) >= SG_SECRET_MIN)
+	if (value != NULL && strlen(value) >= SG_SECRET_MIN &&
+	    host_names_env(section, name))
 		sg_secrets_add(value, NULL);
 	return value;
 }

@@ -5,6 +5,7 @@
 #ifndef SG_HOST_H
 #define SG_HOST_H
 
+#include <jansson.h>
 #include <stdarg.h>
 
 /*
@@ -21,11 +22,14 @@ void sg_host_log(const char *plugin, int verbose, int level,
 	__attribute__((format(printf, 4, 5)));
 
 /*
- * getenv for a plugin: what a *_env option names is a credential, so the
- * value is registered as a secret (sg_secrets.h) before the plugin sees
- * it; one too short to redact is still handed over.
+ * getenv for a plugin.  What one of its *_env options names (a key ending
+ * in "_env" of section, the plugin's config section; may be NULL) is a
+ * credential, so that value is registered as a secret (sg_secrets.h)
+ * before the plugin sees it; any other variable (a tuning knob) is not,
+ * or its digits would be redacted from every record.  A value too short
+ * to redact is still handed over.
  */
-const char *sg_host_getenv(const char *name);
+const char *sg_host_getenv(const char *name, json_t *section);
 
 /*
  * Asks running plugins to stop: their waits and transfers end, and the

@@ -71,8 +71,11 @@ static int sink_cancelled(void *ctx)
 
 static const char *sink_getenv(void *ctx, const char *name)
 {
-	(void)ctx;
-	return sg_host_getenv(name);
+	const struct sink_ctx *h = ctx;
+
+	return sg_host_getenv(name, h->config && h->config->sinks ?
+			      json_object_get(h->config->sinks, h->name) :
+			      NULL);
 }
 
 static int sink_http(void *ctx, const struct sg_http_request *req,

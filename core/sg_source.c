@@ -219,8 +219,11 @@ static void host_http_response_free(void *ctx, struct sg_http_response *resp)
 
 static const char *host_getenv(void *ctx, const char *name)
 {
-	(void)ctx;
-	return sg_host_getenv(name);
+	const struct host_ctx *h = ctx;
+
+	return sg_host_getenv(name, h->config->sources ?
+			      json_object_get(h->config->sources, h->name) :
+			      NULL);
 }
 
 static int host_is_missing(void *ctx, const char *value, int is_amount)

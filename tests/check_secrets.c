@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sg_host.h"
 #include "sg_redact.h"
 #include "sg_secrets.h"
 #include "sg_test.h"
@@ -159,6 +160,24 @@ START_TEST(test_records_are_redacted)
 }
 END_TEST
 
+/* Only what a *_env option names is a credential: a tuning knob's value
+ * is not redacted from every record. */
+START_TEST(test_getenv_registers_credentials_only)
+{
+	json_t *section = json_pack("{s:s, s:s}", "token_env", "SG_T_TOKEN",
+				    "pipeline", "SG_T_KNOB");
+
+	setenv("SG_T_TOKEN", "tok-abcdef", 1);
+	setenv("SG_T_KNOB", "65536", 1);
+	ck_assert_str_eq(sg_host_getenv("SG_T_TOKEN", section), "tok-abcdef");
+	ck_assert_str_eq(sg_host_getenv("SG_T_KNOB", section), "65536");
+	ck_assert_int_eq(sg_secrets_found("tok-abcdef", 10), 1);
+	ck_assert_int_eq(sg_secrets_found("65536", 5), 0);
+	ck_assert_ptr_null(sg_host_getenv("SG_T_UNSET", NULL));
+	json_decref(section);
+}
+END_TEST
+
 static Suite *secrets_suite(void)
 {
 	Suite *s = suite_create("secrets");
@@ -172,6 +191,7 @@ static Suite *secrets_suite(void)
 	tcase_add_test(tc, test_in_place_and_errors);
 	tcase_add_test(tc, test_records_keep_their_pointer_without_secrets);
 	tcase_add_test(tc, test_records_are_redacted);
+	tcase_add_test(tc, test_getenv_registers_credentials_only);
 	suite_add_tcase(s, tc);
 	return s;
 }
