@@ -94,7 +94,12 @@ static int hubspot_refresh(void *arg, struct sg_error *err)
 	body = hubspot_refresh_body(s);
 	if (body == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-	snprintf(url, sizeof(url), "%s/oauth/v1/token", s->config->base_url);
+	if ((size_t)snprintf(url, sizeof(url), "%s/oauth/v1/token",
+			     s->config->base_url) >= sizeof(url)) {
+		free(body);
+		return sg_error_set(err, SG_ERR_CONFIG, "base_url is over "
+				    "2,000 bytes");
+	}
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
 	req.method = "POST";
@@ -225,7 +230,13 @@ static int hubspot_call(struct hubspot_state *s, const char *method,
 	rc = hubspot_fresh_token(s, err);
 	if (rc != SG_OK)
 		return rc;
-	snprintf(url, sizeof(url), "%s%s", s->config->base_url, path_query);
+	/* A cut URL would ask for something else: refused, never sent. */
+	if ((size_t)snprintf(url, sizeof(url), "%s%s", s->config->base_url,
+			     path_query) >= sizeof(url))
+		return sg_error_set(err, SG_ERR_CONFIG, "%s: the request URL "
+				    "would be over %zu bytes (HubSpot answers "
+				    "414): map fewer properties, or a shorter "
+				    "base_url", what, sizeof(url) - 1);
 	headers[0] = s->auth;
 	headers[1].name = "Content-Type";
 	headers[1].value = "application/json";

@@ -129,6 +129,16 @@ expect_err "deals, page 1: the answer is not a JSON object" \
 expect_eq "$(sqlite3 "$scratch/garbage.db" 'select count(*) from runs')" \
 	"$runs_before" "nothing recorded"
 
+# So many mapped properties that the URL would be cut: refused, not sent.
+$PYTHON3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["sources"]["hubspot"]["properties"] = {"x%d" % i: "custom_property_%d" % i
+                                         for i in range(400)}
+json.dump(c, open(sys.argv[2], "w"))' "$cfg" "$dir/long.json"
+sg pull -c "$dir/long.json"
+expect_status 2 "a URL too long"
+expect_err "the request URL would be over 8191 bytes" "says why"
+
 # A pipeline the portal does not have.
 hubspot_config "$dir/nopipe.json" "{\"base_url\": \"$base\",
 	\"token_env\": \"HS_TOKEN\", \"pipeline\": \"renewals\"}"
