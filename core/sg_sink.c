@@ -133,9 +133,10 @@ static int sink_copy_found(char *found, char *out, size_t size,
 	if (found != NULL) {
 		if (strlen(found) >= size)
 			rc = sg_error_set(err, SG_ERR_PLUGIN, "a buffer of %zu "
-					  "bytes cannot hold a task "
-					  "reference (%d at most)", size,
-					  SG_TASK_REF_MAX);
+					  "bytes cannot hold the %zu-byte "
+					  "answer (give %d)", size,
+					  strlen(found) + 1,
+					  SG_TASK_REF_MAX + 1);
 		else
 			rc = 1;
 		if (rc == 1)
