@@ -10,6 +10,7 @@ core_util_libsgutil_la_SOURCES = \
 	core/util/sg_csv.c core/util/sg_csv.h \
 	core/util/sg_path.c core/util/sg_path.h \
 	core/util/sg_canonical.c core/util/sg_canonical.h \
+	core/util/sg_canonical_records.c core/util/sg_canonical_records.h \
 	core/util/sg_stage_values.c core/util/sg_stage_values.h \
 	core/util/sg_url.c core/util/sg_url.h \
 	core/util/sg_pipeline_guess.c core/util/sg_pipeline_guess.h

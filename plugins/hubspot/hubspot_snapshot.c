@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sg_canonical.h"
+#include "sg_canonical_records.h"
 #include "sg_path.h"
 
 struct hubspot_snapshot {
@@ -121,147 +122,52 @@ int hubspot_snapshot_start(struct hubspot_state *s, sg_time extracted_at,
 	return SG_OK;
 }
 
-static const char *hubspot_snap_time(sg_time t, char *buf)
-{
-	buf[0] = '\0';
-	if (t != SG_TIME_NONE)
-		sg_time_format_iso(t, buf);
-	return buf;
-}
-
+/* Each record emitted, also written to the snapshot (no-ops without). */
 void hubspot_snapshot_opportunity(struct hubspot_state *s,
 				  const struct sg_rec_opportunity *o)
 {
-	char t1[SG_TIME_ISO_SIZE], t2[SG_TIME_ISO_SIZE], t3[SG_TIME_ISO_SIZE];
-	const char *row[SG_OPP_COL_COUNT], *extra[64];
-	size_t i, n = o->extra_count < 64 ? o->extra_count : 64;
-
-	if (s->snapshot == NULL)
-		return;
-	row[SG_OPP_ID] = o->id;
-	row[SG_OPP_NAME] = o->name;
-	row[SG_OPP_PIPELINE] = o->pipeline;
-	row[SG_OPP_STAGE] = o->stage;
-	row[SG_OPP_OWNER_ID] = o->owner_id;
-	row[SG_OPP_AMOUNT] = o->amount;
-	row[SG_OPP_CURRENCY] = o->currency;
-	row[SG_OPP_CLOSE_DATE] = hubspot_snap_time(o->close_date, t1);
-	row[SG_OPP_FORECAST_CATEGORY] = o->forecast_category;
-	row[SG_OPP_CREATED_AT] = hubspot_snap_time(o->created_at, t2);
-	row[SG_OPP_NEXT_STEP] = o->next_step;
-	row[SG_OPP_NEXT_STEP_DATE] = hubspot_snap_time(o->next_step_date, t3);
-	for (i = 0; i < n; i++)
-		extra[i] = o->extra[i].value;
-	sg_canonical_write_row(s->snapshot->files[SG_CANON_OPPORTUNITIES],
-			       SG_CANON_OPPORTUNITIES, row, extra, n);
+	if (s->snapshot != NULL)
+		sg_canonical_put_opportunity(
+			s->snapshot->files[SG_CANON_OPPORTUNITIES], o);
 }
 
 void hubspot_snapshot_stage_event(struct hubspot_state *s,
 				  const struct sg_rec_stage_event *e)
 {
-	char t[SG_TIME_ISO_SIZE];
-	const char *row[SG_EVENT_COL_COUNT];
-
-	if (s->snapshot == NULL)
-		return;
-	row[SG_EVENT_OPPORTUNITY_ID] = e->opportunity_id;
-	row[SG_EVENT_FROM_STAGE] = e->from_stage;
-	row[SG_EVENT_TO_STAGE] = e->to_stage;
-	row[SG_EVENT_CHANGED_AT] = hubspot_snap_time(e->changed_at, t);
-	row[SG_EVENT_CHANGED_BY] = e->changed_by;
-	row[SG_EVENT_SOURCE] = e->source;
-	sg_canonical_write_row(s->snapshot->files[SG_CANON_STAGE_HISTORY],
-			       SG_CANON_STAGE_HISTORY, row, NULL, 0);
+	if (s->snapshot != NULL)
+		sg_canonical_put_stage_event(
+			s->snapshot->files[SG_CANON_STAGE_HISTORY], e);
 }
 
 void hubspot_snapshot_field_change(struct hubspot_state *s,
 				   const struct sg_rec_field_change *c)
 {
-	char t[SG_TIME_ISO_SIZE];
-	const char *row[SG_CHANGE_COL_COUNT];
-
-	if (s->snapshot == NULL)
-		return;
-	row[SG_CHANGE_OPPORTUNITY_ID] = c->opportunity_id;
-	row[SG_CHANGE_FIELD] = c->field;
-	row[SG_CHANGE_OLD_VALUE] = c->old_value;
-	row[SG_CHANGE_NEW_VALUE] = c->new_value;
-	row[SG_CHANGE_CHANGED_AT] = hubspot_snap_time(c->changed_at, t);
-	sg_canonical_write_row(s->snapshot->files[SG_CANON_FIELD_HISTORY],
-			       SG_CANON_FIELD_HISTORY, row, NULL, 0);
-}
-
-static const char *hubspot_party_text(int party)
-{
-	switch (party) {
-	case SG_PARTY_BUYER:
-		return "buyer";
-	case SG_PARTY_SELLER:
-		return "seller";
-	case SG_PARTY_SYSTEM:
-		return "system";
-	case SG_PARTY_UNKNOWN:
-		return "unknown";
-	default:
-		return "";
-	}
+	if (s->snapshot != NULL)
+		sg_canonical_put_field_change(
+			s->snapshot->files[SG_CANON_FIELD_HISTORY], c);
 }
 
 void hubspot_snapshot_activity(struct hubspot_state *s,
 			       const struct sg_rec_activity *a)
 {
-	static const char *const types[] = {
-		"other", "email", "call", "meeting", "note", "task", "document"
-	};
-	char t[SG_TIME_ISO_SIZE];
-	const char *row[SG_ACTIVITY_COL_COUNT];
-
-	if (s->snapshot == NULL)
-		return;
-	row[SG_ACTIVITY_ID] = a->id;
-	row[SG_ACTIVITY_OPPORTUNITY_ID] = a->opportunity_id;
-	row[SG_ACTIVITY_TYPE] = a->type >= 0 && a->type <= SG_ACT_DOCUMENT ?
-				types[a->type] : "other";
-	row[SG_ACTIVITY_PARTY] = hubspot_party_text(a->party);
-	row[SG_ACTIVITY_OCCURRED_AT] = hubspot_snap_time(a->occurred_at, t);
-	row[SG_ACTIVITY_ACTOR] = a->actor;
-	row[SG_ACTIVITY_SUBJECT] = a->subject;
-	sg_canonical_write_row(s->snapshot->files[SG_CANON_ACTIVITIES],
-			       SG_CANON_ACTIVITIES, row, NULL, 0);
+	if (s->snapshot != NULL)
+		sg_canonical_put_activity(
+			s->snapshot->files[SG_CANON_ACTIVITIES], a);
 }
 
 void hubspot_snapshot_evidence(struct hubspot_state *s,
 			       const struct sg_rec_evidence *e)
 {
-	char t[SG_TIME_ISO_SIZE];
-	const char *row[SG_EVIDENCE_COL_COUNT];
-
-	if (s->snapshot == NULL)
-		return;
-	row[SG_EVIDENCE_OPPORTUNITY_ID] = e->opportunity_id;
-	row[SG_EVIDENCE_CRITERION] = e->criterion;
-	row[SG_EVIDENCE_VALUE] = e->value;
-	row[SG_EVIDENCE_PARTY] = hubspot_party_text(e->party);
-	row[SG_EVIDENCE_OBSERVED_AT] = hubspot_snap_time(e->observed_at, t);
-	row[SG_EVIDENCE_REF] = e->ref;
-	sg_canonical_write_row(s->snapshot->files[SG_CANON_EVIDENCE],
-			       SG_CANON_EVIDENCE, row, NULL, 0);
+	if (s->snapshot != NULL)
+		sg_canonical_put_evidence(
+			s->snapshot->files[SG_CANON_EVIDENCE], e);
 }
 
 void hubspot_snapshot_owner(struct hubspot_state *s,
 			    const struct sg_rec_owner *o)
 {
-	const char *row[SG_OWNER_COL_COUNT];
-
-	if (s->snapshot == NULL)
-		return;
-	row[SG_OWNER_ID] = o->id;
-	row[SG_OWNER_NAME] = o->name;
-	row[SG_OWNER_EMAIL] = o->email;
-	row[SG_OWNER_MANAGER_ID] = o->manager_id;
-	row[SG_OWNER_TEAM] = o->team;
-	sg_canonical_write_row(s->snapshot->files[SG_CANON_OWNERS],
-			       SG_CANON_OWNERS, row, NULL, 0);
+	if (s->snapshot != NULL)
+		sg_canonical_put_owner(s->snapshot->files[SG_CANON_OWNERS], o);
 }
 
 static int hubspot_snap_close_files(struct hubspot_snapshot *snap,
