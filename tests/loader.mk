@@ -37,4 +37,5 @@ tests_plugins_testnet_la_CFLAGS = $(AM_CFLAGS)
 tests_plugins_testnet_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS) \
 	-export-symbols-regex '^sg_plugin_entry$$'
 tests_plugins_testnet_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS)
-TESTS += tests/cli/secrets.sh tests/cli/hubspot.sh tests/cli/hubspot_tasks.sh
+TESTS += tests/cli/secrets.sh tests/cli/hubspot.sh tests/cli/hubspot_tasks.sh \
+	tests/cli/hubspot_sync.sh

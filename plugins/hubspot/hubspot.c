@@ -7,8 +7,9 @@
  *
  * Then the activities associated with those deals, then the evidence
  * object.  As a sink (hubspot_tasks.c) it writes the review tasks.
- * Each complete pull is kept in snapshot_dir (hubspot_snapshot.c).
- * Not yet: incremental sync (docs/connectors/hubspot.md).
+ * Each complete pull is kept in snapshot_dir (hubspot_snapshot.c); the
+ * next reads only what changed since (hubspot_sync.c), and a full pull
+ * that stopped resumes at its last complete page.
  */
 #include "config.h"
 
@@ -91,6 +92,14 @@ static const struct sg_option hubspot_options[] = {
 	    "where each complete pull is kept in the canonical CSV layout, "
 	    "relative to the config (--source csv:DIR reads it offline); "
 	    "\"\": none", snapshot_dir),
+	OPT("search_result_cap", SG_OPT_INT, 0, "10000",
+	    "results one search query reaches at most (HubSpot's cap; a "
+	    "new query starts past it); lower only for tests",
+	    search_result_cap),
+	OPT("full_sync_days", SG_OPT_INT, 0, "7",
+	    "a full pull at least this often, in days (an incremental one "
+	    "cannot see deleted engagements); 0: every pull is full",
+	    full_sync_days),
 	OPT("requests_per_10s", SG_OPT_INT, 0, "100",
 	    "requests sent in any 10 seconds at most (the portal's burst "
 	    "limit, shared with its other apps)", requests_per_10s),
@@ -208,6 +217,9 @@ static void hubspot_close(void *state)
 	free(s->described);
 	free(s->described_notes);
 	hubspot_snapshot_free(s->snapshot);
+	hubspot_sync_free(s->sync);
+	json_decref(s->resume);
+	hubspot_replay_free(s->resumed);
 	free(s);
 }
 
@@ -255,9 +267,20 @@ static int hubspot_open(void **state, const void *config, const char *arg,
 				  "requests_per_10s: 1 to 10000");
 	/* The portal counts arrivals, the host sends: a 5% margin keeps
 	 * a request sent at the window's edge from arriving inside it. */
+	if (rc == SG_OK && (c->search_result_cap < 10 ||
+			    c->search_result_cap > 10000))
+		rc = sg_error_set(err, SG_ERR_CONFIG, ""
+				  "search_result_cap: 10 to 10000");
+	if (rc == SG_OK && (c->full_sync_days < 0 ||
+			    c->full_sync_days > 3650))
+		rc = sg_error_set(err, SG_ERR_CONFIG, ""
+				  "full_sync_days: 0 to 3650");
 	if (rc == SG_OK)
 		rc = host->http_pace(host->ctx, NULL,
 				     (unsigned)c->requests_per_10s, 10500,
+				     err);
+	if (rc == SG_OK)
+		rc = host->http_pace(host->ctx, HUBSPOT_SEARCH_PACE, 4, 1050,
 				     err);
 	if (rc != SG_OK) {
 		hubspot_close(s);
@@ -394,7 +417,11 @@ static int hubspot_pull_pipelines(struct hubspot_state *s,
 	/* The data is as of now: it is read live. */
 	snap.extracted_at = (sg_time)time(NULL);
 	snap.source = "hubspot";
+	s->pull_started = s->server_time != 0 ? s->server_time :
+						snap.extracted_at;
 	if (!s->host->describing(s->host->ctx))
+		rc = hubspot_sync_plan(s, err);
+	if (rc == SG_OK && !s->host->describing(s->host->ctx))
 		rc = hubspot_snapshot_start(s, snap.extracted_at, err);
 	if (rc != SG_OK)
 		return rc;
@@ -481,6 +508,44 @@ static int hubspot_pull_deals(struct hubspot_state *s, struct sg_error *err)
 				 "deals", hubspot_emit_deals, err);
 }
 
+/* The pages a stopped pull had completed, read back from its folder;
+ * then the pull goes on where it stopped. */
+static int hubspot_pull_resumed(struct hubspot_state *s, struct sg_error *err)
+{
+	json_t *cp = s->resume;
+	const char *after = json_string_value(json_object_get(cp, "after"));
+	int rc = SG_OK;
+
+	if (s->resumed == NULL)
+		rc = hubspot_replay_open(&s->resumed,
+					 hubspot_snapshot_partial(s), NULL, 0,
+					 err);
+	if (rc == SG_OK)
+		rc = hubspot_replay_step(s, s->resumed, err);
+	if (rc < 0)
+		return sg_error_prefix(err, "resuming the pull stopped "
+				       "before: ");
+	if (rc == 1)
+		return 1;
+	s->phase = (int)json_integer_value(json_object_get(cp, "phase"));
+	s->kind = (size_t)json_integer_value(json_object_get(cp, "kind"));
+	s->page = (unsigned)json_integer_value(json_object_get(cp, "page"));
+	free(s->after);
+	s->after = after != NULL ? strdup(after) : NULL;
+	if (after != NULL && s->after == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	s->host->log(s->host->ctx, SG_LOG_INFO, "resuming the full pull "
+		     "stopped before: %llu records read back, going on at "
+		     "%s, page %u",
+		     hubspot_replay_count(s->resumed),
+		     s->phase == HS_DEALS ? "deals" :
+		     s->phase == HS_ACTIVITIES ? "engagements" : "evidence",
+		     s->page + 1);
+	json_decref(s->resume);
+	s->resume = NULL;
+	return 1;
+}
+
 /* A listing ended: the next starts from its first page. */
 static void hubspot_next_phase(struct hubspot_state *s)
 {
@@ -510,18 +575,41 @@ static int hubspot_pull(void *state, struct sg_error *err)
 	case HS_EVIDENCE:
 		rc = hubspot_pull_evidence(s, err);
 		break;
+	case HS_SYNC:
+		rc = hubspot_sync_step(s, err);
+		break;
+	case HS_RESUME:
+		return hubspot_pull_resumed(s, err);
 	default:
 		return 0;
 	}
 	if (rc < 0)
 		return rc;
+	if (rc == 2) {
+		/* An incremental pull found it had better be full. */
+		s->phase = HS_OWNERS;
+		rc = 0;
+	}
 	if (rc == 0 || s->phase == HS_PIPELINES)
 		hubspot_next_phase(s);
 	/* init --from needs the pipeline only. */
 	if (s->phase == HS_OWNERS && s->host->describing(s->host->ctx))
 		s->phase = HS_DONE;
-	else if (s->phase == HS_DONE &&
-		 hubspot_snapshot_commit(s, err) != SG_OK)
+	/* An incremental pull reads what changed after the owners; a full
+	 * one has nothing more to do after the evidence. */
+	if (s->phase == HS_DEALS && s->sync != NULL)
+		s->phase = HS_SYNC;
+	else if (s->phase == HS_DEALS && s->resume != NULL)
+		s->phase = HS_RESUME;
+	else if (s->phase > HS_SYNC ||
+		 (s->phase == HS_SYNC && s->sync == NULL))
+		s->phase = HS_DONE;
+	/* Each page of a full pull complete is a point to resume from. */
+	if (s->phase >= HS_DEALS && s->phase <= HS_EVIDENCE &&
+	    hubspot_snapshot_checkpoint(s, err) != SG_OK)
+		return err->code;
+	if (s->phase == HS_DONE && (hubspot_snapshot_commit(s, err) != SG_OK ||
+				    hubspot_sync_commit(s, err) != SG_OK))
 		return err->code;
 	return s->phase < HS_DONE ? 1 : 0;
 }

@@ -213,6 +213,25 @@ static int hubspot_fresh_token(struct hubspot_state *s, struct sg_error *err)
 	return hubspot_refresh(s, err);
 }
 
+/* The portal's clock from an answer's Date header: a sync cursor is
+ * taken from it, so a local clock that is off loses no change. */
+static void hubspot_server_time(struct hubspot_state *s,
+				const struct sg_http_response *resp)
+{
+	const char *date = s->host->http_header(s->host->ctx, resp, "Date");
+	const char *comma = date != NULL ? strchr(date, ',') : NULL;
+	struct sg_error ignored;
+	sg_time t;
+
+	if (comma == NULL)
+		return;
+	comma += strspn(comma + 1, " ") + 1;
+	if (sg_time_parse_format(&t, comma, strlen(comma),
+				 "%d %b %Y %H:%M:%S %Z", NULL, &ignored) ==
+	    SG_OK)
+		s->server_time = t;
+}
+
 /* One exchange with the API: *doc is the answer's JSON object. */
 static int hubspot_call(struct hubspot_state *s, const char *method,
 			const char *path_query, const char *body,
@@ -249,6 +268,9 @@ static int hubspot_call(struct hubspot_state *s, const char *method,
 	req.header_count = body != NULL ? 2 : 1;
 	req.body = body;
 	req.body_len = body != NULL ? strlen(body) : 0;
+	/* Search has a lower limit of its own than the burst limit. */
+	if (strstr(path_query, "/search") != NULL)
+		req.pace = HUBSPOT_SEARCH_PACE;
 	req.max_retries = retries;
 	req.timeout_ms = s->config->timeout_ms;
 	req.classify = hubspot_verdict;
@@ -257,6 +279,7 @@ static int hubspot_call(struct hubspot_state *s, const char *method,
 	rc = s->host->http(s->host->ctx, &req, &resp, err);
 	if (rc != SG_OK)
 		return rc;
+	hubspot_server_time(s, &resp);
 	*doc = json_loadb(resp.body, resp.body_len, 0, &jerr);
 	if (*doc == NULL || !json_is_object(*doc)) {
 		rc = sg_error_set(err, SG_ERR_SOURCE, "%s, page %u: "

@@ -96,6 +96,24 @@ static json_t *hubspot_deal_links(json_t *o)
 		o, "associations"), "deals"), "results");
 }
 
+/* A review task the sink wrote: never read back as activity. */
+static int hubspot_own_task(const struct hubspot_kind *k, json_t *o)
+{
+	return k->type == SG_ACT_TASK &&
+	       strncmp(hubspot_text(o, k->subject), HUBSPOT_TASK_MARK,
+		       strlen(HUBSPOT_TASK_MARK)) == 0;
+}
+
+int hubspot_is_own_task(size_t kind, json_t *o)
+{
+	return hubspot_own_task(&hubspot_kinds[kind], o);
+}
+
+const char *hubspot_kind_subject(size_t kind)
+{
+	return hubspot_kinds[kind].subject;
+}
+
 static int hubspot_emit_activity(struct hubspot_state *s,
 				 const struct hubspot_kind *k, json_t *o,
 				 struct sg_error *err)
@@ -111,9 +129,7 @@ static int hubspot_emit_activity(struct hubspot_state *s,
 		return sg_error_set(err, SG_ERR_SOURCE, "%s, page "
 				    "%u: a record without an id", k->object,
 				    s->page + 1);
-	if (k->type == SG_ACT_TASK &&
-	    strncmp(subject, HUBSPOT_TASK_MARK, strlen(HUBSPOT_TASK_MARK)) ==
-	    0)
+	if (hubspot_own_task(k, o))
 		return SG_OK;
 	memset(&a, 0, sizeof(a));
 	a.id = id;
@@ -141,17 +157,37 @@ static int hubspot_emit_activity(struct hubspot_state *s,
 	return SG_OK;
 }
 
-static int hubspot_emit_activities(struct hubspot_state *s, json_t *results,
-				   struct sg_error *err)
+size_t hubspot_kind_count(void)
 {
-	const struct hubspot_kind *k = &hubspot_kinds[s->kind];
+	return HUBSPOT_KINDS;
+}
+
+const char *hubspot_kind_object(size_t kind)
+{
+	return hubspot_kinds[kind].object;
+}
+
+const char *hubspot_kind_properties(size_t kind)
+{
+	return hubspot_kinds[kind].properties;
+}
+
+int hubspot_emit_engagements(struct hubspot_state *s, size_t kind,
+			     json_t *results, struct sg_error *err)
+{
 	size_t i;
 	int rc = SG_OK;
 
 	for (i = 0; i < json_array_size(results) && rc == SG_OK; i++)
-		rc = hubspot_emit_activity(s, k, json_array_get(results, i),
-					   err);
+		rc = hubspot_emit_activity(s, &hubspot_kinds[kind],
+					   json_array_get(results, i), err);
 	return rc;
+}
+
+static int hubspot_emit_activities(struct hubspot_state *s, json_t *results,
+				   struct sg_error *err)
+{
+	return hubspot_emit_engagements(s, s->kind, results, err);
 }
 
 int hubspot_pull_activities(struct hubspot_state *s, struct sg_error *err)
@@ -223,9 +259,8 @@ static int hubspot_emit_evidence_record(struct hubspot_state *s, json_t *o,
 	return SG_OK;
 }
 
-static int hubspot_emit_evidence_records(struct hubspot_state *s,
-					 json_t *results,
-					 struct sg_error *err)
+int hubspot_emit_evidence_records(struct hubspot_state *s, json_t *results,
+				  struct sg_error *err)
 {
 	size_t i;
 	int rc = SG_OK;
@@ -236,30 +271,39 @@ static int hubspot_emit_evidence_records(struct hubspot_state *s,
 	return rc;
 }
 
-int hubspot_pull_evidence(struct hubspot_state *s, struct sg_error *err)
+char *hubspot_evidence_fields(const struct hubspot_state *s)
 {
 	static const char *const parts[] = { "criterion", "value", "party",
 					     "observed_at", "ref" };
-	char path[300], *props = NULL;
-	const char *params[8];
+	char *props = NULL;
 	size_t i;
-	int rc;
 
-	if (s->evidence_object == NULL)
-		return 0;
 	for (i = 0; i < 5; i++)
 		if (hubspot_ev_prop(s, parts[i]) != NULL &&
 		    hubspot_list_add(&props, hubspot_ev_prop(s, parts[i])) != 0) {
 			free(props);
-			return sg_error_set(err, SG_ERR_NOMEM,
-					    "out of memory");
+			return NULL;
 		}
+	return props != NULL ? props : strdup("hs_object_id");
+}
+
+int hubspot_pull_evidence(struct hubspot_state *s, struct sg_error *err)
+{
+	char path[300], *props;
+	const char *params[8];
+	int rc;
+
+	if (s->evidence_object == NULL)
+		return 0;
+	props = hubspot_evidence_fields(s);
+	if (props == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	snprintf(path, sizeof(path), "/crm/v3/objects/%s",
 		 hubspot_ev_prop(s, "object"));
 	params[0] = "limit";
 	params[1] = "100";
 	params[2] = "properties";
-	params[3] = props ? props : "hs_object_id";
+	params[3] = props;
 	params[4] = "associations";
 	params[5] = "deals";
 	rc = hubspot_list_page(s, path, params, 6, "evidence",

@@ -28,15 +28,23 @@ struct hubspot_config {
 	char *default_task_owner; /* tasks of an assignee who is no owner */
 	char *disposition_property; /* a task property: the disposition */
 	char *snapshot_dir;     /* the last pull in the canonical layout */
+	long long search_result_cap; /* results one search query reaches */
+	long long full_sync_days; /* a full pull at least this often */
 	long long requests_per_10s;
 	long long timeout_ms;
 };
 
-/* The phases of a pull: one page per pull() call. */
+/* The phases of a pull: one page per pull() call.  A full pull reads
+ * the deals, activities and evidence; an incremental one (HS_SYNC) only
+ * what changed, and the rest from the last snapshot. */
 enum hubspot_phase {
 	HS_PIPELINES = 0, HS_OWNERS, HS_DEALS, HS_ACTIVITIES, HS_EVIDENCE,
-	HS_DONE
+	HS_SYNC, HS_RESUME, HS_DONE
 };
+
+/* The named pace of search requests: HubSpot documents a limit of its
+ * own for search, about 4 a second per token. */
+#define HUBSPOT_SEARCH_PACE "search"
 
 /* A model field read from a deal property, with its history or not. */
 struct hubspot_field {
@@ -75,6 +83,12 @@ struct hubspot_state {
 	json_t *owner_ids;      /* the sink: the portal's owners */
 	unsigned created, found, decided, refused;
 	struct hubspot_snapshot *snapshot; /* NULL: none kept */
+	struct hubspot_sync *sync;   /* an incremental pull; NULL: full */
+	sg_time server_time;         /* the portal's clock, last answer */
+	sg_time pull_started;        /* by that clock: the next cursor */
+	json_t *resume;              /* the checkpoint of a pull resumed */
+	struct hubspot_replay *resumed; /* its pages read back */
+	int full_reason_logged;
 	const char *rules_pipeline; /* the id deals are emitted with */
 
 	struct hubspot_field *fields;
@@ -134,6 +148,106 @@ int hubspot_list_add(char **list, const char *name);
  * milliseconds as text.  SG_TIME_NONE for null or "". */
 int hubspot_time(const char *text, sg_time *out, struct sg_error *err);
 
+/* --- hubspot_search.c: searches past the result cap, batch reads --- */
+
+/*
+ * One search of an object's records changed since a time, sorted by
+ * hs_lastmodifieddate: past search_result_cap results a new query starts
+ * at the last time seen (a window), and the records seen twice at the
+ * seam are dropped, so any number of changes is read.
+ */
+struct hubspot_search {
+	const char *object;     /* "deals", "emails", "2-9000001", "tasks" */
+	const char *what;       /* its name in messages */
+	json_t *filters;        /* more filters, ANDed (borrowed; or NULL) */
+	json_t *properties;     /* the properties asked for (borrowed) */
+	long long since_ms;     /* this window's start */
+	long long last_ms;      /* the newest change seen */
+	char *after;            /* the offset within the window */
+	unsigned page;          /* pages read */
+	long long total;        /* the first page's count of matches */
+	json_t *seen;           /* ids given, for the seams */
+	int started;
+};
+
+/* Sets up q; hubspot_search_release() frees what it holds. */
+void hubspot_search_init(struct hubspot_search *q, const char *object,
+			 const char *what, long long since_ms);
+void hubspot_search_release(struct hubspot_search *q);
+
+/*
+ * Reads one page of q: *results gets the records not given before (a new
+ * reference, the caller decrefs).  1 when more follows, 0 at the end.
+ * SG_ERR_SOURCE when more than the cap changed within one millisecond
+ * (no window can pass it; an incremental pull then reads everything).
+ */
+int hubspot_search_page(struct hubspot_state *s, struct hubspot_search *q,
+			json_t **results, struct sg_error *err);
+
+/*
+ * POST /crm/v3/objects/{object}/batch/read of ids (an array of strings;
+ * at most 100, 50 with history): *results the records found (new
+ * reference); the ids HubSpot reports missing are added to the set
+ * missing (deleted or archived since).  properties and history are
+ * comma-separated lists (history may be NULL).
+ */
+int hubspot_batch_read(struct hubspot_state *s, const char *object,
+		       json_t *ids, const char *properties,
+		       const char *history, const char *what,
+		       json_t **results, json_t *missing,
+		       struct sg_error *err);
+
+/*
+ * POST /crm/v4/associations/{from}/{to}/batch/read of ids (at most
+ * 1,000): *links (new reference) maps each from id with associations to
+ * the array of its to ids, as text.
+ */
+int hubspot_associations(struct hubspot_state *s, const char *from,
+			 const char *to, json_t *ids, const char *what,
+			 json_t **links, struct sg_error *err);
+
+/* --- hubspot_replay.c: records read back from a canonical folder --- */
+
+struct hubspot_replay;
+
+/* Replays the folder dir: every record but those of the deals in the
+ * set skip (borrowed; NULL: none), each also written to the snapshot
+ * being made when rewrite is nonzero.  Opportunities join s->deals. */
+int hubspot_replay_open(struct hubspot_replay **out, const char *dir,
+			json_t *skip, int rewrite, struct sg_error *err);
+/* A slice of the rows: 1 when more follows, 0 at the end. */
+int hubspot_replay_step(struct hubspot_state *s, struct hubspot_replay *r,
+			struct sg_error *err);
+/* The records replayed so far (0 for NULL). */
+unsigned long long hubspot_replay_count(const struct hubspot_replay *r);
+/* Accepts NULL. */
+void hubspot_replay_free(struct hubspot_replay *r);
+
+/* --- hubspot_sync.c: incremental pulls --- */
+
+/*
+ * Decides between a full and an incremental pull once the pipeline is
+ * known: incremental when the state holds a cursor for the snapshot
+ * still in snapshot_dir, taken with the same settings, and the last full
+ * pull is younger than full_sync_days.  Sets s->sync when it is.
+ */
+int hubspot_sync_plan(struct hubspot_state *s, struct sg_error *err);
+
+/* One step of an incremental pull: 1 when more follows, 0 at the end;
+ * 2 when it must become a full pull (s->sync is gone then). */
+int hubspot_sync_step(struct hubspot_state *s, struct sg_error *err);
+
+/* The pull completed: the cursor and the snapshot's id into the state. */
+int hubspot_sync_commit(struct hubspot_state *s, struct sg_error *err);
+
+/* What shapes the records a pull writes, as a short hash: a snapshot or
+ * a checkpoint taken with other settings is not merged with. */
+void hubspot_settings_id(const struct hubspot_state *s, char *out,
+			 size_t size);
+
+/* Frees what an incremental pull holds.  Accepts NULL. */
+void hubspot_sync_free(struct hubspot_sync *sync);
+
 /* --- hubspot_engagements.c --- */
 
 /* One page of engagements (emails, then calls, meetings, notes, tasks)
@@ -142,6 +256,29 @@ int hubspot_pull_activities(struct hubspot_state *s, struct sg_error *err);
 
 /* One page of the evidence object (0 at once without one). */
 int hubspot_pull_evidence(struct hubspot_state *s, struct sg_error *err);
+
+/* The engagement kinds (emails, calls, meetings, notes, tasks): their
+ * object names and the properties read. */
+size_t hubspot_kind_count(void);
+const char *hubspot_kind_object(size_t kind);
+const char *hubspot_kind_properties(size_t kind);
+/* The property shown as a kind's subject (NULL for notes). */
+const char *hubspot_kind_subject(size_t kind);
+/* Is o (of kind) one of the review tasks the sink wrote? */
+int hubspot_is_own_task(size_t kind, json_t *o);
+
+/* Engagements of a kind, each emitted for those of the deals it is
+ * associated with (associations.deals.results) that were emitted. */
+int hubspot_emit_engagements(struct hubspot_state *s, size_t kind,
+			     json_t *results, struct sg_error *err);
+
+/* Records of the evidence object, the same way. */
+int hubspot_emit_evidence_records(struct hubspot_state *s, json_t *results,
+				  struct sg_error *err);
+
+/* The evidence object's properties read, comma-separated (malloc'd;
+ * NULL out of memory). */
+char *hubspot_evidence_fields(const struct hubspot_state *s);
 
 /* The evidence a deal's mapped properties hold, from their history. */
 int hubspot_emit_deal_evidence(struct hubspot_state *s, json_t *deal,
@@ -154,6 +291,13 @@ int hubspot_write(void *state, const struct sg_sink_input *input,
 		  struct sg_error *err);
 
 /* --- hubspot_snapshot.c --- */
+
+/* Where the snapshot is kept (malloc'd), NULL when none is. */
+char *hubspot_snapshot_path(const struct hubspot_state *s);
+/* The pull_id of the snapshot in dir (malloc'd), NULL when none. */
+char *hubspot_snapshot_id(const char *dir);
+/* The pull_id of the snapshot this pull writes, NULL when none. */
+const char *hubspot_snapshot_pull_id(const struct hubspot_state *s);
 
 /* Starts writing the snapshot folder beside the last one (nothing when
  * snapshot_dir is ""). */
@@ -172,6 +316,17 @@ void hubspot_snapshot_evidence(struct hubspot_state *s,
 			       const struct sg_rec_evidence *e);
 void hubspot_snapshot_owner(struct hubspot_state *s,
 			    const struct sg_rec_owner *o);
+/*
+ * A page of a full pull is complete: the files are flushed and
+ * checkpoint.json beside them says how long each is and where the pull
+ * is (phase, kind, page, cursor), so a pull that stops is resumed there
+ * by the next (within a day, with the same settings), nothing read
+ * twice.
+ */
+int hubspot_snapshot_checkpoint(struct hubspot_state *s,
+				struct sg_error *err);
+/* The folder this pull writes (NULL without a snapshot). */
+const char *hubspot_snapshot_partial(const struct hubspot_state *s);
 /* The pull completed: the new snapshot takes the last one's place. */
 int hubspot_snapshot_commit(struct hubspot_state *s, struct sg_error *err);
 /* An uncommitted snapshot is removed.  Accepts NULL. */
