@@ -112,39 +112,43 @@ static int hubspot_decide_task(struct hubspot_state *s, json_t *task,
 	return rc;
 }
 
+/*
+ * Every completed task with a disposition, in windows of
+ * search_result_cap by modification time, so more than 10,000 are read
+ * whole (a page past the cap is a 400).
+ */
 static int hubspot_read_back(struct hubspot_state *s, struct sg_error *err)
 {
-	char *after = NULL;
-	int rc = SG_OK;
+	struct hubspot_search q;
+	json_t *results = NULL, *task;
+	size_t i;
+	int rc;
 
-	do {
-		json_t *filters = json_pack("[{s:s,s:s,s:s},{s:s,s:s}]",
-			"propertyName", "hs_task_status", "operator", "EQ",
-			"value", "COMPLETED", "propertyName",
-			s->config->disposition_property, "operator",
-			"HAS_PROPERTY");
-		json_t *body = hubspot_search_body(s, filters, after);
-		json_t *doc = NULL, *task, *next;
-		size_t i;
-
-		if (body == NULL) {
-			free(after);
-			return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-		}
-		rc = hubspot_post(s, "/crm/v3/objects/tasks/search", body, 1,
-				  "completed tasks", &doc, err);
-		json_decref(body);
-		json_array_foreach(json_object_get(doc, "results"), i, task)
-			if (rc == SG_OK)
-				rc = hubspot_decide_task(s, task, err);
-		next = json_object_get(json_object_get(json_object_get(
-			doc, "paging"), "next"), "after");
-		free(after);
-		after = rc == SG_OK && json_is_string(next) ?
-			strdup(json_string_value(next)) : NULL;
-		json_decref(doc);
-	} while (after != NULL);
-	return rc;
+	hubspot_search_init(&q, "tasks", "completed tasks", 0);
+	q.filters = json_pack("[{s:s,s:s,s:s},{s:s,s:s}]", "propertyName",
+			      "hs_task_status", "operator", "EQ", "value",
+			      "COMPLETED", "propertyName",
+			      s->config->disposition_property, "operator",
+			      "HAS_PROPERTY");
+	q.properties = json_pack("[s,s,s,s]", s->config->disposition_property,
+				 "hubspot_owner_id", "hs_task_completion_date",
+				 "hs_lastmodifieddate");
+	if (q.filters == NULL || q.properties == NULL)
+		rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	else
+		do {
+			rc = hubspot_search_page(s, &q, &results, err);
+			json_array_foreach(results, i, task)
+				if (rc >= 0 &&
+				    hubspot_decide_task(s, task, err) != SG_OK)
+					rc = err->code;
+			json_decref(results);
+			results = NULL;
+		} while (rc == 1);
+	json_decref(q.filters);
+	json_decref(q.properties);
+	hubspot_search_release(&q);
+	return rc < 0 ? rc : SG_OK;
 }
 
 /* --- Tasks created. --- */

@@ -90,6 +90,20 @@ SOURCE_DATE_EPOCH=1795000300 sg run -c "$cfg" --as-of 2026-11-21T00:00:00Z -v
 expect_status 0 "a later run"
 expect_err "0 dispositions recorded, 1 recorded before" "not twice"
 
+# More completed tasks than one search reaches (a cap of ten, three a
+# page): read back in windows by modification time, never past the cap.
+for task in $(q "select ref from task_refs where ref <> '$task' limit 5"); do
+	fake_call PATCH "/crm/v3/objects/tasks/$task" '{"properties": {"hs_task_status": "COMPLETED", "stageguard_disposition": "approve"}}' >/dev/null
+done
+hubspot_config "$dir/capped.json" '{"search_result_cap": 10}'
+SOURCE_DATE_EPOCH=1795000350 sg run -c "$dir/capped.json" --as-of 2026-11-21T00:00:00Z -v
+expect_status 0 "a read-back past the cap"
+expect_err "5 dispositions recorded, 1 recorded before" "reads all six"
+expect_eq "$(q "select count(*) from tasks where status = 'closed' and decided_by like 'hubspot owner%'")" \
+	6 "six decided from HubSpot"
+expect_err "POST $base/crm/v3/objects/tasks/search: 3 requests" \
+	"in three windows of one page"
+
 # The activities a pull reads are the portal's, never stageguard's tasks.
 sg pull -c "$cfg"
 expect_out "activities                         4" "no review task as an activity"
