@@ -10,6 +10,13 @@
 # with a 429, the wall time, and the pull's peak memory against the csv
 # source's on the same files.
 #
+# Then, unless HUBSPOT_BENCH_INCREMENTAL=0, the daily case: a recorded
+# `run` (a full pull keeping its snapshot), HUBSPOT_BENCH_CHANGED deals
+# (default 1%) moved a stage in the portal, and the next `run`, an
+# incremental pull: its requests, wall time and peak memory against the
+# full run's, and whether its snapshot holds the same rows as a full
+# pull of the changed portal.
+#
 # Environment: top_builddir (default .), top_srcdir (default the
 # script's parent), HUBSPOT_BENCH_DIR (default $top_builddir/bench),
 # HUBSPOT_BENCH_SIZES, HUBSPOT_BENCH_RATE.
@@ -20,11 +27,89 @@ top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 dir=${HUBSPOT_BENCH_DIR:-$top_builddir/bench}
 sizes=${HUBSPOT_BENCH_SIZES:-10000}
 rate=${HUBSPOT_BENCH_RATE:-100}
+incremental=${HUBSPOT_BENCH_INCREMENTAL:-1}
 sg=$top_builddir/stageguard
 gen=$top_builddir/tools/sg-gen
 py=python3
 [ -x /usr/bin/python3 ] && py=/usr/bin/python3
 mkdir -p "$dir" || exit 2
+
+# fake POST PATH JSON: one admin call to the running fake.
+fake() {
+	$py -c 'import sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + sys.argv[2], sys.argv[3].encode(),
+                             {"Content-Type": "application/json"})
+print(urllib.request.urlopen(req).read().decode())' "$base" "$1" "$2"
+}
+
+# requests: how many the fake has served.
+requests() {
+	$py -c 'import json, sys, urllib.request
+print(json.load(urllib.request.urlopen(sys.argv[1] + "/_fake/stats"))["requests"])' \
+		"$base"
+}
+
+# bench_incremental DIR DEALS BASE: a full run, changes, an incremental run.
+bench_incremental() {
+	changed=${HUBSPOT_BENCH_CHANGED:-$(( $2 / 100 ))}
+	rm -rf "$1/snap" "$1/full-snap" "$1/inc.db"
+	$py -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+h = c["sources"]["hubspot"]
+h["snapshot_dir"] = "snap"
+c["ledger"] = "inc.db"
+json.dump(c, open(sys.argv[2], "w"))
+h["snapshot_dir"] = "full-snap"
+h["full_sync_days"] = 0
+json.dump(c, open(sys.argv[3], "w"))' "$1/hs.json" "$1/inc.json" "$1/full.json"
+	asof=$(date -u -d '+1 day' +%Y-%m-%dT%H:%M:%SZ)
+	before=$(requests)
+	HS_TOKEN=pat-test-token SOURCE_DATE_EPOCH=1795000000 \
+		/usr/bin/time -f '%e %M' "$sg" run -c "$1/inc.json" \
+		--as-of "$asof" >/dev/null 2>"$1/run-full.err"
+	full_status=$?
+	full_requests=$(( $(requests) - before ))
+	fake /_fake/clock '{"advance_s": 900}' >/dev/null
+	$py - "$base" "$1/data/opportunities.csv" "$changed" <<'PY'
+import csv, json, sys, urllib.request
+base, path, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ids = [r["id"] for r in csv.DictReader(open(path, encoding="utf-8"))]
+step = max(1, len(ids) // max(n, 1))
+for i in ids[::step][:n]:
+    req = urllib.request.Request(base + "/_fake/deal", json.dumps(
+        {"id": i, "properties": {"amount": "123.45"}}).encode(),
+        {"Content-Type": "application/json"})
+    urllib.request.urlopen(req).read()
+PY
+	fake /_fake/clock '{"advance_s": 900}' >/dev/null
+	before=$(requests)
+	HS_TOKEN=pat-test-token SOURCE_DATE_EPOCH=1795000100 \
+		/usr/bin/time -f '%e %M' "$sg" run -c "$1/inc.json" -v \
+		--as-of "$asof" >/dev/null 2>"$1/run-inc.err"
+	inc_status=$?
+	inc_requests=$(( $(requests) - before ))
+	HS_TOKEN=pat-test-token "$sg" check -c "$1/full.json" --dry-run \
+		--as-of "$asof" >/dev/null 2>&1
+	$py - "$2" "$changed" "$full_status" "$full_requests" "$1/run-full.err" \
+		"$inc_status" "$inc_requests" "$1/run-inc.err" "$1/snap" \
+		"$1/full-snap" <<'PY'
+import os, sys
+(n, changed, fs, fr, ferr, ist, ir, ierr, a, b) = sys.argv[1:]
+fw, fk = open(ferr).read().split()[-2:]
+iw, ik = open(ierr).read().split()[-2:]
+def rows(d):
+    return {f: sorted(open(os.path.join(d, f), encoding="utf-8"))
+            for f in os.listdir(d) if f.endswith(".csv")}
+same = rows(a) == rows(b)
+print("deals %s, %s changed: full run exit %s, %s requests, %.0f s, %.0f MiB; "
+      "incremental run exit %s, %s requests (ratio %.4f), %.1f s (ratio "
+      "%.3f), %.0f MiB; snapshot the same as a full pull's: %s" %
+      (n, changed, fs, fr, float(fw), int(fk) / 1024, ist, ir,
+       int(ir) / int(fr), float(iw), float(iw) / float(fw), int(ik) / 1024,
+       same))
+PY
+	grep "incremental pull" "$1/run-inc.err"
+}
 
 for n in $sizes; do
 	d=$dir/hubspot-$n
@@ -61,6 +146,9 @@ json.dump(c, open(sys.argv[2], "w"))' "$d/rules.json" "$d/hs.json" "$base" \
 	stats=$($py -c 'import sys, urllib.request
 print(urllib.request.urlopen(sys.argv[1] + "/_fake/stats").read().decode())' \
 		"$base")
+	if [ "$incremental" != 0 ]; then
+		bench_incremental "$d" "$n" "$base"
+	fi
 	exec 3>&-
 	wait
 	$py - "$n" "$rate" "$hs_status" "$stats" "$d/hs.err" "$d/csv.err" <<'PY'

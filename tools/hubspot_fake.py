@@ -316,13 +316,22 @@ def load_portal(data, config):
                 "value": e["to_stage"], "timestamp": iso_ms(e["changed_at"]),
                 "sourceType": "CRM_UI", "sourceId": "userId:" + user,
                 "updatedByUserId": user})
-        for c in changes.get(o["id"], []):
-            prop = {v: k for k, v in HISTORY_FIELDS.items()}.get(c["field"])
-            if prop is None:
-                continue
-            value = c["new_value"]
-            if prop == "closedate":
-                value = iso_ms(value)
+        for c in sorted(changes.get(o["id"], []),
+                        key=lambda c: c["changed_at"]):
+            # A custom property keeps its history under its own name.
+            prop = {v: k for k, v in HISTORY_FIELDS.items()}.get(
+                c["field"], c["field"])
+            value, old = c["new_value"], c["old_value"]
+            if prop in ("closedate", "next_step_date"):
+                value, old = iso_ms(value), iso_ms(old)
+            if prop not in hist and old:
+                # HubSpot's history begins with the value the deal was
+                # made with: the first change's old value, then.
+                made = min(iso_ms(o["created_at"]) or iso_ms(c["changed_at"]),
+                           iso_ms(c["changed_at"]))
+                hist[prop] = [{"value": old, "timestamp": made,
+                               "sourceType": "CRM_UI",
+                               "sourceId": "userId:1"}]
             hist.setdefault(prop, []).append({
                 "value": value, "timestamp": iso_ms(c["changed_at"]),
                 "sourceType": "CRM_UI", "sourceId": "userId:1"})

@@ -20,7 +20,8 @@ bench: all
 
 # `make bench-hubspot`: the HubSpot source against tools/hubspot_fake.py
 # (HUBSPOT_BENCH_SIZES deals, default 10000; HUBSPOT_BENCH_RATE requests
-# per 10 s, default 100); see docs/benchmarks.md, "HubSpot".
+# per 10 s, default 100; HUBSPOT_BENCH_INCREMENTAL=0 skips the daily
+# incremental case); see docs/benchmarks.md, "HubSpot".
 .PHONY: bench-hubspot
 bench-hubspot: all
 	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
