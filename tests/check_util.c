@@ -809,6 +809,23 @@ END_TEST
 
 /* Percent-encoding keeps only RFC 3986's unreserved characters, and says
  * how long the whole encoding is when the buffer is short. */
+/* An OAuth token request's body: every value encoded, pairs joined. */
+START_TEST(test_url_form)
+{
+	const char *const pairs[] = { "grant_type", "refresh_token",
+				      "client_secret", "a&b=c d+e%",
+				      "empty", "" };
+	char *body = sg_url_form(pairs, 6);
+
+	ck_assert_str_eq(body, "grant_type=refresh_token&client_secret="
+			 "a%26b%3Dc%20d%2Be%25&empty=");
+	free(body);
+	body = sg_url_form(pairs, 0);
+	ck_assert_str_eq(body, "");
+	free(body);
+}
+END_TEST
+
 START_TEST(test_url_encode)
 {
 	char buf[64];
@@ -884,6 +901,7 @@ static Suite *util_suite(void)
 
 	tc = tcase_create("url");
 	tcase_add_test(tc, test_url_encode);
+	tcase_add_test(tc, test_url_form);
 	tcase_add_test(tc, test_url_build);
 	suite_add_tcase(s, tc);
 

@@ -3,6 +3,7 @@
  */
 #include "sg_url.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -121,4 +122,24 @@ void sg_url_release(struct sg_url *u)
 {
 	free(u->s);
 	memset(u, 0, sizeof(*u));
+}
+
+char *sg_url_form(const char *const *pairs, size_t count)
+{
+	size_t need = 1, i, used = 0;
+	char *body;
+
+	for (i = 0; i + 1 < count; i += 2)
+		need += strlen(pairs[i]) +
+			sg_url_encode(NULL, 0, pairs[i + 1]) + 2;
+	body = malloc(need);
+	if (body == NULL)
+		return NULL;
+	body[0] = '\0';
+	for (i = 0; i + 1 < count; i += 2) {
+		used += (size_t)snprintf(body + used, need - used, "%s%s=",
+					 i ? "&" : "", pairs[i]);
+		used += sg_url_encode(body + used, need - used, pairs[i + 1]);
+	}
+	return body;
 }

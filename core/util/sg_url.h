@@ -16,6 +16,13 @@
  */
 size_t sg_url_encode(char *out, size_t size, const char *text);
 
+/*
+ * An application/x-www-form-urlencoded body (an OAuth token request):
+ * count / 2 name, value pairs, each value percent-encoded.  malloc'd;
+ * NULL out of memory.
+ */
+char *sg_url_form(const char *const *pairs, size_t count);
+
 /* A URL being built; start with sg_url_init() and the base. */
 struct sg_url {
 	char *s;

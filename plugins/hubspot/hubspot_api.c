@@ -26,24 +26,13 @@ static void hubspot_set_bearer(struct hubspot_state *s, const char *token)
 /* The form body of a refresh, its values encoded. */
 static char *hubspot_refresh_body(const struct hubspot_state *s)
 {
-	const char *keys[] = { "grant_type", "client_id", "client_secret",
-			       "refresh_token" };
-	const char *values[] = { "refresh_token", s->client_id,
-				 s->client_secret, s->refresh_token };
-	size_t need = 1, i, used = 0;
-	char *body;
+	const char *const pairs[] = {
+		"grant_type", "refresh_token", "client_id", s->client_id,
+		"client_secret", s->client_secret, "refresh_token",
+		s->refresh_token,
+	};
 
-	for (i = 0; i < 4; i++)
-		need += strlen(keys[i]) + sg_url_encode(NULL, 0, values[i]) + 2;
-	body = malloc(need);
-	if (body == NULL)
-		return NULL;
-	for (i = 0; i < 4; i++) {
-		used += (size_t)snprintf(body + used, need - used, "%s%s=",
-					 i ? "&" : "", keys[i]);
-		used += sg_url_encode(body + used, need - used, values[i]);
-	}
-	return body;
+	return sg_url_form(pairs, 8);
 }
 
 /* What a token answer holds; the token is a secret from now on. */
