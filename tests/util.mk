@@ -22,3 +22,13 @@ TESTS += tests/check_pipeline_guess
 tests_check_pipeline_guess_SOURCES = tests/check_pipeline_guess.c
 tests_check_pipeline_guess_CFLAGS = $(SG_TEST_CFLAGS)
 tests_check_pipeline_guess_LDADD = core/util/libsgutil.la $(CHECK_LIBS)
+
+# SOQL quoting and the opportunity filter of the Salesforce plugin: its
+# one file of pure functions, compiled in.
+check_PROGRAMS += tests/check_soql
+TESTS += tests/check_soql
+tests_check_soql_SOURCES = tests/check_soql.c tests/sg_test_table.h \
+	plugins/salesforce/salesforce_soql.c
+tests_check_soql_CFLAGS = $(SG_TEST_CFLAGS) \
+	-I$(top_srcdir)/plugins/salesforce $(JANSSON_CFLAGS)
+tests_check_soql_LDADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CHECK_LIBS)

@@ -1,0 +1,697 @@
+/*
+ * salesforce.c - the Salesforce source (docs/connectors/salesforce.md):
+ * the pilot pipeline's opportunities (chosen by opportunity_filter) with
+ * their stage history (OpportunityHistory) and field history, the org's
+ * users with their managers, the activities on the opportunities and
+ * the evidence, through the REST API's SOQL queries and the host's HTTP
+ * client.  One page per pull(): the stages first, then the users, the
+ * opportunities, their histories, Tasks, Events, EmailMessages, and the
+ * evidence object.
+ */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "salesforce_int.h"
+
+#define OPT(name, type, flags, def, help, field) \
+	{ name, type, flags, def, help, \
+	  offsetof(struct salesforce_config, field) }
+
+static const struct sg_option salesforce_options[] = {
+	OPT("base_url", SG_OPT_STRING, 0, "https://login.salesforce.com",
+	    "the login host (a sandbox: https://test.salesforce.com, or the "
+	    "org's My Domain); the token answer names the API's host",
+	    base_url),
+	OPT("client_id", SG_OPT_STRING, 0, NULL,
+	    "the connected app's consumer key", client_id),
+	OPT("client_id_env", SG_OPT_STRING, 0, NULL,
+	    "the variable holding the consumer key", client_id_env),
+	OPT("client_secret", SG_OPT_STRING, SG_OPT_SECRET, NULL,
+	    "the connected app's consumer secret (prefer client_secret_env)",
+	    client_secret),
+	OPT("client_secret_env", SG_OPT_STRING, 0, NULL,
+	    "the variable holding the consumer secret", client_secret_env),
+	OPT("refresh_token", SG_OPT_STRING, SG_OPT_SECRET, NULL,
+	    "OAuth refresh token (none: the client credentials flow)",
+	    refresh_token),
+	OPT("refresh_token_env", SG_OPT_STRING, 0, NULL,
+	    "the variable holding the refresh token", refresh_token_env),
+	OPT("api_version", SG_OPT_STRING, 0, "v62.0",
+	    "the REST API version", api_version),
+	OPT("opportunity_filter", SG_OPT_JSON, 0, NULL,
+	    "the pilot's opportunities: field -> value or list of values, "
+	    "e.g. {\"RecordType.Name\": \"New business\"} (values quoted, "
+	    "never SOQL)", opportunity_filter),
+	OPT("stages", SG_OPT_JSON, 0, NULL,
+	    "stage label or API name -> config stage id, for stages whose "
+	    "API name and label match no config stage", stages),
+	OPT("fields", SG_OPT_JSON, 0, NULL,
+	    "model or extra field -> Opportunity field (defaults: Name, "
+	    "StageName, Amount, CloseDate, NextStep...; next_step_date and "
+	    "currency only when mapped)", fields),
+	OPT("evidence_fields", SG_OPT_JSON, 0, NULL,
+	    "criterion id -> the Opportunity field holding it; value and "
+	    "time from its field history, who gave it from who changed it",
+	    evidence_fields),
+	OPT("buyer_users", SG_OPT_JSON, 0, NULL,
+	    "user ids that speak for the buyer (a form or e-signature "
+	    "integration, a scheduling tool)", buyer_users),
+	OPT("system_users", SG_OPT_JSON, 0, NULL,
+	    "integration user ids whose activity is the system's "
+	    "(AutomatedProcess users are, always)", system_users),
+	OPT("evidence_object", SG_OPT_JSON, 0, NULL,
+	    "a custom object of evidence: {\"object\": API name, "
+	    "\"opportunity\": its lookup, and the fields of \"criterion\", "
+	    "\"value\", \"party\", \"observed_at\", \"ref\"}",
+	    evidence_object),
+	OPT("bulk_threshold", SG_OPT_INT, 0, "10000",
+	    "above this many records of an object, Bulk API 2.0 (not built "
+	    "yet: REST is used)", bulk_threshold),
+	OPT("api_reserve_percent", SG_OPT_INT, 0, "10",
+	    "the share of the org's daily API calls left for the business: "
+	    "the pull stops before using it", api_reserve_percent),
+	OPT("default_task_owner", SG_OPT_STRING, 0, NULL,
+	    "the sink (not built yet): the owner of a review task whose "
+	    "assignee is no user", default_task_owner),
+	OPT("disposition_field", SG_OPT_STRING, 0,
+	    "Stageguard_Disposition__c",
+	    "the sink (not built yet): the Task field of the disposition",
+	    disposition_field),
+	OPT("snapshot_dir", SG_OPT_STRING, 0, "salesforce-snapshot",
+	    "where a complete pull is kept (not built yet)", snapshot_dir),
+	OPT("timeout_ms", SG_OPT_INT, 0, "120000",
+	    "the longest one request may take, retries included",
+	    timeout_ms),
+};
+
+/* A JSON option: an object of texts, or absent. */
+static int salesforce_json_names(const char *text, const char *name,
+				 json_t **out, struct sg_error *err)
+{
+	const char *key;
+	json_t *value;
+
+	*out = text != NULL ? json_loads(text, 0, NULL) : json_object();
+	if (!json_is_object(*out))
+		return sg_error_set(err, SG_ERR_CONFIG, "%s: expected an "
+				    "object of names", name);
+	json_object_foreach(*out, key, value)
+		if (!json_is_string(value))
+			return sg_error_set(err, SG_ERR_CONFIG, "%s.%s: expected "
+					    "a text", name, key);
+	return SG_OK;
+}
+
+/* A JSON list of user ids, as a set. */
+static int salesforce_user_set(const char *text, const char *name,
+			       json_t **out, struct sg_error *err)
+{
+	json_t *list = text != NULL ? json_loads(text, 0, NULL) : json_array();
+	json_t *id;
+	size_t i;
+
+	*out = json_object();
+	if (!json_is_array(list) || *out == NULL) {
+		json_decref(list);
+		return sg_error_set(err, SG_ERR_CONFIG, "%s: expected a list "
+				    "of user ids", name);
+	}
+	json_array_foreach(list, i, id)
+		if (!json_is_string(id)) {
+			json_decref(list);
+			return sg_error_set(err, SG_ERR_CONFIG, "%s[%zu]: "
+					    "expected a user id", name, i);
+		} else {
+			json_object_set_new(*out, json_string_value(id),
+					    json_true());
+		}
+	json_decref(list);
+	return SG_OK;
+}
+
+static void salesforce_close(void *state)
+{
+	struct salesforce_state *s = state;
+
+	if (s == NULL)
+		return;
+	free(s->next_url);
+	json_decref(s->seen_locators);
+	free(s->instance_url);
+	json_decref(s->stage_map);
+	json_decref(s->option_stages);
+	json_decref(s->option_fields);
+	json_decref(s->evidence_fields);
+	json_decref(s->evidence_object);
+	json_decref(s->buyer_users);
+	json_decref(s->system_users);
+	json_decref(s->filter);
+	json_decref(s->opportunities);
+	json_decref(s->stages);
+	json_decref(s->opportunity_fields);
+	free(s->fields);
+	free(s->opportunity_query);
+	salesforce_rows_free(s->rows);
+	free(s->described);
+	free(s);
+}
+
+static int salesforce_options_read(struct salesforce_state *s,
+				   const struct salesforce_config *c,
+				   struct sg_error *err)
+{
+	int rc = salesforce_json_names(c->stages, "stages", &s->option_stages,
+				       err);
+
+	if (rc == SG_OK)
+		rc = salesforce_json_names(c->fields, "fields",
+					   &s->option_fields, err);
+	if (rc == SG_OK)
+		rc = salesforce_json_names(c->evidence_fields,
+					   "evidence_fields",
+					   &s->evidence_fields, err);
+	if (rc == SG_OK && c->evidence_object != NULL) {
+		rc = salesforce_json_names(c->evidence_object,
+					   "evidence_object",
+					   &s->evidence_object, err);
+		if (rc == SG_OK &&
+		    (json_object_get(s->evidence_object, "object") == NULL ||
+		     json_object_get(s->evidence_object, "opportunity") ==
+		     NULL ||
+		     json_object_get(s->evidence_object, "criterion") == NULL))
+			rc = sg_error_set(err, SG_ERR_CONFIG, "evidence_object: "
+					  "\"object\", \"opportunity\" and "
+					  "\"criterion\" are required");
+	}
+	if (rc == SG_OK)
+		rc = salesforce_user_set(c->buyer_users, "buyer_users",
+					 &s->buyer_users, err);
+	if (rc == SG_OK)
+		rc = salesforce_user_set(c->system_users, "system_users",
+					 &s->system_users, err);
+	if (rc == SG_OK) {
+		s->filter = c->opportunity_filter != NULL ?
+			json_loads(c->opportunity_filter, 0, NULL) :
+			json_object();
+		if (!json_is_object(s->filter))
+			rc = sg_error_set(err, SG_ERR_CONFIG, "opportunity_filter:"
+					  " expected an object of field -> "
+					  "value or values");
+	}
+	if (rc == SG_OK && (c->api_reserve_percent < 0 ||
+			    c->api_reserve_percent > 90))
+		rc = sg_error_set(err, SG_ERR_CONFIG, "api_reserve_percent: 0 "
+				  "to 90");
+	if (rc == SG_OK && (strlen(c->api_version) > 16 ||
+			    c->api_version[0] != 'v'))
+		rc = sg_error_set(err, SG_ERR_CONFIG, "api_version: like "
+				  "\"v62.0\"");
+	return rc;
+}
+
+static int salesforce_open(void **state, const void *config, const char *arg,
+			   const struct sg_host *host, struct sg_error *err)
+{
+	const struct salesforce_config *c = config;
+	struct salesforce_state *s;
+	int rc;
+
+	(void)arg;
+	*state = NULL;
+	if (host->size < offsetof(struct sg_host, describing) +
+	    sizeof(host->describing))
+		return sg_error_set(err, SG_ERR_PLUGIN, "the host table is "
+				    "too old");
+	s = calloc(1, sizeof(*s));
+	if (s == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	s->host = host;
+	s->config = c;
+	s->seen_locators = json_object();
+	s->opportunities = json_object();
+	rc = s->seen_locators != NULL && s->opportunities != NULL ?
+		salesforce_options_read(s, c, err) :
+		sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	if (rc != SG_OK) {
+		salesforce_close(s);
+		return rc;
+	}
+	*state = s;
+	return SG_OK;
+}
+
+/* --- What the org is: Opportunity's fields, its currency. --- */
+
+static int salesforce_pull_describe(struct salesforce_state *s,
+				    struct sg_error *err)
+{
+	char path[96];
+	json_t *doc = NULL, *f;
+	size_t i;
+	int rc = salesforce_auth_start(s, err);
+
+	snprintf(path, sizeof(path), "/services/data/%s/sobjects/Opportunity/"
+		 "describe", s->config->api_version);
+	if (rc == SG_OK)
+		rc = salesforce_get(s, path, "Opportunity describe", &doc, err);
+	if (rc != SG_OK)
+		return rc;
+	s->opportunity_fields = json_object();
+	s->amount_scale = 2;
+	json_array_foreach(json_object_get(doc, "fields"), i, f) {
+		const char *name = json_string_value(json_object_get(f,
+								     "name"));
+
+		if (name != NULL)
+			json_object_set(s->opportunity_fields, name, f);
+		if (name != NULL && strcmp(name, "Amount") == 0 &&
+		    json_is_integer(json_object_get(f, "scale")))
+			s->amount_scale = (int)json_integer_value(
+				json_object_get(f, "scale"));
+	}
+	json_decref(doc);
+	if (json_object_size(s->opportunity_fields) == 0)
+		return sg_error_set(err, SG_ERR_SOURCE, "Opportunity describe: "
+				    "no fields in the answer");
+	if (s->amount_scale < 0 || s->amount_scale > 8)
+		s->amount_scale = 2;
+	return 0;
+}
+
+static int salesforce_take_org(struct salesforce_state *s, json_t *records,
+			       struct sg_error *err)
+{
+	const char *c = json_string_value(json_object_get(
+		json_array_get(records, 0), "DefaultCurrencyIsoCode"));
+
+	(void)err;
+	if (c != NULL)
+		snprintf(s->org_currency, sizeof(s->org_currency), "%s", c);
+	return SG_OK;
+}
+
+/* A single-currency org has no CurrencyIsoCode: its amounts are all in
+ * the org's currency. */
+static int salesforce_pull_organization(struct salesforce_state *s,
+					struct sg_error *err)
+{
+	if (json_object_get(s->opportunity_fields, "CurrencyIsoCode") != NULL)
+		return 0;
+	return salesforce_query_page(s, "SELECT Id, DefaultCurrencyIsoCode "
+				     "FROM Organization", 0, "Organization",
+				     salesforce_take_org, err);
+}
+
+/* --- Stages. --- */
+
+static const char *salesforce_config_stage(const struct salesforce_state *s,
+					   const struct sg_rules *rules,
+					   const char *api, const char *label)
+{
+	size_t i;
+
+	for (i = 0; api != NULL && i < rules->stage_count; i++)
+		if (strcmp(rules->stages[i].id, api) == 0)
+			return rules->stages[i].id;
+	for (i = 0; label != NULL && i < rules->stage_count; i++)
+		if (strcmp(rules->stages[i].label, label) == 0)
+			return rules->stages[i].id;
+	if (label != NULL &&
+	    json_is_string(json_object_get(s->option_stages, label)))
+		return json_string_value(json_object_get(s->option_stages,
+							 label));
+	if (api != NULL &&
+	    json_is_string(json_object_get(s->option_stages, api)))
+		return json_string_value(json_object_get(s->option_stages,
+							 api));
+	return NULL;
+}
+
+static int salesforce_collect_stages(struct salesforce_state *s,
+				     json_t *records, struct sg_error *err)
+{
+	(void)err;
+	return json_array_extend(s->stages, records) == 0 ? SG_OK :
+		sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+}
+
+/* StageName holds the label: both it and the API name map. */
+static int salesforce_map_stages(struct salesforce_state *s,
+				 struct sg_error *err)
+{
+	const struct sg_rules *rules = s->host->rules(s->host->ctx);
+	json_t *st;
+	size_t i;
+
+	s->stage_map = json_object();
+	if (s->stage_map == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	json_array_foreach(s->stages, i, st) {
+		const char *api = json_string_value(json_object_get(st,
+								    "ApiName"));
+		const char *label = json_string_value(json_object_get(
+			st, "MasterLabel"));
+		const char *mapped = salesforce_config_stage(s, rules, api,
+							     label);
+
+		if (mapped == NULL) {
+			s->host->log(s->host->ctx, SG_LOG_WARN, "stage %s (%s) "
+				     "matches no stage of the config: its "
+				     "opportunities are reported as "
+				     "unknown_stage; map it with the stages "
+				     "option", label ? label : "?",
+				     api ? api : "?");
+			continue;
+		}
+		if (label != NULL)
+			json_object_set_new(s->stage_map, label,
+					    json_string(mapped));
+		if (api != NULL)
+			json_object_set_new(s->stage_map, api,
+					    json_string(mapped));
+	}
+	s->rules_pipeline = rules->pipeline_id != NULL ? rules->pipeline_id :
+							 "";
+	return SG_OK;
+}
+
+static int salesforce_pull_stages(struct salesforce_state *s,
+				  struct sg_error *err)
+{
+	struct sg_rec_snapshot snap;
+	int rc = SG_OK;
+
+	if (s->stages == NULL) {
+		s->stages = json_array();
+		if (s->stages == NULL)
+			rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	}
+	if (rc == SG_OK)
+		rc = salesforce_query_page(s, "SELECT ApiName, MasterLabel, "
+					   "SortOrder, IsActive, IsClosed, "
+					   "IsWon, ForecastCategoryName, "
+					   "DefaultProbability FROM "
+					   "OpportunityStage ORDER BY "
+					   "SortOrder", 0, "OpportunityStage",
+					   salesforce_collect_stages, err);
+	if (rc != 0)
+		return rc;
+	rc = salesforce_map_stages(s, err);
+	if (rc == SG_OK)
+		rc = salesforce_fields_init(s, err);
+	if (rc != SG_OK)
+		return rc;
+	snap.extracted_at = (sg_time)time(NULL);
+	snap.source = "salesforce";
+	rc = s->host->emit_snapshot(s->host->ctx, &snap, err);
+	return rc != SG_OK ? rc : 0;
+}
+
+/* --- The queries, one phase each. --- */
+
+static char *salesforce_field_history_query(struct salesforce_state *s)
+{
+	char *q = strdup("SELECT Id, OpportunityId, Field, OldValue, "
+			 "NewValue, CreatedDate, CreatedById FROM "
+			 "OpportunityFieldHistory WHERE Field IN (");
+	const char *criterion;
+	json_t *field;
+	size_t i;
+	int n = 0, failed = q == NULL;
+
+	for (i = 0; i < s->field_count && !failed; i++) {
+		const char *m = s->fields[i].model;
+
+		if (strcmp(m, "name") == 0 || strcmp(m, "stage") == 0 ||
+		    strcmp(m, "owner_id") == 0 || strcmp(m, "created_at") == 0 ||
+		    strcmp(m, "forecast_category") == 0)
+			continue;
+		failed = (n++ > 0 && salesforce_append(&q, ", ") != 0) ||
+			 salesforce_soql_quote(&q, s->fields[i].field) != 0;
+	}
+	json_object_foreach(s->evidence_fields, criterion, field)
+		if (!failed)
+			failed = (n++ > 0 && salesforce_append(&q, ", ") != 0) ||
+				 salesforce_soql_quote(
+					 &q, json_string_value(field)) != 0;
+	if (!failed)
+		failed = salesforce_append(&q, ") ORDER BY OpportunityId, "
+					   "CreatedDate, Id") != 0;
+	if (failed) {
+		free(q);
+		return NULL;
+	}
+	return q;
+}
+
+static char *salesforce_evidence_query(struct salesforce_state *s,
+				       struct sg_error *err)
+{
+	static const char *const parts[] = { "opportunity", "criterion",
+					     "value", "party", "observed_at",
+					     "ref" };
+	char *q = strdup("SELECT Id");
+	size_t i;
+
+	for (i = 0; i < 6 && q != NULL; i++) {
+		const char *f = json_string_value(json_object_get(
+			s->evidence_object, parts[i]));
+
+		if (f == NULL)
+			continue;
+		if (!salesforce_soql_is_field(f)) {
+			free(q);
+			sg_error_set(err, SG_ERR_CONFIG, "evidence_object.%s: "
+				     "\"%.80s\" is no field name", parts[i], f);
+			return NULL;
+		}
+		if (salesforce_append(&q, ", ") != 0 ||
+		    salesforce_append(&q, f) != 0) {
+			free(q);
+			q = NULL;
+		}
+	}
+	if (q != NULL && !salesforce_soql_is_field(json_string_value(
+		    json_object_get(s->evidence_object, "object")))) {
+		free(q);
+		sg_error_set(err, SG_ERR_CONFIG, "evidence_object.object: no "
+			     "object name");
+		return NULL;
+	}
+	if (q != NULL && (salesforce_append(&q, " FROM ") != 0 ||
+			  salesforce_append(&q, json_string_value(
+				  json_object_get(s->evidence_object,
+						  "object"))) != 0)) {
+		free(q);
+		q = NULL;
+	}
+	if (q == NULL && err->code == SG_OK)
+		sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	return q;
+}
+
+static int salesforce_pull_query(struct salesforce_state *s,
+				 struct sg_error *err)
+{
+	char *owned = NULL;
+	const char *q = NULL, *what = NULL;
+	int (*emit)(struct salesforce_state *, json_t *,
+		    struct sg_error *) = NULL;
+	int rc;
+
+	switch (s->phase) {
+	case SF_USERS:
+		q = "SELECT Id, Name, Email, ManagerId, Department, UserType "
+		    "FROM User ORDER BY Id";
+		what = "User";
+		emit = salesforce_emit_users;
+		break;
+	case SF_OPPORTUNITIES:
+		q = s->opportunity_query;
+		what = "Opportunity";
+		emit = salesforce_emit_opportunities;
+		break;
+	case SF_HISTORY:
+		q = "SELECT Id, OpportunityId, StageName, CreatedDate, "
+		    "CreatedById FROM OpportunityHistory ORDER BY "
+		    "OpportunityId, CreatedDate, Id";
+		what = "OpportunityHistory";
+		emit = salesforce_emit_history;
+		break;
+	case SF_FIELD_HISTORY:
+		q = owned = salesforce_field_history_query(s);
+		what = "OpportunityFieldHistory";
+		emit = salesforce_emit_field_history;
+		break;
+	case SF_TASKS:
+		q = "SELECT Id, WhatId, Subject, TaskSubtype, CallType, "
+		    "OwnerId, CreatedById, ActivityDate, CompletedDateTime, "
+		    "CreatedDate FROM Task ORDER BY Id";
+		what = "Task";
+		emit = salesforce_emit_tasks;
+		break;
+	case SF_EVENTS:
+		q = "SELECT Id, WhatId, Subject, OwnerId, CreatedById, "
+		    "ActivityDateTime, StartDateTime FROM Event ORDER BY Id";
+		what = "Event";
+		emit = salesforce_emit_events;
+		break;
+	case SF_EMAILS:
+		q = "SELECT Id, RelatedToId, Incoming, FromAddress, Subject, "
+		    "MessageDate, CreatedById FROM EmailMessage ORDER BY Id";
+		what = "EmailMessage";
+		emit = salesforce_emit_emails;
+		break;
+	case SF_EVIDENCE:
+		if (s->evidence_object == NULL)
+			return 0;
+		q = owned = salesforce_evidence_query(s, err);
+		if (q == NULL)
+			return err->code;
+		what = json_string_value(json_object_get(s->evidence_object,
+							 "object"));
+		emit = salesforce_emit_evidence;
+		break;
+	default:
+		return 0;
+	}
+	if (q == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	rc = salesforce_query_page(s, q, 0, what, emit, err);
+	free(owned);
+	if (rc == 0 && s->phase == SF_HISTORY)
+		rc = salesforce_history_flush(s, err);
+	return rc;
+}
+
+static int salesforce_pull(void *state, struct sg_error *err)
+{
+	struct salesforce_state *s = state;
+	int rc;
+
+	if (s->phase >= SF_DONE)
+		return 0;
+	switch (s->phase) {
+	case SF_DESCRIBE:
+		rc = salesforce_pull_describe(s, err);
+		break;
+	case SF_ORGANIZATION:
+		rc = salesforce_pull_organization(s, err);
+		break;
+	case SF_STAGES:
+		rc = salesforce_pull_stages(s, err);
+		break;
+	default:
+		rc = salesforce_pull_query(s, err);
+	}
+	if (rc < 0)
+		return rc;
+	if (rc == 0) {
+		/* A query ended: the next starts from its first page. */
+		s->phase++;
+		s->page = 0;
+		json_object_clear(s->seen_locators);
+	}
+	/* init --from needs the stages only. */
+	if (s->phase == SF_USERS && s->host->describing(s->host->ctx))
+		s->phase = SF_DONE;
+	return s->phase < SF_DONE ? 1 : 0;
+}
+
+/* --- describe(): the stages as the org orders them. --- */
+
+static const char *salesforce_draft_category(const char *name)
+{
+	if (name == NULL)
+		return NULL;
+	if (strcmp(name, "Best Case") == 0)
+		return "best_case";
+	if (strcmp(name, "Commit") == 0)
+		return "commit";
+	if (strcmp(name, "Closed") == 0)
+		return "closed";
+	if (strcmp(name, "Omitted") == 0)
+		return "omitted";
+	return "pipeline";
+}
+
+static int salesforce_describe(void *state,
+			       struct sg_pipeline_description *out,
+			       struct sg_error *err)
+{
+	static const char *const notes[] = {
+		"stages in the org's sort order (OpportunityStage), with their "
+		"closed and won flags and forecast categories; inactive "
+		"stages included: old history still names them",
+		"stage ids are the API names; choose the pilot's "
+		"opportunities with the opportunity_filter option",
+	};
+	struct salesforce_state *s = state;
+	size_t n = json_array_size(s->stages), i;
+
+	s->described = calloc(n ? n : 1, sizeof(*s->described));
+	if (s->described == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	for (i = 0; i < n; i++) {
+		json_t *st = json_array_get(s->stages, i);
+
+		s->described[i].id = json_string_value(json_object_get(
+			st, "ApiName"));
+		s->described[i].label = json_string_value(json_object_get(
+			st, "MasterLabel"));
+		s->described[i].closed = json_is_true(json_object_get(
+			st, "IsClosed"));
+		s->described[i].won = json_is_true(json_object_get(st,
+								   "IsWon"));
+		s->described[i].forecast_category = salesforce_draft_category(
+			json_string_value(json_object_get(
+				st, "ForecastCategoryName")));
+	}
+	out->pipeline_id = NULL;
+	out->pipeline_label = NULL;
+	out->stages = s->described;
+	out->stage_count = n;
+	out->notes = notes;
+	out->note_count = 2;
+	return SG_OK;
+}
+
+static int salesforce_finish(void *state, struct sg_error *err)
+{
+	(void)state;
+	(void)err;
+	return SG_OK;
+}
+
+static const struct sg_plugin salesforce_plugin = {
+	.abi_version = SG_PLUGIN_ABI_VERSION,
+	.kind = SG_PLUGIN_SOURCE,
+	.name = "salesforce",
+	.version = PACKAGE_VERSION,
+	.description = "Reads a Salesforce pipeline (opportunities, "
+		"OpportunityHistory, field history, users and managers, "
+		"Tasks, Events, EmailMessages, evidence) through the REST API",
+	.options = salesforce_options,
+	.option_count = sizeof(salesforce_options) /
+			sizeof(salesforce_options[0]),
+	.config_size = sizeof(struct salesforce_config),
+	.open = salesforce_open,
+	.pull = salesforce_pull,
+	.finish = salesforce_finish,
+	.close = salesforce_close,
+	.describe = salesforce_describe,
+};
+
+/* The plugin's one exported symbol: its constant descriptor. */
+__attribute__((visibility("default")))
+const struct sg_plugin *sg_plugin_entry(void);
+
+const struct sg_plugin *sg_plugin_entry(void)
+{
+	return &salesforce_plugin;
+}

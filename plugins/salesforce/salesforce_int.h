@@ -1,0 +1,189 @@
+/*
+ * salesforce_int.h - what the files of the Salesforce plugin share: its
+ * config and state, the API calls (salesforce_api.c), SOQL text
+ * (salesforce_soql.c) and the records (salesforce_records.c).  See
+ * docs/connectors/salesforce.md.
+ */
+#ifndef SALESFORCE_INT_H
+#define SALESFORCE_INT_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "sg_plugin.h"
+
+struct salesforce_config {
+	char *base_url;          /* the login host */
+	char *client_id, *client_id_env;
+	char *client_secret, *client_secret_env;
+	char *refresh_token, *refresh_token_env;
+	char *api_version;       /* "v62.0" */
+	char *opportunity_filter; /* JSON: field -> value or values */
+	char *stages;            /* JSON: label or API name -> config stage */
+	char *fields;            /* JSON: model or extra field -> field */
+	char *evidence_fields;   /* JSON: criterion -> Opportunity field */
+	char *evidence_object;   /* JSON: object, opportunity, criterion... */
+	char *buyer_users;       /* JSON: user ids that speak for the buyer */
+	char *system_users;      /* JSON: integration user ids */
+	char *default_task_owner;
+	char *disposition_field;
+	char *snapshot_dir;
+	long long bulk_threshold;
+	long long api_reserve_percent;
+	long long timeout_ms;
+};
+
+/* The phases of a pull: one page per pull() call. */
+enum salesforce_phase {
+	SF_DESCRIBE = 0, SF_ORGANIZATION, SF_STAGES, SF_USERS, SF_OPPORTUNITIES, SF_HISTORY,
+	SF_FIELD_HISTORY, SF_TASKS, SF_EVENTS, SF_EMAILS, SF_EVIDENCE,
+	SF_DONE
+};
+
+/* A model field read from an Opportunity field. */
+struct salesforce_field {
+	const char *model;      /* "amount", "close_date", an extra name */
+	const char *field;      /* "Amount", "CloseDate", "Region__c" */
+	int is_time;            /* a date or datetime */
+	int extra;              /* not one of the model's own */
+};
+
+/* The history of one opportunity's stage, gathered across pages. */
+struct salesforce_stage_rows;
+
+struct salesforce_state {
+	const struct sg_host *host;
+	const struct salesforce_config *config;
+	int phase;
+	char *next_url;         /* nextRecordsUrl of the query under way */
+	unsigned page;
+	json_t *seen_locators;  /* a locator twice is a looping API */
+
+	/* Credentials; the header points into bearer, which refresh()
+	 * rewrites, and calls go to instance_url. */
+	const char *client_id, *client_secret, *refresh_token;
+	char bearer[2048];
+	struct sg_http_header auth;
+	char *instance_url;
+	long long api_used, api_max; /* Sforce-Limit-Info */
+
+	/* What describe says of Opportunity. */
+	json_t *opportunity_fields; /* name -> its describe entry */
+	int amount_scale;       /* decimals of Amount (2 by default) */
+	char org_currency[8];   /* single-currency orgs: every amount's */
+
+	json_t *stage_map;      /* ApiName or MasterLabel -> config stage */
+	json_t *option_stages, *option_fields, *evidence_fields;
+	json_t *evidence_object; /* NULL: none */
+	json_t *buyer_users, *system_users; /* sets of user ids */
+	json_t *filter;         /* the opportunity_filter option */
+	json_t *opportunities;  /* ids emitted: the pilot's */
+	const char *rules_pipeline;
+
+	struct salesforce_field *fields;
+	size_t field_count;
+	char *opportunity_query; /* the SOQL of the opportunities */
+
+	/* The stage history of the opportunity being read. */
+	struct salesforce_stage_rows *rows;
+
+	/* describe() */
+	json_t *stages;          /* OpportunityStage records, sorted */
+	struct sg_described_stage *described;
+};
+
+/* --- salesforce_api.c --- */
+
+/* Gets an access token and the instance URL (the refresh-token flow, or
+ * client credentials without a refresh token). */
+int salesforce_auth_start(struct salesforce_state *s, struct sg_error *err);
+
+/*
+ * One page of a SOQL query (soql when starting, else the query's
+ * nextRecordsUrl): emit() gets its records.  1 when more follows, 0 at
+ * its end.  queryAll when all is nonzero (deleted rows too).
+ */
+int salesforce_query_page(struct salesforce_state *s, const char *soql,
+			  int all, const char *what,
+			  int (*emit)(struct salesforce_state *, json_t *,
+				      struct sg_error *),
+			  struct sg_error *err);
+
+/*
+ * GET instance_url + path (a path under /services/data/): *doc is the
+ * answer's JSON object (the caller decrefs).  The session renewed once
+ * when it expired, retries, the allowance's reserve; SG_ERR_HTTP (exit
+ * 4) when the API refuses, SG_ERR_SOURCE for an answer that is no JSON
+ * object, naming what and the page.
+ */
+int salesforce_get(struct salesforce_state *s, const char *path,
+		   const char *what, json_t **doc, struct sg_error *err);
+
+/* A Salesforce time: 2026-11-02T16:45:00.000+0000, or a date. */
+int salesforce_time(const char *text, sg_time *out, struct sg_error *err);
+
+/* --- salesforce_soql.c --- */
+
+/*
+ * Appends text to *buf as a SOQL string literal: single-quoted, with
+ * quotes, backslashes and control characters escaped as the SOQL
+ * reference says, so no value from a config or the data can end the
+ * literal.  -1 out of memory; -2 for a control character SOQL has no
+ * escape for (the text is refused, never changed).
+ */
+int salesforce_soql_quote(char **buf, const char *text);
+
+/*
+ * The WHERE conditions of the opportunity_filter option (field -> text,
+ * number, boolean, null, or an array of them), ANDed, each value
+ * quoted; "" for none.  A field name that is no SOQL identifier path
+ * (letters, digits, underscores, dots) is refused: it would be SOQL.
+ * *out is malloc'd.
+ */
+int salesforce_soql_filter(json_t *filter, char **out, struct sg_error *err);
+
+/* Is name a field path: identifiers (a letter, then letters, digits,
+ * underscores) joined by dots?  NULL is not. */
+int salesforce_soql_is_field(const char *name);
+
+/* Appends to *buf (malloc'd; NULL starts it); -1 out of memory. */
+int salesforce_append(char **buf, const char *text);
+
+/* --- salesforce_records.c --- */
+
+/* The Opportunity fields asked for, checked against describe, and the
+ * SOQL that asks for them. */
+int salesforce_fields_init(struct salesforce_state *s, struct sg_error *err);
+int salesforce_emit_users(struct salesforce_state *s, json_t *records,
+			  struct sg_error *err);
+int salesforce_emit_opportunities(struct salesforce_state *s,
+				  json_t *records, struct sg_error *err);
+int salesforce_emit_history(struct salesforce_state *s, json_t *records,
+			    struct sg_error *err);
+/* The stage history of the last opportunity, at the end of its query. */
+int salesforce_history_flush(struct salesforce_state *s,
+			     struct sg_error *err);
+int salesforce_emit_field_history(struct salesforce_state *s,
+				  json_t *records, struct sg_error *err);
+int salesforce_emit_tasks(struct salesforce_state *s, json_t *records,
+			  struct sg_error *err);
+int salesforce_emit_events(struct salesforce_state *s, json_t *records,
+			   struct sg_error *err);
+int salesforce_emit_emails(struct salesforce_state *s, json_t *records,
+			   struct sg_error *err);
+int salesforce_emit_evidence(struct salesforce_state *s, json_t *records,
+			     struct sg_error *err);
+void salesforce_rows_free(struct salesforce_stage_rows *rows);
+
+/* The config stage a StageName (a label) or an ApiName maps to; the
+ * value unchanged when it is no stage (the core reports it). */
+const char *salesforce_stage(const struct salesforce_state *s,
+			     const char *value);
+
+/* A record's field as text: "" for null or absent, numbers as JSON
+ * wrote them (never through a double), a path "A.B" through a
+ * relationship. */
+const char *salesforce_text(json_t *record, const char *field, char *buf,
+			    size_t size);
+
+#endif

@@ -1,0 +1,178 @@
+#!/bin/sh
+# salesforce.sh - the Salesforce source against the loopback fake
+# (tools/salesforce_fake.py) serving the basic fixture as an org, with
+# pages of 3 records so every query takes several: the opportunities the
+# filter chooses with their OpportunityHistory, the users and their
+# managers, the activities and the evidence; the same exceptions as the
+# csv source for the same data, byte for byte; both OAuth flows, a
+# refused secret, an expired session renewed, retried faults, the daily
+# allowance and its reserve, SOQL that no hostile value can change, and
+# `init --from salesforce`.
+. "$(dirname "$0")/lib.sh"
+
+dir=$(copy_fixture basic)
+asof=2026-11-20T12:00:00Z
+SF_CLIENT_ID=sf-client-id
+SF_CLIENT_SECRET=sf-client-secret
+SF_REFRESH_TOKEN=sf-refresh-token
+export SF_CLIENT_ID SF_CLIENT_SECRET SF_REFRESH_TOKEN
+
+# salesforce_config FILE EXTRA-JSON: the basic rules with a salesforce
+# source reading the fake.
+salesforce_config() {
+	$PYTHON3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+source = {"base_url": sys.argv[3], "client_id_env": "SF_CLIENT_ID",
+          "client_secret_env": "SF_CLIENT_SECRET",
+          "refresh_token_env": "SF_REFRESH_TOKEN",
+          "opportunity_filter": {"RecordType.Name": "New business"},
+          "fields": {"next_step_date": "Next_Step_Date__c",
+                     "segment": "Segment__c"},
+          "buyer_users": ["005000000000BUYAAA"],
+          "evidence_object": {"object": "Stage_Evidence__c",
+                              "opportunity": "Opportunity__c",
+                              "criterion": "Criterion__c", "value": "Value__c",
+                              "party": "Party__c",
+                              "observed_at": "Observed_At__c",
+                              "ref": "Ref__c"}}
+source.update(json.loads(sys.argv[4]))
+c["sources"] = {"salesforce": {k: v for k, v in source.items()
+                               if v is not None}}
+json.dump(c, open(sys.argv[2], "w"), indent=1)' \
+		"$dir/stageguard.json" "$1" "$base" "$2"
+}
+
+start_server "$top_srcdir/tools/salesforce_fake.py" --data "$dir/data" \
+	--config "$dir/stageguard.json" --max-page 3
+cfg="$dir/sf.json"
+salesforce_config "$cfg" '{}'
+
+sg pull -c "$cfg" -v
+expect_status 0 "pull from Salesforce"
+expect_out "opportunities                      7 (7 in pipeline \"default\")" \
+	"the filter's opportunities (the renewal left out)"
+expect_out "stage events                       12" "their stage history"
+expect_out "activities                         4" "the activities"
+expect_out "evidence records                   3" "the evidence object"
+
+# The exceptions of the csv source for the same data, with the same ids.
+sg check -c "$dir/stageguard.json" --as-of $asof --dry-run --format jsonl
+cp "$scratch/.out" "$scratch/csv.jsonl"
+sg check -c "$cfg" --as-of $asof --dry-run --format jsonl
+expect_status 0 "check through Salesforce"
+cp "$scratch/.out" "$scratch/sf.jsonl"
+same_exceptions() {
+	$PYTHON3 -c 'import json, sys
+csv = [json.loads(l) for l in open(sys.argv[1])]
+sf = [json.loads(l) for l in open(sys.argv[2])]
+print(len(csv), len(sf), csv == sf)' "$scratch/csv.jsonl" "$scratch/sf.jsonl"
+}
+expect_eq "$(same_exceptions)" "10 10 True" \
+	"the csv source's exceptions, the same to the byte"
+
+# log_mark, requests_since N PY-EXPR: the fake's request log after the
+# first N requests, as `log`, through a Python expression.
+log_mark() {
+	fake_call GET /_fake/log | $PYTHON3 -c \
+		'import json, sys; print(len(json.load(sys.stdin)["log"]))'
+}
+requests_since() {
+	fake_call GET /_fake/log | $PYTHON3 -c 'import json, sys
+log = json.load(sys.stdin)["log"][int(sys.argv[1]):]
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+tokens='len([r for r in log if r["path"] == "/services/oauth2/token"])'
+
+# An expired session is renewed once and the page asked again; the
+# secrets and the access token are shown nowhere, not even at -vv.
+mark=$(log_mark)
+fake_call POST /_fake/fault '{"path": "/services/data/v62.0/query", "kind": "expire", "count": 1, "skip": 4}' >/dev/null
+sg pull -c "$cfg" -v -v
+expect_status 0 "a pull whose session expires"
+expect_out "opportunities                      7" "all of it"
+expect_eq "$(requests_since $mark "$tokens")" 2 "a second token fetched"
+case "$err$out" in
+*00D000000000001!AQ*|*sf-client-secret*|*sf-refresh-token*)
+	fail "a secret in the output" ;;
+esac
+
+# Client credentials, without a refresh token.
+SF_REFRESH_TOKEN= sg pull -c "$cfg"
+expect_status 0 "the client credentials flow"
+expect_out "opportunities                      7" "the same pull"
+SF_CLIENT_SECRET=wrong sg pull -c "$cfg"
+expect_status 4 "a refused secret"
+expect_err "token endpoint refused (HTTP 400: invalid client credentials)" \
+	"says what the endpoint said"
+
+# Faults: a 503 and a concurrency limit are retried; a page that is no
+# JSON stops the pull naming it; the daily allowance spent is final.
+fake_call POST /_fake/fault '{"path": "/services/data/v62.0/query", "kind": "503", "count": 1, "skip": 2}' >/dev/null
+fake_call POST /_fake/fault '{"path": "/services/data/v62.0/query", "kind": "concurrency", "count": 1, "skip": 3}' >/dev/null
+sg pull -c "$cfg" -v
+expect_status 0 "retried faults"
+expect_out "stage events                       12" "the whole history"
+fake_call POST /_fake/fault '{"path": "/services/data/v62.0/query/", "kind": "garbage", "count": 1, "skip": 1}' >/dev/null
+sg check -c "$cfg" --as-of $asof --dry-run
+expect_status 4 "a page that is no JSON"
+expect_err "User, page 2: the answer is not a JSON object" "names the page"
+fake_call POST /_fake/fault '{"path": "/services/data", "kind": "request_limit", "count": 1}' >/dev/null
+sg pull -c "$cfg"
+expect_status 4 "the daily allowance spent"
+expect_err "daily API allowance is spent" "says so"
+
+# SOQL that no value can change: a hostile filter value is a quoted
+# literal (it matches no record type), a hostile field name is refused.
+salesforce_config "$dir/hostile.json" \
+	'{"opportunity_filter": {"RecordType.Name": "x'"'"' OR Name != '"'"'"}}'
+mark=$(log_mark)
+sg pull -c "$dir/hostile.json"
+expect_status 0 "a hostile filter value"
+expect_out "opportunities                      0" "matches nothing"
+expect_eq "$(requests_since $mark '[r["query"]["q"] for r in log if "FROM Opportunity " in r["query"].get("q", "")][0].split(" WHERE ")[1]')" \
+	"RecordType.Name = 'x\' OR Name != \'' ORDER BY Id" \
+	"quoted and escaped"
+salesforce_config "$dir/hostile.json" \
+	'{"opportunity_filter": {"Name != null OR Id": "x"}}'
+sg pull -c "$dir/hostile.json"
+expect_status 2 "a hostile field name"
+expect_err "is no field name" "refused"
+salesforce_config "$dir/nofield.json" '{"fields": {"region": "Region__c"}}'
+sg pull -c "$dir/nofield.json"
+expect_status 2 "a field the org lacks"
+expect_err "fields.region: Opportunity has no field Region__c" "named"
+
+# init --from salesforce: the org's stages in sort order.
+sg init -c "$cfg" --ledger "$scratch/d.db" --from salesforce
+expect_status 0 "init --from salesforce"
+expect_eq "$(printf '%s' "$out" | $PYTHON3 -c 'import json, sys
+d = json.load(sys.stdin)
+print(" ".join(s["id"] + ("(won)" if s.get("won")
+      else "(closed)" if s.get("closed") else "") for s in d["stages"]))')" \
+	"discovery qualification proposal closed_won(won) closed_lost(closed)" \
+	"the drafted stages"
+stop_server
+
+# The allowance's reserve: with 20 calls a day and 10% kept, a pull of
+# 19 calls stops before its 19th.
+start_server "$top_srcdir/tools/salesforce_fake.py" --data "$dir/data" \
+	--config "$dir/stageguard.json" --max-page 3 --daily-limit 20
+salesforce_config "$cfg" '{}'
+sg pull -c "$cfg"
+expect_status 4 "a pull that would eat into the reserve"
+expect_err "the org has used 18 of its 20 daily API calls" "stops, saying so"
+stop_server
+
+# Evidence kept in Opportunity fields: who gave it from who changed it.
+start_server "$top_srcdir/tools/salesforce_fake.py" --data "$dir/data" \
+	--config "$dir/stageguard.json" --max-page 3 --evidence-as-fields
+salesforce_config "$dir/fields.json" '{"evidence_object": null,
+	"evidence_fields": {"pain": "Pain__c", "budget": "Budget__c",
+	                    "success": "Success__c"}}'
+sg check -c "$dir/fields.json" --as-of $asof --dry-run --format jsonl
+expect_status 0 "check with evidence in Opportunity fields"
+cp "$scratch/.out" "$scratch/sf.jsonl"
+expect_eq "$(same_exceptions)" "10 10 True" \
+	"evidence fields: the csv source's exceptions"
+stop_server
+finish
