@@ -2638,6 +2638,9 @@ def main():
     p.add_argument("--event-who", choices=("all", "buyer"), default="all",
                    help="which meetings' Events name a Contact (WhoId): "
                    "all, as Salesforce has it, or only the buyer's")
+    p.add_argument("--task-field", action="append",
+                   default=["Stageguard_Disposition__c"],
+                   help="a custom text field Task has (repeatable)")
     p.add_argument("--system-user", default="005000000000SYSAAA",
                    help="the AutomatedProcess user (system party, the API)")
     p.add_argument("--buyer-user", default="005000000000BUYAAA",
@@ -2646,6 +2649,10 @@ def main():
     if ARGS.oauth.count(":") < 2:
         p.error("--oauth: CLIENT_ID:CLIENT_SECRET:REFRESH_TOKEN")
     load_org(ARGS.data, ARGS.config)
+    # The Task fields an admin made for the integration (the sink's
+    # disposition field): there before any Task sets them.
+    for name in ARGS.task_field:
+        add_field("Task", name, "string")
     STATE["refresh"].add(ARGS.oauth.split(":", 2)[2])
     if ARGS.token:
         STATE["tokens"][ARGS.token] = {"expires": float("inf")}

@@ -3,7 +3,8 @@ pkglib_LTLIBRARIES += plugins/salesforce/salesforce.la
 plugins_salesforce_salesforce_la_SOURCES = plugins/salesforce/salesforce.c \
 	plugins/salesforce/salesforce_int.h plugins/salesforce/salesforce_api.c \
 	plugins/salesforce/salesforce_soql.c \
-	plugins/salesforce/salesforce_records.c
+	plugins/salesforce/salesforce_records.c \
+	plugins/salesforce/salesforce_tasks.c
 plugins_salesforce_salesforce_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 plugins_salesforce_salesforce_la_LDFLAGS = $(SG_PLUGIN_LDFLAGS)
 plugins_salesforce_salesforce_la_LIBADD = core/util/libsgutil.la \

@@ -76,11 +76,13 @@ static const struct sg_option salesforce_options[] = {
 	    "the share of the org's daily API calls left for the business: "
 	    "the pull stops before using it", api_reserve_percent),
 	OPT("default_task_owner", SG_OPT_STRING, 0, NULL,
-	    "the sink (not built yet): the owner of a review task whose "
-	    "assignee is no user", default_task_owner),
+	    "the sink: the user a review Task goes to when its assignee is "
+	    "no active user (none: the integration user)",
+	    default_task_owner),
 	OPT("disposition_field", SG_OPT_STRING, 0,
 	    "Stageguard_Disposition__c",
-	    "the sink (not built yet): the Task field of the disposition",
+	    "the sink: the Task field where a manager records the "
+	    "disposition (approve, correct, escalate, reassign, log, block)",
 	    disposition_field),
 	OPT("snapshot_dir", SG_OPT_STRING, 0, "salesforce-snapshot",
 	    "where a complete pull is kept (not built yet)", snapshot_dir),
@@ -154,6 +156,7 @@ static void salesforce_close(void *state)
 	json_decref(s->opportunities);
 	json_decref(s->stages);
 	json_decref(s->opportunity_fields);
+	json_decref(s->user_ids);
 	free(s->fields);
 	free(s->opportunity_query);
 	salesforce_rows_free(s->rows);
@@ -234,7 +237,9 @@ static int salesforce_open(void **state, const void *config, const char *arg,
 	s->config = c;
 	s->seen_locators = json_object();
 	s->opportunities = json_object();
-	rc = s->seen_locators != NULL && s->opportunities != NULL ?
+	s->user_ids = json_object();
+	rc = s->seen_locators != NULL && s->opportunities != NULL &&
+	     s->user_ids != NULL ?
 		salesforce_options_read(s, c, err) :
 		sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	if (rc != SG_OK) {
@@ -670,21 +675,24 @@ static int salesforce_finish(void *state, struct sg_error *err)
 
 static const struct sg_plugin salesforce_plugin = {
 	.abi_version = SG_PLUGIN_ABI_VERSION,
-	.kind = SG_PLUGIN_SOURCE,
+	.kind = SG_PLUGIN_SOURCE | SG_PLUGIN_SINK,
 	.name = "salesforce",
 	.version = PACKAGE_VERSION,
 	.description = "Reads a Salesforce pipeline (opportunities, "
 		"OpportunityHistory, field history, users and managers, "
-		"Tasks, Events, EmailMessages, evidence) through the REST API",
+		"Tasks, Events, EmailMessages, evidence) and writes review "
+		"Tasks back (REST API)",
 	.options = salesforce_options,
 	.option_count = sizeof(salesforce_options) /
 			sizeof(salesforce_options[0]),
 	.config_size = sizeof(struct salesforce_config),
 	.open = salesforce_open,
 	.pull = salesforce_pull,
+	.write = salesforce_write,
 	.finish = salesforce_finish,
 	.close = salesforce_close,
 	.describe = salesforce_describe,
+	.sink_needs = SG_SINK_NEEDS_TASKS,
 };
 
 /* The plugin's one exported symbol: its constant descriptor. */

@@ -223,9 +223,14 @@ static int salesforce_check_reserve(const struct salesforce_state *s,
 			    s->api_max, s->config->api_reserve_percent);
 }
 
-int salesforce_get(struct salesforce_state *s, const char *path,
-		   const char *what, json_t **doc, struct sg_error *err)
+/* One exchange with instance_url + path: *doc is the answer's JSON,
+ * an object or an array (an array is refused when want_object). */
+static int salesforce_call(struct salesforce_state *s, const char *method,
+			   const char *path, const char *body, int retries,
+			   int want_object, const char *what, json_t **doc,
+			   struct sg_error *err)
 {
+	struct sg_http_header headers[2];
 	struct sg_http_request req;
 	struct sg_http_response resp;
 	json_error_t jerr;
@@ -241,14 +246,19 @@ int salesforce_get(struct salesforce_state *s, const char *path,
 		free(url);
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	}
+	/* The refresh hook rewrites s->bearer, which headers[0] points at. */
+	headers[0] = s->auth;
+	headers[1].name = "Content-Type";
+	headers[1].value = "application/json";
 	memset(&req, 0, sizeof(req));
 	req.size = sizeof(req);
-	req.method = "GET";
+	req.method = method;
 	req.url = url;
-	/* The refresh hook rewrites s->bearer, which the header points at. */
-	req.headers = &s->auth;
-	req.header_count = 1;
-	req.max_retries = 5;
+	req.headers = headers;
+	req.header_count = body != NULL ? 2 : 1;
+	req.body = body;
+	req.body_len = body != NULL ? strlen(body) : 0;
+	req.max_retries = retries;
 	req.timeout_ms = s->config->timeout_ms;
 	req.classify = salesforce_verdict;
 	req.refresh = salesforce_refresh;
@@ -259,16 +269,40 @@ int salesforce_get(struct salesforce_state *s, const char *path,
 		return rc;
 	salesforce_note_usage(s, &resp);
 	*doc = json_loadb(resp.body, resp.body_len, 0, &jerr);
-	if (*doc == NULL || !json_is_object(*doc)) {
+	if (*doc == NULL || (want_object && !json_is_object(*doc)) ||
+	    (!json_is_object(*doc) && !json_is_array(*doc))) {
 		rc = sg_error_set(err, SG_ERR_SOURCE, "%s, page %u: the answer "
-				  "is not a JSON object (%s, at byte %d of "
-				  "%zu): nothing of it is kept", what,
-				  s->page + 1, jerr.text, jerr.position,
+				  "is not a JSON %s (%s, at byte %d of %zu): "
+				  "nothing of it is kept", what, s->page + 1,
+				  want_object ? "object" : "object or array",
+				  *doc == NULL ? jerr.text : "another shape",
+				  *doc == NULL ? jerr.position : 0,
 				  resp.body_len);
 		json_decref(*doc);
 		*doc = NULL;
 	}
 	s->host->http_response_free(s->host->ctx, &resp);
+	return rc;
+}
+
+int salesforce_get(struct salesforce_state *s, const char *path,
+		   const char *what, json_t **doc, struct sg_error *err)
+{
+	return salesforce_call(s, "GET", path, NULL, 5, 1, what, doc, err);
+}
+
+int salesforce_post(struct salesforce_state *s, const char *path,
+		    json_t *body, const char *what, json_t **doc,
+		    struct sg_error *err)
+{
+	char *text = json_dumps(body, JSON_COMPACT);
+	int rc;
+
+	if (text == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	/* A create is sent once: a retry could make it twice. */
+	rc = salesforce_call(s, "POST", path, text, 0, 0, what, doc, err);
+	free(text);
 	return rc;
 }
 

@@ -84,6 +84,10 @@ struct salesforce_state {
 	size_t field_count;
 	char *opportunity_query; /* the SOQL of the opportunities */
 
+	/* The sink: the org's active users, and what it did. */
+	json_t *user_ids;
+	unsigned created, found, decided, refused;
+
 	/* The stage history of the opportunity being read. */
 	struct salesforce_stage_rows *rows;
 
@@ -119,6 +123,12 @@ int salesforce_query_page(struct salesforce_state *s, const char *soql,
 int salesforce_get(struct salesforce_state *s, const char *path,
 		   const char *what, json_t **doc, struct sg_error *err);
 
+/* POST a JSON body (a create: sent once, never retried blindly); *doc
+ * is the answer, an object or an array. */
+int salesforce_post(struct salesforce_state *s, const char *path,
+		    json_t *body, const char *what, json_t **doc,
+		    struct sg_error *err);
+
 /* A Salesforce time: 2026-11-02T16:45:00.000+0000, or a date. */
 int salesforce_time(const char *text, sg_time *out, struct sg_error *err);
 
@@ -148,6 +158,12 @@ int salesforce_soql_is_field(const char *name);
 
 /* Appends to *buf (malloc'd; NULL starts it); -1 out of memory. */
 int salesforce_append(char **buf, const char *text);
+
+/* --- salesforce_tasks.c --- */
+
+/* The sink: dispositions read back, then the review Tasks created. */
+int salesforce_write(void *state, const struct sg_sink_input *input,
+		     struct sg_error *err);
 
 /* --- salesforce_records.c --- */
 
