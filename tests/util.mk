@@ -32,3 +32,12 @@ tests_check_soql_SOURCES = tests/check_soql.c tests/sg_test_table.h \
 tests_check_soql_CFLAGS = $(SG_TEST_CFLAGS) \
 	-I$(top_srcdir)/plugins/salesforce $(JANSSON_CFLAGS)
 tests_check_soql_LDADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CHECK_LIBS)
+
+# What the connectors share: the snapshot folder, its checkpoint, replay.
+check_PROGRAMS += tests/check_snapshot
+TESTS += tests/check_snapshot
+tests_check_snapshot_SOURCES = tests/check_snapshot.c
+tests_check_snapshot_CFLAGS = $(SG_TEST_CFLAGS) \
+	-I$(top_srcdir)/core/connector $(JANSSON_CFLAGS)
+tests_check_snapshot_LDADD = core/connector/libsgconnector.la \
+	core/util/libsgutil.la $(JANSSON_LIBS) $(CHECK_LIBS)

@@ -216,10 +216,10 @@ static void hubspot_close(void *state)
 	free(s->history_query);
 	free(s->described);
 	free(s->described_notes);
-	hubspot_snapshot_free(s->snapshot);
+	sg_snapshot_free(s->snapshot);
 	hubspot_sync_free(s->sync);
 	json_decref(s->resume);
-	hubspot_replay_free(s->resumed);
+	sg_replay_free(s->resumed);
 	free(s);
 }
 
@@ -469,7 +469,7 @@ static int hubspot_emit_owner(struct hubspot_state *s, json_t *owner,
 				 "";
 	if (s->host->emit_owner(s->host->ctx, &o, NULL, err) != SG_OK)
 		return err->code;
-	hubspot_snapshot_owner(s, &o);
+	sg_snapshot_owner(s->snapshot, &o);
 	return SG_OK;
 }
 
@@ -508,6 +508,16 @@ static int hubspot_pull_deals(struct hubspot_state *s, struct sg_error *err)
 				 "deals", hubspot_emit_deals, err);
 }
 
+/* A deal replayed is one of the pilot's: its engagements and evidence
+ * are read for it.  Every record is replayed. */
+static int hubspot_deal_seen(void *arg, const char *deal, int is_deal)
+{
+	struct hubspot_state *s = arg;
+
+	return !is_deal || json_object_set_new(s->deals, deal,
+					       json_true()) == 0 ? 1 : -1;
+}
+
 /* The pages a stopped pull had completed, read back from its folder;
  * then the pull goes on where it stopped. */
 static int hubspot_pull_resumed(struct hubspot_state *s, struct sg_error *err)
@@ -517,11 +527,10 @@ static int hubspot_pull_resumed(struct hubspot_state *s, struct sg_error *err)
 	int rc = SG_OK;
 
 	if (s->resumed == NULL)
-		rc = hubspot_replay_open(&s->resumed,
-					 hubspot_snapshot_partial(s), NULL, 0,
-					 err);
+		rc = sg_replay_open(&s->resumed, sg_snapshot_folder(s->snapshot),
+				    s->host, NULL, hubspot_deal_seen, s, err);
 	if (rc == SG_OK)
-		rc = hubspot_replay_step(s, s->resumed, err);
+		rc = sg_replay_step(s->resumed, err);
 	if (rc < 0)
 		return sg_error_prefix(err, "resuming the pull stopped "
 				       "before: ");
@@ -537,7 +546,7 @@ static int hubspot_pull_resumed(struct hubspot_state *s, struct sg_error *err)
 	s->host->log(s->host->ctx, SG_LOG_INFO, "resuming the full pull "
 		     "stopped before: %llu records read back, going on at "
 		     "%s, page %u",
-		     hubspot_replay_count(s->resumed),
+		     sg_replay_count(s->resumed),
 		     s->phase == HS_DEALS ? "deals" :
 		     s->phase == HS_ACTIVITIES ? "engagements" : "evidence",
 		     s->page + 1);
@@ -608,7 +617,8 @@ static int hubspot_pull(void *state, struct sg_error *err)
 	if (s->phase >= HS_DEALS && s->phase <= HS_EVIDENCE &&
 	    hubspot_snapshot_checkpoint(s, err) != SG_OK)
 		return err->code;
-	if (s->phase == HS_DONE && (hubspot_snapshot_commit(s, err) != SG_OK ||
+	if (s->phase == HS_DONE && (sg_snapshot_commit(s->snapshot, err) !=
+				    SG_OK ||
 				    hubspot_sync_commit(s, err) != SG_OK))
 		return err->code;
 	return s->phase < HS_DONE ? 1 : 0;

@@ -232,7 +232,7 @@ static int hubspot_emit_deal(struct hubspot_state *s, json_t *deal,
 	o.extra_count = n;
 	rc = s->host->emit_opportunity(s->host->ctx, &o, where, err);
 	if (rc == SG_OK)
-		hubspot_snapshot_opportunity(s, &o);
+		sg_snapshot_opportunity(s->snapshot, &o);
 	free(extra);
 	return rc;
 }
@@ -297,7 +297,7 @@ static int hubspot_emit_stages(struct hubspot_state *s, json_t *deal,
 		e.source = rows[i].source;
 		rc = s->host->emit_stage_event(s->host->ctx, &e, where, err);
 		if (rc == SG_OK)
-			hubspot_snapshot_stage_event(s, &e);
+			sg_snapshot_stage_event(s->snapshot, &e);
 	}
 	free(rows);
 	if (rc != SG_OK)
@@ -353,7 +353,7 @@ static int hubspot_emit_changes(struct hubspot_state *s, json_t *deal,
 			rc = s->host->emit_field_change(s->host->ctx, &c,
 							where, err);
 		if (rc == SG_OK)
-			hubspot_snapshot_field_change(s, &c);
+			sg_snapshot_field_change(s->snapshot, &c);
 		if (f->is_time) {
 			memcpy(before, after, sizeof(before));
 			old = before;

@@ -152,7 +152,7 @@ static int hubspot_emit_activity(struct hubspot_state *s,
 		rc = s->host->emit_activity(s->host->ctx, &a, NULL, err);
 		if (rc != SG_OK)
 			return rc;
-		hubspot_snapshot_activity(s, &a);
+		sg_snapshot_activity(s->snapshot, &a);
 	}
 	return SG_OK;
 }
@@ -254,7 +254,7 @@ static int hubspot_emit_evidence_record(struct hubspot_state *s, json_t *o,
 		rc = s->host->emit_evidence(s->host->ctx, &e, NULL, err);
 		if (rc != SG_OK)
 			return rc;
-		hubspot_snapshot_evidence(s, &e);
+		sg_snapshot_evidence(s->snapshot, &e);
 	}
 	return SG_OK;
 }
@@ -360,7 +360,7 @@ int hubspot_emit_deal_evidence(struct hubspot_state *s, json_t *deal,
 				rc = s->host->emit_evidence(s->host->ctx, &e,
 							    NULL, err);
 			if (rc == SG_OK)
-				hubspot_snapshot_evidence(s, &e);
+				sg_snapshot_evidence(s->snapshot, &e);
 		}
 		if (rc != SG_OK)
 			return sg_error_prefix(err, "deal %s, %s "

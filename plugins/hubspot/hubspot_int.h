@@ -10,6 +10,8 @@
 #include <stddef.h>
 
 #include "sg_plugin.h"
+#include "sg_replay.h"
+#include "sg_snapshot.h"
 
 struct hubspot_config {
 	char *base_url;
@@ -82,12 +84,12 @@ struct hubspot_state {
 	size_t kind;            /* the engagement object being read */
 	json_t *owner_ids;      /* the sink: the portal's owners */
 	unsigned created, found, decided, refused;
-	struct hubspot_snapshot *snapshot; /* NULL: none kept */
+	struct sg_snapshot *snapshot; /* NULL: none kept */
 	struct hubspot_sync *sync;   /* an incremental pull; NULL: full */
 	sg_time server_time;         /* the portal's clock, last answer */
 	sg_time pull_started;        /* by that clock: the next cursor */
 	json_t *resume;              /* the checkpoint of a pull resumed */
-	struct hubspot_replay *resumed; /* its pages read back */
+	struct sg_replay *resumed;   /* its pages read back */
 	int full_reason_logged;
 	const char *rules_pipeline; /* the id deals are emitted with */
 
@@ -206,23 +208,6 @@ int hubspot_associations(struct hubspot_state *s, const char *from,
 			 const char *to, json_t *ids, const char *what,
 			 json_t **links, struct sg_error *err);
 
-/* --- hubspot_replay.c: records read back from a canonical folder --- */
-
-struct hubspot_replay;
-
-/* Replays the folder dir: every record but those of the deals in the
- * set skip (borrowed; NULL: none), each also written to the snapshot
- * being made when rewrite is nonzero.  Opportunities join s->deals. */
-int hubspot_replay_open(struct hubspot_replay **out, const char *dir,
-			json_t *skip, int rewrite, struct sg_error *err);
-/* A slice of the rows: 1 when more follows, 0 at the end. */
-int hubspot_replay_step(struct hubspot_state *s, struct hubspot_replay *r,
-			struct sg_error *err);
-/* The records replayed so far (0 for NULL). */
-unsigned long long hubspot_replay_count(const struct hubspot_replay *r);
-/* Accepts NULL. */
-void hubspot_replay_free(struct hubspot_replay *r);
-
 /* --- hubspot_sync.c: incremental pulls --- */
 
 /*
@@ -290,47 +275,19 @@ int hubspot_emit_deal_evidence(struct hubspot_state *s, json_t *deal,
 int hubspot_write(void *state, const struct sg_sink_input *input,
 		  struct sg_error *err);
 
-/* --- hubspot_snapshot.c --- */
+/* --- hubspot_snapshot.c: the snapshot folder (core/connector) --- */
 
 /* Where the snapshot is kept (malloc'd), NULL when none is. */
 char *hubspot_snapshot_path(const struct hubspot_state *s);
-/* The pull_id of the snapshot in dir (malloc'd), NULL when none. */
-char *hubspot_snapshot_id(const char *dir);
-/* The pull_id of the snapshot this pull writes, NULL when none. */
-const char *hubspot_snapshot_pull_id(const struct hubspot_state *s);
 
-/* Starts writing the snapshot folder beside the last one (nothing when
- * snapshot_dir is ""). */
+/* Starts writing the pull's folder (nothing when snapshot_dir is ""):
+ * a full pull takes up a checkpoint of the same settings (s->resume). */
 int hubspot_snapshot_start(struct hubspot_state *s, sg_time extracted_at,
 			   struct sg_error *err);
-/* Each record emitted, also written to the snapshot (no-ops without). */
-void hubspot_snapshot_opportunity(struct hubspot_state *s,
-				  const struct sg_rec_opportunity *o);
-void hubspot_snapshot_stage_event(struct hubspot_state *s,
-				  const struct sg_rec_stage_event *e);
-void hubspot_snapshot_field_change(struct hubspot_state *s,
-				   const struct sg_rec_field_change *c);
-void hubspot_snapshot_activity(struct hubspot_state *s,
-			       const struct sg_rec_activity *a);
-void hubspot_snapshot_evidence(struct hubspot_state *s,
-			       const struct sg_rec_evidence *e);
-void hubspot_snapshot_owner(struct hubspot_state *s,
-			    const struct sg_rec_owner *o);
-/*
- * A page of a full pull is complete: the files are flushed and
- * checkpoint.json beside them says how long each is and where the pull
- * is (phase, kind, page, cursor), so a pull that stops is resumed there
- * by the next (within a day, with the same settings), nothing read
- * twice.
- */
+
+/* A page of a full pull is complete: where the pull is, checkpointed. */
 int hubspot_snapshot_checkpoint(struct hubspot_state *s,
 				struct sg_error *err);
-/* The folder this pull writes (NULL without a snapshot). */
-const char *hubspot_snapshot_partial(const struct hubspot_state *s);
-/* The pull completed: the new snapshot takes the last one's place. */
-int hubspot_snapshot_commit(struct hubspot_state *s, struct sg_error *err);
-/* An uncommitted snapshot is removed.  Accepts NULL. */
-void hubspot_snapshot_free(struct hubspot_snapshot *snap);
 
 /* --- hubspot_deals.c --- */
 

@@ -22,7 +22,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "sg_canonical.h"
@@ -54,7 +53,7 @@ struct hubspot_sync {
 	json_t *gone;           /* set of deal ids archived or deleted */
 	json_t *order;          /* refresh as an array, in batches */
 	size_t next;            /* the next index into order */
-	struct hubspot_replay *replay; /* the deals kept */
+	struct sg_replay *replay; /* the deals kept */
 	unsigned changed[3];    /* deals, evidence, engagements changed */
 };
 
@@ -64,7 +63,7 @@ void hubspot_sync_free(struct hubspot_sync *y)
 		return;
 	hubspot_search_release(&y->search);
 	json_decref(y->properties);
-	hubspot_replay_free(y->replay);
+	sg_replay_free(y->replay);
 	json_decref(y->refresh);
 	json_decref(y->gone);
 	json_decref(y->order);
@@ -114,23 +113,6 @@ void hubspot_settings_id(const struct hubspot_state *s, char *out,
 	snprintf(out, size, "%016llx", h);
 }
 
-/* Are all the files of a snapshot there? */
-static int hubspot_snapshot_whole(const char *dir)
-{
-	struct stat st;
-	int f;
-
-	for (f = 0; f < SG_CANON_FILE_COUNT; f++) {
-		char *path = sg_path_join(dir, sg_canonical_file(f)->file);
-		int there = path != NULL && stat(path, &st) == 0;
-
-		free(path);
-		if (!there)
-			return 0;
-	}
-	return 1;
-}
-
 static int hubspot_full(struct hubspot_state *s, const char *why)
 {
 	s->host->log(s->host->ctx, SG_LOG_INFO, "a full pull: %s", why);
@@ -151,11 +133,11 @@ int hubspot_sync_plan(struct hubspot_state *s, struct sg_error *err)
 		rc = hubspot_full(s, "no snapshot_dir to merge changes into");
 	else if (st == NULL)
 		rc = hubspot_full(s, "no earlier pull recorded");
-	else if ((id = hubspot_snapshot_id(dir)) == NULL ||
+	else if ((id = sg_snapshot_id(dir)) == NULL ||
 		 strcmp(id, json_string_value(json_object_get(st,
 							      "snapshot")) ?
 			json_string_value(json_object_get(st, "snapshot")) :
-			"") != 0 || !hubspot_snapshot_whole(dir))
+			"") != 0)
 		rc = hubspot_full(s, "the snapshot is not the one the last "
 				  "recorded pull wrote");
 	else if (strcmp(settings, json_string_value(json_object_get(
@@ -195,7 +177,7 @@ int hubspot_sync_plan(struct hubspot_state *s, struct sg_error *err)
 
 int hubspot_sync_commit(struct hubspot_state *s, struct sg_error *err)
 {
-	const char *pull_id = hubspot_snapshot_pull_id(s);
+	const char *pull_id = sg_snapshot_pull_id(s->snapshot);
 	char settings[32], *text;
 	json_t *st;
 	int rc;
@@ -540,6 +522,17 @@ static int hubspot_sync_read_links(struct hubspot_state *s,
 
 /* --- The other deals, from the last snapshot. --- */
 
+/* A deal not read again comes from the snapshot, and is the pilot's. */
+static int hubspot_kept(void *arg, const char *deal, int is_deal)
+{
+	struct hubspot_state *s = arg;
+
+	if (json_object_get(s->sync->refresh, deal) != NULL)
+		return 0;
+	return !is_deal || json_object_set_new(s->deals, deal,
+					       json_true()) == 0 ? 1 : -1;
+}
+
 /* Up to a slice of the snapshot's rows: 0 when all are replayed. */
 static int hubspot_sync_replay(struct hubspot_state *s,
 			       struct hubspot_sync *y, struct sg_error *err)
@@ -547,10 +540,10 @@ static int hubspot_sync_replay(struct hubspot_state *s,
 	int rc = SG_OK;
 
 	if (y->replay == NULL)
-		rc = hubspot_replay_open(&y->replay, y->old_dir, y->refresh, 1,
-					 err);
+		rc = sg_replay_open(&y->replay, y->old_dir, s->host,
+				    s->snapshot, hubspot_kept, s, err);
 	if (rc == SG_OK)
-		rc = hubspot_replay_step(s, y->replay, err);
+		rc = sg_replay_step(y->replay, err);
 	if (rc < 0)
 		return sg_error_prefix(err, "the last snapshot (delete it for "
 				       "a full pull): ");
@@ -567,7 +560,7 @@ static void hubspot_sync_report(struct hubspot_state *s,
 		     y->changed[0], y->changed[1], y->changed[2],
 		     json_object_size(y->refresh) - json_object_size(y->gone),
 		     json_object_size(y->gone),
-		     hubspot_replay_count(y->replay));
+		     sg_replay_count(y->replay));
 }
 
 /* The step after one whose listing or search ended. */
