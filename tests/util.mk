@@ -30,7 +30,8 @@ TESTS += tests/check_soql
 tests_check_soql_SOURCES = tests/check_soql.c tests/sg_test_table.h \
 	plugins/salesforce/salesforce_soql.c
 tests_check_soql_CFLAGS = $(SG_TEST_CFLAGS) \
-	-I$(top_srcdir)/plugins/salesforce $(JANSSON_CFLAGS)
+	-I$(top_srcdir)/plugins/salesforce -I$(top_srcdir)/core/connector \
+	$(JANSSON_CFLAGS)
 tests_check_soql_LDADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CHECK_LIBS)
 
 # What the connectors share: the snapshot folder, its checkpoint, replay.

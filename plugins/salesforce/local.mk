@@ -5,8 +5,10 @@ plugins_salesforce_salesforce_la_SOURCES = plugins/salesforce/salesforce.c \
 	plugins/salesforce/salesforce_soql.c \
 	plugins/salesforce/salesforce_records.c \
 	plugins/salesforce/salesforce_tasks.c
-plugins_salesforce_salesforce_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+plugins_salesforce_salesforce_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden \
+	-I$(top_srcdir)/core/connector
 plugins_salesforce_salesforce_la_LDFLAGS = $(SG_PLUGIN_LDFLAGS)
-plugins_salesforce_salesforce_la_LIBADD = core/util/libsgutil.la \
+plugins_salesforce_salesforce_la_LIBADD = core/connector/libsgconnector.la \
+	core/util/libsgutil.la \
 	$(JANSSON_LIBS) -lm
 EXTRA_DIST += tools/salesforce_fake.py

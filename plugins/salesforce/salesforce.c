@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "salesforce_int.h"
+#include "sg_path.h"
 
 #define OPT(name, type, flags, def, help, field) \
 	{ name, type, flags, def, help, \
@@ -85,7 +86,9 @@ static const struct sg_option salesforce_options[] = {
 	    "disposition (approve, correct, escalate, reassign, log, block)",
 	    disposition_field),
 	OPT("snapshot_dir", SG_OPT_STRING, 0, "salesforce-snapshot",
-	    "where a complete pull is kept (not built yet)", snapshot_dir),
+	    "where each complete pull is kept in the canonical CSV layout, "
+	    "relative to the config (--source csv:DIR reads it offline); "
+	    "\"\": none", snapshot_dir),
 	OPT("timeout_ms", SG_OPT_INT, 0, "120000",
 	    "the longest one request may take, retries included",
 	    timeout_ms),
@@ -161,6 +164,8 @@ static void salesforce_close(void *state)
 	free(s->opportunity_query);
 	salesforce_rows_free(s->rows);
 	free(s->described);
+	sg_snapshot_free(s->snapshot);
+	sg_replay_free(s->resumed);
 	free(s);
 }
 
@@ -312,6 +317,117 @@ static int salesforce_pull_organization(struct salesforce_state *s,
 				     salesforce_take_org, err);
 }
 
+/* --- The snapshot: each complete pull kept, a stopped one resumed. --- */
+
+/* What shapes the records a pull writes, as a short hash: a checkpoint
+ * taken with other settings is not resumed. */
+static void salesforce_settings_id(const struct salesforce_state *s,
+				   char *out, size_t size)
+{
+	json_t *all = json_pack("{s:s?, s:O?, s:O?, s:O?, s:O?, s:O?, s:s, s:i}",
+				"query", s->opportunity_query, "stages",
+				s->stage_map, "evidence_fields",
+				s->evidence_fields, "evidence_object",
+				s->evidence_object, "buyers", s->buyer_users,
+				"systems", s->system_users, "currency",
+				s->org_currency, "scale", s->amount_scale);
+	char *text = all != NULL ? json_dumps(all, JSON_SORT_KEYS |
+					      JSON_COMPACT) : NULL;
+	unsigned long long h = 1469598103934665603ULL;
+	const char *p;
+
+	for (p = text != NULL ? text : ""; *p != '\0'; p++)
+		h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+	snprintf(out, size, "%016llx", h);
+	free(text);
+	json_decref(all);
+}
+
+static int salesforce_snapshot_start(struct salesforce_state *s,
+				     sg_time extracted_at, struct sg_error *err)
+{
+	const char *dir = s->config->snapshot_dir;
+	struct sg_snapshot_spec spec;
+	char settings[32], *path;
+	const char **extras;
+	json_t *position;
+	size_t i, n = 0;
+	int rc;
+
+	if (dir == NULL || dir[0] == '\0')
+		return SG_OK;
+	path = dir[0] == '/' ? strdup(dir) :
+	       sg_path_join(s->host->config_dir(s->host->ctx), dir);
+	extras = calloc(s->field_count + 1, sizeof(*extras));
+	if (path == NULL || extras == NULL) {
+		free(path);
+		free(extras);
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	}
+	for (i = 0; i < s->field_count; i++)
+		if (s->fields[i].extra)
+			extras[n++] = s->fields[i].model;
+	salesforce_settings_id(s, settings, sizeof(settings));
+	memset(&spec, 0, sizeof(spec));
+	spec.dir = path;
+	spec.source = "salesforce";
+	spec.extracted_at = extracted_at;
+	spec.extras = extras;
+	spec.extra_count = n;
+	spec.settings = settings;
+	spec.may_resume = 1;
+	rc = sg_snapshot_start(&s->snapshot, &spec, err);
+	free(path);
+	free(extras);
+	position = sg_snapshot_resumed(s->snapshot, NULL);
+	if (rc == SG_OK && position != NULL) {
+		s->resume_phase = (int)json_integer_value(json_object_get(
+			position, "phase"));
+		if (s->resume_phase <= SF_RESUME || s->resume_phase >= SF_DONE)
+			s->resume_phase = 0;
+	}
+	return rc;
+}
+
+/* An opportunity replayed is the pilot's: its history is read for it. */
+static int salesforce_seen(void *arg, const char *id, int is_opportunity)
+{
+	struct salesforce_state *s = arg;
+
+	return !is_opportunity || json_object_set_new(
+		s->opportunities, id, json_true()) == 0 ? 1 : -1;
+}
+
+/*
+ * The queries a stopped pull had completed, read back from its folder;
+ * then it goes on with the query it stopped in, from its start: a
+ * query's locators expire within minutes, so a pull resumes at the last
+ * complete query, not page.
+ */
+static int salesforce_pull_resumed(struct salesforce_state *s,
+				   struct sg_error *err)
+{
+	int rc = SG_OK;
+
+	if (s->resumed == NULL)
+		rc = sg_replay_open(&s->resumed, sg_snapshot_folder(
+			s->snapshot), s->host, NULL, salesforce_seen, s, err);
+	if (rc == SG_OK)
+		rc = sg_replay_step(s->resumed, err);
+	if (rc < 0)
+		return sg_error_prefix(err, "resuming the pull stopped "
+				       "before: ");
+	if (rc == 1)
+		return 1;
+	s->host->log(s->host->ctx, SG_LOG_INFO, "resuming the pull stopped "
+		     "before: %llu records read back, going on with query %d "
+		     "of %d", sg_replay_count(s->resumed),
+		     s->resume_phase - SF_RESUME, SF_DONE - SF_RESUME - 1);
+	s->phase = s->resume_phase;
+	s->resume_phase = 0;
+	return 2;
+}
+
 /* --- Stages. --- */
 
 static const char *salesforce_config_stage(const struct salesforce_state *s,
@@ -413,7 +529,10 @@ static int salesforce_pull_stages(struct salesforce_state *s,
 		return rc;
 	snap.extracted_at = (sg_time)time(NULL);
 	snap.source = "salesforce";
-	rc = s->host->emit_snapshot(s->host->ctx, &snap, err);
+	if (!s->host->describing(s->host->ctx))
+		rc = salesforce_snapshot_start(s, snap.extracted_at, err);
+	if (rc == SG_OK)
+		rc = s->host->emit_snapshot(s->host->ctx, &snap, err);
 	return rc != SG_OK ? rc : 0;
 }
 
@@ -591,6 +710,11 @@ static int salesforce_pull(void *state, struct sg_error *err)
 	case SF_STAGES:
 		rc = salesforce_pull_stages(s, err);
 		break;
+	case SF_RESUME:
+		rc = salesforce_pull_resumed(s, err);
+		if (rc == 2)
+			return 1;       /* the phase to go on with is set */
+		break;
 	default:
 		rc = salesforce_pull_query(s, err);
 	}
@@ -605,6 +729,23 @@ static int salesforce_pull(void *state, struct sg_error *err)
 	/* init --from needs the stages only. */
 	if (s->phase == SF_USERS && s->host->describing(s->host->ctx))
 		s->phase = SF_DONE;
+	if (s->phase == SF_RESUME && s->resume_phase == 0)
+		s->phase++;
+	/* Each query complete is a point a stopped pull resumes from. */
+	if (rc == 0 && s->phase > SF_RESUME && s->phase < SF_DONE) {
+		json_t *position = json_pack("{s:i}", "phase", s->phase);
+
+		rc = position == NULL ? sg_error_set(err, SG_ERR_NOMEM,
+						     "out of memory") :
+			sg_snapshot_checkpoint(s->snapshot, position,
+					       (sg_time)time(NULL), err);
+		json_decref(position);
+		if (rc != SG_OK)
+			return rc;
+	}
+	if (s->phase == SF_DONE && !s->host->describing(s->host->ctx) &&
+	    sg_snapshot_commit(s->snapshot, err) != SG_OK)
+		return err->code;
 	return s->phase < SF_DONE ? 1 : 0;
 }
 

@@ -11,6 +11,8 @@
 #include <stddef.h>
 
 #include "sg_plugin.h"
+#include "sg_replay.h"
+#include "sg_snapshot.h"
 
 struct salesforce_config {
 	char *base_url;          /* the login host */
@@ -35,7 +37,7 @@ struct salesforce_config {
 
 /* The phases of a pull: one page per pull() call. */
 enum salesforce_phase {
-	SF_DESCRIBE = 0, SF_ORGANIZATION, SF_STAGES, SF_USERS, SF_OPPORTUNITIES, SF_HISTORY,
+	SF_DESCRIBE = 0, SF_ORGANIZATION, SF_STAGES, SF_USERS, SF_RESUME, SF_OPPORTUNITIES, SF_HISTORY,
 	SF_FIELD_HISTORY, SF_TASKS, SF_EVENTS, SF_EMAILS, SF_EVIDENCE,
 	SF_DONE
 };
@@ -87,6 +89,11 @@ struct salesforce_state {
 	/* The sink: the org's active users, and what it did. */
 	json_t *user_ids;
 	unsigned created, found, decided, refused;
+
+	/* The pull kept in snapshot_dir; a stopped one taken up. */
+	struct sg_snapshot *snapshot;
+	int resume_phase;       /* the query to go on with; 0: none */
+	struct sg_replay *resumed;
 
 	/* The stage history of the opportunity being read. */
 	struct salesforce_stage_rows *rows;

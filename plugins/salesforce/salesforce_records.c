@@ -272,6 +272,7 @@ int salesforce_emit_users(struct salesforce_state *s, json_t *records,
 					    json_true());
 		if (s->host->emit_owner(s->host->ctx, &o, NULL, err) != SG_OK)
 			return err->code;
+		sg_snapshot_owner(s->snapshot, &o);
 	}
 	return SG_OK;
 }
@@ -363,6 +364,8 @@ static int salesforce_emit_opportunity(struct salesforce_state *s, json_t *r,
 	o.extra = extra;
 	o.extra_count = n;
 	rc = s->host->emit_opportunity(s->host->ctx, &o, NULL, err);
+	if (rc == SG_OK)
+		sg_snapshot_opportunity(s->snapshot, &o);
 	if (rc == SG_OK && json_object_set_new(s->opportunities, o.id,
 					       json_true()) != 0)
 		rc = salesforce_nomem(err);
@@ -431,6 +434,8 @@ int salesforce_history_flush(struct salesforce_state *s,
 		e.changed_by = salesforce_str(r->rows[i].record, "CreatedById");
 		e.source = "";
 		rc = s->host->emit_stage_event(s->host->ctx, &e, NULL, err);
+		if (rc == SG_OK)
+			sg_snapshot_stage_event(s->snapshot, &e);
 	}
 	for (i = 0; i < r->count; i++)
 		json_decref(r->rows[i].record);
@@ -559,7 +564,10 @@ static int salesforce_field_change(struct salesforce_state *s, json_t *h,
 	if (rc != SG_OK)
 		return sg_error_prefix(err, "OpportunityFieldHistory %s: ",
 				       salesforce_str(h, "Id"));
-	return s->host->emit_field_change(s->host->ctx, &c, NULL, err);
+	rc = s->host->emit_field_change(s->host->ctx, &c, NULL, err);
+	if (rc == SG_OK)
+		sg_snapshot_field_change(s->snapshot, &c);
+	return rc;
 }
 
 static int salesforce_field_evidence(struct salesforce_state *s, json_t *h,
@@ -580,7 +588,10 @@ static int salesforce_field_evidence(struct salesforce_state *s, json_t *h,
 	if (rc != SG_OK)
 		return sg_error_prefix(err, "OpportunityFieldHistory %s: ",
 				       salesforce_str(h, "Id"));
-	return s->host->emit_evidence(s->host->ctx, &e, NULL, err);
+	rc = s->host->emit_evidence(s->host->ctx, &e, NULL, err);
+	if (rc == SG_OK)
+		sg_snapshot_evidence(s->snapshot, &e);
+	return rc;
 }
 
 int salesforce_emit_field_history(struct salesforce_state *s,
@@ -641,7 +652,10 @@ static int salesforce_activity(struct salesforce_state *s,
 	rc = salesforce_time(when, &a->occurred_at, err);
 	if (rc != SG_OK)
 		return sg_error_prefix(err, "%s %s: ", what, a->id);
-	return s->host->emit_activity(s->host->ctx, a, NULL, err);
+	rc = s->host->emit_activity(s->host->ctx, a, NULL, err);
+	if (rc == SG_OK)
+		sg_snapshot_activity(s->snapshot, a);
+	return rc;
 }
 
 int salesforce_emit_tasks(struct salesforce_state *s, json_t *records,
@@ -785,6 +799,8 @@ int salesforce_emit_evidence(struct salesforce_state *s, json_t *records,
 		if (rc == SG_OK)
 			rc = s->host->emit_evidence(s->host->ctx, &e, NULL,
 						    err);
+		if (rc == SG_OK)
+			sg_snapshot_evidence(s->snapshot, &e);
 	}
 	return rc;
 }

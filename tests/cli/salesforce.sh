@@ -70,6 +70,14 @@ print(len(csv), len(sf), csv == sf)' "$scratch/csv.jsonl" "$scratch/sf.jsonl"
 expect_eq "$(same_exceptions)" "10 10 True" \
 	"the csv source's exceptions, the same to the byte"
 
+# Each complete pull is kept in the canonical layout: the same
+# exceptions offline.
+sg check -c "$dir/stageguard.json" --source "csv:$dir/salesforce-snapshot" \
+	--as-of $asof --dry-run --format jsonl
+expect_status 0 "the snapshot read by the csv source"
+cp "$scratch/.out" "$scratch/sf.jsonl"
+expect_eq "$(same_exceptions)" "10 10 True" "the snapshot's exceptions"
+
 # log_mark, requests_since N PY-EXPR: the fake's request log after the
 # first N requests, as `log`, through a Python expression.
 log_mark() {
@@ -120,6 +128,25 @@ fake_call POST /_fake/fault '{"path": "/services/data", "kind": "request_limit",
 sg pull -c "$cfg"
 expect_status 4 "the daily allowance spent"
 expect_err "daily API allowance is spent" "says so"
+
+# A pull that stops in the stage history keeps what it had read; the
+# next goes on with that query, reading no opportunity again.
+fake_call POST /_fake/fault '{"path": "/services/data/v62.0/query/", "kind": "garbage", "count": 1, "skip": 4}' >/dev/null
+sg pull -c "$cfg"
+expect_status 4 "a pull that stops in the history"
+expect_err "OpportunityHistory, page 2: the answer is not a JSON object" \
+	"names the query and page"
+expect_eq "$(test -f "$dir/salesforce-snapshot.partial/checkpoint.json" && echo kept)" \
+	kept "what it read kept with its checkpoint"
+mark=$(log_mark)
+sg check -c "$cfg" --as-of $asof --dry-run --format jsonl -v
+expect_status 0 "the pull after it"
+expect_err "resuming the pull stopped before: 7 records read back, going on with query 2 of 7" \
+	"resumes"
+expect_eq "$(requests_since $mark 'len([r for r in log if "FROM Opportunity " in r["query"].get("q", "")])')" \
+	0 "no opportunity read again"
+cp "$scratch/.out" "$scratch/sf.jsonl"
+expect_eq "$(same_exceptions)" "10 10 True" "the exceptions of a whole pull"
 
 # SOQL that no value can change: a hostile filter value is a quoted
 # literal (it matches no record type), a hostile field name is refused.
