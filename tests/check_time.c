@@ -1205,6 +1205,27 @@ END_TEST
 
 /* ------------------------------------------------------------------ */
 
+/* A Date header: the server's clock, whatever the weekday says. */
+START_TEST(test_http_date)
+{
+	struct sg_error err;
+	sg_time t;
+
+	ck_assert_int_eq(sg_time_parse_http_date(&t, "Sun, 06 Nov 1994 "
+						 "08:49:37 GMT", &err), SG_OK);
+	ck_assert_int_eq(t, 784111777);
+	ck_assert_int_eq(sg_time_parse_http_date(&t, "Mon, 07 Dec 2026 "
+						 "01:15:00 GMT", &err), SG_OK);
+	ck_assert_int_eq(t, 1796606100);
+	ck_assert_int_eq(sg_time_parse_http_date(&t, "2026-12-07", &err),
+			 SG_ERR_PARSE);
+	ck_assert_int_eq(sg_time_parse_http_date(&t, NULL, &err),
+			 SG_ERR_PARSE);
+	ck_assert_int_eq(sg_time_parse_http_date(&t, "Sun, 06 Nov 1994",
+						 &err), SG_ERR_PARSE);
+}
+END_TEST
+
 static Suite *time_suite(void)
 {
 	Suite *s = suite_create("time");
@@ -1263,6 +1284,7 @@ static Suite *time_suite(void)
 	tc = tcase_create("format_reject");
 	tcase_add_test(tc, test_format_reject);
 	tcase_add_test(tc, test_format_message);
+	tcase_add_test(tc, test_http_date);
 	suite_add_tcase(s, tc);
 	return s;
 }

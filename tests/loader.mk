@@ -39,4 +39,4 @@ tests_plugins_testnet_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS) \
 tests_plugins_testnet_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS)
 TESTS += tests/cli/secrets.sh tests/cli/hubspot.sh tests/cli/hubspot_tasks.sh \
 	tests/cli/hubspot_sync.sh tests/cli/salesforce.sh \
-	tests/cli/salesforce_tasks.sh
+	tests/cli/salesforce_tasks.sh tests/cli/salesforce_sync.sh

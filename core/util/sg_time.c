@@ -811,3 +811,17 @@ int sg_time_parse_format(sg_time *out, const char *text, size_t len,
 		*out = sg_zone_to_utc(zone, local);
 	return SG_OK;
 }
+
+int sg_time_parse_http_date(sg_time *out, const char *text,
+			    struct sg_error *err)
+{
+	const char *comma = text != NULL ? strchr(text, ',') : NULL;
+
+	if (comma == NULL)
+		return sg_error_set(err, SG_ERR_PARSE, "not an HTTP date: "
+				    "\"%.40s\"", text != NULL ? text : "");
+	/* The weekday says nothing the date does not. */
+	comma += 1 + strspn(comma + 1, " ");
+	return sg_time_parse_format(out, comma, strlen(comma),
+				    "%d %b %Y %H:%M:%S %Z", NULL, err);
+}

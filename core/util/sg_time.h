@@ -68,6 +68,14 @@ int sg_time_parse_format(sg_time *out, const char *text, size_t len,
 			 const char *format, const struct sg_zone *zone,
 			 struct sg_error *err);
 
+/*
+ * An HTTP date (RFC 9110 IMF-fixdate: "Sun, 06 Nov 1994 08:49:37 GMT"),
+ * as a Date header gives the server's clock.  Returns SG_OK, or
+ * SG_ERR_PARSE for NULL or any other text.
+ */
+int sg_time_parse_http_date(sg_time *out, const char *text,
+			    struct sg_error *err);
+
 /* Days since 1970-01-01 for a proleptic Gregorian date (any year). */
 int64_t sg_days_from_civil(int64_t year, unsigned month, unsigned day);
 

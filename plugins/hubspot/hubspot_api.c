@@ -207,17 +207,11 @@ static int hubspot_fresh_token(struct hubspot_state *s, struct sg_error *err)
 static void hubspot_server_time(struct hubspot_state *s,
 				const struct sg_http_response *resp)
 {
-	const char *date = s->host->http_header(s->host->ctx, resp, "Date");
-	const char *comma = date != NULL ? strchr(date, ',') : NULL;
 	struct sg_error ignored;
 	sg_time t;
 
-	if (comma == NULL)
-		return;
-	comma += strspn(comma + 1, " ") + 1;
-	if (sg_time_parse_format(&t, comma, strlen(comma),
-				 "%d %b %Y %H:%M:%S %Z", NULL, &ignored) ==
-	    SG_OK)
+	if (sg_time_parse_http_date(&t, s->host->http_header(
+		    s->host->ctx, resp, "Date"), &ignored) == SG_OK)
 		s->server_time = t;
 }
 

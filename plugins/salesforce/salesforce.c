@@ -166,6 +166,7 @@ static void salesforce_close(void *state)
 	free(s->described);
 	sg_snapshot_free(s->snapshot);
 	sg_replay_free(s->resumed);
+	salesforce_sync_free(s->sync);
 	free(s);
 }
 
@@ -343,51 +344,74 @@ static void salesforce_settings_id(const struct salesforce_state *s,
 	json_decref(all);
 }
 
+/* Where the snapshot is kept (malloc'd), NULL when none is. */
+static char *salesforce_snapshot_path(const struct salesforce_state *s)
+{
+	const char *dir = s->config->snapshot_dir;
+
+	if (dir == NULL || dir[0] == '\0')
+		return NULL;
+	return dir[0] == '/' ? strdup(dir) :
+	       sg_path_join(s->host->config_dir(s->host->ctx), dir);
+}
+
+/*
+ * Incremental or full, then the pull's folder: a full pull takes up a
+ * checkpoint of the same settings.  The cursor the next pull starts from
+ * is this one's start, by the org's clock.
+ */
 static int salesforce_snapshot_start(struct salesforce_state *s,
 				     sg_time extracted_at, struct sg_error *err)
 {
-	const char *dir = s->config->snapshot_dir;
 	struct sg_snapshot_spec spec;
-	char settings[32], *path;
+	char *path = salesforce_snapshot_path(s);
 	const char **extras;
 	json_t *position;
 	size_t i, n = 0;
 	int rc;
 
-	if (dir == NULL || dir[0] == '\0')
-		return SG_OK;
-	path = dir[0] == '/' ? strdup(dir) :
-	       sg_path_join(s->host->config_dir(s->host->ctx), dir);
-	extras = calloc(s->field_count + 1, sizeof(*extras));
-	if (path == NULL || extras == NULL) {
+	salesforce_settings_id(s, s->settings, sizeof(s->settings));
+	s->pull_started = s->server_time != 0 ? s->server_time : extracted_at;
+	rc = salesforce_sync_plan(s, path, s->settings, err);
+	if (rc != SG_OK || path == NULL) {
 		free(path);
-		free(extras);
+		return rc;
+	}
+	extras = calloc(s->field_count + 1, sizeof(*extras));
+	if (extras == NULL) {
+		free(path);
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	}
 	for (i = 0; i < s->field_count; i++)
 		if (s->fields[i].extra)
 			extras[n++] = s->fields[i].model;
-	salesforce_settings_id(s, settings, sizeof(settings));
 	memset(&spec, 0, sizeof(spec));
 	spec.dir = path;
 	spec.source = "salesforce";
 	spec.extracted_at = extracted_at;
 	spec.extras = extras;
 	spec.extra_count = n;
-	spec.settings = settings;
-	spec.may_resume = 1;
+	spec.settings = s->settings;
+	spec.may_resume = s->sync == NULL;
 	rc = sg_snapshot_start(&s->snapshot, &spec, err);
 	free(path);
 	free(extras);
-	position = sg_snapshot_resumed(s->snapshot, NULL);
+	position = sg_snapshot_resumed(s->snapshot, &s->pull_started);
 	if (rc == SG_OK && position != NULL) {
 		s->resume_phase = (int)json_integer_value(json_object_get(
 			position, "phase"));
-		if (s->resume_phase <= SF_RESUME || s->resume_phase >= SF_DONE)
+		if (s->resume_phase < SF_OPPORTUNITIES ||
+		    s->resume_phase > SF_EVIDENCE)
 			s->resume_phase = 0;
 	}
 	return rc;
 }
+
+/* The queries of a pull, as messages name them. */
+static const char *const salesforce_phase_names[] = {
+	"Opportunity", "OpportunityHistory", "OpportunityFieldHistory",
+	"Task", "Event", "EmailMessage", "evidence",
+};
 
 /* An opportunity replayed is the pilot's: its history is read for it. */
 static int salesforce_seen(void *arg, const char *id, int is_opportunity)
@@ -420,9 +444,9 @@ static int salesforce_pull_resumed(struct salesforce_state *s,
 	if (rc == 1)
 		return 1;
 	s->host->log(s->host->ctx, SG_LOG_INFO, "resuming the pull stopped "
-		     "before: %llu records read back, going on with query %d "
-		     "of %d", sg_replay_count(s->resumed),
-		     s->resume_phase - SF_RESUME, SF_DONE - SF_RESUME - 1);
+		     "before: %llu records read back, going on with the %s "
+		     "query", sg_replay_count(s->resumed),
+		     salesforce_phase_names[s->resume_phase - SF_OPPORTUNITIES]);
 	s->phase = s->resume_phase;
 	s->resume_phase = 0;
 	return 2;
@@ -610,7 +634,8 @@ static char *salesforce_evidence_query(struct salesforce_state *s,
 	if (q != NULL && (salesforce_append(&q, " FROM ") != 0 ||
 			  salesforce_append(&q, json_string_value(
 				  json_object_get(s->evidence_object,
-						  "object"))) != 0)) {
+						  "object"))) != 0 ||
+			  salesforce_append(&q, " ORDER BY Id") != 0)) {
 		free(q);
 		q = NULL;
 	}
@@ -686,11 +711,39 @@ static int salesforce_pull_query(struct salesforce_state *s,
 	}
 	if (q == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	/* An incremental pull reads the opportunities that changed only. */
+	if (s->sync != NULL && s->phase >= SF_OPPORTUNITIES) {
+		char *scoped = salesforce_scoped(s, q);
+
+		free(owned);
+		q = owned = scoped;
+		if (q == NULL)
+			return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	}
 	rc = salesforce_query_page(s, q, 0, what, emit, err);
 	free(owned);
 	if (rc == 0 && s->phase == SF_HISTORY)
 		rc = salesforce_history_flush(s, err);
 	return rc;
+}
+
+/* Finding what changed; then the scoped queries, or the replay alone,
+ * or (too much changed) a full pull. */
+static int salesforce_pull_sync(struct salesforce_state *s,
+				struct sg_error *err)
+{
+	int rc = salesforce_sync_step(s, err);
+
+	if (rc < 0 || rc == 1)
+		return rc;
+	if (rc == 2) {
+		salesforce_sync_free(s->sync);
+		s->sync = NULL;
+	}
+	s->phase = rc == 3 ? SF_REPLAY : SF_OPPORTUNITIES;
+	s->page = 0;
+	json_object_clear(s->seen_locators);
+	return 1;
 }
 
 static int salesforce_pull(void *state, struct sg_error *err)
@@ -715,6 +768,14 @@ static int salesforce_pull(void *state, struct sg_error *err)
 		if (rc == 2)
 			return 1;       /* the phase to go on with is set */
 		break;
+	case SF_SYNC:
+		rc = salesforce_pull_sync(s, err);
+		if (rc != 0)
+			return rc;      /* the phase to go on with is set */
+		break;
+	case SF_REPLAY:
+		rc = salesforce_sync_replay(s, err);
+		break;
 	default:
 		rc = salesforce_pull_query(s, err);
 	}
@@ -731,8 +792,24 @@ static int salesforce_pull(void *state, struct sg_error *err)
 		s->phase = SF_DONE;
 	if (s->phase == SF_RESUME && s->resume_phase == 0)
 		s->phase++;
-	/* Each query complete is a point a stopped pull resumes from. */
-	if (rc == 0 && s->phase > SF_RESUME && s->phase < SF_DONE) {
+	if (s->phase == SF_SYNC && s->sync == NULL)
+		s->phase++;
+	/* An incremental pull reads its chunks one after the other, then
+	 * the rest from the snapshot; a full one is done. */
+	if (rc == 0 && s->phase == SF_REPLAY && s->sync != NULL) {
+		rc = salesforce_sync_next(s, err);
+		if (rc < 0)
+			return rc;
+		if (rc == 1)
+			s->phase = SF_OPPORTUNITIES;
+		rc = 0;
+	} else if (s->phase == SF_REPLAY && s->sync == NULL) {
+		s->phase = SF_DONE;
+	}
+	/* Each query of a full pull complete is a point a stopped pull
+	 * resumes from. */
+	if (rc == 0 && s->sync == NULL && s->phase >= SF_OPPORTUNITIES &&
+	    s->phase <= SF_EVIDENCE) {
 		json_t *position = json_pack("{s:i}", "phase", s->phase);
 
 		rc = position == NULL ? sg_error_set(err, SG_ERR_NOMEM,
@@ -744,7 +821,8 @@ static int salesforce_pull(void *state, struct sg_error *err)
 			return rc;
 	}
 	if (s->phase == SF_DONE && !s->host->describing(s->host->ctx) &&
-	    sg_snapshot_commit(s->snapshot, err) != SG_OK)
+	    (sg_snapshot_commit(s->snapshot, err) != SG_OK ||
+	     salesforce_sync_commit(s, s->settings, err) != SG_OK))
 		return err->code;
 	return s->phase < SF_DONE ? 1 : 0;
 }

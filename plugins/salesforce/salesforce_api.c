@@ -207,6 +207,19 @@ static void salesforce_note_usage(struct salesforce_state *s,
 	}
 }
 
+/* The org's clock from an answer's Date header: a sync cursor is taken
+ * from it, so a local clock that is off loses no change. */
+static void salesforce_server_time(struct salesforce_state *s,
+				const struct sg_http_response *resp)
+{
+	struct sg_error ignored;
+	sg_time t;
+
+	if (sg_time_parse_http_date(&t, s->host->http_header(
+		    s->host->ctx, resp, "Date"), &ignored) == SG_OK)
+		s->server_time = t;
+}
+
 /* Stops before the org's allowance is spent, keeping a reserve. */
 static int salesforce_check_reserve(const struct salesforce_state *s,
 				    const char *what, struct sg_error *err)
@@ -268,6 +281,7 @@ static int salesforce_call(struct salesforce_state *s, const char *method,
 	if (rc != SG_OK)
 		return rc;
 	salesforce_note_usage(s, &resp);
+	salesforce_server_time(s, &resp);
 	*doc = json_loadb(resp.body, resp.body_len, 0, &jerr);
 	if (*doc == NULL || (want_object && !json_is_object(*doc)) ||
 	    (!json_is_object(*doc) && !json_is_array(*doc))) {
@@ -366,6 +380,7 @@ int salesforce_query_page(struct salesforce_state *s, const char *soql,
 	if (rc != SG_OK)
 		return rc;
 	records = json_object_get(doc, "records");
+	s->query_total = json_integer_value(json_object_get(doc, "totalSize"));
 	if (!json_is_array(records))
 		rc = sg_error_set(err, SG_ERR_SOURCE, "%s, page %u: no records "
 				  "array", what, s->page + 1);

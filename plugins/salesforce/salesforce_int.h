@@ -37,9 +37,9 @@ struct salesforce_config {
 
 /* The phases of a pull: one page per pull() call. */
 enum salesforce_phase {
-	SF_DESCRIBE = 0, SF_ORGANIZATION, SF_STAGES, SF_USERS, SF_RESUME, SF_OPPORTUNITIES, SF_HISTORY,
-	SF_FIELD_HISTORY, SF_TASKS, SF_EVENTS, SF_EMAILS, SF_EVIDENCE,
-	SF_DONE
+	SF_DESCRIBE = 0, SF_ORGANIZATION, SF_STAGES, SF_USERS, SF_RESUME,
+	SF_SYNC, SF_OPPORTUNITIES, SF_HISTORY, SF_FIELD_HISTORY, SF_TASKS,
+	SF_EVENTS, SF_EMAILS, SF_EVIDENCE, SF_REPLAY, SF_DONE
 };
 
 /* A model field read from an Opportunity field. */
@@ -90,8 +90,14 @@ struct salesforce_state {
 	json_t *user_ids;
 	unsigned created, found, decided, refused;
 
-	/* The pull kept in snapshot_dir; a stopped one taken up. */
+	/* The pull kept in snapshot_dir; a stopped one taken up; an
+	 * incremental one (NULL: full). */
 	struct sg_snapshot *snapshot;
+	struct salesforce_sync *sync;
+	char settings[32];      /* what shapes the records, hashed */
+	sg_time server_time;    /* the org's clock, from the last answer */
+	sg_time pull_started;   /* by that clock: the next cursor */
+	long long query_total;  /* totalSize of the query under way */
 	int resume_phase;       /* the query to go on with; 0: none */
 	struct sg_replay *resumed;
 
@@ -171,6 +177,31 @@ int salesforce_append(char **buf, const char *text);
 /* The sink: dispositions read back, then the review Tasks created. */
 int salesforce_write(void *state, const struct sg_sink_input *input,
 		     struct sg_error *err);
+
+/* --- salesforce_sync.c: incremental pulls --- */
+
+struct salesforce_sync;
+
+/* Incremental when the state names the snapshot in dir (NULL: none),
+ * taken with these settings, and the last full pull is recent: sets
+ * s->sync. */
+int salesforce_sync_plan(struct salesforce_state *s, const char *dir,
+			 const char *settings, struct sg_error *err);
+/* Finding what changed, a page per call: 1 more; 0 go on with the
+ * scoped queries; 3 nothing to read again (replay); 2 a full pull. */
+int salesforce_sync_step(struct salesforce_state *s, struct sg_error *err);
+/* The next chunk of opportunities to read again: 1, or 0 when done. */
+int salesforce_sync_next(struct salesforce_state *s, struct sg_error *err);
+/* q (ending in ORDER BY) limited to the chunk's opportunities
+ * (malloc'd; NULL out of memory). */
+char *salesforce_scoped(struct salesforce_state *s, const char *q);
+/* The other opportunities from the last snapshot: 1 more, 0 done. */
+int salesforce_sync_replay(struct salesforce_state *s, struct sg_error *err);
+/* The pull completed: cursor, snapshot and settings into the state. */
+int salesforce_sync_commit(struct salesforce_state *s, const char *settings,
+			   struct sg_error *err);
+/* Accepts NULL. */
+void salesforce_sync_free(struct salesforce_sync *y);
 
 /* --- salesforce_records.c --- */
 

@@ -141,7 +141,7 @@ expect_eq "$(test -f "$dir/salesforce-snapshot.partial/checkpoint.json" && echo 
 mark=$(log_mark)
 sg check -c "$cfg" --as-of $asof --dry-run --format jsonl -v
 expect_status 0 "the pull after it"
-expect_err "resuming the pull stopped before: 7 records read back, going on with query 2 of 7" \
+expect_err "resuming the pull stopped before: 7 records read back, going on with the OpportunityHistory query" \
 	"resumes"
 expect_eq "$(requests_since $mark 'len([r for r in log if "FROM Opportunity " in r["query"].get("q", "")])')" \
 	0 "no opportunity read again"
