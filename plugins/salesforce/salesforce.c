@@ -71,8 +71,12 @@ static const struct sg_option salesforce_options[] = {
 	    "\"value\", \"party\", \"observed_at\", \"ref\"}",
 	    evidence_object),
 	OPT("bulk_threshold", SG_OPT_INT, 0, "10000",
-	    "above this many records of an object, Bulk API 2.0 (not built "
-	    "yet: REST is used)", bulk_threshold),
+	    "a full pull reads a query of more records than this through "
+	    "Bulk API 2.0 (a job, its CSV results); 0: always REST",
+	    bulk_threshold),
+	OPT("bulk_max_records", SG_OPT_INT, 0, "50000",
+	    "records per Bulk result set (the body is held whole)",
+	    bulk_max_records),
 	OPT("api_reserve_percent", SG_OPT_INT, 0, "10",
 	    "the share of the org's daily API calls left for the business: "
 	    "the pull stops before using it", api_reserve_percent),
@@ -167,6 +171,7 @@ static void salesforce_close(void *state)
 	sg_snapshot_free(s->snapshot);
 	sg_replay_free(s->resumed);
 	salesforce_sync_free(s->sync);
+	salesforce_bulk_free(s->bulk);
 	free(s);
 }
 
@@ -212,6 +217,10 @@ static int salesforce_options_read(struct salesforce_state *s,
 					  " expected an object of field -> "
 					  "value or values");
 	}
+	if (rc == SG_OK && (c->bulk_max_records < 1 ||
+			    c->bulk_max_records > 1000000))
+		rc = sg_error_set(err, SG_ERR_CONFIG, "bulk_max_records: 1 to "
+				  "1000000");
 	if (rc == SG_OK && (c->api_reserve_percent < 0 ||
 			    c->api_reserve_percent > 90))
 		rc = sg_error_set(err, SG_ERR_CONFIG, "api_reserve_percent: 0 "
@@ -720,7 +729,22 @@ static int salesforce_pull_query(struct salesforce_state *s,
 		if (q == NULL)
 			return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	}
-	rc = salesforce_query_page(s, q, 0, what, emit, err);
+	/* A large object of a full pull goes through Bulk API 2.0. */
+	if (!s->bulk_checked && s->sync == NULL &&
+	    s->config->bulk_threshold > 0 && s->phase >= SF_OPPORTUNITIES) {
+		long long count = 0;
+
+		rc = salesforce_count(s, q, what, &count, err);
+		if (rc != SG_OK) {
+			free(owned);
+			return rc;
+		}
+		s->bulk_checked = 1;
+		s->bulk_on = count > s->config->bulk_threshold;
+	}
+	rc = s->bulk_on ? salesforce_bulk_page(s, &s->bulk, q, 0, what, emit,
+					       err) :
+			  salesforce_query_page(s, q, 0, what, emit, err);
 	free(owned);
 	if (rc == 0 && s->phase == SF_HISTORY)
 		rc = salesforce_history_flush(s, err);
@@ -786,6 +810,9 @@ static int salesforce_pull(void *state, struct sg_error *err)
 		s->phase++;
 		s->page = 0;
 		json_object_clear(s->seen_locators);
+		salesforce_bulk_free(s->bulk);
+		s->bulk = NULL;
+		s->bulk_checked = s->bulk_on = 0;
 	}
 	/* init --from needs the stages only. */
 	if (s->phase == SF_USERS && s->host->describing(s->host->ctx))

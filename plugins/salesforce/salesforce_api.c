@@ -236,21 +236,16 @@ static int salesforce_check_reserve(const struct salesforce_state *s,
 			    s->api_max, s->config->api_reserve_percent);
 }
 
-/* One exchange with instance_url + path: *doc is the answer's JSON,
- * an object or an array (an array is refused when want_object). */
-static int salesforce_call(struct salesforce_state *s, const char *method,
-			   const char *path, const char *body, int retries,
-			   int want_object, const char *what, json_t **doc,
-			   struct sg_error *err)
+int salesforce_exchange(struct salesforce_state *s, const char *method,
+			const char *path, const char *body, int retries,
+			const char *what, struct sg_http_response *resp,
+			struct sg_error *err)
 {
 	struct sg_http_header headers[2];
 	struct sg_http_request req;
-	struct sg_http_response resp;
-	json_error_t jerr;
 	char *url = NULL;
 	int rc;
 
-	*doc = NULL;
 	rc = salesforce_check_reserve(s, what, err);
 	if (rc != SG_OK)
 		return rc;
@@ -276,12 +271,31 @@ static int salesforce_call(struct salesforce_state *s, const char *method,
 	req.classify = salesforce_verdict;
 	req.refresh = salesforce_refresh;
 	req.arg = s;
-	rc = s->host->http(s->host->ctx, &req, &resp, err);
+	rc = s->host->http(s->host->ctx, &req, resp, err);
 	free(url);
 	if (rc != SG_OK)
 		return rc;
-	salesforce_note_usage(s, &resp);
-	salesforce_server_time(s, &resp);
+	salesforce_note_usage(s, resp);
+	salesforce_server_time(s, resp);
+	return SG_OK;
+}
+
+/* One exchange: *doc is the answer's JSON, an object or an array (an
+ * array is refused when want_object). */
+static int salesforce_call(struct salesforce_state *s, const char *method,
+			   const char *path, const char *body, int retries,
+			   int want_object, const char *what, json_t **doc,
+			   struct sg_error *err)
+{
+	struct sg_http_response resp;
+	json_error_t jerr;
+	int rc;
+
+	*doc = NULL;
+	rc = salesforce_exchange(s, method, path, body, retries, what, &resp,
+				 err);
+	if (rc != SG_OK)
+		return rc;
 	*doc = json_loadb(resp.body, resp.body_len, 0, &jerr);
 	if (*doc == NULL || (want_object && !json_is_object(*doc)) ||
 	    (!json_is_object(*doc) && !json_is_array(*doc))) {
@@ -384,7 +398,7 @@ int salesforce_query_page(struct salesforce_state *s, const char *soql,
 	if (!json_is_array(records))
 		rc = sg_error_set(err, SG_ERR_SOURCE, "%s, page %u: no records "
 				  "array", what, s->page + 1);
-	if (rc == SG_OK)
+	if (rc == SG_OK && emit != NULL)
 		rc = emit(s, records, err);
 	if (rc == SG_OK)
 		rc = salesforce_next(s, doc, what, err);

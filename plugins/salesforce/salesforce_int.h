@@ -31,6 +31,7 @@ struct salesforce_config {
 	char *disposition_field;
 	char *snapshot_dir;
 	long long bulk_threshold;
+	long long bulk_max_records;
 	long long api_reserve_percent;
 	long long timeout_ms;
 };
@@ -98,6 +99,9 @@ struct salesforce_state {
 	sg_time server_time;    /* the org's clock, from the last answer */
 	sg_time pull_started;   /* by that clock: the next cursor */
 	long long query_total;  /* totalSize of the query under way */
+	struct salesforce_bulk *bulk; /* the query's Bulk job, if any */
+	int bulk_checked;       /* the query's size is known */
+	int bulk_on;            /* it is read through Bulk API 2.0 */
 	int resume_phase;       /* the query to go on with; 0: none */
 	struct sg_replay *resumed;
 
@@ -135,6 +139,14 @@ int salesforce_query_page(struct salesforce_state *s, const char *soql,
  */
 int salesforce_get(struct salesforce_state *s, const char *path,
 		   const char *what, json_t **doc, struct sg_error *err);
+
+/* One exchange with instance_url + path, the answer as it came (the
+ * caller frees it with host->http_response_free): the reserve kept, the
+ * session renewed once, the usage and the org's clock noted. */
+int salesforce_exchange(struct salesforce_state *s, const char *method,
+			const char *path, const char *body, int retries,
+			const char *what, struct sg_http_response *resp,
+			struct sg_error *err);
 
 /* POST a JSON body (a create: sent once, never retried blindly); *doc
  * is the answer, an object or an array. */
@@ -177,6 +189,24 @@ int salesforce_append(char **buf, const char *text);
 /* The sink: dispositions read back, then the review Tasks created. */
 int salesforce_write(void *state, const struct sg_sink_input *input,
 		     struct sg_error *err);
+
+/* --- salesforce_bulk.c: Bulk API 2.0 query jobs --- */
+
+struct salesforce_bulk;
+
+/* The records a query would give: COUNT() of it. */
+int salesforce_count(struct salesforce_state *s, const char *soql,
+		     const char *what, long long *count, struct sg_error *err);
+/* One result set of the query's job (made and polled on the first
+ * call): emit() gets its records.  1 when more follows, 0 at the end. */
+int salesforce_bulk_page(struct salesforce_state *s,
+			 struct salesforce_bulk **bulk, const char *soql,
+			 int all, const char *what,
+			 int (*emit)(struct salesforce_state *, json_t *,
+				     struct sg_error *),
+			 struct sg_error *err);
+/* Accepts NULL. */
+void salesforce_bulk_free(struct salesforce_bulk *b);
 
 /* --- salesforce_sync.c: incremental pulls --- */
 

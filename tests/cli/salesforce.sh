@@ -91,6 +91,23 @@ print(eval(sys.argv[2]))' "$1" "$2"
 }
 tokens='len([r for r in log if r["path"] == "/services/oauth2/token"])'
 
+# Above bulk_threshold records a query goes through Bulk API 2.0: a job,
+# polled, its CSV results read two records a set by locator; the same
+# exceptions.
+salesforce_config "$dir/bulk.json" '{"bulk_threshold": 5,
+	"bulk_max_records": 2, "snapshot_dir": ""}'
+mark=$(log_mark)
+sg check -c "$dir/bulk.json" --as-of $asof --dry-run --format jsonl
+expect_status 0 "check through Bulk API 2.0"
+cp "$scratch/.out" "$scratch/sf.jsonl"
+expect_eq "$(same_exceptions)" "10 10 True" "Bulk: the csv source's exceptions"
+expect_eq "$(requests_since $mark '[r["body"]["query"].split(" FROM ")[1].split(" ")[0] for r in log if r["method"] == "POST" and r["path"].endswith("/jobs/query")]')" \
+	"['Opportunity', 'OpportunityHistory']" \
+	"the two objects over the threshold, as jobs"
+expect_eq "$(requests_since $mark 'len([r for r in log if r["path"].endswith("/results") and r["query"].get("locator")])')" \
+	9 "their results two records a set, by locator"
+
+
 # An expired session is renewed once and the page asked again; the
 # secrets and the access token are shown nowhere, not even at -vv.
 mark=$(log_mark)
@@ -156,7 +173,7 @@ mark=$(log_mark)
 sg pull -c "$dir/hostile.json"
 expect_status 0 "a hostile filter value"
 expect_out "opportunities                      0" "matches nothing"
-expect_eq "$(requests_since $mark '[r["query"]["q"] for r in log if "FROM Opportunity " in r["query"].get("q", "")][0].split(" WHERE ")[1]')" \
+expect_eq "$(requests_since $mark '[r["query"]["q"] for r in log if "FROM Opportunity " in r["query"].get("q", "")][-1].split(" WHERE ")[1]')" \
 	"RecordType.Name = 'x\' OR Name != \'' ORDER BY Id" \
 	"quoted and escaped"
 salesforce_config "$dir/hostile.json" \
