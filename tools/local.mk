@@ -6,7 +6,7 @@ noinst_PROGRAMS += tools/sg-gen
 tools_sg_gen_SOURCES = tools/sg-gen.c
 
 EXTRA_DIST += tools/bench.sh tools/make-demo.sh tools/dev.sh \
-	tools/hubspot_bench.sh
+	tools/hubspot_bench.sh tools/salesforce_bench.sh
 
 # `make bench`: times `stageguard check` on generated pipelines of
 # BENCH_SIZES opportunities (default "100000 1000000"), cached under
@@ -29,6 +29,17 @@ bench-hubspot: all
 	HUBSPOT_BENCH_SIZES='$(HUBSPOT_BENCH_SIZES)' \
 	HUBSPOT_BENCH_RATE='$(HUBSPOT_BENCH_RATE)' \
 	$(SHELL) $(srcdir)/tools/hubspot_bench.sh
+
+# `make bench-salesforce`: the Salesforce source against
+# tools/salesforce_fake.py over REST and through Bulk API 2.0
+# (SALESFORCE_BENCH_SIZES opportunities, default 10000); see
+# docs/benchmarks.md, "Salesforce".
+.PHONY: bench-salesforce
+bench-salesforce: all
+	top_builddir='$(abs_top_builddir)' top_srcdir='$(abs_top_srcdir)' \
+	SALESFORCE_BENCH_DIR='$(BENCH_DIR)' \
+	SALESFORCE_BENCH_SIZES='$(SALESFORCE_BENCH_SIZES)' \
+	$(SHELL) $(srcdir)/tools/salesforce_bench.sh
 
 # `make demo-data`: regenerates the bundled sample data in the source
 # tree (configs/demo/), for a maintainer who changed the generator.
