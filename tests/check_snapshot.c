@@ -4,7 +4,8 @@
  * pull that stops keeps its folder with a checkpoint, which the next
  * takes up with the files cut back to it, unless its settings differ;
  * a folder replayed through the host, a record kept or left by the
- * connector's choice.
+ * connector's choice; a review task's body and the task sinks' batches
+ * (sg_tasks.c).
  *
  * Run one case with CK_RUN_SUITE=snapshot CK_RUN_CASE=folder.
  */
@@ -17,6 +18,7 @@
 
 #include "sg_replay.h"
 #include "sg_snapshot.h"
+#include "sg_tasks.h"
 
 static char base[64], dir[128];
 
@@ -255,6 +257,90 @@ START_TEST(test_replay)
 }
 END_TEST
 
+
+/* --- Review task bodies and batches. --- */
+
+START_TEST(test_task_body)
+{
+	static const char *const missing[] = { "budget", "pain" };
+	struct sg_sink_task t;
+	char id[32], *body;
+
+	memset(&t, 0, sizeof(t));
+	t.exception_id = "3f9c0a1b2c3d4e5f";
+	t.note = "Deal X moved without the buyer's word.";
+	t.missing = missing;
+	t.missing_count = 2;
+	body = sg_task_body(&t);
+	ck_assert_str_eq(body, "Deal X moved without the buyer's word.\n\n"
+			 "Missing: budget, pain\n\n"
+			 "stageguard-exception: 3f9c0a1b2c3d4e5f");
+	ck_assert_int_eq(sg_task_body_exception(body, id, sizeof(id)), 1);
+	ck_assert_str_eq(id, "3f9c0a1b2c3d4e5f");
+	ck_assert_int_eq(sg_task_body_exception(body, id, 8), 0);
+	ck_assert_int_eq(sg_task_body_exception("no mark", id, sizeof(id)), 0);
+	ck_assert_int_eq(sg_task_body_exception(NULL, id, sizeof(id)), 0);
+	free(body);
+}
+END_TEST
+
+static int looked_up, created, batches, largest;
+
+static int look_up(void *arg, const struct sg_sink_task *t, int *found,
+		   struct sg_error *err)
+{
+	(void)arg;
+	(void)err;
+	looked_up++;
+	/* The first unknown one was made after all. */
+	*found = strcmp(t->exception_id, "e1") == 0;
+	return SG_OK;
+}
+
+static int create(void *arg, const struct sg_sink_task *const *tasks,
+		  size_t n, struct sg_error *err)
+{
+	(void)arg;
+	(void)tasks;
+	batches++;
+	created += (int)n;
+	largest = (int)n > largest ? (int)n : largest;
+	return batches == 3 ? sg_error_set(err, SG_ERR_SINK, "refused") :
+			      SG_OK;
+}
+
+START_TEST(test_task_batches)
+{
+	static const char *const ids[] = { "e0", "e1", "e2", "e3", "e4", "e5",
+					   "e6", "e7", "e8", "e9" };
+	struct sg_sink_task tasks[10];
+	struct sg_sink_input input;
+	struct sg_error err;
+	size_t i;
+
+	memset(tasks, 0, sizeof(tasks));
+	for (i = 0; i < 10; i++)
+		tasks[i].exception_id = ids[i];
+	tasks[1].ref = "";      /* its create's outcome is unknown */
+	tasks[2].ref = "";
+	memset(&input, 0, sizeof(input));
+	input.size = sizeof(input);
+	input.tasks = tasks;
+	input.task_count = 4;
+	ck_assert_int_eq(sg_task_batches(&input, 2, look_up, create, NULL,
+					 &err), SG_OK);
+	ck_assert_int_eq(looked_up, 2);
+	ck_assert_int_eq(created, 3);   /* e0, e2, e3: e1 was found */
+	ck_assert_int_eq(batches, 2);
+	ck_assert_int_eq(largest, 2);
+	/* The first refusal stops the walk. */
+	input.task_count = 10;
+	ck_assert_int_eq(sg_task_batches(&input, 2, look_up, create, NULL,
+					 &err), SG_ERR_SINK);
+	ck_assert_int_eq(batches, 3);
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -264,6 +350,10 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, test_commit);
 	tcase_add_test(tc, test_resume);
 	tcase_add_test(tc, test_replay);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("tasks");
+	tcase_add_test(tc, test_task_body);
+	tcase_add_test(tc, test_task_batches);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -11,6 +11,7 @@
  * matched to its exception by that id.
  */
 #include "hubspot_int.h"
+#include "sg_tasks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,7 +19,6 @@
 
 #define HUBSPOT_BATCH 100               /* inputs per batch create */
 #define HUBSPOT_TASK_TO_DEAL 216        /* HUBSPOT_DEFINED association */
-#define HUBSPOT_MARK "stageguard-exception:"
 
 /* --- The portal's owners: a task's owner must be one. --- */
 
@@ -153,25 +153,6 @@ static int hubspot_read_back(struct hubspot_state *s, struct sg_error *err)
 
 /* --- Tasks created. --- */
 
-/* The exception id a task's body carries, into out; 0 when none. */
-static int hubspot_body_exception(const char *body, char *out, size_t size)
-{
-	const char *p = body ? strstr(body, HUBSPOT_MARK) : NULL;
-	size_t n;
-
-	if (p == NULL)
-		return 0;
-	p += strlen(HUBSPOT_MARK);
-	while (*p == ' ')
-		p++;
-	n = strcspn(p, " \r\n");
-	if (n == 0 || n >= size)
-		return 0;
-	memcpy(out, p, n);
-	out[n] = '\0';
-	return 1;
-}
-
 /* After a create whose outcome is unknown: the task, if it was made. */
 static int hubspot_look_up(struct hubspot_state *s,
 			   const struct sg_sink_task *t, int *found,
@@ -211,33 +192,12 @@ static const char *hubspot_task_owner(const struct hubspot_state *s,
 	return s->config->default_task_owner;
 }
 
-static char *hubspot_task_text(const struct sg_sink_task *t)
-{
-	size_t need = strlen(t->note) + strlen(t->exception_id) + 64, i;
-	char *text;
-	size_t used;
-
-	for (i = 0; i < t->missing_count; i++)
-		need += strlen(t->missing[i]) + 2;
-	text = malloc(need);
-	if (text == NULL)
-		return NULL;
-	used = (size_t)snprintf(text, need, "%s", t->note);
-	for (i = 0; i < t->missing_count; i++)
-		used += (size_t)snprintf(text + used, need - used, "%s%s",
-					 i ? ", " : "\n\nMissing: ",
-					 t->missing[i]);
-	snprintf(text + used, need - used, "\n\n%s %s", HUBSPOT_MARK,
-		 t->exception_id);
-	return text;
-}
-
 static json_t *hubspot_task_input(const struct hubspot_state *s,
 				  const struct sg_sink_task *t)
 {
 	char due[SG_TIME_ISO_SIZE], subject[512];
 	const char *owner = hubspot_task_owner(s, t);
-	char *text = hubspot_task_text(t);
+	char *text = sg_task_body(t);
 	json_t *props, *input;
 
 	if (text == NULL)
@@ -278,7 +238,7 @@ static int hubspot_keep_created(struct hubspot_state *s, json_t *doc,
 		const char *body = json_string_value(json_object_get(
 			json_object_get(task, "properties"), "hs_task_body"));
 
-		if (id == NULL || !hubspot_body_exception(body, exception,
+		if (id == NULL || !sg_task_body_exception(body, exception,
 							  sizeof(exception)))
 			return sg_error_set(err, SG_ERR_SINK, "a "
 					    "created task came back without "
@@ -320,35 +280,16 @@ static int hubspot_create_batch(struct hubspot_state *s,
 	return rc;
 }
 
-static int hubspot_create_tasks(struct hubspot_state *s,
-				const struct sg_sink_input *input,
-				struct sg_error *err)
+static int hubspot_look_up_task(void *arg, const struct sg_sink_task *t,
+				int *found, struct sg_error *err)
 {
-	const struct sg_sink_task **batch;
-	size_t i, n = 0;
-	int rc = SG_OK, found;
+	return hubspot_look_up(arg, t, found, err);
+}
 
-	batch = calloc(HUBSPOT_BATCH, sizeof(*batch));
-	if (batch == NULL)
-		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-	for (i = 0; i < input->task_count && rc == SG_OK; i++) {
-		const struct sg_sink_task *t = &input->tasks[i];
-
-		found = 0;
-		if (t->ref != NULL)
-			rc = hubspot_look_up(s, t, &found, err);
-		if (rc != SG_OK || found)
-			continue;
-		batch[n++] = t;
-		if (n == HUBSPOT_BATCH) {
-			rc = hubspot_create_batch(s, batch, n, err);
-			n = 0;
-		}
-	}
-	if (rc == SG_OK && n > 0)
-		rc = hubspot_create_batch(s, batch, n, err);
-	free(batch);
-	return rc;
+static int hubspot_create(void *arg, const struct sg_sink_task *const *batch,
+			  size_t n, struct sg_error *err)
+{
+	return hubspot_create_batch(arg, batch, n, err);
 }
 
 int hubspot_write(void *state, const struct sg_sink_input *input,
@@ -367,7 +308,9 @@ int hubspot_write(void *state, const struct sg_sink_input *input,
 	if (rc == SG_OK)
 		rc = hubspot_read_back(s, err);
 	if (rc == SG_OK)
-		rc = hubspot_create_tasks(s, input, err);
+		rc = sg_task_batches(input, HUBSPOT_BATCH,
+				     hubspot_look_up_task, hubspot_create, s,
+				     err);
 	s->host->log(s->host->ctx, SG_LOG_INFO, "%u review tasks "
 		     "created, %u found made by an earlier run, %u "
 		     "dispositions recorded, %u recorded before",

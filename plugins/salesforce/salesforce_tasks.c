@@ -12,6 +12,7 @@
  * filterable, Description is not) before it makes another.
  */
 #include "salesforce_int.h"
+#include "sg_tasks.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -218,27 +219,6 @@ static const char *salesforce_task_owner(const struct salesforce_state *s,
 	return s->config->default_task_owner;
 }
 
-static char *salesforce_task_text(const struct sg_sink_task *t)
-{
-	size_t need = strlen(t->note) + strlen(t->exception_id) + 64, i;
-	size_t used;
-	char *text;
-
-	for (i = 0; i < t->missing_count; i++)
-		need += strlen(t->missing[i]) + 2;
-	text = malloc(need);
-	if (text == NULL)
-		return NULL;
-	used = (size_t)snprintf(text, need, "%s", t->note);
-	for (i = 0; i < t->missing_count; i++)
-		used += (size_t)snprintf(text + used, need - used, "%s%s",
-					 i ? ", " : "\n\nMissing: ",
-					 t->missing[i]);
-	snprintf(text + used, need - used, "\n\nstageguard-exception: %s",
-		 t->exception_id);
-	return text;
-}
-
 static json_t *salesforce_task_record(const struct salesforce_state *s,
 				      const struct sg_sink_task *t)
 {
@@ -247,7 +227,7 @@ static json_t *salesforce_task_record(const struct salesforce_state *s,
 	int room = 200 - (int)strlen(t->type) - (int)strlen(t->exception_id);
 	json_t *r;
 
-	text = salesforce_task_text(t);
+	text = sg_task_body(t);
 	if (text == NULL)
 		return NULL;
 	/* Subject is 255 characters: the name is cut, never the id the
@@ -343,35 +323,17 @@ static int salesforce_create_batch(struct salesforce_state *s,
 	return rc;
 }
 
-static int salesforce_create_tasks(struct salesforce_state *s,
-				   const struct sg_sink_input *input,
-				   struct sg_error *err)
+static int salesforce_look_up_task(void *arg, const struct sg_sink_task *t,
+				   int *found, struct sg_error *err)
 {
-	const struct sg_sink_task **batch;
-	size_t i, n = 0;
-	int rc = SG_OK, found;
+	return salesforce_look_up(arg, t, found, err);
+}
 
-	batch = calloc(SALESFORCE_BATCH, sizeof(*batch));
-	if (batch == NULL)
-		return salesforce_nomem(err);
-	for (i = 0; i < input->task_count && rc == SG_OK; i++) {
-		const struct sg_sink_task *t = &input->tasks[i];
-
-		found = 0;
-		if (t->ref != NULL)
-			rc = salesforce_look_up(s, t, &found, err);
-		if (rc != SG_OK || found)
-			continue;
-		batch[n++] = t;
-		if (n == SALESFORCE_BATCH) {
-			rc = salesforce_create_batch(s, batch, n, err);
-			n = 0;
-		}
-	}
-	if (rc == SG_OK && n > 0)
-		rc = salesforce_create_batch(s, batch, n, err);
-	free(batch);
-	return rc;
+static int salesforce_create(void *arg,
+			     const struct sg_sink_task *const *batch, size_t n,
+			     struct sg_error *err)
+{
+	return salesforce_create_batch(arg, batch, n, err);
 }
 
 int salesforce_write(void *state, const struct sg_sink_input *input,
@@ -390,7 +352,9 @@ int salesforce_write(void *state, const struct sg_sink_input *input,
 	if (rc == SG_OK)
 		rc = salesforce_read_back(s, err);
 	if (rc == SG_OK)
-		rc = salesforce_create_tasks(s, input, err);
+		rc = sg_task_batches(input, SALESFORCE_BATCH,
+				     salesforce_look_up_task, salesforce_create,
+				     s, err);
 	s->host->log(s->host->ctx, SG_LOG_INFO, "%u review tasks created, %u "
 		     "found made by an earlier run, %u dispositions recorded, "
 		     "%u recorded before", s->created, s->found, s->decided,
