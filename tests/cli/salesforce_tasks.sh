@@ -74,6 +74,15 @@ expect_eq "$(org_tasks)" "10 10 ['m1'] True" \
 expect_eq "$(q "select count(*) from task_refs where sink = 'salesforce' and ref like '00T%'")" 10 \
 	"the Task ids kept"
 
+# No secret, nor the access token got at run time ("00D...!AQ..."), in
+# any output: the run's own, the ledger, the snapshot.
+SOURCE_DATE_EPOCH=1795000050 sg run -c "$cfg" --as-of 2026-11-20T12:30:00Z -v -v
+expect_status 0 "a run traced at -vv"
+case "$out$err$(sqlite3 "$db" .dump)$(cat "$dir"/salesforce-snapshot/*)" in
+*'00D000000000001!AQ'*|*sf-client-secret*|*sf-refresh-token*)
+	fail "a secret in an output" ;;
+esac
+
 SOURCE_DATE_EPOCH=1795000100 sg run -c "$cfg" --as-of $asof -v
 expect_status 0 "the run again"
 expect_err "0 review tasks created" "no duplicate"
