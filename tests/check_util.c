@@ -809,6 +809,33 @@ END_TEST
 
 /* Percent-encoding keeps only RFC 3986's unreserved characters, and says
  * how long the whole encoding is when the buffer is short. */
+/* Outputs go to new paths or regular files, never over a device. */
+START_TEST(test_path_output_ok)
+{
+	char dir[] = "/tmp/check_util.XXXXXX", path[64];
+	struct sg_error err;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/new.xlsx", dir);
+	ck_assert_int_eq(sg_path_output_ok(path, &err), SG_OK);
+	fclose(fopen(path, "w"));
+	ck_assert_int_eq(sg_path_output_ok(path, &err), SG_OK);
+	ck_assert_int_eq(sg_path_output_ok(dir, &err), SG_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "a folder"));
+	ck_assert_int_eq(sg_path_output_ok("/dev/null", &err), SG_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "a device"));
+	snprintf(path, sizeof(path), "%s/fifo", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(sg_path_output_ok(path, &err), SG_ERR_USAGE);
+	ck_assert_ptr_nonnull(strstr(err.message, "a FIFO"));
+	ck_assert_str_eq(err.path, path);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/new.xlsx", dir);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 /* An OAuth token request's body: every value encoded, pairs joined. */
 START_TEST(test_url_form)
 {
@@ -902,6 +929,7 @@ static Suite *util_suite(void)
 	tc = tcase_create("url");
 	tcase_add_test(tc, test_url_encode);
 	tcase_add_test(tc, test_url_form);
+	tcase_add_test(tc, test_path_output_ok);
 	tcase_add_test(tc, test_url_build);
 	suite_add_tcase(s, tc);
 

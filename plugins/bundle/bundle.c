@@ -669,7 +669,10 @@ static int bundle_tmp_create(struct bundle_state *st, int *fd,
 	const char *slash = strrchr(st->path, '/');
 	size_t dl = slash != NULL ? (size_t)(slash - st->path) + 1 : 0;
 	char dir[SG_ERROR_PATH_MAX];
+	mode_t mask;
 
+	if (sg_path_output_ok(st->path, err) != SG_OK)
+		return err->code;
 	st->tmp = malloc(strlen(st->path) + 9);
 	if (st->tmp == NULL)
 		return bundle_nomem(err);
@@ -692,8 +695,12 @@ static int bundle_tmp_create(struct bundle_state *st, int *fd,
 				       "is writable", st->path + dl,
 				       strerror(e));
 	}
-	/* mkstemp() makes 0600; a bundle is meant to be handed on. */
-	fchmod(*fd, 0644);
+	/* mkstemp() makes 0600; the bundle gets the mode every output
+	 * gets, the umask's (it holds the CRM's data: a umask of 077
+	 * keeps it private). */
+	mask = umask(022);
+	(void)umask(mask);
+	(void)fchmod(*fd, 0666 & ~mask);
 	return SG_OK;
 }
 

@@ -215,6 +215,8 @@ static int mx_temp_open(struct metrics_state *st, struct mx_file *f,
 	char leaf[128];
 	int fd, attempt;
 
+	if (sg_path_output_ok(f->path, err) != SG_OK)
+		return err->code;
 	for (attempt = 0; attempt < 2; attempt++) {
 		snprintf(leaf, sizeof(leaf), ".%s.%ld.tmp", name,
 			 (long)getpid());

@@ -134,6 +134,8 @@ static int xlsx_reserve(struct xlsx_state *st, struct sg_error *err)
 		return sg_error_set_at(err, SG_ERR_IO, st->path, 0, 0,
 				       "cannot write the workbook: a folder "
 				       "has that name; name a file instead");
+	if (sg_path_output_ok(st->path, err) != SG_OK)
+		return err->code;
 	if (stat(st->dir, &sb) != 0)
 		return sg_error_set_at(err, SG_ERR_IO, st->path, 0, 0,
 				       "cannot write the workbook: its folder "

@@ -1,0 +1,58 @@
+#!/bin/sh
+# outputs.sh - where outputs may be written (issue 12, item 6): every
+# output is written beside its path and renamed into place, so a path
+# that is a device, a FIFO or a folder is refused (exit 2) and left as
+# it was, never replaced by a regular file; a link to a regular file is
+# written through; the bundle takes the umask's mode like every output.
+. "$(dirname "$0")/lib.sh"
+
+dir=$(copy_fixture basic)
+cfg="$dir/stageguard.json"
+asof=2026-11-20T12:00:00Z
+
+sg run -c "$cfg" --as-of $asof
+expect_status 0 "a run to report on"
+
+mkfifo "$scratch/fifo"
+sg report -c "$cfg" --out "$scratch/fifo"
+expect_status 2 "a workbook onto a FIFO"
+expect_err "the output is a FIFO" "says what the path is"
+[ -p "$scratch/fifo" ] || fail "the FIFO was replaced"
+sg bundle -c "$cfg" --out "$scratch/fifo"
+expect_status 2 "a bundle onto a FIFO"
+[ -p "$scratch/fifo" ] || fail "the FIFO was replaced by the bundle"
+
+sg report -c "$cfg" --out /dev/null
+expect_status 2 "a workbook onto /dev/null"
+expect_err "the output is a device" "a device"
+[ -c /dev/null ] || fail "/dev/null is no longer a device"
+sg bundle -c "$cfg" --out /dev/stdout
+expect_status 2 "a bundle onto /dev/stdout"
+
+# The metrics sink: its files are refused the same way.
+mkdir "$scratch/m" && mkfifo "$scratch/m/metrics.json"
+$PYTHON3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["sinks"] = {"metrics": {"dir": sys.argv[3]}}
+json.dump(c, open(sys.argv[2], "w"))' "$cfg" "$dir/m.json" "$scratch/m"
+SOURCE_DATE_EPOCH=1795000000 sg run -c "$dir/m.json" --as-of 2026-11-21T00:00:00Z
+expect_err "m/metrics.json: metrics: the output is a FIFO" "the metrics file"
+[ -p "$scratch/m/metrics.json" ] || fail "the metrics FIFO was replaced"
+
+# A link to a regular file is written through; a new path is made.
+: >"$scratch/target.xlsx"
+ln -s "$scratch/target.xlsx" "$scratch/link.xlsx"
+sg report -c "$cfg" --out "$scratch/link.xlsx"
+expect_status 0 "a workbook through a link to a file"
+sg report -c "$cfg" --out "$scratch/new.xlsx"
+expect_status 0 "a workbook at a new path"
+
+# The bundle holds the CRM's data: a umask of 077 keeps it private.
+(umask 077 && "$STAGEGUARD" bundle -c "$cfg" --out "$scratch/b.tar.gz") \
+	>/dev/null 2>&1 || fail "bundle under umask 077"
+expect_eq "$(stat -c %a "$scratch/b.tar.gz")" 600 "the bundle's mode"
+(umask 022 && "$STAGEGUARD" bundle -c "$cfg" --out "$scratch/c.tar.gz") \
+	>/dev/null 2>&1 || fail "bundle under umask 022"
+expect_eq "$(stat -c %a "$scratch/c.tar.gz")" 644 "and with the usual umask"
+
+finish
