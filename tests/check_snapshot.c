@@ -341,6 +341,78 @@ START_TEST(test_task_batches)
 }
 END_TEST
 
+/* --- A disposition read back, through a host that knows one task. --- */
+
+static int decided;
+
+static int find_ref(void *ctx, const char *ref, char *exception, size_t size,
+		    struct sg_error *err)
+{
+	(void)ctx;
+	(void)err;
+	if (strcmp(ref, "T1") != 0)
+		return 0;
+	snprintf(exception, size, "%s", "e1");
+	return 1;
+}
+
+static int decide(void *ctx, const struct sg_sink_decision *d,
+		  struct sg_error *err)
+{
+	(void)ctx;
+	ck_assert_str_eq(d->exception_id, "e1");
+	ck_assert_str_eq(d->by, "crm user 7");
+	ck_assert_int_eq(d->at, 1795000000);
+	if (decided++ > 0)
+		return sg_error_set(err, SG_ERR_REFUSED, "decided before");
+	return SG_OK;
+}
+
+static void quiet(void *ctx, int level, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)level;
+	(void)fmt;
+}
+
+static int epoch_time(const char *text, sg_time *out, struct sg_error *err)
+{
+	if (text == NULL || strcmp(text, "bad") == 0)
+		return sg_error_set(err, SG_ERR_PARSE, "not a time");
+	*out = (sg_time)strtoll(text, NULL, 10);
+	return SG_OK;
+}
+
+START_TEST(test_task_decide)
+{
+	struct sg_host host;
+	struct sg_error err;
+	int verdict;
+
+	memset(&host, 0, sizeof(host));
+	host.task_ref_find = find_ref;
+	host.decide = decide;
+	host.log = quiet;
+	/* Not ours: its time is never read. */
+	ck_assert_int_eq(sg_task_decide(&host, "T9", "approve", "crm user 7",
+					"bad", epoch_time, &verdict, &err),
+			 SG_OK);
+	ck_assert_int_eq(verdict, SG_TASK_NOT_OURS);
+	ck_assert_int_eq(sg_task_decide(&host, "T1", "approve", "crm user 7",
+					"1795000000", epoch_time, &verdict,
+					&err), SG_OK);
+	ck_assert_int_eq(verdict, SG_TASK_RECORDED);
+	ck_assert_int_eq(sg_task_decide(&host, "T1", "approve", "crm user 7",
+					"1795000000", epoch_time, &verdict,
+					&err), SG_OK);
+	ck_assert_int_eq(verdict, SG_TASK_REFUSED);
+	ck_assert_int_eq(sg_task_decide(&host, "T1", "approve", "crm user 7",
+					"bad", epoch_time, &verdict, &err),
+			 SG_ERR_PARSE);
+	ck_assert_ptr_nonnull(strstr(err.message, "task T1"));
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -354,6 +426,7 @@ static Suite *snapshot_suite(void)
 	tc = tcase_create("tasks");
 	tcase_add_test(tc, test_task_body);
 	tcase_add_test(tc, test_task_batches);
+	tcase_add_test(tc, test_task_decide);
 	suite_add_tcase(s, tc);
 	return s;
 }

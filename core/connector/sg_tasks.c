@@ -81,3 +81,41 @@ int sg_task_batches(const struct sg_sink_input *input, size_t batch,
 	free(pending);
 	return rc;
 }
+
+int sg_task_decide(const struct sg_host *host, const char *task_ref,
+		   const char *disposition, const char *by, const char *at,
+		   int (*parse_time)(const char *text, sg_time *out,
+				     struct sg_error *err),
+		   int *verdict, struct sg_error *err)
+{
+	struct sg_sink_decision d;
+	char exception[128];
+	int rc;
+
+	*verdict = SG_TASK_NOT_OURS;
+	rc = host->task_ref_find(host->ctx, task_ref, exception,
+				 sizeof(exception), err);
+	if (rc <= 0)
+		return rc;      /* not a task stageguard made */
+	memset(&d, 0, sizeof(d));
+	d.size = sizeof(d);
+	d.exception_id = exception;
+	d.disposition = disposition;
+	d.by = by;
+	rc = parse_time(at, &d.at, err);
+	if (rc != SG_OK)
+		return sg_error_prefix(err, "task %s: its completion time: ",
+				       task_ref);
+	rc = host->decide(host->ctx, &d, err);
+	if (rc == SG_ERR_REFUSED) {
+		/* Decided before, in stageguard or an earlier read-back. */
+		host->log(host->ctx, SG_LOG_INFO, "task %s: %s", task_ref,
+			  err->message);
+		sg_error_clear(err);
+		*verdict = SG_TASK_REFUSED;
+		return SG_OK;
+	}
+	if (rc == SG_OK)
+		*verdict = SG_TASK_RECORDED;
+	return rc;
+}

@@ -34,4 +34,25 @@ int sg_task_batches(const struct sg_sink_input *input, size_t batch,
 				  size_t n, struct sg_error *err),
 		    void *arg, struct sg_error *err);
 
+/* What sg_task_decide() did with a CRM task's disposition. */
+enum sg_task_verdict {
+	SG_TASK_NOT_OURS = 0,   /* no exception has this task: not ours */
+	SG_TASK_RECORDED,       /* recorded as `review decide` would */
+	SG_TASK_REFUSED         /* refused (decided before...): logged */
+};
+
+/*
+ * Records the disposition a CRM task carries (task_ref: the CRM's id of
+ * the task; by: who, as the CRM names them; at: when, as the CRM writes
+ * it, read by parse_time only once the task is known to be ours) for
+ * the exception the task was made for.  *verdict says what happened; a
+ * refusal is no error.  Returns SG_OK, the time's error naming the
+ * task, or the host's error.
+ */
+int sg_task_decide(const struct sg_host *host, const char *task_ref,
+		   const char *disposition, const char *by, const char *at,
+		   int (*parse_time)(const char *text, sg_time *out,
+				     struct sg_error *err),
+		   int *verdict, struct sg_error *err);
+
 #endif

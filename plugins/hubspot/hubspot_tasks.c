@@ -78,37 +78,21 @@ static int hubspot_decide_task(struct hubspot_state *s, json_t *task,
 		props, "hubspot_owner_id"));
 	const char *when = json_string_value(json_object_get(
 		props, "hs_task_completion_date"));
-	struct sg_sink_decision d;
-	char exception[128], by[160];
-	int rc;
+	char by[160];
+	int rc, verdict;
 
 	if (id == NULL)
 		return SG_OK;
-	rc = s->host->task_ref_find(s->host->ctx, id, exception,
-				    sizeof(exception), err);
-	if (rc <= 0)
-		return rc;      /* not a task stageguard made */
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.exception_id = exception;
-	d.disposition = json_string_value(json_object_get(
-		props, s->config->disposition_property));
 	snprintf(by, sizeof(by), "hubspot owner %s", owner ? owner : "?");
-	d.by = by;
 	if (when == NULL)
 		when = json_string_value(json_object_get(
 			props, "hs_lastmodifieddate"));
-	rc = hubspot_time(when, &d.at, err);
-	if (rc == SG_OK)
-		rc = s->host->decide(s->host->ctx, &d, err);
-	if (rc == SG_ERR_REFUSED) {
-		s->refused++;
-		s->host->log(s->host->ctx, SG_LOG_INFO, "task %s: %s",
-			     id, err->message);
-		sg_error_clear(err);
-		return SG_OK;
-	}
-	s->decided += rc == SG_OK;
+	rc = sg_task_decide(s->host, id, json_string_value(
+			json_object_get(props,
+					s->config->disposition_property)),
+			by, when, hubspot_time, &verdict, err);
+	s->decided += rc == SG_OK && verdict == SG_TASK_RECORDED;
+	s->refused += rc == SG_OK && verdict == SG_TASK_REFUSED;
 	return rc;
 }
 

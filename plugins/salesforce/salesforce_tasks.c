@@ -85,36 +85,19 @@ static int salesforce_decide_task(struct salesforce_state *s, json_t *t,
 	const char *owner = json_string_value(json_object_get(t, "OwnerId"));
 	const char *when = json_string_value(json_object_get(
 		t, "CompletedDateTime"));
-	char exception[128], by[160], buf[64];
-	struct sg_sink_decision d;
-	int rc;
+	char by[160], buf[64];
+	int rc, verdict;
 
 	if (id == NULL)
 		return SG_OK;
-	rc = s->host->task_ref_find(s->host->ctx, id, exception,
-				    sizeof(exception), err);
-	if (rc <= 0)
-		return rc;      /* not a Task stageguard made */
-	memset(&d, 0, sizeof(d));
-	d.size = sizeof(d);
-	d.exception_id = exception;
-	d.disposition = salesforce_text(t, s->config->disposition_field, buf,
-					sizeof(buf));
 	snprintf(by, sizeof(by), "salesforce user %s", owner ? owner : "?");
-	d.by = by;
 	if (when == NULL)
 		when = json_string_value(json_object_get(t, "SystemModstamp"));
-	rc = salesforce_time(when, &d.at, err);
-	if (rc == SG_OK)
-		rc = s->host->decide(s->host->ctx, &d, err);
-	if (rc == SG_ERR_REFUSED) {
-		s->refused++;
-		s->host->log(s->host->ctx, SG_LOG_INFO, "Task %s: %s", id,
-			     err->message);
-		sg_error_clear(err);
-		return SG_OK;
-	}
-	s->decided += rc == SG_OK;
+	rc = sg_task_decide(s->host, id, salesforce_text(
+			t, s->config->disposition_field, buf, sizeof(buf)),
+			by, when, salesforce_time, &verdict, err);
+	s->decided += rc == SG_OK && verdict == SG_TASK_RECORDED;
+	s->refused += rc == SG_OK && verdict == SG_TASK_REFUSED;
 	return rc;
 }
 
