@@ -820,8 +820,8 @@ START_TEST(test_path_output_ok)
 	ck_assert_int_eq(sg_path_output_ok(path, &err), SG_OK);
 	fclose(fopen(path, "w"));
 	ck_assert_int_eq(sg_path_output_ok(path, &err), SG_OK);
-	ck_assert_int_eq(sg_path_output_ok(dir, &err), SG_ERR_USAGE);
-	ck_assert_ptr_nonnull(strstr(err.message, "a folder"));
+	/* A folder: the writer's rename fails and says so. */
+	ck_assert_int_eq(sg_path_output_ok(dir, &err), SG_OK);
 	ck_assert_int_eq(sg_path_output_ok("/dev/null", &err), SG_ERR_USAGE);
 	ck_assert_ptr_nonnull(strstr(err.message, "a device"));
 	snprintf(path, sizeof(path), "%s/fifo", dir);

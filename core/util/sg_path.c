@@ -32,8 +32,6 @@ char *sg_path_join(const char *dir, const char *file)
 
 static const char *path_kind(mode_t mode)
 {
-	if (S_ISDIR(mode))
-		return "a folder";
 	if (S_ISCHR(mode) || S_ISBLK(mode))
 		return "a device";
 	if (S_ISFIFO(mode))
@@ -50,7 +48,9 @@ int sg_path_output_ok(const char *path, struct sg_error *err)
 	/* stat follows a link: a link to a regular file is that file. */
 	if (stat(path, &st) != 0)
 		return SG_OK;   /* a new path (or one a write will name) */
-	if (S_ISREG(st.st_mode))
+	/* A folder is no worse than a missing one: the rename fails and
+	 * the writer says so (exit 4), replacing nothing. */
+	if (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode))
 		return SG_OK;
 	return sg_error_set_at(err, SG_ERR_USAGE, path, 0, 0, "the output "
 			       "is %s: stageguard writes a new file and puts "

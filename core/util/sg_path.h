@@ -18,9 +18,10 @@ struct sg_error;
  * Whether an output may be written at path: a new path, or a regular
  * file (also through a symbolic link).  Every output is written beside
  * its path and renamed into place, which would replace a device, a FIFO
- * or /dev/stdout with a regular file (as root, /dev/null itself): those,
- * and folders, are refused with SG_ERR_USAGE (exit 2) naming what the
- * path is; SG_OK otherwise.
+ * or /dev/stdout with a regular file (as root, /dev/null itself): those
+ * are refused with SG_ERR_USAGE (exit 2) naming what the path is.  A
+ * folder passes: the rename into it fails, replacing nothing, and the
+ * writer says so.  SG_OK otherwise.
  */
 int sg_path_output_ok(const char *path, struct sg_error *err);
 

@@ -1,9 +1,9 @@
 #!/bin/sh
 # outputs.sh - where outputs may be written (issue 12, item 6): every
 # output is written beside its path and renamed into place, so a path
-# that is a device, a FIFO or a folder is refused (exit 2) and left as
-# it was, never replaced by a regular file; a link to a regular file is
-# written through; the bundle takes the umask's mode like every output.
+# that is a device or a FIFO is refused (exit 2) and left as it was,
+# never replaced by a regular file; a link to a regular file is written
+# through; the bundle takes the umask's mode like every output.
 . "$(dirname "$0")/lib.sh"
 
 dir=$(copy_fixture basic)
