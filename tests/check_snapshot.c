@@ -18,6 +18,7 @@
 
 #include "sg_replay.h"
 #include "sg_snapshot.h"
+#include "sg_credentials.h"
 #include "sg_tasks.h"
 
 static char base[64], dir[128];
@@ -413,6 +414,52 @@ START_TEST(test_task_decide)
 }
 END_TEST
 
+/* --- Credentials and JSON options (sg_credentials.c). --- */
+
+static const char *fake_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	if (strcmp(name, "SET") == 0)
+		return "from-env";
+	if (strcmp(name, "EMPTY") == 0)
+		return "";
+	return NULL;
+}
+
+START_TEST(test_credentials)
+{
+	struct sg_host host;
+	struct sg_error err;
+	json_t *names = NULL;
+
+	memset(&host, 0, sizeof(host));
+	host.getenv = fake_getenv;
+	ck_assert_str_eq(sg_credential(&host, "given", "SET"), "given");
+	ck_assert_str_eq(sg_credential(&host, "", "SET"), "from-env");
+	ck_assert_str_eq(sg_credential(&host, NULL, "SET"), "from-env");
+	ck_assert_ptr_null(sg_credential(&host, NULL, "EMPTY"));
+	ck_assert_ptr_null(sg_credential(&host, NULL, "UNSET"));
+	ck_assert_ptr_null(sg_credential(&host, NULL, NULL));
+
+	ck_assert_int_eq(sg_json_names("{\"a\": \"b\"}", "fields", &names,
+				       &err), SG_OK);
+	ck_assert_str_eq(json_string_value(json_object_get(names, "a")), "b");
+	json_decref(names);
+	ck_assert_int_eq(sg_json_names(NULL, "fields", &names, &err), SG_OK);
+	ck_assert_uint_eq(json_object_size(names), 0);
+	json_decref(names);
+	ck_assert_int_eq(sg_json_names("[1]", "fields", &names, &err),
+			 SG_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.message, "fields: expected an "
+				     "object"));
+	json_decref(names);
+	ck_assert_int_eq(sg_json_names("{\"a\": 1}", "fields", &names, &err),
+			 SG_ERR_CONFIG);
+	ck_assert_ptr_nonnull(strstr(err.message, "fields.a"));
+	json_decref(names);
+}
+END_TEST
+
 static Suite *snapshot_suite(void)
 {
 	Suite *s = suite_create("snapshot");
@@ -427,6 +474,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, test_task_body);
 	tcase_add_test(tc, test_task_batches);
 	tcase_add_test(tc, test_task_decide);
+	tcase_add_test(tc, test_credentials);
 	suite_add_tcase(s, tc);
 	return s;
 }

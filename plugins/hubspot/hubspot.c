@@ -20,6 +20,7 @@
 #include <time.h>
 
 #include "hubspot_int.h"
+#include "sg_credentials.h"
 #include "sg_csv.h"
 #include "sg_path.h"
 #include "sg_url.h"
@@ -108,25 +109,6 @@ static const struct sg_option hubspot_options[] = {
 	    timeout_ms),
 };
 
-/* A JSON option: an object of strings, or absent. */
-static int hubspot_json_option(const char *text, const char *name,
-			       json_t **out, struct sg_error *err)
-{
-	const char *key;
-	json_t *value;
-
-	*out = text != NULL ? json_loads(text, 0, NULL) : json_object();
-	if (!json_is_object(*out))
-		return sg_error_set(err, SG_ERR_CONFIG, "%s: "
-				    "expected an object of names", name);
-	json_object_foreach(*out, key, value)
-		if (!json_is_string(value))
-			return sg_error_set(err, SG_ERR_CONFIG, ""
-					    "%s.%s: expected a text", name,
-					    key);
-	return SG_OK;
-}
-
 /* The column called name in a header record, or -1. */
 static int hubspot_column(const struct sg_csv_record *header,
 			  const char *name)
@@ -183,7 +165,7 @@ static int hubspot_owners_csv(struct hubspot_state *s, struct sg_error *err)
 static int hubspot_evidence_object(const char *text, json_t **out,
 				   struct sg_error *err)
 {
-	int rc = hubspot_json_option(text, "evidence_object", out, err);
+	int rc = sg_json_names(text, "evidence_object", out, err);
 
 	if (rc == SG_OK && (json_object_get(*out, "object") == NULL ||
 			    json_object_get(*out, "criterion") == NULL))
@@ -245,15 +227,15 @@ static int hubspot_open(void **state, const void *config, const char *arg,
 	s->deals = json_object();
 	s->owner_emails = json_object();
 	s->owner_ids = json_object();
-	rc = hubspot_json_option(c->stages, "stages", &s->option_stages, err);
+	rc = sg_json_names(c->stages, "stages", &s->option_stages, err);
 	if (rc == SG_OK)
-		rc = hubspot_json_option(c->properties, "properties",
+		rc = sg_json_names(c->properties, "properties",
 					 &s->option_properties, err);
 	if (rc == SG_OK)
-		rc = hubspot_json_option(c->managers, "managers",
+		rc = sg_json_names(c->managers, "managers",
 					 &s->managers, err);
 	if (rc == SG_OK)
-		rc = hubspot_json_option(c->evidence_properties,
+		rc = sg_json_names(c->evidence_properties,
 					 "evidence_properties",
 					 &s->evidence_properties, err);
 	if (rc == SG_OK && c->evidence_object != NULL)

@@ -5,6 +5,7 @@
  * cursors checked.  Retries, waits and pacing are the host's HTTP client.
  */
 #include "hubspot_int.h"
+#include "sg_credentials.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,18 +22,6 @@ static void hubspot_set_bearer(struct hubspot_state *s, const char *token)
 	snprintf(s->bearer, sizeof(s->bearer), "Bearer %s", token);
 	s->auth.name = "Authorization";
 	s->auth.value = s->bearer;
-}
-
-/* The form body of a refresh, its values encoded. */
-static char *hubspot_refresh_body(const struct hubspot_state *s)
-{
-	const char *const pairs[] = {
-		"grant_type", "refresh_token", "client_id", s->client_id,
-		"client_secret", s->client_secret, "refresh_token",
-		s->refresh_token,
-	};
-
-	return sg_url_form(pairs, 8);
 }
 
 /* What a token answer holds; the token is a secret from now on. */
@@ -67,12 +56,12 @@ static int hubspot_take_token(struct hubspot_state *s,
 static int hubspot_refresh(void *arg, struct sg_error *err)
 {
 	struct hubspot_state *s = arg;
-	struct sg_http_header form = { "Content-Type",
-				       "application/x-www-form-urlencoded" };
-	struct sg_http_request req;
+	const char *const pairs[] = {
+		"grant_type", "refresh_token", "client_id", s->client_id,
+		"client_secret", s->client_secret, "refresh_token",
+		s->refresh_token,
+	};
 	struct sg_http_response resp;
-	char url[2048];
-	char *body;
 	int rc;
 
 	if (s->client_id == NULL)
@@ -80,27 +69,8 @@ static int hubspot_refresh(void *arg, struct sg_error *err)
 				    "app token was refused: check it, or its "
 				    "scopes (crm.objects.deals.read, "
 				    "crm.objects.owners.read)");
-	body = hubspot_refresh_body(s);
-	if (body == NULL)
-		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-	if ((size_t)snprintf(url, sizeof(url), "%s/oauth/v1/token",
-			     s->config->base_url) >= sizeof(url)) {
-		free(body);
-		return sg_error_set(err, SG_ERR_CONFIG, "base_url is over "
-				    "2,000 bytes");
-	}
-	memset(&req, 0, sizeof(req));
-	req.size = sizeof(req);
-	req.method = "POST";
-	req.url = url;
-	req.headers = &form;
-	req.header_count = 1;
-	req.body = body;
-	req.body_len = strlen(body);
-	req.max_retries = 3;
-	req.timeout_ms = s->config->timeout_ms;
-	rc = s->host->http(s->host->ctx, &req, &resp, err);
-	free(body);
+	rc = sg_token_post(s->host, s->config->base_url, "/oauth/v1/token",
+			   pairs, 8, s->config->timeout_ms, &resp, err);
 	if (rc != SG_OK)
 		return rc;
 	rc = hubspot_take_token(s, &resp, err);
@@ -108,27 +78,15 @@ static int hubspot_refresh(void *arg, struct sg_error *err)
 	return rc;
 }
 
-/* An option given directly or through the environment variable another
- * option names. */
-static const char *hubspot_secret(struct hubspot_state *s, const char *value,
-				  const char *env)
-{
-	if (value != NULL && value[0] != '\0')
-		return value;
-	if (env != NULL && env[0] != '\0')
-		return s->host->getenv(s->host->ctx, env);
-	return NULL;
-}
-
 int hubspot_auth_start(struct hubspot_state *s, struct sg_error *err)
 {
 	const struct hubspot_config *c = s->config;
 
-	s->token = hubspot_secret(s, c->token, c->token_env);
-	s->client_id = hubspot_secret(s, c->client_id, c->client_id_env);
-	s->client_secret = hubspot_secret(s, c->client_secret,
+	s->token = sg_credential(s->host, c->token, c->token_env);
+	s->client_id = sg_credential(s->host, c->client_id, c->client_id_env);
+	s->client_secret = sg_credential(s->host, c->client_secret,
 					  c->client_secret_env);
-	s->refresh_token = hubspot_secret(s, c->refresh_token,
+	s->refresh_token = sg_credential(s->host, c->refresh_token,
 					  c->refresh_token_env);
 	if (s->auth.name != NULL)
 		return SG_OK;   /* started already (a plugin both roles) */

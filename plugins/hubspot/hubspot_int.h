@@ -225,11 +225,6 @@ int hubspot_sync_step(struct hubspot_state *s, struct sg_error *err);
 /* The pull completed: the cursor and the snapshot's id into the state. */
 int hubspot_sync_commit(struct hubspot_state *s, struct sg_error *err);
 
-/* What shapes the records a pull writes, as a short hash: a snapshot or
- * a checkpoint taken with other settings is not merged with. */
-void hubspot_settings_id(const struct hubspot_state *s, char *out,
-			 size_t size);
-
 /* Frees what an incremental pull holds.  Accepts NULL. */
 void hubspot_sync_free(struct hubspot_sync *sync);
 
@@ -279,6 +274,11 @@ int hubspot_write(void *state, const struct sg_sink_input *input,
 
 /* Where the snapshot is kept (malloc'd), NULL when none is. */
 char *hubspot_snapshot_path(const struct hubspot_state *s);
+
+/* What shapes the records a pull writes, as a short hash: a snapshot or
+ * a checkpoint taken with other settings is not merged with. */
+void hubspot_settings_id(const struct hubspot_state *s, char *out,
+			 size_t size);
 
 /* Starts writing the pull's folder (nothing when snapshot_dir is ""):
  * a full pull takes up a checkpoint of the same settings (s->resume). */

@@ -78,41 +78,6 @@ static int hubspot_nomem(struct sg_error *err)
 
 /* --- Planning: incremental or full. --- */
 
-void hubspot_settings_id(const struct hubspot_state *s, char *out,
-			 size_t size)
-{
-	const char *parts[8];
-	char *dumps[4];
-	unsigned long long h = 1469598103934665603ULL;
-	size_t i;
-	const char *p;
-
-	dumps[0] = json_dumps(s->stage_map, JSON_SORT_KEYS | JSON_COMPACT);
-	dumps[1] = json_dumps(s->evidence_properties,
-			      JSON_SORT_KEYS | JSON_COMPACT);
-	dumps[2] = s->evidence_object ?
-		json_dumps(s->evidence_object, JSON_SORT_KEYS | JSON_COMPACT) :
-		NULL;
-	dumps[3] = NULL;
-	parts[0] = "1";
-	parts[1] = s->config->pipeline;
-	parts[2] = s->rules_pipeline;
-	parts[3] = s->properties_query;
-	parts[4] = s->history_query;
-	parts[5] = dumps[0];
-	parts[6] = dumps[1];
-	parts[7] = dumps[2];
-	/* FNV-1a over the parts, each ended by a byte no text has. */
-	for (i = 0; i < 8; i++) {
-		for (p = parts[i] ? parts[i] : ""; *p != '\0'; p++)
-			h = (h ^ (unsigned char)*p) * 1099511628211ULL;
-		h = (h ^ 0x1f) * 1099511628211ULL;
-	}
-	for (i = 0; i < 3; i++)
-		free(dumps[i]);
-	snprintf(out, size, "%016llx", h);
-}
-
 static int hubspot_full(struct hubspot_state *s, const char *why)
 {
 	s->host->log(s->host->ctx, SG_LOG_INFO, "a full pull: %s", why);

@@ -17,6 +17,7 @@
 #include <time.h>
 
 #include "salesforce_int.h"
+#include "sg_credentials.h"
 #include "sg_path.h"
 
 #define OPT(name, type, flags, def, help, field) \
@@ -98,24 +99,6 @@ static const struct sg_option salesforce_options[] = {
 	    timeout_ms),
 };
 
-/* A JSON option: an object of texts, or absent. */
-static int salesforce_json_names(const char *text, const char *name,
-				 json_t **out, struct sg_error *err)
-{
-	const char *key;
-	json_t *value;
-
-	*out = text != NULL ? json_loads(text, 0, NULL) : json_object();
-	if (!json_is_object(*out))
-		return sg_error_set(err, SG_ERR_CONFIG, "%s: expected an "
-				    "object of names", name);
-	json_object_foreach(*out, key, value)
-		if (!json_is_string(value))
-			return sg_error_set(err, SG_ERR_CONFIG, "%s.%s: expected "
-					    "a text", name, key);
-	return SG_OK;
-}
-
 /* A JSON list of user ids, as a set. */
 static int salesforce_user_set(const char *text, const char *name,
 			       json_t **out, struct sg_error *err)
@@ -179,18 +162,18 @@ static int salesforce_options_read(struct salesforce_state *s,
 				   const struct salesforce_config *c,
 				   struct sg_error *err)
 {
-	int rc = salesforce_json_names(c->stages, "stages", &s->option_stages,
+	int rc = sg_json_names(c->stages, "stages", &s->option_stages,
 				       err);
 
 	if (rc == SG_OK)
-		rc = salesforce_json_names(c->fields, "fields",
+		rc = sg_json_names(c->fields, "fields",
 					   &s->option_fields, err);
 	if (rc == SG_OK)
-		rc = salesforce_json_names(c->evidence_fields,
+		rc = sg_json_names(c->evidence_fields,
 					   "evidence_fields",
 					   &s->evidence_fields, err);
 	if (rc == SG_OK && c->evidence_object != NULL) {
-		rc = salesforce_json_names(c->evidence_object,
+		rc = sg_json_names(c->evidence_object,
 					   "evidence_object",
 					   &s->evidence_object, err);
 		if (rc == SG_OK &&

@@ -8,6 +8,7 @@
  * Retries, waits and redaction are the host's HTTP client's.
  */
 #include "salesforce_int.h"
+#include "sg_credentials.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,43 +67,24 @@ static int salesforce_take_token(struct salesforce_state *s,
 static int salesforce_refresh(void *arg, struct sg_error *err)
 {
 	struct salesforce_state *s = arg;
-	struct sg_http_header form = { "Content-Type",
-				       "application/x-www-form-urlencoded" };
-	const char *refresh[] = { "grant_type", "refresh_token", "client_id",
-				  s->client_id, "client_secret",
-				  s->client_secret, "refresh_token",
-				  s->refresh_token };
-	const char *credentials[] = { "grant_type", "client_credentials",
-				      "client_id", s->client_id,
-				      "client_secret", s->client_secret };
-	struct sg_http_request req;
+	const char *const refresh[] = { "grant_type", "refresh_token",
+					"client_id", s->client_id,
+					"client_secret", s->client_secret,
+					"refresh_token", s->refresh_token };
+	const char *const credentials[] = { "grant_type",
+					    "client_credentials", "client_id",
+					    s->client_id, "client_secret",
+					    s->client_secret };
 	struct sg_http_response resp;
-	char url[2048];
-	char *body;
 	int rc;
 
-	body = s->refresh_token != NULL ? sg_url_form(refresh, 8) :
-					  sg_url_form(credentials, 6);
-	if (body == NULL)
-		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-	if ((size_t)snprintf(url, sizeof(url), "%s/services/oauth2/token",
-			     s->config->base_url) >= sizeof(url)) {
-		free(body);
-		return sg_error_set(err, SG_ERR_CONFIG, "base_url is over "
-				    "2,000 bytes");
-	}
-	memset(&req, 0, sizeof(req));
-	req.size = sizeof(req);
-	req.method = "POST";
-	req.url = url;
-	req.headers = &form;
-	req.header_count = 1;
-	req.body = body;
-	req.body_len = strlen(body);
-	req.max_retries = 3;
-	req.timeout_ms = s->config->timeout_ms;
-	rc = s->host->http(s->host->ctx, &req, &resp, err);
-	free(body);
+	rc = s->refresh_token != NULL ?
+		sg_token_post(s->host, s->config->base_url,
+			      "/services/oauth2/token", refresh, 8,
+			      s->config->timeout_ms, &resp, err) :
+		sg_token_post(s->host, s->config->base_url,
+			      "/services/oauth2/token", credentials, 6,
+			      s->config->timeout_ms, &resp, err);
 	if (rc != SG_OK)
 		return rc;
 	rc = salesforce_take_token(s, &resp, err);
@@ -110,25 +92,14 @@ static int salesforce_refresh(void *arg, struct sg_error *err)
 	return rc;
 }
 
-static const char *salesforce_secret(struct salesforce_state *s,
-				     const char *value, const char *env)
-{
-	if (value != NULL && value[0] != '\0')
-		return value;
-	if (env != NULL && env[0] != '\0')
-		value = s->host->getenv(s->host->ctx, env);
-	/* A variable set to nothing is no value. */
-	return value != NULL && value[0] != '\0' ? value : NULL;
-}
-
 int salesforce_auth_start(struct salesforce_state *s, struct sg_error *err)
 {
 	const struct salesforce_config *c = s->config;
 
-	s->client_id = salesforce_secret(s, c->client_id, c->client_id_env);
-	s->client_secret = salesforce_secret(s, c->client_secret,
+	s->client_id = sg_credential(s->host, c->client_id, c->client_id_env);
+	s->client_secret = sg_credential(s->host, c->client_secret,
 					     c->client_secret_env);
-	s->refresh_token = salesforce_secret(s, c->refresh_token,
+	s->refresh_token = sg_credential(s->host, c->refresh_token,
 					     c->refresh_token_env);
 	if (s->auth.name != NULL)
 		return SG_OK;
