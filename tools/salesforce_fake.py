@@ -82,7 +82,8 @@ Admin switches (never logged, never counted; 200 JSON or a 400/404 with
 
   GET  /_fake/log      every API request: method, path, query, the parsed
                        JSON body (never the token's form body), the
-                       Sforce-Query-Options header when sent
+                       Sforce-Query-Options header when sent, and for a
+                       query's next page the query's "object"
   GET  /_fake/stats    requests, api usage, records per object
   POST /_fake/fault    {"path": PREFIX, "kind": K, "count": N, "skip": M}: K
                        is 500 (UNKNOWN_EXCEPTION), 503 (SERVER_UNAVAILABLE),
@@ -94,8 +95,9 @@ Admin switches (never logged, never counted; 200 JSON or a 400/404 with
                        nextRecordsUrl used answers INVALID_QUERY_LOCATOR);
                        "skip": M lets the first M matching requests through
   POST /_fake/clock    {"advance_s": S}: the org's clock (CreatedDate and
-                       SystemModstamp of changes, Date headers, sessions and
-                       query locators) moves on S seconds
+                       SystemModstamp of changes, Date headers, sessions,
+                       query locators and Bulk jobs, deleted at seven days)
+                       moves on S seconds
   POST /_fake/opportunity {"Id", Field: value..., "at"?, "by"?}: an
                        Opportunity made or changed (StageName by label or
                        stage id); a new StageName, Amount or CloseDate
@@ -143,6 +145,7 @@ import hashlib
 import hmac
 import json
 import os
+import random
 import re
 import secrets
 import sys
@@ -2010,6 +2013,11 @@ class Handler(BaseHTTPRequestHandler):
         options = self.headers.get("Sforce-Query-Options")
         if options:
             entry["headers"] = {"Sforce-Query-Options": options}
+        # A next page names its query's object, so a test can find it.
+        m = re.search(r"/query(?:All)?/(01g[A-Za-z0-9]{15})-\d+$", path)
+        cursor = STATE["cursors"].get(m.group(1)) if m else None
+        if cursor is not None:
+            entry["object"] = cursor["obj"]
         return entry
 
     def route(self, method):
@@ -2276,6 +2284,11 @@ class Handler(BaseHTTPRequestHandler):
             return 200, {"done": True, "records": infos,
                          "nextRecordsUrl": None}, json_type, []
         with LOCK:
+            # "All jobs and batches older than seven days are deleted"
+            # (Job and Batch Lifespan), by the org's clock.
+            for key in [k for k, j in STATE["jobs"].items()
+                        if j["made_s"] < org_time() - 7 * 86400]:
+                del STATE["jobs"][key]
             job = STATE["jobs"].get(rest[0]) if rest else None
         if job is None or len(rest) > 2 or (len(rest) == 2 and
                                             rest[1] != "results"):
@@ -2326,6 +2339,17 @@ class Handler(BaseHTTPRequestHandler):
                 raise Refused(400, "INVALIDJOB", "InvalidJob : Aggregate "
                               "functions such as COUNT() are not supported "
                               "by Bulk API 2.0 query jobs")
+            # "Bulk API 2.0 doesn't support SOQL queries that include any
+            # of these items: GROUP BY, LIMIT, ORDER BY, OFFSET, or TYPEOF
+            # clauses" (Create a Query Job).
+            if q.order or q.limit is not None or q.offset is not None:
+                raise Refused(400, "INVALIDJOB", "InvalidJob : ORDER BY, "
+                              "LIMIT and OFFSET are not supported by Bulk "
+                              "API 2.0 query jobs")
+            rows = execute(q, operation == "queryAll")
+            # A job's results come in no order (PK chunks run in
+            # parallel): shuffled, the same way for the same job.
+            random.Random(len(STATE["jobs"])).shuffle(rows)
             at = now()
             job = {"id": new_id("750"), "operation": operation,
                    "object": q.obj, "createdById": ARGS.system_user,
@@ -2333,7 +2357,7 @@ class Handler(BaseHTTPRequestHandler):
                    "apiVersion": float(version), "lineEnding": line_ending,
                    "columnDelimiter": delimiter, "sep": delimiters[delimiter],
                    "refs": q.refs, "polls": 0, "aborted": False,
-                   "rows": execute(q, operation == "queryAll")}
+                   "rows": rows, "made_s": org_time()}
             STATE["jobs"][job["id"]] = job
             info = job_info(job)
             info["state"] = "UploadComplete"

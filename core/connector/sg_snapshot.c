@@ -354,6 +354,12 @@ int sg_snapshot_commit(struct sg_snapshot *snap, struct sg_error *err)
 	return rc;
 }
 
+void sg_snapshot_discard(struct sg_snapshot *snap)
+{
+	if (snap != NULL)
+		snap->checkpointed = 0;
+}
+
 const char *sg_snapshot_pull_id(const struct sg_snapshot *snap)
 {
 	return snap != NULL ? snap->pull_id : NULL;

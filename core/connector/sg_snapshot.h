@@ -82,6 +82,10 @@ int sg_snapshot_commit(struct sg_snapshot *snap, struct sg_error *err);
 const char *sg_snapshot_pull_id(const struct sg_snapshot *snap);
 const char *sg_snapshot_folder(const struct sg_snapshot *snap);
 
+/* What was read cannot be resumed (the connector found its position
+ * gone): the folder goes with sg_snapshot_free() as a fresh one would. */
+void sg_snapshot_discard(struct sg_snapshot *snap);
+
 /* An uncommitted folder is removed unless it holds a checkpoint. */
 void sg_snapshot_free(struct sg_snapshot *snap);
 

@@ -153,6 +153,11 @@ static void salesforce_close(void *state)
 	free(s->described);
 	sg_snapshot_free(s->snapshot);
 	sg_replay_free(s->resumed);
+	json_decref(s->resume_position);
+	free(s->resume_condition);
+	json_decref(s->resume_done);
+	free(s->key_value);
+	json_decref(s->key_done);
 	salesforce_sync_free(s->sync);
 	salesforce_bulk_free(s->bulk);
 	free(s);
@@ -236,8 +241,11 @@ static int salesforce_open(void **state, const void *config, const char *arg,
 	s->seen_locators = json_object();
 	s->opportunities = json_object();
 	s->user_ids = json_object();
+	s->resume_done = json_object();
+	s->key_done = json_array();
 	rc = s->seen_locators != NULL && s->opportunities != NULL &&
-	     s->user_ids != NULL ?
+	     s->user_ids != NULL && s->resume_done != NULL &&
+	     s->key_done != NULL ?
 		salesforce_options_read(s, c, err) :
 		sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	if (rc != SG_OK) {
@@ -395,6 +403,8 @@ static int salesforce_snapshot_start(struct salesforce_state *s,
 		if (s->resume_phase < SF_OPPORTUNITIES ||
 		    s->resume_phase > SF_EVIDENCE)
 			s->resume_phase = 0;
+		else
+			s->resume_position = json_incref(position);
 	}
 	return rc;
 }
@@ -415,10 +425,9 @@ static int salesforce_seen(void *arg, const char *id, int is_opportunity)
 }
 
 /*
- * The queries a stopped pull had completed, read back from its folder;
- * then it goes on with the query it stopped in, from its start: a
- * query's locators expire within minutes, so a pull resumes at the last
- * complete query, not page.
+ * The pages a stopped pull had completed, read back from its folder;
+ * then it goes on with the query it stopped in, after its last complete
+ * page (salesforce_resume_query()).
  */
 static int salesforce_pull_resumed(struct salesforce_state *s,
 				   struct sg_error *err)
@@ -437,8 +446,10 @@ static int salesforce_pull_resumed(struct salesforce_state *s,
 		return 1;
 	s->host->log(s->host->ctx, SG_LOG_INFO, "resuming the pull stopped "
 		     "before: %llu records read back, going on with the %s "
-		     "query", sg_replay_count(s->resumed),
-		     salesforce_phase_names[s->resume_phase - SF_OPPORTUNITIES]);
+		     "query%s", sg_replay_count(s->resumed),
+		     salesforce_phase_names[s->resume_phase - SF_OPPORTUNITIES],
+		     json_object_size(s->resume_position) > 1 ?
+		     " after its last complete page" : "");
 	s->phase = s->resume_phase;
 	s->resume_phase = 0;
 	return 2;
@@ -636,6 +647,155 @@ static char *salesforce_evidence_query(struct salesforce_state *s,
 	return q;
 }
 
+/* --- Where a query is: a stopped pull goes on from its last page. --- */
+
+/* The field a query is ordered by first: where a REST query is read on
+ * from.  A query locator lives 15 minutes idle, so a pull resumed later
+ * asks for the records from the last key written instead, the Ids
+ * already written with that key skipped: no page is read twice. */
+static const char *salesforce_key_field(int phase)
+{
+	return phase == SF_HISTORY || phase == SF_FIELD_HISTORY ?
+	       "OpportunityId" : "Id";
+}
+
+static int salesforce_key_note(struct salesforce_state *s, json_t *record)
+{
+	const char *key = json_string_value(json_object_get(
+		record, salesforce_key_field(s->phase)));
+	json_t *id = json_object_get(record, "Id");
+
+	if (key == NULL || !json_is_string(id))
+		return SG_OK;   /* the emit step refuses such a record */
+	if (s->key_value == NULL || strcmp(s->key_value, key) != 0) {
+		free(s->key_value);
+		s->key_value = strdup(key);
+		json_array_clear(s->key_done);
+		if (s->key_value == NULL)
+			return -1;
+	}
+	return json_array_append(s->key_done, id);
+}
+
+/* Every query's records pass here: those a resumed query had written
+ * are skipped, and the key of the last one kept. */
+static int salesforce_emit_tracked(struct salesforce_state *s,
+				   json_t *records, struct sg_error *err)
+{
+	json_t *kept = records, *r;
+	size_t i;
+	int rc;
+
+	if (json_object_size(s->resume_done) > 0) {
+		kept = json_array();
+		json_array_foreach(records, i, r)
+			if (kept != NULL && json_object_get(s->resume_done,
+				json_string_value(json_object_get(r, "Id")))
+			    == NULL && json_array_append(kept, r) != 0) {
+				json_decref(kept);
+				kept = NULL;
+			}
+		if (kept == NULL)
+			return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	}
+	rc = s->emit_inner(s, kept, err);
+	if (rc == SG_OK && !s->bulk_on && s->sync == NULL)
+		json_array_foreach(kept, i, r)
+			if (rc == SG_OK && salesforce_key_note(s, r) != 0)
+				rc = sg_error_set(err, SG_ERR_NOMEM,
+						  "out of memory");
+	if (kept != records)
+		json_decref(kept);
+	return rc;
+}
+
+/* Where the query under way is, for a checkpoint after its page:
+ * a Bulk job and its next set, or the key of the last record written. */
+static int salesforce_query_position(struct salesforce_state *s,
+				     json_t *position)
+{
+	const char *pending = salesforce_history_pending(s);
+	json_t *after;
+
+	if (json_object_set_new(position, "page", json_integer(s->page)))
+		return -1;
+	if (s->bulk_on) {
+		struct json_t *job = json_object();
+		int rc;
+
+		/* A Bulk job's stage rows are emitted at its end: the
+		 * job is read again from its first set. */
+		rc = job == NULL || salesforce_bulk_position(s->bulk, job) ||
+		     (s->phase == SF_HISTORY &&
+		      json_object_del(job, "locator") < -1) ||
+		     json_object_update(position, job);
+		json_decref(job);
+		return rc ? -1 : 0;
+	}
+	if (pending == NULL && s->key_value == NULL)
+		return 0;
+	after = pending != NULL ?
+		json_pack("{s:s, s:[]}", "value", pending, "done") :
+		json_pack("{s:s, s:O}", "value", s->key_value, "done",
+			  s->key_done);
+	return after == NULL || json_object_set_new(position, "after", after);
+}
+
+/* A stopped pull's position taken up as its query starts again. */
+static int salesforce_resume_query(struct salesforce_state *s,
+				   struct sg_error *err)
+{
+	json_t *p = s->resume_position, *after, *id;
+	const char *job, *value;
+	size_t i;
+	int rc = SG_OK;
+
+	s->resume_position = NULL;
+	s->page = (unsigned)json_integer_value(json_object_get(p, "page"));
+	job = json_string_value(json_object_get(p, "job"));
+	after = json_object_get(p, "after");
+	value = json_string_value(json_object_get(after, "value"));
+	if (job != NULL) {
+		if (salesforce_bulk_resume(&s->bulk, job, json_string_value(
+			    json_object_get(p, "locator"))) != 0)
+			rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+		s->bulk_checked = s->bulk_on = 1;
+	} else if (value != NULL) {
+		if (salesforce_append(&s->resume_condition,
+				      salesforce_key_field(s->phase)) != 0 ||
+		    salesforce_append(&s->resume_condition, " >= ") != 0 ||
+		    salesforce_soql_quote(&s->resume_condition, value) != 0)
+			rc = sg_error_set(err, SG_ERR_SOURCE, "the checkpoint's "
+					  "key \"%.40s\" cannot be asked for",
+					  value);
+		json_array_foreach(json_object_get(after, "done"), i, id)
+			if (rc == SG_OK && json_is_string(id) &&
+			    json_object_set(s->resume_done,
+					    json_string_value(id),
+					    json_true()) != 0)
+				rc = sg_error_set(err, SG_ERR_NOMEM,
+						  "out of memory");
+	}
+	json_decref(p);
+	return rc;
+}
+
+/* A query ended: the next starts from its first page. */
+static void salesforce_query_end(struct salesforce_state *s)
+{
+	s->page = 0;
+	json_object_clear(s->seen_locators);
+	salesforce_bulk_free(s->bulk);
+	s->bulk = NULL;
+	s->bulk_checked = s->bulk_on = 0;
+	free(s->resume_condition);
+	s->resume_condition = NULL;
+	json_object_clear(s->resume_done);
+	free(s->key_value);
+	s->key_value = NULL;
+	json_array_clear(s->key_done);
+}
+
 static int salesforce_pull_query(struct salesforce_state *s,
 				 struct sg_error *err)
 {
@@ -703,6 +863,19 @@ static int salesforce_pull_query(struct salesforce_state *s,
 	}
 	if (q == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	if (s->resume_position != NULL && s->resume_phase == 0 &&
+	    (rc = salesforce_resume_query(s, err)) != SG_OK) {
+		free(owned);
+		return rc;
+	}
+	if (s->resume_condition != NULL) {
+		char *from_key = salesforce_soql_and(q, s->resume_condition);
+
+		free(owned);
+		q = owned = from_key;
+		if (q == NULL)
+			return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	}
 	/* An incremental pull reads the opportunities that changed only. */
 	if (s->sync != NULL && s->phase >= SF_OPPORTUNITIES) {
 		char *scoped = salesforce_scoped(s, q);
@@ -725,9 +898,11 @@ static int salesforce_pull_query(struct salesforce_state *s,
 		s->bulk_checked = 1;
 		s->bulk_on = count > s->config->bulk_threshold;
 	}
-	rc = s->bulk_on ? salesforce_bulk_page(s, &s->bulk, q, 0, what, emit,
-					       err) :
-			  salesforce_query_page(s, q, 0, what, emit, err);
+	s->emit_inner = emit;
+	rc = s->bulk_on ? salesforce_bulk_page(s, &s->bulk, q, 0, what,
+					       salesforce_emit_tracked, err) :
+			  salesforce_query_page(s, q, 0, what,
+						salesforce_emit_tracked, err);
 	free(owned);
 	if (rc == 0 && s->phase == SF_HISTORY)
 		rc = salesforce_history_flush(s, err);
@@ -748,9 +923,29 @@ static int salesforce_pull_sync(struct salesforce_state *s,
 		s->sync = NULL;
 	}
 	s->phase = rc == 3 ? SF_REPLAY : SF_OPPORTUNITIES;
-	s->page = 0;
-	json_object_clear(s->seen_locators);
+	salesforce_query_end(s);
 	return 1;
+}
+
+/* The files flushed, and where the pull is: after a page of the query
+ * under way (within), or at the start of the next. */
+static int salesforce_checkpoint(struct salesforce_state *s, int within,
+				 struct sg_error *err)
+{
+	json_t *position;
+	int rc;
+
+	if (s->snapshot == NULL)
+		return SG_OK;
+	position = json_pack("{s:i}", "phase", s->phase);
+	if (position == NULL ||
+	    (within && salesforce_query_position(s, position) != 0))
+		rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	else
+		rc = sg_snapshot_checkpoint(s->snapshot, position,
+					    s->pull_started, err);
+	json_decref(position);
+	return rc;
 }
 
 static int salesforce_pull(void *state, struct sg_error *err)
@@ -789,13 +984,8 @@ static int salesforce_pull(void *state, struct sg_error *err)
 	if (rc < 0)
 		return rc;
 	if (rc == 0) {
-		/* A query ended: the next starts from its first page. */
 		s->phase++;
-		s->page = 0;
-		json_object_clear(s->seen_locators);
-		salesforce_bulk_free(s->bulk);
-		s->bulk = NULL;
-		s->bulk_checked = s->bulk_on = 0;
+		salesforce_query_end(s);
 	}
 	/* init --from needs the stages only. */
 	if (s->phase == SF_USERS && s->host->describing(s->host->ctx))
@@ -816,17 +1006,11 @@ static int salesforce_pull(void *state, struct sg_error *err)
 	} else if (s->phase == SF_REPLAY && s->sync == NULL) {
 		s->phase = SF_DONE;
 	}
-	/* Each query of a full pull complete is a point a stopped pull
+	/* Each page of a full pull complete is a point a stopped pull
 	 * resumes from. */
-	if (rc == 0 && s->sync == NULL && s->phase >= SF_OPPORTUNITIES &&
+	if (s->sync == NULL && s->phase >= SF_OPPORTUNITIES &&
 	    s->phase <= SF_EVIDENCE) {
-		json_t *position = json_pack("{s:i}", "phase", s->phase);
-
-		rc = position == NULL ? sg_error_set(err, SG_ERR_NOMEM,
-						     "out of memory") :
-			sg_snapshot_checkpoint(s->snapshot, position,
-					       (sg_time)time(NULL), err);
-		json_decref(position);
+		rc = salesforce_checkpoint(s, rc == 1, err);
 		if (rc != SG_OK)
 			return rc;
 	}

@@ -24,6 +24,7 @@ struct salesforce_bulk {
 	char *job;              /* the job's id */
 	char *locator;          /* the next set's; NULL: the first */
 	int complete;
+	int resumed;            /* taken up from a stopped pull */
 };
 
 void salesforce_bulk_free(struct salesforce_bulk *b)
@@ -44,14 +45,12 @@ static int salesforce_nomem(struct sg_error *err)
 int salesforce_count(struct salesforce_state *s, const char *soql,
 		     const char *what, long long *count, struct sg_error *err)
 {
-	const char *from = strstr(soql, " FROM "), *order, *p;
+	const char *from = strstr(soql, " FROM ");
+	const char *order = salesforce_soql_order(soql);
 	char *q;
 	size_t n;
 	int rc;
 
-	order = strstr(soql, " ORDER BY ");
-	while (order != NULL && (p = strstr(order + 1, " ORDER BY ")) != NULL)
-		order = p;
 	if (from == NULL)
 		return sg_error_set(err, SG_ERR_INTERNAL, "%s: no FROM", what);
 	n = (size_t)((order != NULL ? order : soql + strlen(soql)) - from);
@@ -72,13 +71,17 @@ static int salesforce_create_job(struct salesforce_state *s,
 				 int all, const char *what,
 				 struct sg_error *err)
 {
-	char path[96];
+	char path[96], *unordered = salesforce_soql_unordered(soql);
 	json_t *body, *doc = NULL;
 	const char *id;
 	int rc;
 
-	body = json_pack("{s:s, s:s, s:s}", "operation", all ? "queryAll" :
-			 "query", "query", soql, "contentType", "CSV");
+	/* Bulk API 2.0 refuses ORDER BY: a job's results come in no order,
+	 * which the stage history allows for (salesforce_records.c). */
+	body = unordered == NULL ? NULL :
+	       json_pack("{s:s, s:s, s:s}", "operation", all ? "queryAll" :
+			 "query", "query", unordered, "contentType", "CSV");
+	free(unordered);
 	if (body == NULL)
 		return salesforce_nomem(err);
 	snprintf(path, sizeof(path), "/services/data/%s/jobs/query",
@@ -307,6 +310,34 @@ static int salesforce_results(struct salesforce_state *s,
 	return b->locator != NULL ? 1 : 0;
 }
 
+/*
+ * The job a stopped pull was reading is gone (a job lives seven days; an
+ * admin may delete it).  When none of its sets had been written, a new
+ * job reads the query; else the sets written cannot be told from the new
+ * job's, so the checkpoint is dropped and the next pull starts afresh.
+ */
+static int salesforce_job_gone(struct salesforce_state *s,
+			       struct salesforce_bulk *b, const char *soql,
+			       int all, const char *what, struct sg_error *err)
+{
+	if (b->locator != NULL) {
+		sg_snapshot_discard(s->snapshot);
+		return sg_error_set(err, SG_ERR_SOURCE, "%s: the Bulk query "
+				    "job %s the stopped pull was reading is "
+				    "gone (deleted?): run again to pull from "
+				    "the start", what, b->job);
+	}
+	s->host->log(s->host->ctx, SG_LOG_INFO, "%s: the Bulk query job %s of "
+		     "the stopped pull is gone; a new job reads the query",
+		     what, b->job);
+	sg_error_clear(err);
+	free(b->job);
+	b->job = NULL;
+	b->resumed = 0;
+	return salesforce_create_job(s, b, soql, all, what, err) != SG_OK ?
+	       err->code : salesforce_poll(s, b, what, err);
+}
+
 int salesforce_bulk_page(struct salesforce_state *s,
 			 struct salesforce_bulk **bulk, const char *soql,
 			 int all, const char *what,
@@ -326,7 +357,36 @@ int salesforce_bulk_page(struct salesforce_state *s,
 	}
 	if (rc == SG_OK && !b->complete)
 		rc = salesforce_poll(s, b, what, err);
+	if (rc != SG_OK && b->resumed && err->http_status == 404)
+		rc = salesforce_job_gone(s, b, soql, all, what, err);
 	if (rc != SG_OK)
 		return rc;
+	b->resumed = 0;
 	return salesforce_results(s, b, what, emit, err);
+}
+
+int salesforce_bulk_position(const struct salesforce_bulk *b,
+			     json_t *position)
+{
+	if (b == NULL || b->job == NULL)
+		return 0;
+	return json_object_set_new(position, "job", json_string(b->job)) ||
+	       (b->locator != NULL &&
+		json_object_set_new(position, "locator",
+				    json_string(b->locator))) ? -1 : 0;
+}
+
+int salesforce_bulk_resume(struct salesforce_bulk **bulk, const char *job,
+			   const char *locator)
+{
+	struct salesforce_bulk *b = calloc(1, sizeof(*b));
+
+	if (b == NULL || (b->job = strdup(job)) == NULL ||
+	    (locator != NULL && (b->locator = strdup(locator)) == NULL)) {
+		salesforce_bulk_free(b);
+		return -1;
+	}
+	b->resumed = 1;
+	*bulk = b;
+	return 0;
 }

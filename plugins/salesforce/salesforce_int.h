@@ -103,7 +103,19 @@ struct salesforce_state {
 	int bulk_checked;       /* the query's size is known */
 	int bulk_on;            /* it is read through Bulk API 2.0 */
 	int resume_phase;       /* the query to go on with; 0: none */
+	json_t *resume_position; /* where in it (its checkpoint's) */
 	struct sg_replay *resumed;
+	/* A query read on from a key (a stopped pull's): the condition
+	 * that asks for the records from it, and the Ids of those with
+	 * that key already written (skipped). */
+	char *resume_condition;
+	json_t *resume_done;
+	/* The key (Id, or OpportunityId) of the last record written, and
+	 * the Ids written with it: where a checkpoint says to go on. */
+	char *key_value;
+	json_t *key_done;
+	int (*emit_inner)(struct salesforce_state *, json_t *,
+			  struct sg_error *);
 
 	/* The stage history of the opportunity being read. */
 	struct salesforce_stage_rows *rows;
@@ -183,6 +195,15 @@ int salesforce_soql_is_field(const char *name);
 
 /* Appends to *buf (malloc'd; NULL starts it); -1 out of memory. */
 int salesforce_append(char **buf, const char *text);
+/* The query's own " ORDER BY " (the last), NULL when it has none. */
+const char *salesforce_soql_order(const char *q);
+/* q with condition ANDed to its WHERE (or as its WHERE), before its
+ * ORDER BY; the conditions our queries have are ANDed, never ORed.
+ * malloc'd; NULL out of memory. */
+char *salesforce_soql_and(const char *q, const char *condition);
+/* q without its ORDER BY, which Bulk API 2.0 query jobs refuse
+ * (malloc'd; NULL out of memory). */
+char *salesforce_soql_unordered(const char *q);
 
 /* --- salesforce_tasks.c --- */
 
@@ -205,6 +226,15 @@ int salesforce_bulk_page(struct salesforce_state *s,
 			 int (*emit)(struct salesforce_state *, json_t *,
 				     struct sg_error *),
 			 struct sg_error *err);
+/* Where a job is, into a checkpoint's position: "job" and the next
+ * set's "locator" (none: the first); -1 out of memory. */
+int salesforce_bulk_position(const struct salesforce_bulk *b,
+			     json_t *position);
+/* The job of a stopped pull taken up at a set (NULL: the first); -1 out
+ * of memory.  A job gone since is made again when no set of it had
+ * been written, else the pull fails and drops its checkpoint. */
+int salesforce_bulk_resume(struct salesforce_bulk **bulk, const char *job,
+			   const char *locator);
 /* Accepts NULL. */
 void salesforce_bulk_free(struct salesforce_bulk *b);
 
@@ -244,9 +274,12 @@ int salesforce_emit_opportunities(struct salesforce_state *s,
 				  json_t *records, struct sg_error *err);
 int salesforce_emit_history(struct salesforce_state *s, json_t *records,
 			    struct sg_error *err);
-/* The stage history of the last opportunity, at the end of its query. */
+/* The stage history gathered, emitted: at the end of the query. */
 int salesforce_history_flush(struct salesforce_state *s,
 			     struct sg_error *err);
+/* The opportunity whose stage rows a REST query has gathered and not
+ * yet emitted (borrowed), NULL when none. */
+const char *salesforce_history_pending(const struct salesforce_state *s);
 int salesforce_emit_field_history(struct salesforce_state *s,
 				  json_t *records, struct sg_error *err);
 int salesforce_emit_tasks(struct salesforce_state *s, json_t *records,

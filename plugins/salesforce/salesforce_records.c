@@ -388,31 +388,61 @@ int salesforce_emit_opportunities(struct salesforce_state *s,
 
 /* --- Stage history. --- */
 
+/*
+ * A stage event needs the stage before it, so rows are gathered before
+ * they are emitted: one opportunity's at a time from a REST query (its
+ * ORDER BY groups them), the whole query's from a Bulk job (whose
+ * results come in no order), then sorted by opportunity, time and, in
+ * one second, the order the API gave (REST) or the row's Id (Bulk, as
+ * REST's ORDER BY ... CreatedDate, Id would).
+ */
 struct salesforce_stage_row {
 	struct sg_stage_value v;        /* first, for sg_stage_values */
-	json_t *record;
+	const char *id, *changed_by;
+	char *text;                     /* owns all four strings */
 };
 
 struct salesforce_stage_rows {
-	char *opportunity;
 	struct salesforce_stage_row *rows;
-	size_t count, cap;
+	size_t count, cap, seq;
 };
 
-void salesforce_rows_free(struct salesforce_stage_rows *r)
+static void salesforce_rows_clear(struct salesforce_stage_rows *r)
 {
 	size_t i;
 
+	for (i = 0; i < r->count; i++)
+		free(r->rows[i].text);
+	r->count = 0;
+}
+
+void salesforce_rows_free(struct salesforce_stage_rows *r)
+{
 	if (r == NULL)
 		return;
-	for (i = 0; i < r->count; i++)
-		json_decref(r->rows[i].record);
+	salesforce_rows_clear(r);
 	free(r->rows);
-	free(r->opportunity);
 	free(r);
 }
 
-/* The rows gathered are one opportunity's stage events. */
+static int salesforce_row_by_id(const void *a, const void *b)
+{
+	const struct salesforce_stage_row *x = a, *y = b;
+	int c = strcmp(x->v.opportunity_id, y->v.opportunity_id);
+
+	if (c != 0)
+		return c;
+	if (x->v.at != y->v.at)
+		return x->v.at < y->v.at ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
+
+const char *salesforce_history_pending(const struct salesforce_state *s)
+{
+	return s->rows != NULL && s->rows->count > 0 ?
+	       s->rows->rows[0].v.opportunity_id : NULL;
+}
+
 int salesforce_history_flush(struct salesforce_state *s,
 			     struct sg_error *err)
 {
@@ -422,25 +452,47 @@ int salesforce_history_flush(struct salesforce_state *s,
 
 	if (r == NULL || r->count == 0)
 		return SG_OK;
-	sg_stage_values_sort(r->rows, r->count, sizeof(*r->rows));
+	if (s->bulk_on)
+		qsort(r->rows, r->count, sizeof(*r->rows),
+		      salesforce_row_by_id);
+	else
+		sg_stage_values_sort(r->rows, r->count, sizeof(*r->rows));
 	for (i = 0; i < r->count && rc == SG_OK; i++) {
 		struct sg_rec_stage_event e;
 
-		e.opportunity_id = r->opportunity;
+		e.opportunity_id = r->rows[i].v.opportunity_id;
 		e.from_stage = sg_stage_value_from(r->rows, sizeof(*r->rows),
 						   i);
 		e.to_stage = r->rows[i].v.stage;
 		e.changed_at = r->rows[i].v.at;
-		e.changed_by = salesforce_str(r->rows[i].record, "CreatedById");
+		e.changed_by = r->rows[i].changed_by;
 		e.source = "";
 		rc = s->host->emit_stage_event(s->host->ctx, &e, NULL, err);
 		if (rc == SG_OK)
 			sg_snapshot_stage_event(s->snapshot, &e);
 	}
-	for (i = 0; i < r->count; i++)
-		json_decref(r->rows[i].record);
-	r->count = 0;
+	salesforce_rows_clear(r);
 	return rc;
+}
+
+/* The row's four strings in one block: a million rows of a Bulk job
+ * are held at once. */
+static int salesforce_row_fill(struct salesforce_stage_row *row,
+			       const char *opp, const char *stage,
+			       const char *id, const char *by)
+{
+	size_t lo = strlen(opp) + 1, ls = strlen(stage) + 1;
+	size_t li = strlen(id) + 1, lb = strlen(by) + 1;
+	char *t = malloc(lo + ls + li + lb);
+
+	if (t == NULL)
+		return -1;
+	row->text = t;
+	row->v.opportunity_id = memcpy(t, opp, lo);
+	row->v.stage = memcpy(t + lo, stage, ls);
+	row->id = memcpy(t + lo + ls, id, li);
+	row->changed_by = memcpy(t + lo + ls + li, by, lb);
+	return 0;
 }
 
 static int salesforce_history_row(struct salesforce_state *s, json_t *h,
@@ -449,18 +501,20 @@ static int salesforce_history_row(struct salesforce_state *s, json_t *h,
 	struct salesforce_stage_rows *r = s->rows;
 	const char *opp = salesforce_str(h, "OpportunityId");
 	struct salesforce_stage_row *row;
+	sg_time at;
 	int rc;
 
 	if (json_object_get(s->opportunities, opp) == NULL)
 		return SG_OK;   /* not the pilot's */
-	if (r->opportunity == NULL || strcmp(r->opportunity, opp) != 0) {
+	rc = salesforce_time(salesforce_str(h, "CreatedDate"), &at, err);
+	if (rc != SG_OK)
+		return sg_error_prefix(err, "OpportunityHistory %s: "
+				       "CreatedDate: ", salesforce_str(h, "Id"));
+	if (!s->bulk_on && r->count > 0 &&
+	    strcmp(r->rows[0].v.opportunity_id, opp) != 0) {
 		rc = salesforce_history_flush(s, err);
 		if (rc != SG_OK)
 			return rc;
-		free(r->opportunity);
-		r->opportunity = strdup(opp);
-		if (r->opportunity == NULL)
-			return salesforce_nomem(err);
 	}
 	if (r->count == r->cap) {
 		size_t cap = r->cap ? r->cap * 2 : 16;
@@ -474,16 +528,12 @@ static int salesforce_history_row(struct salesforce_state *s, json_t *h,
 	}
 	row = &r->rows[r->count];
 	memset(row, 0, sizeof(*row));
-	row->record = json_incref(h);
-	row->v.opportunity_id = r->opportunity;
-	row->v.stage = salesforce_stage(s, salesforce_str(h, "StageName"));
-	row->v.seq = r->count;
-	rc = salesforce_time(salesforce_str(h, "CreatedDate"), &row->v.at, err);
-	if (rc != SG_OK) {
-		json_decref(row->record);
-		return sg_error_prefix(err, "OpportunityHistory %s: "
-				       "CreatedDate: ", salesforce_str(h, "Id"));
-	}
+	if (salesforce_row_fill(row, opp, salesforce_stage(
+		    s, salesforce_str(h, "StageName")), salesforce_str(h, "Id"),
+		    salesforce_str(h, "CreatedById")) != 0)
+		return salesforce_nomem(err);
+	row->v.at = at;
+	row->v.seq = r->seq++;
 	r->count++;
 	return SG_OK;
 }

@@ -176,3 +176,46 @@ int salesforce_soql_filter(json_t *filter, char **out, struct sg_error *err)
 	}
 	return rc;
 }
+
+const char *salesforce_soql_order(const char *q)
+{
+	const char *order = strstr(q, " ORDER BY "), *p;
+
+	/* The last ORDER BY is the query's own; one before it is inside a
+	 * literal or a subquery. */
+	while (order != NULL && (p = strstr(order + 1, " ORDER BY ")) != NULL)
+		order = p;
+	return order;
+}
+
+char *salesforce_soql_and(const char *q, const char *condition)
+{
+	const char *order = salesforce_soql_order(q), *where = NULL, *p;
+	char *out;
+	size_t n;
+
+	if (order == NULL)
+		order = q + strlen(q);
+	for (p = q; (p = strstr(p, " WHERE ")) != NULL && p < order; p++)
+		where = p;
+	n = strlen(q) + strlen(condition) + 8;
+	out = malloc(n);
+	if (out == NULL)
+		return NULL;
+	snprintf(out, n, "%.*s %s %s%s", (int)(order - q), q,
+		 where != NULL ? "AND" : "WHERE", condition, order);
+	return out;
+}
+
+char *salesforce_soql_unordered(const char *q)
+{
+	const char *order = salesforce_soql_order(q);
+	size_t n = order != NULL ? (size_t)(order - q) : strlen(q);
+	char *out = malloc(n + 1);
+
+	if (out == NULL)
+		return NULL;
+	memcpy(out, q, n);
+	out[n] = '\0';
+	return out;
+}

@@ -339,25 +339,17 @@ static const char *salesforce_scope_field(const struct salesforce_state *s)
 
 char *salesforce_scoped(struct salesforce_state *s, const char *q)
 {
-	const char *order = strstr(q, " ORDER BY "), *p;
-	const char *where = NULL;
-	char *out;
-	size_t n;
+	char *condition = NULL, *out;
 
-	/* The last ORDER BY is ours; a WHERE before it is the query's. */
-	while (order != NULL && (p = strstr(order + 1, " ORDER BY ")) != NULL)
-		order = p;
-	if (order == NULL || s->sync->scope == NULL)
+	if (s->sync->scope == NULL ||
+	    salesforce_append(&condition, salesforce_scope_field(s)) != 0 ||
+	    salesforce_append(&condition, " IN ") != 0 ||
+	    salesforce_append(&condition, s->sync->scope) != 0) {
+		free(condition);
 		return NULL;
-	for (p = q; (p = strstr(p, " WHERE ")) != NULL && p < order; p++)
-		where = p;
-	n = strlen(q) + strlen(s->sync->scope) + 64;
-	out = malloc(n);
-	if (out == NULL)
-		return NULL;
-	snprintf(out, n, "%.*s %s %s IN %s%s", (int)(order - q), q,
-		 where != NULL ? "AND" : "WHERE", salesforce_scope_field(s),
-		 s->sync->scope, order);
+	}
+	out = salesforce_soql_and(q, condition);
+	free(condition);
 	return out;
 }
 

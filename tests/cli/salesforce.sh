@@ -147,7 +147,8 @@ expect_status 4 "the daily allowance spent"
 expect_err "daily API allowance is spent" "says so"
 
 # A pull that stops in the stage history keeps what it had read; the
-# next goes on with that query, reading no opportunity again.
+# next goes on after the last complete page, from the opportunity whose
+# rows it had gathered, reading no opportunity again.
 fake_call POST /_fake/fault '{"path": "/services/data/v62.0/query/", "kind": "garbage", "count": 1, "skip": 4}' >/dev/null
 sg pull -c "$cfg"
 expect_status 4 "a pull that stops in the history"
@@ -158,12 +159,128 @@ expect_eq "$(test -f "$dir/salesforce-snapshot.partial/checkpoint.json" && echo 
 mark=$(log_mark)
 sg check -c "$cfg" --as-of $asof --dry-run --format jsonl -v
 expect_status 0 "the pull after it"
-expect_err "resuming the pull stopped before: 7 records read back, going on with the OpportunityHistory query" \
+expect_err "resuming the pull stopped before: 9 records read back, going on with the OpportunityHistory query after its last complete page" \
 	"resumes"
 expect_eq "$(requests_since $mark 'len([r for r in log if "FROM Opportunity " in r["query"].get("q", "")])')" \
 	0 "no opportunity read again"
+expect_eq "$(requests_since $mark '[r["query"]["q"].split(" WHERE ")[1] for r in log if r["query"].get("q", "").startswith("SELECT Id, OpportunityId, StageName")]')" \
+	"[\"OpportunityId >= 'O2' ORDER BY OpportunityId, CreatedDate, Id\"]" \
+	"the history asked from the opportunity not yet written"
 cp "$scratch/.out" "$scratch/sf.jsonl"
 expect_eq "$(same_exceptions)" "10 10 True" "the exceptions of a whole pull"
+
+# locator_requests_before OBJECT N: how many next-page requests an
+# unbroken pull made before its Nth next page of OBJECT's query.
+locator_requests_before() {
+	requests_since $mark "[i for i, r in enumerate([r for r in log if \"/query/\" in r[\"path\"]]) if r.get(\"object\") == \"$1\"][$2 - 1]"
+}
+# same_snapshot A B [sorted]: the canonical files of two snapshots are
+# equal (as sets of lines: a Bulk job's results come in no order).
+same_snapshot() {
+	for f in opportunities.csv stage_history.csv field_history.csv \
+		 activities.csv evidence.csv owners.csv; do
+		if [ -n "${3:-}" ]; then
+			sort "$1/$f" >"$scratch/a.csv"
+			sort "$2/$f" >"$scratch/b.csv"
+			cmp -s "$scratch/a.csv" "$scratch/b.csv" || { echo "$f differs"; return; }
+		else
+			cmp -s "$1/$f" "$2/$f" || { echo "$f differs"; return; }
+		fi
+	done
+	echo same
+}
+
+# A stop within a query whose records are written as they come: the
+# next pull asks from the last key written, skips the record written
+# with it, and its snapshot is an unbroken pull's to the byte.
+mark=$(log_mark)
+sg pull -c "$cfg"
+expect_status 0 "an unbroken pull"
+rm -rf "$scratch/unbroken" && cp -r "$dir/salesforce-snapshot" "$scratch/unbroken"
+skip=$(locator_requests_before Opportunity 2)
+fake_call POST /_fake/fault '{"path": "/services/data/v62.0/query/", "kind": "garbage", "count": 1, "skip": '"$skip"'}' >/dev/null
+sg pull -c "$cfg"
+expect_status 4 "a pull that stops in the opportunities"
+expect_err "Opportunity, page 3: the answer is not a JSON object" \
+	"names the query and page"
+expect_eq "$($PYTHON3 -c 'import json, sys
+p = json.load(open(sys.argv[1]))["position"]
+print(p["phase"], p["page"], p["after"]["done"] == [p["after"]["value"]])' \
+	"$dir/salesforce-snapshot.partial/checkpoint.json")" "6 2 True" \
+	"checkpointed after page 2, with the records written under its key"
+mark=$(log_mark)
+sg pull -c "$cfg" -v
+expect_status 0 "the pull after it"
+expect_err "resuming the pull stopped before: 6 records read back, going on with the Opportunity query after its last complete page" \
+	"resumes after the page"
+expect_eq "$(requests_since $mark '[r["query"]["q"].split(" AND ")[1] for r in log if " FROM Opportunity " in r["query"].get("q", "") and "COUNT()" not in r["query"]["q"]]')" \
+	"[\"Id >= 'O6' ORDER BY Id\"]" "the opportunities asked from the last written"
+expect_eq "$(same_snapshot "$scratch/unbroken" "$dir/salesforce-snapshot")" \
+	same "the snapshot of an unbroken pull"
+
+# Through Bulk API 2.0 (whose jobs take no ORDER BY and give their
+# results in no order), a stopped pull goes on with the same job at the
+# next set's locator; a job gone since (seven days, by the org's clock)
+# is made again when none of its sets was written, else the checkpoint
+# is dropped and the pull says to run again.
+salesforce_config "$dir/bulk-snap.json" '{"bulk_threshold": 5,
+	"bulk_max_records": 2, "snapshot_dir": "bulk-snapshot"}'
+mark=$(log_mark)
+sg pull -c "$dir/bulk-snap.json"
+expect_status 0 "an unbroken pull through Bulk API 2.0"
+expect_eq "$(requests_since $mark 'len([r for r in log if r["method"] == "POST" and "ORDER BY" in r.get("body", {}).get("query", "")])')" \
+	0 "no job asks for an order"
+rm -rf "$scratch/unbroken" && cp -r "$dir/bulk-snapshot" "$scratch/unbroken"
+skip=$(requests_since $mark '[i for i, r in enumerate([r for r in log if "/jobs/query/" in r["path"]]) if r["query"].get("locator")][1]')
+fake_call POST /_fake/fault '{"path": "/services/data/v62.0/jobs/query/", "kind": "request_limit", "count": 1, "skip": '"$skip"'}' >/dev/null
+sg pull -c "$dir/bulk-snap.json"
+expect_status 4 "a pull that stops within a job"
+mark=$(log_mark)
+sg pull -c "$dir/bulk-snap.json" -v
+expect_status 0 "the pull after it"
+expect_err "going on with the Opportunity query after its last complete page" \
+	"resumes within the job"
+expect_eq "$(requests_since $mark '[r["body"]["query"].split(" FROM ")[1].split(" ")[0] for r in log if r["method"] == "POST" and r["path"].endswith("/jobs/query")]')" \
+	"['OpportunityHistory']" "the Opportunity job not made again"
+expect_eq "$(requests_since $mark '[r["query"].get("locator") is not None for r in log if r["path"].endswith("/results")][0]')" \
+	True "its next set asked by its locator"
+expect_eq "$(same_snapshot "$scratch/unbroken" "$dir/bulk-snapshot" sorted)" \
+	same "the snapshot of an unbroken pull"
+# Stopped within each job, then eight days on: the history job (whose
+# rows are emitted at its end) is made again; the Opportunity job's sets
+# written cannot be, so that pull starts afresh.
+mark=$(log_mark)
+sg pull -c "$dir/bulk-snap.json"
+skip=$(requests_since $mark '[i for i, r in enumerate([r for r in log if "/jobs/query/" in r["path"]]) if r["query"].get("locator")][-1]')
+fake_call POST /_fake/fault '{"path": "/services/data/v62.0/jobs/query/", "kind": "request_limit", "count": 1, "skip": '"$skip"'}' >/dev/null
+sg pull -c "$dir/bulk-snap.json"
+expect_status 4 "a pull that stops within the history job"
+fake_call POST /_fake/clock '{"advance_s": 691200}' >/dev/null
+mark=$(log_mark)
+sg pull -c "$dir/bulk-snap.json" -v
+expect_status 0 "the history job gone"
+expect_err "OpportunityHistory: the Bulk query job 750" "says the job is gone"
+expect_eq "$(requests_since $mark '[r["body"]["query"].split(" FROM ")[1].split(" ")[0] for r in log if r["method"] == "POST" and r["path"].endswith("/jobs/query")]')" \
+	"['OpportunityHistory']" "the history job made again, no other"
+expect_eq "$(same_snapshot "$scratch/unbroken" "$dir/bulk-snapshot" sorted)" \
+	same "the snapshot of an unbroken pull"
+mark=$(log_mark)
+sg pull -c "$dir/bulk-snap.json"
+skip=$(requests_since $mark '[i for i, r in enumerate([r for r in log if "/jobs/query/" in r["path"]]) if r["query"].get("locator")][1]')
+fake_call POST /_fake/fault '{"path": "/services/data/v62.0/jobs/query/", "kind": "request_limit", "count": 1, "skip": '"$skip"'}' >/dev/null
+sg pull -c "$dir/bulk-snap.json"
+expect_status 4 "a pull that stops within the Opportunity job"
+fake_call POST /_fake/clock '{"advance_s": 691200}' >/dev/null
+sg pull -c "$dir/bulk-snap.json"
+expect_status 4 "the Opportunity job gone"
+expect_err "the stopped pull was reading is gone (deleted?): run again to pull from the start" \
+	"says to run again"
+expect_eq "$(test -e "$dir/bulk-snapshot.partial" && echo kept || echo dropped)" \
+	dropped "the checkpoint dropped"
+sg pull -c "$dir/bulk-snap.json"
+expect_status 0 "the pull after it, from the start"
+expect_eq "$(same_snapshot "$scratch/unbroken" "$dir/bulk-snapshot" sorted)" \
+	same "the snapshot of an unbroken pull"
 
 # SOQL that no value can change: a hostile filter value is a quoted
 # literal (it matches no record type), a hostile field name is refused.
