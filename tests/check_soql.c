@@ -123,6 +123,43 @@ START_TEST(test_filter)
 }
 END_TEST
 
+/* A condition joins the query's own WHERE, before its ORDER BY; one
+ * inside a literal is not taken for the clause. */
+START_TEST(test_and_before_order)
+{
+	char *q;
+
+	q = salesforce_soql_and("SELECT Id FROM Task ORDER BY Id",
+				"Id >= 'T9'");
+	ck_assert_str_eq(q, "SELECT Id FROM Task WHERE Id >= 'T9' ORDER BY Id");
+	free(q);
+	q = salesforce_soql_and("SELECT Id FROM Opportunity WHERE Name = "
+				"' ORDER BY x' ORDER BY Id", "Id >= 'O6'");
+	ck_assert_str_eq(q, "SELECT Id FROM Opportunity WHERE Name = "
+			 "' ORDER BY x' AND Id >= 'O6' ORDER BY Id");
+	free(q);
+	q = salesforce_soql_and("SELECT Id FROM User", "Id >= 'U1'");
+	ck_assert_str_eq(q, "SELECT Id FROM User WHERE Id >= 'U1'");
+	free(q);
+}
+END_TEST
+
+START_TEST(test_unordered)
+{
+	char *q = salesforce_soql_unordered("SELECT Id FROM OpportunityHistory "
+					    "WHERE OpportunityId >= 'O2' "
+					    "ORDER BY OpportunityId, Id");
+
+	ck_assert_str_eq(q, "SELECT Id FROM OpportunityHistory WHERE "
+			 "OpportunityId >= 'O2'");
+	free(q);
+	q = salesforce_soql_unordered("SELECT Id FROM User");
+	ck_assert_str_eq(q, "SELECT Id FROM User");
+	free(q);
+	ck_assert_ptr_null(salesforce_soql_order("SELECT Id FROM User"));
+}
+END_TEST
+
 static Suite *soql_suite(void)
 {
 	Suite *s = suite_create("soql");
@@ -134,6 +171,8 @@ static Suite *soql_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("filter");
 	tcase_add_test(tc, test_filter);
+	tcase_add_test(tc, test_and_before_order);
+	tcase_add_test(tc, test_unordered);
 	suite_add_tcase(s, tc);
 	return s;
 }
