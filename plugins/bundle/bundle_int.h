@@ -69,6 +69,7 @@ struct bundle_seen {
 	uint64_t size;
 	unsigned char sha[32];
 	int listed;             /* in the manifest */
+	int reported;           /* its size already found wrong: not read */
 };
 
 /* One file the manifest lists. */

@@ -43,6 +43,10 @@ struct bundle_check {
 	int manifest_big, sums_big;
 	size_t manifest_at, sums_at; /* 1 + their index in seen; 0: none */
 	const struct bundle_seen *manifest_seen;
+	/* The sizes the manifest lists, by the entry's path in the archive
+	 * ("top/name"), read before the files: NULL without a usable one. */
+	json_t *listed_sizes;
+	size_t listed_top;      /* the length of its "top/" */
 };
 
 static void bundle_report(struct bundle_check *c, const char *fmt, ...)
@@ -154,17 +158,50 @@ static int bundle_keep(char **buf, size_t *len, int *big, const void *data,
 	return 0;
 }
 
-/* Records one entry; reads a file's bytes: hashes them, keeps those of
- * the first "X/manifest.json" and "X/SHA256SUMS". */
+/* Hashes count zero bytes: a hole of a sparse member, which extraction
+ * writes as zeros. */
+static void bundle_hash_zeros(EVP_MD_CTX *md, uint64_t count)
+{
+	static const unsigned char zeros[BUNDLE_BLOCK];
+
+	while (count > 0) {
+		size_t n = count < sizeof(zeros) ? (size_t)count : sizeof(zeros);
+
+		EVP_DigestUpdate(md, zeros, n);
+		count -= n;
+	}
+}
+
+/*
+ * What the manifest lists for the entry at path, -1 when it lists
+ * nothing there (or no manifest was read first).  An entry whose size
+ * differs from it is reported without being read: a member "of 0 bytes"
+ * can extract to gigabytes.
+ */
+static long long bundle_listed_size(const struct bundle_check *c,
+				    const char *path)
+{
+	json_t *v = c->listed_sizes != NULL ?
+		    json_object_get(c->listed_sizes, path) : NULL;
+
+	return json_is_integer(v) ? (long long)json_integer_value(v) : -1;
+}
+
+/* Records one entry; reads a file's bytes as extraction would write them
+ * (holes as zeros): hashes them, keeps those of the first
+ * "X/manifest.json" and "X/SHA256SUMS". */
 static int bundle_read_entry(struct bundle_check *c, struct archive *a,
-			     const char *archive, const char *path, int dir,
-			     struct sg_error *err)
+			     struct archive_entry *ae, const char *archive,
+			     const char *path, int dir, struct sg_error *err)
 {
 	struct bundle_seen *s;
 	EVP_MD_CTX *md = NULL;
 	const void *block;
 	size_t size;
 	la_int64_t offset;
+	long long listed;
+	int64_t declared = archive_entry_size_is_set(ae) ?
+			   archive_entry_size(ae) : -1;
 	int r, rc, keep = 0;
 
 	if (c->seen_count == c->seen_cap) {
@@ -192,6 +229,20 @@ static int bundle_read_entry(struct bundle_check *c, struct archive *a,
 		keep = 2;
 		c->sums_at = c->seen_count;
 	}
+	if (archive_entry_sparse_count(ae) > 0)
+		bundle_report(c, "%s: a sparse file (a stageguard bundle has "
+			      "none; its holes are read as the zeros "
+			      "extraction writes)", path);
+	listed = keep == 0 ? bundle_listed_size(c, path) : -1;
+	/* Named as the manifest names it, like every other difference. */
+	if (listed >= 0 && declared >= 0 && declared != listed) {
+		bundle_report(c, "%s: size differs from the manifest (%lld "
+			      "bytes, the manifest says %lld)",
+			      path + c->listed_top, (long long)declared,
+			      listed);
+		s->reported = 1;
+		return SG_OK;
+	}
 	rc = bundle_hash_begin(&md, err);
 	if (rc != SG_OK)
 		return rc;
@@ -216,6 +267,18 @@ static int bundle_read_entry(struct bundle_check *c, struct archive *a,
 					     msg != NULL ? msg : "read error");
 			goto out;
 		}
+		if (offset < 0 || (uint64_t)offset < s->size)
+			offset = (la_int64_t)s->size;
+		if (listed >= 0 &&
+		    (uint64_t)offset + size > (uint64_t)listed) {
+			bundle_report(c, "%s: more than the %lld bytes the "
+				      "manifest lists; not read further",
+				      path + c->listed_top, listed);
+			s->reported = 1;
+			goto out;
+		}
+		bundle_hash_zeros(md, (uint64_t)offset - s->size);
+		s->size = (uint64_t)offset;
 		if (size == 0)
 			continue;
 		EVP_DigestUpdate(md, block, size);
@@ -230,11 +293,107 @@ static int bundle_read_entry(struct bundle_check *c, struct archive *a,
 			goto out;
 		}
 	}
+	/* A hole at the end: extraction makes the file its full size. */
+	if (declared > 0 && (uint64_t)declared > s->size &&
+	    (listed < 0 || declared <= listed)) {
+		bundle_hash_zeros(md, (uint64_t)declared - s->size);
+		s->size = (uint64_t)declared;
+	}
 	bundle_hash_end(md, s->sha);
 	md = NULL;
 out:
 	EVP_MD_CTX_free(md);
 	return rc;
+}
+
+/* A reader of the three formats, by content; NULL out of memory. */
+static struct archive *bundle_reader(void)
+{
+	struct archive *a = archive_read_new();
+
+	if (a == NULL)
+		return NULL;
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_format_tar(a);
+	archive_read_support_format_zip_seekable(a);
+	return a;
+}
+
+/* The sizes of the first "X/manifest.json", by path: "X/name". */
+static json_t *bundle_sizes_of(const char *manifest_path, const char *text,
+			       size_t len)
+{
+	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, NULL);
+	json_t *files = json_object_get(root, "files"), *f, *sizes;
+	size_t top = strcspn(manifest_path, "/"), i;
+	char key[4096];
+
+	sizes = json_is_array(files) ? json_object() : NULL;
+	json_array_foreach(files, i, f) {
+		const char *name = json_string_value(json_object_get(f,
+								     "name"));
+		json_t *size = json_object_get(f, "size");
+
+		if (sizes == NULL || name == NULL || !json_is_integer(size) ||
+		    json_integer_value(size) < 0 ||
+		    (size_t)snprintf(key, sizeof(key), "%.*s/%s", (int)top,
+				     manifest_path, name) >= sizeof(key))
+			continue;
+		json_object_set(sizes, key, size);
+	}
+	json_decref(root);
+	return sizes;
+}
+
+/*
+ * Finds the manifest before the files are read, so each is checked
+ * against its listed size first (a bundle lists its files in name
+ * order, the manifest among them): headers only, up to the manifest.
+ * Nothing is reported here; the full read reports what is wrong.
+ */
+static void bundle_read_listed_sizes(struct bundle_check *c,
+				     const char *path)
+{
+	struct archive *a = bundle_reader();
+	struct archive_entry *ae;
+	const char *p;
+	char *text = NULL, *copy;
+	size_t len = 0;
+	int big = 0, found = 0;
+
+	if (a == NULL ||
+	    archive_read_open_filename(a, path, BUNDLE_BLOCK) != ARCHIVE_OK) {
+		archive_read_free(a);
+		return;
+	}
+	while (!found && archive_read_next_header(a, &ae) == ARCHIVE_OK) {
+		const void *block;
+		size_t size;
+		la_int64_t offset;
+
+		p = archive_entry_pathname(ae);
+		copy = p != NULL ? strdup(p) : NULL;
+		while (copy != NULL && copy[0] == '.' && copy[1] == '/' &&
+		       copy[2] != '\0')
+			memmove(copy, copy + 2, strlen(copy + 2) + 1);
+		if (copy != NULL && archive_entry_filetype(ae) == AE_IFREG &&
+		    bundle_is_top_file(copy, BUNDLE_MANIFEST)) {
+			found = 1;
+			while (archive_read_data_block(a, &block, &size,
+						       &offset) == ARCHIVE_OK)
+				if (bundle_keep(&text, &len, &big, block,
+						size) != 0)
+					big = 1;
+			if (text != NULL && !big)
+				c->listed_sizes = bundle_sizes_of(copy, text,
+								  len);
+			c->listed_top = strcspn(copy, "/") + 1;
+		}
+		free(copy);
+	}
+	free(text);
+	archive_read_free(a);
 }
 
 /* Reads every entry of the archive. */
@@ -247,13 +406,9 @@ static int bundle_read_all(struct bundle_check *c, const char *path,
 	char *copy = NULL, *name;
 	int r, rc = SG_OK, type;
 
-	a = archive_read_new();
+	a = bundle_reader();
 	if (a == NULL)
 		return bundle_nomem(err);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_format_tar(a);
-	archive_read_support_format_zip_seekable(a);
 	if (archive_read_open_filename(a, path, BUNDLE_BLOCK) != ARCHIVE_OK) {
 		const char *msg = archive_error_string(a);
 		int e = archive_errno(a);
@@ -310,8 +465,8 @@ static int bundle_read_all(struct bundle_check *c, const char *path,
 				      "anywhere)", name);
 			continue;
 		}
-		rc = bundle_read_entry(c, a, path, name, type == AE_IFDIR,
-				       err);
+		rc = bundle_read_entry(c, a, ae, path, name,
+				       type == AE_IFDIR, err);
 		if (rc != SG_OK)
 			goto out;
 	}
@@ -584,6 +739,8 @@ static int bundle_compare(struct bundle_check *c, struct sg_error *err)
 				continue;
 			}
 			s->listed = 1;
+			if (s->reported)
+				continue;       /* said when it was read */
 			if (s->size != l[i].size)
 				bundle_report(c, "%s: size differs from the "
 					      "manifest (%llu bytes, the "
@@ -644,6 +801,7 @@ int bundle_verify(void *state, const char *path, sg_problem_fn problem,
 	c.problem = problem;
 	c.arg = arg;
 	loc = bundle_utf8_begin(&old);
+	bundle_read_listed_sizes(&c, path);
 	rc = bundle_read_all(&c, path, err);
 	bundle_utf8_end(loc, old);
 	if (rc == SG_OK)
@@ -656,5 +814,6 @@ int bundle_verify(void *state, const char *path, sg_problem_fn problem,
 	free(c.manifest);
 	free(c.sums);
 	free(c.top);
+	json_decref(c.listed_sizes);
 	return rc;
 }

@@ -111,6 +111,74 @@ if LC_ALL=C grep -q "$(printf '\033')" "$scratch/.out"; then
 	fail "an escape character reached the output"
 fi
 
+# bundle_like DIR FILE...: makes DIR/top a bundle of the files already
+# in it as their content says (bytes of data.bin given in the env
+# CONTENT_OF_name), manifest and SHA256SUMS included.
+bundle_like() {
+	$PYTHON3 - "$@" <<'PY'
+import hashlib, json, os, sys
+top = os.path.join(sys.argv[1], "top")
+files = []
+for name in sys.argv[2:]:
+    data = os.environ["CONTENT_" + name.replace(".", "_")].encode()
+    files.append({"name": name, "size": len(data),
+                  "sha256": hashlib.sha256(data).hexdigest()})
+manifest = json.dumps({"files": files}).encode()
+with open(os.path.join(top, "manifest.json"), "wb") as f:
+    f.write(manifest)
+with open(os.path.join(top, "SHA256SUMS"), "w") as f:
+    for e in files:
+        f.write("%s  %s\n" % (e["sha256"], e["name"]))
+    f.write("%s  manifest.json\n" % hashlib.sha256(manifest).hexdigest())
+PY
+}
+
+# A member stored sparse is read as extraction writes it, holes as
+# zeros: its data blocks alone are the listed bytes, but a hole between
+# them makes the extracted file longer. And a member of 64 MiB of hole
+# listed as 0 bytes is found by its size, not read.
+mkdir -p "$scratch/sparse/top"
+CONTENT_data_bin=$($PYTHON3 -c 'print("a" * 8192, end="")')
+CONTENT_big_bin=
+export CONTENT_data_bin CONTENT_big_bin
+$PYTHON3 -c 'import sys
+with open(sys.argv[1], "wb") as f:
+    f.write(b"a" * 4096)
+    f.seek(1 << 20)
+    f.write(b"a" * 4096)' "$scratch/sparse/top/data.bin"
+truncate -s 64M "$scratch/sparse/top/big.bin"
+bundle_like "$scratch/sparse" data.bin big.bin
+(cd "$scratch/sparse" && tar -S -czf "$scratch/sparse.tar.gz" top)
+sg bundle verify "$scratch/sparse.tar.gz"
+expect_status 1 "verify a bundle with sparse members"
+expect_out "top/data.bin: a sparse file" "a sparse member is no bundle's"
+expect_out "data.bin: size differs from the manifest (1052672 bytes, the manifest says 8192)" \
+	"the hole counted"
+expect_out "big.bin: size differs from the manifest (67108864 bytes, the manifest says 0)" \
+	"a large member found by its size"
+# The same files stored plainly pass, so it is the holes that fail.
+mkdir -p "$scratch/plain/top"
+printf '%s' "$CONTENT_data_bin" >"$scratch/plain/top/data.bin"
+: >"$scratch/plain/top/big.bin"
+bundle_like "$scratch/plain" data.bin big.bin
+(cd "$scratch/plain" && tar -czf "$scratch/plain.tar.gz" top)
+sg bundle verify "$scratch/plain.tar.gz"
+expect_status 0 "verify the same files stored plainly"
+# A zip entry of 64 MiB (64 kB deflated) listed as 10 bytes is not
+# inflated to find out.
+CONTENT_data_bin=0123456789
+bundle_like "$scratch/plain" data.bin
+$PYTHON3 -c 'import sys, zipfile
+with zipfile.ZipFile(sys.argv[1], "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("top/data.bin", b"\0" * (64 << 20))
+    for n in ("manifest.json", "SHA256SUMS"):
+        z.write(sys.argv[2] + "/top/" + n, "top/" + n)' \
+	"$scratch/bomb.zip" "$scratch/plain"
+sg bundle verify "$scratch/bomb.zip"
+expect_status 1 "verify a zip whose entry is larger than listed"
+expect_out "data.bin: size differs from the manifest (67108864 bytes, the manifest says 10)" \
+	"found by its size"
+
 # An archive with no entries: the normal report, not a crash.
 tar -czf "$scratch/empty.tar.gz" -T /dev/null
 sg bundle verify "$scratch/empty.tar.gz"
