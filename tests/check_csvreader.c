@@ -47,8 +47,18 @@ static void text_addf(struct text *t, const char *fmt, long v)
  * "ERR code path:line:col\n" and stops.  Returns the rendering (caller
  * frees) and the error in *err.
  */
+static char *render_in(const char *input, size_t len, size_t block,
+		       const char *encoding, struct sg_error *err);
+
 static char *render(const char *input, size_t len, size_t block,
 		    struct sg_error *err)
+{
+	return render_in(input, len, block, NULL, err);
+}
+
+/* render() of a file in encoding (sg_csv_set_encoding). */
+static char *render_in(const char *input, size_t len, size_t block,
+		       const char *encoding, struct sg_error *err)
 {
 	struct sg_csv *csv = NULL;
 	struct sg_csv_record rec;
@@ -62,6 +72,14 @@ static char *render(const char *input, size_t len, size_t block,
 			 SG_OK);
 	if (block > 0)
 		ck_assert_int_eq(sg_csv_set_block_size(csv, block), SG_OK);
+	rc = sg_csv_set_encoding(csv, encoding, err);
+	if (rc != SG_OK) {
+		text_addf(&t, "ERR %ld ", rc);
+		text_add(&t, err->path, strlen(err->path));
+		text_add(&t, "\n", 1);
+		sg_csv_free(csv);
+		return t.s;
+	}
 	for (;;) {
 		rc = sg_csv_next(csv, &rec, err);
 		if (rc == 0)
@@ -137,6 +155,116 @@ START_TEST(test_nul_in_field)
 }
 END_TEST
 
+/* Text that is not UTF-8 is an error naming the line, the field and the
+ * byte (issue 12, item 3), at any block size: a Latin-1 byte, an
+ * overlong form, a surrogate, a sequence cut short. */
+START_TEST(test_not_utf8)
+{
+	static const char *const bad[] = {
+		"id,name\nO1,caf\xe9\n", "id,name\nO1,\xc0\xaf\n",
+		"id,name\nO1,\xed\xa0\x80\n", "id,name\nO1,ab\xe2\x82\n",
+		"id,name\nO1,\"x\xff\"\n",
+	};
+	struct sg_error err;
+	size_t i, block;
+	char *got;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		for (block = 0; block <= strlen(bad[i]); block++) {
+			got = render(bad[i], strlen(bad[i]), block, &err);
+			if (strcmp(got, "1:[id][name]\nERR -3 mem.csv:2:2\n"))
+				ck_abort_msg("%zu at block %zu: %s", i, block,
+					     got);
+			free(got);
+		}
+	got = render(bad[0], strlen(bad[0]), 0, &err);
+	free(got);
+	ck_assert_ptr_nonnull(strstr(err.message, "the byte 0xE9 after 3 "
+				     "bytes of the field is not UTF-8"));
+	ck_assert_ptr_nonnull(strstr(err.message, "\"encoding\""));
+	/* Past the first 16 bytes of a field, and right at its end. */
+	got = render("a\n0123456789abcdefghij\xe9\n", 24, 0, &err);
+	ck_assert_str_eq(got, "1:[a]\nERR -3 mem.csv:2:1\n");
+	free(got);
+	ck_assert_ptr_nonnull(strstr(err.message, "after 20 bytes"));
+	got = render("a\n0123456789abcde\xe9,x\n", 21, 0, &err);
+	ck_assert_str_eq(got, "1:[a]\nERR -3 mem.csv:2:1\n");
+	free(got);
+	/* A non-ASCII byte just after a field is not the field's. */
+	check_all_blocks("a,b\n0123456789abcdef,\xc3\xa9\n",
+			 "1:[a][b]\n2:[0123456789abcdef][\xc3\xa9]\n");
+	/* Four-byte sequences and the last code point are UTF-8. */
+	check_all_blocks("a,\xf0\x9f\x98\x80\n\xf4\x8f\xbf\xbf,b\n",
+			 "1:[a][\xf0\x9f\x98\x80]\n2:[\xf4\x8f\xbf\xbf][b]\n");
+}
+END_TEST
+
+/* A file in another encoding is converted as it is read, whatever the
+ * block size (a character never split): Windows-1252 (the euro sign
+ * and the curly quote), ISO-8859-1, UTF-16 in both byte orders. */
+START_TEST(test_encodings)
+{
+	static const char cp1252[] = "name,amount\ncaf\xe9 \x80,\x93x\x94\n";
+	static const char latin1[] = "name\ncaf\xe9\n";
+	static const char utf16le[] = "\xff\xfe" "a\0,\0\xe9\0\n\0\x3d\xd8"
+				      "\x00\xde,\0b\0\n\0";
+	static const char utf16be[] = "\xfe\xff\0a\0,\0\xe9\0\n";
+	static const char *const want1252 =
+		"1:[name][amount]\n2:[caf\xc3\xa9 \xe2\x82\xac]"
+		"[\xe2\x80\x9cx\xe2\x80\x9d]\n";
+	struct sg_error err;
+	size_t block;
+	char *got;
+
+	for (block = 0; block <= sizeof(cp1252); block++) {
+		got = render_in(cp1252, sizeof(cp1252) - 1, block,
+				"windows-1252", &err);
+		if (strcmp(got, want1252) != 0)
+			ck_abort_msg("windows-1252 at block %zu: %s", block,
+				     got);
+		free(got);
+		got = render_in(utf16le, sizeof(utf16le) - 1, block,
+				"utf-16", &err);
+		if (strcmp(got, "1:[a][\xc3\xa9]\n2:[\xf0\x9f\x98\x80]"
+			   "[b]\n") != 0)
+			ck_abort_msg("utf-16 at block %zu: %s", block, got);
+		free(got);
+	}
+	got = render_in(latin1, sizeof(latin1) - 1, 0, "iso-8859-1", &err);
+	ck_assert_str_eq(got, "1:[name]\n2:[caf\xc3\xa9]\n");
+	free(got);
+	got = render_in(utf16be, sizeof(utf16be) - 1, 0, "utf-16", &err);
+	ck_assert_str_eq(got, "1:[a][\xc3\xa9]\n");
+	free(got);
+}
+END_TEST
+
+/* What conversion refuses: a byte the code page does not define, UTF-16
+ * without its byte order mark or cut in a character, a name it does
+ * not know. */
+START_TEST(test_encoding_errors)
+{
+	struct sg_error err;
+	char *got;
+
+	got = render_in("a,b\nc,\x81\n", 8, 0, "windows-1252", &err);
+	ck_assert_str_eq(got, "ERR -3 mem.csv:0:0\n");
+	ck_assert_ptr_nonnull(strstr(err.message, "the byte 0x81 at byte 6 "
+				     "is not windows-1252 text"));
+	free(got);
+	got = render_in("a\0,\0", 4, 0, "utf-16", &err);
+	ck_assert_ptr_nonnull(strstr(err.message, "byte order mark"));
+	free(got);
+	got = render_in("\xff\xfe" "a\0\n", 5, 0, "utf-16", &err);
+	ck_assert_ptr_nonnull(strstr(err.message, "cut short"));
+	free(got);
+	got = render_in("a\n", 2, 0, "ebcdic", &err);
+	ck_assert_str_eq(got, "ERR -4 mem.csv\n");
+	ck_assert_ptr_nonnull(strstr(err.message, "unknown encoding"));
+	free(got);
+}
+END_TEST
+
 START_TEST(test_simple_lf)
 {
 	check_all_blocks("id,name\n1,Acme\n2,Globex\n",
@@ -171,8 +299,8 @@ START_TEST(test_bom)
 	check_all_blocks("id\n\xef\xbb\xbfx\n", "1:[id]\n2:[\xef\xbb\xbfx]\n");
 	/* A BOM and nothing else. */
 	check_all_blocks("\xef\xbb\xbf", "");
-	/* Part of a BOM is text. */
-	check_all_blocks("\xef\xbb", "1:[\xef\xbb]\n");
+	/* Part of a BOM is a character cut short: not UTF-8. */
+	check_all_blocks("\xef\xbb", "ERR -3 mem.csv:1:1\n");
 }
 END_TEST
 
@@ -512,6 +640,9 @@ static Suite *csvreader_suite(void)
 	tcase_add_test(tc, test_blank_lines);
 	tcase_add_test(tc, test_empty_fields);
 	tcase_add_test(tc, test_utf8);
+	tcase_add_test(tc, test_not_utf8);
+	tcase_add_test(tc, test_encodings);
+	tcase_add_test(tc, test_encoding_errors);
 	tcase_add_test(tc, test_free_null);
 	suite_add_tcase(s, tc);
 

@@ -23,6 +23,7 @@
 #include "sg_stage_values.h"
 #include "sg_test_table.h"
 #include "sg_url.h"
+#include "sg_utf8.h"
 
 /* ------------------------------------------------------------------ */
 /* Decimals                                                             */
@@ -896,6 +897,43 @@ START_TEST(test_url_build)
 }
 END_TEST
 
+/* ------------------------------------------------------------------ */
+/* UTF-8                                                                */
+
+/* RFC 3629's boundaries: where the valid prefix of each text ends. */
+START_TEST(test_utf8_prefix)
+{
+	static const struct {
+		const char *text;
+		size_t valid;
+	} cases[] = {
+		{ "plain ASCII, longer than eight bytes", 36 },
+		{ "caf\xc3\xa9", 5 },
+		{ "\xe2\x82\xac euro", 8 },
+		{ "\xf0\x9f\x98\x80!", 5 },
+		{ "\xf4\x8f\xbf\xbf", 4 },       /* U+10FFFF */
+		{ "ab\xf4\x90\x80\x80", 2 },     /* past U+10FFFF */
+		{ "ab\xc0\xaf", 2 },               /* overlong '/' */
+		{ "ab\xe0\x80\xaf", 2 },          /* overlong, 3 bytes */
+		{ "ab\xed\xa0\x80", 2 },          /* a surrogate */
+		{ "12345678\xe9", 8 },              /* Latin-1 after a word */
+		{ "\xc3", 0 },                      /* cut short */
+		{ "\x80", 0 },                      /* a lone continuation */
+		{ "\xff", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+		if (sg_utf8_valid_prefix(cases[i].text, strlen(cases[i].text))
+		    != cases[i].valid)
+			ck_abort_msg("case %zu: valid prefix %zu, expected %zu",
+				     i, sg_utf8_valid_prefix(cases[i].text,
+					strlen(cases[i].text)), cases[i].valid);
+	ck_assert_uint_eq(sg_utf8_valid_prefix("a\0b", 3), 3);
+	ck_assert_uint_eq(sg_utf8_valid_prefix(NULL, 0), 0);
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -931,6 +969,10 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_url_form);
 	tcase_add_test(tc, test_path_output_ok);
 	tcase_add_test(tc, test_url_build);
+	suite_add_tcase(s, tc);
+
+	tc = tcase_create("utf8");
+	tcase_add_test(tc, test_utf8_prefix);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stage values");

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/sg_utf8.h"
+
 /* ---- deciding ---- */
 
 void rv_state_clear(struct rv_state *s)
@@ -308,6 +310,22 @@ out:
 	return rc;
 }
 
+/* A text of a decision is UTF-8, or the ledger, the reports and the
+ * bundle would each fail on it later. */
+static int rv_check_text(const char *what, const char *text,
+			 struct sg_error *err)
+{
+	size_t n = text != NULL ? strlen(text) : 0;
+	size_t ok = sg_utf8_valid_prefix(text, n);
+
+	if (ok == n)
+		return SG_OK;
+	return sg_error_set(err, SG_ERR_PARSE, "the %s is not UTF-8 text (the "
+			    "byte 0x%02X after %zu bytes): give it in UTF-8; "
+			    "nothing was recorded", what,
+			    (unsigned char)text[ok], ok);
+}
+
 int sg_review_decide(struct sg_ledger *ledger,
 		     const struct sg_review_decision *decision,
 		     struct sg_error *err)
@@ -318,6 +336,10 @@ int sg_review_decide(struct sg_ledger *ledger,
 	int rc;
 
 	memset(&s, 0, sizeof(s));
+	if (rv_check_text("note", decision->note, err) != SG_OK ||
+	    rv_check_text("decider (--by)", decision->by, err) != SG_OK ||
+	    rv_check_text("assignee (--to)", decision->to, err) != SG_OK)
+		return err->code;
 	rc = rv_stmts_prepare(ledger, &st, err);
 	if (rc != SG_OK)
 		return rc;

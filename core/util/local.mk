@@ -8,6 +8,7 @@ core_util_libsgutil_la_SOURCES = \
 	core/util/sg_decimal.c core/util/sg_decimal.h \
 	core/util/sg_missing.c core/util/sg_missing.h \
 	core/util/sg_csv.c core/util/sg_csv.h \
+	core/util/sg_utf8.c core/util/sg_utf8.h \
 	core/util/sg_path.c core/util/sg_path.h \
 	core/util/sg_canonical.c core/util/sg_canonical.h \
 	core/util/sg_canonical_records.c core/util/sg_canonical_records.h \

@@ -15,9 +15,11 @@
  * unquoted field is kept as a character, as most readers do.
  */
 #include "sg_csv.h"
+#include "sg_utf8.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,7 +81,18 @@ struct sg_csv {
 	size_t *lens;
 
 	char *path;
+
+	/* A file in another encoding, converted to UTF-8 as it is read:
+	 * raw holds input not yet converted. */
+	iconv_t conv;           /* (iconv_t)-1: the input is UTF-8 */
+	const char *encoding;   /* its name, for messages */
+	char *raw;
+	size_t raw_len;
+	int raw_eof;
+	unsigned long long raw_off; /* input bytes before raw[0] */
 };
+
+#define SG_CSV_RAW_BLOCK (256u * 1024u)
 
 /* Test seam: declared here and in tests/sg_csv_test.h only. */
 int sg_csv_set_block_size(struct sg_csv *csv, size_t size);
@@ -110,6 +123,7 @@ static int csv_new(struct sg_csv **out, const char *path,
 	}
 	csv->line = 1;
 	csv->wpos = SG_CSV_NONE;
+	csv->conv = (iconv_t)-1;
 	*out = csv;
 	return SG_OK;
 nomem:
@@ -180,6 +194,9 @@ void sg_csv_free(struct sg_csv *csv)
 		return;
 	if (csv->fd >= 0)
 		close(csv->fd);
+	if (csv->conv != (iconv_t)-1)
+		iconv_close(csv->conv);
+	free(csv->raw);
 	free(csv->buf);
 	free(csv->fbeg);
 	free(csv->flen);
@@ -235,7 +252,7 @@ static int csv_grow_fields(struct sg_csv *csv, struct sg_error *err)
 
 /* Reads up to n bytes into dst; returns the count, 0 at the end, or -1
  * with errno set. */
-static ssize_t csv_read(struct sg_csv *csv, char *dst, size_t n)
+static ssize_t csv_read_input(struct sg_csv *csv, char *dst, size_t n)
 {
 	ssize_t got;
 
@@ -253,6 +270,136 @@ static ssize_t csv_read(struct sg_csv *csv, char *dst, size_t n)
 		got = read(csv->fd, dst, n);
 	} while (got < 0 && errno == EINTR);
 	return got;
+}
+
+/* Input bytes into raw, after those left over. */
+static int csv_read_raw(struct sg_csv *csv, struct sg_error *err)
+{
+	ssize_t got = csv_read_input(csv, csv->raw + csv->raw_len,
+				     SG_CSV_RAW_BLOCK - csv->raw_len);
+
+	if (got < 0)
+		return sg_error_set_at(err, SG_ERR_IO, csv->path, 0, 0,
+				       "read error: %s", strerror(errno));
+	if (got == 0)
+		csv->raw_eof = 1;
+	csv->raw_len += (size_t)got;
+	return SG_OK;
+}
+
+/*
+ * Up to n bytes of the input as UTF-8 into dst: as read, or converted
+ * from the file's encoding.  The number of bytes, 0 at the end, or a
+ * status (the input is not in its encoding, or a read error).
+ */
+static ssize_t csv_read(struct sg_csv *csv, char *dst, size_t n,
+			struct sg_error *err)
+{
+	char *out = dst;
+	size_t out_left = n;
+
+	if (csv->conv == (iconv_t)-1) {
+		ssize_t got = csv_read_input(csv, dst, n);
+
+		return got >= 0 ? got :
+		       sg_error_set_at(err, SG_ERR_IO, csv->path, 0, 0,
+				       "read error: %s", strerror(errno));
+	}
+	while (out == dst) {
+		char *in = csv->raw;
+		size_t in_left = csv->raw_len, r;
+		int rc;
+
+		if (in_left == 0 && csv->raw_eof)
+			break;
+		r = in_left > 0 ? iconv(csv->conv, &in, &in_left, &out,
+					&out_left) : 0;
+		if (r == (size_t)-1 && errno == EILSEQ)
+			return sg_error_set_at(err, SG_ERR_PARSE, csv->path,
+					       0, 0, "the byte 0x%02X at byte "
+					       "%llu is not %s text: is the "
+					       "file in another encoding?",
+					       (unsigned char)*in,
+					       csv->raw_off +
+					       (unsigned long long)(in -
+								    csv->raw),
+					       csv->encoding);
+		csv->raw_off += (unsigned long long)(in - csv->raw);
+		memmove(csv->raw, in, in_left);
+		csv->raw_len = in_left;
+		if (r == (size_t)-1 && errno == E2BIG)
+			break;
+		if (csv->raw_eof && csv->raw_len > 0)
+			return sg_error_set_at(err, SG_ERR_PARSE, csv->path,
+					       0, 0, "the file ends in the "
+					       "middle of a %s character "
+					       "(byte %llu): it is cut short",
+					       csv->encoding, csv->raw_off);
+		rc = csv_read_raw(csv, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	return (ssize_t)(out - dst);
+}
+
+/* The iconv names of the encodings a CSV file may be in besides UTF-8. */
+static const char *csv_iconv_name(const char *encoding)
+{
+	static const char *const names[][2] = {
+		{ "windows-1252", "WINDOWS-1252" },
+		{ "iso-8859-1", "ISO-8859-1" },
+		{ "utf-16", "UTF-16" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strcmp(encoding, names[i][0]) == 0)
+			return names[i][1];
+	return NULL;
+}
+
+int sg_csv_set_encoding(struct sg_csv *csv, const char *encoding,
+			struct sg_error *err)
+{
+	const char *name;
+	int rc;
+
+	if (encoding == NULL || strcmp(encoding, "utf-8") == 0)
+		return SG_OK;
+	name = csv_iconv_name(encoding);
+	if (name == NULL)
+		return sg_error_set_at(err, SG_ERR_CONFIG, csv->path, 0, 0,
+				       "unknown encoding \"%.40s\": use "
+				       "utf-8, windows-1252, iso-8859-1 or "
+				       "utf-16", encoding);
+	if (csv->buf != NULL || csv->conv != (iconv_t)-1)
+		return SG_ERR_INTERNAL;
+	csv->raw = malloc(SG_CSV_RAW_BLOCK);
+	if (csv->raw == NULL)
+		return sg_error_set_at(err, SG_ERR_NOMEM, csv->path, 0, 0,
+				       "out of memory");
+	csv->conv = iconv_open("UTF-8", name);
+	if (csv->conv == (iconv_t)-1)
+		return sg_error_set_at(err, SG_ERR_CONFIG, csv->path, 0, 0,
+				       "this system cannot convert %s: %s",
+				       encoding, strerror(errno));
+	csv->encoding = encoding;
+	/* Without a byte order mark UTF-16 could be either order. */
+	while (strcmp(encoding, "utf-16") == 0 && csv->raw_len < 2 &&
+	       !csv->raw_eof)
+		if ((rc = csv_read_raw(csv, err)) != SG_OK)
+			return rc;
+	if (strcmp(encoding, "utf-16") == 0 && csv->raw_len > 0 &&
+	    (csv->raw_len < 2 ||
+	     !(((unsigned char)csv->raw[0] == 0xff &&
+		(unsigned char)csv->raw[1] == 0xfe) ||
+	       ((unsigned char)csv->raw[0] == 0xfe &&
+		(unsigned char)csv->raw[1] == 0xff))))
+		return sg_error_set_at(err, SG_ERR_PARSE, csv->path, 0, 0,
+				       "the file does not start with a UTF-16 "
+				       "byte order mark (FF FE or FE FF), as "
+				       "Excel's \"Unicode Text\" does");
+	return SG_OK;
 }
 
 /*
@@ -279,7 +426,8 @@ static int csv_fill(struct sg_csv *csv, struct sg_error *err)
 				csv->wpos -= keep_from;
 		}
 	}
-	if (csv->len >= csv->cap) {
+	/* A converted character may need 4 bytes: never ask for fewer. */
+	if (csv->cap - csv->len < 4) {
 		size_t ncap;
 		char *nbuf;
 
@@ -305,10 +453,11 @@ static int csv_fill(struct sg_csv *csv, struct sg_error *err)
 	}
 	room = csv->cap - csv->len;
 	want = room < csv->block ? room : csv->block;
-	got = csv_read(csv, csv->buf + csv->len, want);
+	if (want < 4)
+		want = room;    /* room for one converted character */
+	got = csv_read(csv, csv->buf + csv->len, want, err);
 	if (got < 0)
-		return sg_error_set_at(err, SG_ERR_IO, csv->path, 0, 0,
-				       "read error: %s", strerror(errno));
+		return (int)got;
 	if (got == 0)
 		csv->eof = 1;
 	csv->len += (size_t)got;
@@ -678,6 +827,48 @@ static int csv_start(struct sg_csv *csv, struct sg_error *err)
 	return SG_OK;
 }
 
+/* Field i is UTF-8 (converted text is, by construction). */
+static int csv_check_utf8(const struct sg_csv *csv, size_t i,
+			  struct sg_error *err)
+{
+	const unsigned char *f = (const unsigned char *)csv->fields[i];
+	size_t n = csv->lens[i], k, at;
+
+	if (csv->conv != (iconv_t)-1)
+		return SG_OK;
+	/* Most fields are ASCII: 16 bytes a step, the pad after the data
+	 * keeping every load inside the buffer. */
+	for (k = 0; k < n; k += 16) {
+#if defined(__SSE2__)
+		unsigned mask = (unsigned)_mm_movemask_epi8(_mm_loadu_si128(
+			(const __m128i *)(const void *)(f + k)));
+
+		if (n - k < 16)
+			mask &= (1u << (n - k)) - 1u;
+		if (mask != 0)
+			break;
+#else
+		size_t j, end = n - k < 16 ? n : k + 16;
+
+		for (j = k; j < end && f[j] < 0x80; j++)
+			;
+		if (j < end)
+			break;
+#endif
+	}
+	if (k >= n)
+		return SG_OK;
+	at = k + sg_utf8_valid_prefix(csv->fields[i] + k, n - k);
+	if (at == n)
+		return SG_OK;
+	return sg_error_set_at(err, SG_ERR_PARSE, csv->path, csv->rec_line,
+			       (int)i + 1, "the byte 0x%02X after %zu bytes of "
+			       "the field is not UTF-8: save the file as "
+			       "UTF-8, or name its encoding (the csv "
+			       "source's \"encoding\": windows-1252, "
+			       "iso-8859-1 or utf-16)", f[at], at);
+}
+
 int sg_csv_next(struct sg_csv *csv, struct sg_csv_record *rec,
 		struct sg_error *err)
 {
@@ -725,6 +916,9 @@ int sg_csv_next(struct sg_csv *csv, struct sg_csv_record *rec,
 					       "not text (saved as UTF-16? "
 					       "damaged?)",
 					       (size_t)(nul - csv->fields[i]));
+		rc = csv_check_utf8(csv, i, err);
+		if (rc != SG_OK)
+			return rc;
 	}
 	rec->fields = csv->fields;
 	rec->lens = csv->lens;

@@ -45,6 +45,17 @@ int sg_csv_open_memory(struct sg_csv **out, const char *name,
 		       const char *text, size_t len, struct sg_error *err);
 
 /*
+ * The file is in encoding (NULL or "utf-8": as it is; "windows-1252",
+ * "iso-8859-1", "utf-16" with a byte order mark) and converted to UTF-8
+ * as it is read; a byte not of that encoding is an SG_ERR_PARSE naming
+ * its offset.  Before the first sg_csv_next().  SG_ERR_CONFIG for
+ * another name.  Text read as UTF-8 is checked: a field that is not is
+ * an SG_ERR_PARSE naming the line, the field and the byte.
+ */
+int sg_csv_set_encoding(struct sg_csv *csv, const char *encoding,
+			struct sg_error *err);
+
+/*
  * Reads the next record into *rec.  Returns 1 when a record was read, 0 at
  * the end, or a negative status: SG_ERR_PARSE for an unterminated quote, a
  * character after a closing quote, or a record over the bound (with path,

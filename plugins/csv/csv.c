@@ -525,6 +525,8 @@ static int csv_file_open(struct csv_cursor *st, struct sg_error *err)
 		st->tcache[i].valid = 0;
 	}
 	rc = sg_csv_open(&st->csv, path, err);
+	if (rc == SG_OK)
+		rc = sg_csv_set_encoding(st->csv, spec->encoding, err);
 	if (rc != SG_OK)
 		return rc;
 	st->size = stat(path, &sb) == 0 ?

@@ -379,7 +379,32 @@ static int csv_add_canonical(struct csv_mapping *map, int kind,
 	spec->file = strdup(sg_canonical_file(kind)->file);
 	if (spec->file == NULL)
 		return csv_nomem(err);
+	spec->encoding = map->encoding;
 	return SG_OK;
+}
+
+/* The encodings a file may be in (sg_csv_set_encoding()): Excel on
+ * Windows saves CSV in the ANSI code page or as "Unicode Text". */
+static const char *const csv_encodings[] = {
+	"utf-8", "windows-1252", "iso-8859-1", "utf-16"
+};
+
+/* "encoding" at path: *out the static name (NULL for utf-8). */
+static int csv_parse_encoding(const json_t *v, const char *path,
+			      const char **out, struct sg_error *err)
+{
+	const char *text = json_string_value(v);
+	size_t i;
+
+	for (i = 0; text != NULL && i < sizeof(csv_encodings) /
+	     sizeof(csv_encodings[0]); i++)
+		if (strcmp(text, csv_encodings[i]) == 0) {
+			*out = i == 0 ? NULL : csv_encodings[i];
+			return SG_OK;
+		}
+	return sg_error_set(err, SG_ERR_CONFIG, "%s: expected one of "
+			    "\"utf-8\", \"windows-1252\", \"iso-8859-1\", "
+			    "\"utf-16\" (with a byte order mark)", path);
 }
 
 /* Parses one file spec of kind at path. */
@@ -393,6 +418,7 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 	json_t *item, *columns = NULL, *times = NULL, *skip = NULL;
 	json_t *elem;
 	size_t i;
+	int has_encoding = 0;
 	int rc, f;
 
 	if (!json_is_object(v))
@@ -408,6 +434,10 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 		rc = SG_OK;
 		if (strcmp(key, "file") == 0) {
 			rc = csv_get_string(item, sub, &file, err);
+		} else if (strcmp(key, "encoding") == 0) {
+			rc = csv_parse_encoding(item, sub, &spec->encoding,
+						err);
+			has_encoding = 1;
 		} else if (strcmp(key, "columns") == 0) {
 			if (!json_is_object(item))
 				rc = sg_error_set(err, SG_ERR_CONFIG,
@@ -443,7 +473,8 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 		} else {
 			rc = sg_error_set(err, SG_ERR_CONFIG,
 					  "%s: unknown key (valid keys: file, "
-					  "columns, %sskip_if_empty, times)",
+					  "columns, encoding, %sskip_if_empty, "
+					  "times)",
 					  sub,
 					  kind == SG_CANON_OPPORTUNITIES ?
 					  "extra, " :
@@ -461,6 +492,8 @@ static int csv_parse_spec(struct csv_mapping *map, int kind, const json_t *v,
 	spec->file = strdup(file);
 	if (spec->file == NULL)
 		return csv_nomem(err);
+	if (!has_encoding)
+		spec->encoding = map->encoding;
 	csv_path_key(sub, sizeof(sub), path, "columns");
 	if (columns != NULL) {
 		spec->canonical = 0;
@@ -727,17 +760,23 @@ static int csv_parse_root(struct csv_mapping *map, const json_t *root,
 	if (root != NULL) {
 		json_object_foreach((json_t *)root, key, item) {
 			csv_path_key(sub, sizeof(sub), json_path, key);
+			rc = SG_OK;
 			if (strcmp(key, "files") == 0)
 				files = item;
 			else if (strcmp(key, "stages") == 0)
 				stages = item;
 			else if (strcmp(key, "times") == 0)
 				times = item;
+			else if (strcmp(key, "encoding") == 0)
+				rc = csv_parse_encoding(item, sub,
+							&map->encoding, err);
 			else
 				return sg_error_set(err, SG_ERR_CONFIG,
 						    "%s: unknown key (valid "
 						    "keys: files, stages, "
-						    "times)", sub);
+						    "times, encoding)", sub);
+			if (rc != SG_OK)
+				return rc;
 		}
 	}
 	if (times != NULL) {

@@ -54,6 +54,8 @@ struct csv_spec {
 	size_t extra_count;
 	int derive_from_stage;  /* stage_history: from the previous row */
 	unsigned skip_if_empty; /* bit i: skip a row whose field i is empty */
+	const char *encoding;   /* the file's (sg_csv_set_encoding): a
+				 * static name, NULL: UTF-8 */
 };
 
 struct csv_mapping {
@@ -63,6 +65,7 @@ struct csv_mapping {
 	size_t stage_count;
 	struct csv_time_rule **rules; /* owned, referenced by specs */
 	size_t rule_count;
+	const char *encoding;   /* "encoding": every file's, NULL: UTF-8 */
 };
 
 /*

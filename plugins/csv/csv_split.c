@@ -366,8 +366,11 @@ int csv_make_cursors(struct csv_state *st, struct sg_error *err)
 			while (i < map->spec_count &&
 			       map->specs[i].kind == map->specs[first].kind)
 				i++;
+			/* A split point is found in the file's bytes, as
+			 * UTF-8: a file in another encoding is read whole. */
 			split = i == first + 1 && st->paths[first] != NULL &&
 				!map->specs[first].derive_from_stage &&
+				map->specs[first].encoding == NULL &&
 				stat(st->paths[first], &sb) == 0 &&
 				(unsigned long long)sb.st_size >= min &&
 				(forced || (unsigned long long)sb.st_size *

@@ -33,6 +33,63 @@ expect_status 2 "a NUL byte in a field"
 expect_err "opportunities.csv:10:2: csv: a NUL byte inside the field, after 3 bytes" \
 	"names file, line and column"
 
+# Text that is not UTF-8 (one Latin-1 byte in a name): every command
+# stops at the read with the same message naming file, line, field and
+# byte, exit 2, nothing recorded.
+d=$(fresh latin1)
+printf 'O9,Caf\351 deal,default,discovery,u1,10,USD,2026-12-31,pipeline,2026-10-01T00:00:00Z,x,,smb\n' \
+	>> "$d/data/opportunities.csv"
+for format in text jsonl; do
+	sg check -c "$d/stageguard.json" --as-of $asof --dry-run --format $format
+	expect_status 2 "a Latin-1 byte, check --format $format"
+	expect_err "opportunities.csv:10:2: csv: the byte 0xE9 after 3 bytes of the field is not UTF-8" \
+		"names file, line, field and byte ($format)"
+done
+sg run -c "$d/stageguard.json" --as-of $asof
+expect_status 2 "a Latin-1 byte, run"
+expect_err "opportunities.csv:10:2: csv: the byte 0xE9 after 3 bytes of the field is not UTF-8" \
+	"the same message for run"
+[ -e "$d/stageguard.db" ] && [ "$(sqlite3 "$d/stageguard.db" 'select count(*) from runs')" != 0 ] &&
+	fail "a run over text that is not UTF-8 recorded something"
+# Named as Windows-1252 in the mapping, the same file is read, the name
+# converted; so is the file Excel saves as "Unicode Text" (UTF-16 with a
+# byte order mark).
+$PYTHON3 - "$d" <<'PY'
+import glob, json, sys
+d = sys.argv[1]
+c = json.load(open(d + "/stageguard.json"))
+c["sources"]["csv"]["mapping"] = {"encoding": "windows-1252"}
+json.dump(c, open(d + "/stageguard.json", "w"))
+for p in glob.glob(d + "/data/*.csv"):
+    t = open(p, "rb").read().decode("cp1252")
+    open(p, "wb").write(t.replace("Missing evidence", "Missing \u20ac evidence")
+                         .encode("cp1252"))
+PY
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run --format jsonl
+expect_status 0 "the file read as windows-1252"
+expect_eq "$(json 'sorted({r["opportunity_name"] for r in rows if r["opportunity_id"] in ("O2", "O9")})')" \
+	"['Café deal', 'Missing € evidence, seller only']" "names converted to UTF-8"
+cp "$scratch/.out" "$scratch/cp1252.jsonl"
+$PYTHON3 - "$d" <<'PY'
+import glob, json, sys
+d = sys.argv[1]
+c = json.load(open(d + "/stageguard.json"))
+c["sources"]["csv"]["mapping"] = {"encoding": "utf-16"}
+json.dump(c, open(d + "/stageguard.json", "w"))
+for p in glob.glob(d + "/data/*.csv"):
+    t = open(p, "rb").read().decode("cp1252")
+    open(p, "wb").write(t.encode("utf-16"))
+PY
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run --format jsonl
+expect_status 0 "the files read as utf-16"
+cmp -s "$scratch/.out" "$scratch/cp1252.jsonl" ||
+	fail "utf-16 and windows-1252 gave different exceptions"
+sed -i 's/"utf-16"/"ebcdic"/' "$d/stageguard.json"
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "an unknown encoding"
+expect_err '$.sources.csv.mapping.encoding: expected one of "utf-8", "windows-1252", "iso-8859-1", "utf-16"' \
+	"refused when the config loads"
+
 d=$(fresh fields)
 printf 'O1,,discovery\n' >> "$d/data/stage_history.csv"
 sg check -c "$d/stageguard.json" --as-of $asof --dry-run

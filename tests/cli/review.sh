@@ -228,6 +228,19 @@ expect_status 2 "unknown column"
 expect_err 'hdr.csv:1:4: unknown column "when"' "names the column"
 sg review import "$scratch/none.csv" -c "$cfg"
 expect_status 2 "missing file"
+# Text that is not UTF-8, in an import or a note: refused, named.
+before=$(state)
+printf 'exception_id,disposition,decided_by,decided_at,note\n7c4b7f8165576819,log,max,2026-11-22T10:00:00Z,d\351j\340 vu\n' \
+	>"$scratch/latin1.csv"
+sg review import "$scratch/latin1.csv" -c "$cfg"
+expect_status 2 "an import that is not UTF-8"
+expect_err "latin1.csv:2:5: the byte 0xE9 after 1 bytes of the field is not UTF-8" \
+	"names the line, field and byte"
+sg review decide 7c4b7f8165576819 -c "$cfg" --disposition log --by max \
+	--note "$(printf 'd\351j\340 vu')"
+expect_status 2 "a note that is not UTF-8"
+expect_err "the note is not UTF-8 text (the byte 0xE9 after 1 bytes)" "says so"
+expect_eq "$(state)" "$before" "neither recorded anything"
 
 # ---- usage ----
 sg review
