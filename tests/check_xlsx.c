@@ -1035,6 +1035,69 @@ START_TEST(test_render_charts)
 }
 END_TEST
 
+/* Writes n bytes of data to path. */
+static void write_bytes(const char *path, const char *data, size_t n)
+{
+	FILE *f = fopen(path, "wb");
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(data, 1, n, f), n);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+/* A workbook is trusted only when it reads back whole (issue 12, item
+ * 1): one cut anywhere, or a sheet whose XML lost its end inside a
+ * sound zip, is refused. */
+START_TEST(test_verify_read_back)
+{
+	struct fixture fx;
+	struct sg_error err;
+	char *dir, path[1024], cut[1024];
+	char *bytes;
+	size_t len, at;
+
+	dir = make_dir();
+	fixture_init(&fx);
+	ck_assert_msg(render(dir, &fx.report, "a.xlsx", &err) == SG_OK, "%s",
+		      err.message);
+	snprintf(path, sizeof(path), "%s/a.xlsx", dir);
+	snprintf(cut, sizeof(cut), "%s/cut.xlsx", dir);
+	ck_assert_int_eq(xlsx_verify_file(path, &err), SG_OK);
+	bytes = read_all(path, &len);
+	for (at = 0; at < len; at += len / 7 + 1) {
+		write_bytes(cut, bytes, at);
+		sg_error_clear(&err);
+		if (xlsx_verify_file(cut, &err) != SG_ERR_IO)
+			ck_abort_msg("cut at %zu of %zu passed", at, len);
+		ck_assert_ptr_nonnull(strstr(err.message, "does not read "
+					     "back"));
+	}
+	/* A byte of a member changed: its CRC no longer matches. */
+	bytes[len / 3] ^= 0x55;
+	write_bytes(cut, bytes, len);
+	ck_assert_int_eq(xlsx_verify_file(cut, &err), SG_ERR_IO);
+	free(bytes);
+	if (python() != NULL) {
+		char cmd[4096];
+
+		snprintf(cmd, sizeof(cmd), "%s -c 'import sys, zipfile\n"
+			 "a = zipfile.ZipFile(sys.argv[1])\n"
+			 "with zipfile.ZipFile(sys.argv[2], \"w\") as b:\n"
+			 "    for n in a.namelist():\n"
+			 "        d = a.read(n)\n"
+			 "        b.writestr(n, d[:-40] if n.startswith("
+			 "\"xl/worksheets/sheet1\") else d)' %s %s",
+			 python(), path, cut);
+		ck_assert_int_eq(system(cmd), 0);
+		sg_error_clear(&err);
+		ck_assert_int_eq(xlsx_verify_file(cut, &err), SG_ERR_IO);
+		ck_assert_ptr_nonnull(strstr(err.message, "a sheet is cut "
+					     "short"));
+	}
+	remove_dir(dir);
+}
+END_TEST
+
 START_TEST(test_deterministic)
 {
 	struct fixture fx;
@@ -1595,6 +1658,7 @@ static Suite *xlsx_suite(void)
 	tcase_add_test(tc, test_cancel_and_progress);
 	tcase_add_test(tc, test_edge_values);
 	tcase_add_test(tc, test_write_twice);
+	tcase_add_test(tc, test_verify_read_back);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("internals");

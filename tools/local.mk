@@ -52,6 +52,7 @@ demo-data: tools/sg-gen$(EXEEXT)
 # RSS (docs/benchmarks.md, "xlsx sink: 500,000 exception rows").
 noinst_PROGRAMS += tools/sg-xlsx-bench
 tools_sg_xlsx_bench_SOURCES = tools/sg-xlsx-bench.c $(XLSX_SOURCES)
-tools_sg_xlsx_bench_CFLAGS = $(AM_CFLAGS) $(XLSXWRITER_CFLAGS) \
+tools_sg_xlsx_bench_CFLAGS = $(AM_CFLAGS) $(XLSXWRITER_CFLAGS) $(LIBARCHIVE_CFLAGS) \
 	-I$(top_srcdir)/plugins/xlsx
-tools_sg_xlsx_bench_LDADD = core/util/libsgutil.la $(XLSXWRITER_LIBS)
+tools_sg_xlsx_bench_LDADD = core/util/libsgutil.la $(XLSXWRITER_LIBS) \
+	$(LIBARCHIVE_LIBS)

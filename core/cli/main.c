@@ -3,6 +3,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,6 +60,25 @@ static void on_interrupt(int sig)
 	sg_host_request_cancel();
 }
 
+/*
+ * Standard output flushed and closed: a report piped to a full disk
+ * (`stageguard events > /full/x`) or a closed terminal must not end in
+ * "done" with its text lost.
+ */
+static int finish_stdout(int status)
+{
+	int e;
+
+	errno = 0;
+	if (fflush(stdout) == 0 && !ferror(stdout) && fclose(stdout) == 0)
+		return status;
+	e = errno;
+	fprintf(stderr, "stageguard: cannot write the output: %s; what was "
+		"written is incomplete\n",
+		e != 0 ? strerror(e) : "a write failed (a full disk?)");
+	return status == 0 ? 4 : status;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -80,11 +100,11 @@ int main(int argc, char **argv)
 	if (argc < 2 || strcmp(argv[1], "-h") == 0 ||
 	    strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "help") == 0) {
 		fputs(usage, argc < 2 ? stderr : stdout);
-		return argc < 2 ? 2 : 0;
+		return finish_stdout(argc < 2 ? 2 : 0);
 	}
 	if (strcmp(argv[1], "--version") == 0) {
 		printf("stageguard %s\n", PACKAGE_VERSION);
-		return 0;
+		return finish_stdout(0);
 	}
 	signal(SIGINT, on_interrupt);
 	signal(SIGTERM, on_interrupt);
@@ -95,7 +115,8 @@ int main(int argc, char **argv)
 	tzset();
 	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (strcmp(argv[1], commands[i].name) == 0)
-			return commands[i].run(argc - 1, argv + 1);
+			return finish_stdout(commands[i].run(argc - 1,
+							     argv + 1));
 	fprintf(stderr, "stageguard: unknown command \"%s\"\n\n%s", argv[1],
 		usage);
 	return 2;

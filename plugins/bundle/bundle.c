@@ -440,6 +440,8 @@ struct bundle_writer {
 	unsigned char *buf;
 	struct bundle_reader reader;
 	struct bundle_gzip *gz;  /* .tar.gz: the compressor */
+	int fd;                  /* .tar.zst and .zip: the file */
+	int write_errno;         /* their first write error, or 0 */
 	unsigned long long done, total;
 };
 
@@ -614,15 +616,64 @@ static la_ssize_t bundle_gz_write(struct archive *a, void *arg,
 	return (la_ssize_t)len;
 }
 
+/* libarchive drops what a close callback returns, so the gzip stream
+ * is finished after archive_write_close(), where its error is seen
+ * (bundle_gz_finish()). */
 static int bundle_gz_close(struct archive *a, void *arg)
 {
-	struct bundle_writer *w = arg;
-
-	if (bundle_gzip_finish(w->gz) != 0) {
-		archive_set_error(a, EIO, "%s", bundle_gzip_error(w->gz));
-		return ARCHIVE_FATAL;
-	}
+	(void)a;
+	(void)arg;
 	return ARCHIVE_OK;
+}
+
+/* The last compressed blocks and the trailer written: SG_ERR_IO (a full
+ * disk) when they could not be. */
+static int bundle_gz_finish(struct bundle_writer *w, struct sg_error *err)
+{
+	if (w->gz == NULL || bundle_gzip_finish(w->gz) == 0)
+		return SG_OK;
+	return sg_error_set_at(err, SG_ERR_IO, w->st->path, 0, 0,
+			       "cannot write the bundle: %s; check the room "
+			       "on the disk", bundle_gzip_error(w->gz));
+}
+
+/*
+ * libarchive's output for a .tar.zst or a .zip.  A write error is noted
+ * and what follows discarded, not returned: libarchive's zip writer
+ * leaks an entry's deflate stream when a write fails inside it, so the
+ * archive is let run to its end and the error said after
+ * (bundle_fd_finish()).
+ */
+static la_ssize_t bundle_fd_write(struct archive *a, void *arg,
+				  const void *buf, size_t len)
+{
+	struct bundle_writer *w = arg;
+	const char *p = buf;
+	size_t left = len;
+	ssize_t n;
+
+	(void)a;
+	while (w->write_errno == 0 && left > 0) {
+		n = write(w->fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			w->write_errno = errno;
+			break;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	return (la_ssize_t)len;
+}
+
+static int bundle_fd_finish(struct bundle_writer *w, struct sg_error *err)
+{
+	if (w->write_errno == 0)
+		return SG_OK;
+	return sg_error_set_at(err, SG_ERR_IO, w->st->path, 0, 0,
+			       "cannot write the bundle: %s; check the room "
+			       "on the disk", strerror(w->write_errno));
 }
 
 /* Opens the archive on fd with the state's format, reproducibly. */
@@ -655,7 +706,13 @@ static int bundle_archive_open(struct bundle_writer *w, int fd,
 			r = archive_write_open(a, w, NULL, bundle_gz_write,
 					       bundle_gz_close);
 	} else if (r == ARCHIVE_OK) {
-		r = archive_write_open_fd(a, fd);
+		/* As archive_write_open_fd() does for a regular file: the
+		 * last block is not padded. */
+		w->fd = fd;
+		r = archive_write_set_bytes_in_last_block(a, 1);
+		if (r == ARCHIVE_OK)
+			r = archive_write_open(a, w, NULL, bundle_fd_write,
+					       NULL);
 	}
 	if (r != ARCHIVE_OK)
 		return bundle_archive_error(w, "opening", err);
@@ -852,6 +909,10 @@ static int bundle_write_utf8(struct bundle_state *st,
 		rc = bundle_entries(&w, order, n, err);
 	if (rc == SG_OK && archive_write_close(w.a) != ARCHIVE_OK)
 		rc = bundle_archive_error(&w, "closing", err);
+	if (rc == SG_OK)
+		rc = bundle_gz_finish(&w, err);
+	if (rc == SG_OK)
+		rc = bundle_fd_finish(&w, err);
 	if (rc == SG_OK && fsync(fd) != 0)
 		rc = sg_error_set_at(err, SG_ERR_IO, st->tmp, 0, 0,
 				     "cannot write the bundle: %s; check "

@@ -260,6 +260,15 @@ static void xlsx_row_limit(struct xlsx_ctx *cx)
 			       LXW_ROW_MAX;
 }
 
+static const char *xlsx_tmpdir(const struct xlsx_state *st)
+{
+	const struct sg_host *h = st->host;
+	const char *v = h != NULL && h->getenv != NULL ?
+		h->getenv(h->ctx, "TMPDIR") : NULL;
+
+	return v != NULL && v[0] != '\0' ? v : "/tmp";
+}
+
 static int xlsx_render(struct xlsx_state *st, const struct sg_report *report,
 		       struct sg_error *err)
 {
@@ -285,7 +294,10 @@ static int xlsx_render(struct xlsx_state *st, const struct sg_report *report,
 	}
 	memset(&opts, 0, sizeof(opts));
 	opts.constant_memory = LXW_TRUE;
-	opts.tmpdir = st->dir;
+	/* The rows go to temporary files in TMPDIR, as every program's do,
+	 * not beside the output (glibc's tmpfile() alone would ignore
+	 * TMPDIR). */
+	opts.tmpdir = (char *)xlsx_tmpdir(st);
 	st->cx.wb = workbook_new_opt(st->tmp, &opts);
 	if (st->cx.wb == NULL)
 		return xlsx_nomem(err);
@@ -344,6 +356,10 @@ static int xlsx_finish(void *state, struct sg_error *err)
 				       st->written ? "rendering the report "
 				       "failed" : "no report was given");
 	}
+	if (xlsx_check_row_files(st->cx.wb, err) != SG_OK) {
+		xlsx_abandon(st);
+		return sg_error_prefix(err, "%s: ", st->path);
+	}
 	lrc = workbook_close(st->cx.wb);
 	st->cx.wb = NULL;
 	if (lrc != LXW_NO_ERROR) {
@@ -351,8 +367,12 @@ static int xlsx_finish(void *state, struct sg_error *err)
 		return sg_error_set_at(err, SG_ERR_IO, st->path, 0, 0,
 				       "cannot write the workbook: %s; check "
 				       "the free space and permissions of "
-				       "the folder %s", lxw_strerror(lrc),
-				       st->dir);
+				       "the folder %s and of TMPDIR",
+				       lxw_strerror(lrc), st->dir);
+	}
+	if (xlsx_verify_file(st->tmp, err) != SG_OK) {
+		xlsx_abandon(st);
+		return sg_error_prefix(err, "%s: ", st->path);
 	}
 	/* On disk before it takes the real name. */
 	fd = open(st->tmp, O_RDONLY | O_CLOEXEC);

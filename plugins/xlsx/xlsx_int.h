@@ -178,4 +178,14 @@ int xlsx_cell_error(struct sg_error *err, const struct xlsx_sheet *sh,
 /* Writes every block of every sheet.  Returns SG_OK or an error. */
 int xlsx_write_sheets(struct xlsx_ctx *cx, struct sg_error *err);
 
+/* --- xlsx_verify.c --- */
+
+/* Before the workbook closes: its sheets' temporary row files wrote
+ * every byte (SG_ERR_IO naming the sheet otherwise). */
+int xlsx_check_row_files(lxw_workbook *wb, struct sg_error *err);
+
+/* The finished file reads back: each member inflates with its CRC
+ * right, each sheet ends with its closing tag (SG_ERR_IO otherwise). */
+int xlsx_verify_file(const char *path, struct sg_error *err);
+
 #endif
