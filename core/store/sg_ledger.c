@@ -14,6 +14,7 @@
  */
 #include "ledger_db.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,7 +57,13 @@ static int ledger_fail_db(sqlite3 *db, const char *path,
 {
 	int code = db ? sqlite3_extended_errcode(db) : SQLITE_NOMEM;
 	const char *message = db ? sqlite3_errmsg(db) : "out of memory";
-	const char *hint = ledger_hint(code);
+	const char *hint;
+
+	/* A journal write that found no room is an I/O error to SQLite. */
+	if (db != NULL && (code & 0xff) == SQLITE_IOERR &&
+	    sqlite3_system_errno(db) == ENOSPC)
+		code = SQLITE_FULL;
+	hint = ledger_hint(code);
 
 	return sg_error_set_at(err, SG_ERR_LEDGER, path, 0, 0,
 			       "ledger: %s: %s%s%s", what, message,

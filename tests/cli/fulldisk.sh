@@ -48,6 +48,14 @@ TMPDIR=$tiny sg bundle -c "$cfg" --out "$scratch/b.tar.gz"
 expect_status 4 "a bundle staged in a full TMPDIR"
 expect_eq "$(ls "$scratch/b.tar.gz" 2>/dev/null)" "" "no bundle under the real name"
 
+# A ledger on the full disk: said, nothing recorded.
+sg run -c "$cfg" --as-of $asof --ledger "$tiny/l.db"
+expect_status 1 "a run whose ledger is on a full disk"
+expect_err "the disk is full; free space and run again" "says so"
+expect_eq "$(sqlite3 "$tiny/l.db" 'select count(*) from runs' 2>/dev/null || echo none)" \
+	none "no run recorded"
+rm -f "$tiny/l.db"*
+
 # Standard output to a full disk: the text lost is said, exit 4.
 "$STAGEGUARD" events -c "$cfg" >/dev/full 2>"$scratch/err.txt"
 expect_eq "$?" 4 "events onto a full disk"
