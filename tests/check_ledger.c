@@ -547,6 +547,35 @@ START_TEST(test_reopen_keeps_data)
 }
 END_TEST
 
+static int always_cancelled(void)
+{
+	return 1;
+}
+
+/* One run at a time: a second handle finds the lock held (or, waiting,
+ * is ended by cancellation), and takes it once the first is closed. */
+START_TEST(test_run_lock)
+{
+	struct sg_ledger *first, *second;
+	struct sg_error err;
+	char path[512];
+
+	tmp_path(path, sizeof(path), "lock.db");
+	first = open_ok(path);
+	second = open_ok(path);
+	ck_assert_int_eq(sg_ledger_lock_runs(first, 0, NULL, &err), SG_OK);
+	ck_assert_int_eq(sg_ledger_lock_runs(first, 0, NULL, &err), SG_OK);
+	ck_assert_int_eq(sg_ledger_lock_runs(second, 0, NULL, &err), 1);
+	ck_assert_int_eq(sg_ledger_lock_runs(second, 1, always_cancelled,
+					     &err), SG_ERR_LEDGER);
+	ck_assert_ptr_nonnull(strstr(err.message, "interrupted while waiting"));
+	sg_ledger_close(first);
+	ck_assert_int_eq(sg_ledger_lock_runs(second, 1, always_cancelled,
+					     &err), SG_OK);
+	sg_ledger_close(second);
+}
+END_TEST
+
 START_TEST(test_refuses_newer_schema)
 {
 	struct sg_ledger *ledger;
@@ -1747,6 +1776,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_open_creates_schema);
 	tcase_add_test(tc, test_open_sets_durability);
 	tcase_add_test(tc, test_reopen_keeps_data);
+	tcase_add_test(tc, test_run_lock);
 	tcase_add_test(tc, test_migrates_v1);
 	tcase_add_test(tc, test_migrates_v2);
 	tcase_add_test(tc, test_refuses_newer_schema);

@@ -29,6 +29,7 @@ struct cli_options {
 	const char *as_of;
 	const char *since;
 	int allow_stale;
+	int allow_backdated;    /* record an as-of before the last run's */
 	int dry_run;
 	int verbose;
 	int quiet;
@@ -65,6 +66,7 @@ struct cli_session {
 #define CLI_OPT_FORMAT 0x100u
 #define CLI_OPT_FROM 0x200u
 #define CLI_OPT_OUT 0x400u
+#define CLI_OPT_ALLOW_BACKDATED 0x800u
 
 /*
  * Parses argv[1..] (argv[0] is the command) into o, accepting only the

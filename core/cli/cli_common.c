@@ -309,11 +309,42 @@ static void cli_warn_orphans(const struct cli_session *s,
 			view.orphan_records);
 }
 
+/*
+ * A recorded run goes forward in time: an as-of before the last run's
+ * would put its events before ones already measured (--allow-backdated
+ * says the user means it), and a since after the as-of judges no move.
+ */
+static int cli_window_sane(const struct cli_session *s,
+			   const struct cli_options *o, int found,
+			   sg_time last, struct sg_error *err)
+{
+	char a[SG_TIME_ISO_SIZE], b[SG_TIME_ISO_SIZE];
+
+	if (o->since != NULL && s->window.since > s->window.as_of)
+		return sg_error_set(err, SG_ERR_USAGE, "--since %s is after "
+				    "the as-of %s: the window (since, as-of] "
+				    "would hold no stage move",
+				    sg_time_format_iso(s->window.since, a),
+				    sg_time_format_iso(s->window.as_of, b));
+	if (found && s->window.as_of < last && !o->dry_run &&
+	    !o->allow_backdated)
+		return sg_error_set(err, SG_ERR_USAGE, "the as-of %s is before "
+				    "the last recorded run's (%s): a run "
+				    "records forward in time, and this one "
+				    "would date its events before ones already "
+				    "measured; pass --allow-backdated if that "
+				    "is meant, or --dry-run to look without "
+				    "recording",
+				    sg_time_format_iso(s->window.as_of, a),
+				    sg_time_format_iso(last, b));
+	return SG_OK;
+}
+
 int cli_session_window(struct cli_session *s, const struct cli_options *o,
 		       struct sg_ledger *ledger, struct sg_error *err)
 {
 	int rc, found = 0;
-	sg_time last;
+	sg_time last = SG_TIME_NONE;
 
 	s->window.as_of = s->started_at;
 	s->window.since = SG_TIME_NONE;
@@ -322,21 +353,22 @@ int cli_session_window(struct cli_session *s, const struct cli_options *o,
 		if (rc != SG_OK)
 			return rc;
 	}
-	if (o->since != NULL)
-		return cli_parse_time(&s->window.since, "--since", o->since,
-				      err);
 	if (ledger != NULL) {
 		rc = sg_ledger_last_as_of(ledger, &last, &found, err);
 		if (rc != SG_OK)
 			return rc;
-		if (found) {
-			s->window.since = last;
-			return SG_OK;
-		}
 	}
-	if (s->config->pilot_present)
+	if (o->since != NULL) {
+		rc = cli_parse_time(&s->window.since, "--since", o->since,
+				    err);
+		if (rc != SG_OK)
+			return rc;
+	} else if (found) {
+		s->window.since = last;
+	} else if (s->config->pilot_present) {
 		s->window.since = s->config->pilot_start;
-	return SG_OK;
+	}
+	return cli_window_sane(s, o, found, last, err);
 }
 
 int cli_session_stale_gate(const struct cli_session *s,
@@ -419,6 +451,7 @@ int cli_parse_options(int argc, char **argv, unsigned allowed,
 		{ "--as-of", CLI_OPT_AS_OF, 1 },
 		{ "--since", CLI_OPT_SINCE, 1 },
 		{ "--allow-stale", CLI_OPT_ALLOW_STALE, 0 },
+		{ "--allow-backdated", CLI_OPT_ALLOW_BACKDATED, 0 },
 		{ "--dry-run", CLI_OPT_DRY_RUN, 0 },
 		{ "--format", CLI_OPT_FORMAT, 1 },
 		{ "--from", CLI_OPT_FROM, 1 },
@@ -482,6 +515,7 @@ int cli_parse_options(int argc, char **argv, unsigned allowed,
 		case CLI_OPT_AS_OF: o->as_of = value; break;
 		case CLI_OPT_SINCE: o->since = value; break;
 		case CLI_OPT_ALLOW_STALE: o->allow_stale = 1; break;
+		case CLI_OPT_ALLOW_BACKDATED: o->allow_backdated = 1; break;
 		case CLI_OPT_DRY_RUN: o->dry_run = 1; break;
 		case CLI_OPT_FORMAT: o->format = value; break;
 		case CLI_OPT_FROM: o->from = value; break;

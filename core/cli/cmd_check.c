@@ -4,6 +4,8 @@
  */
 #include "cli.h"
 
+#include "sg_host.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -11,26 +13,32 @@
 
 static const char check_usage[] =
 "usage: stageguard check [-c CONFIG] [--source NAME[:ARG]] [--as-of T]\n"
-"                        [--since T] [--allow-stale] [--dry-run]\n"
+"                        [--since T] [--allow-stale] [--allow-backdated]\n"
+"                        [--dry-run]\n"
 "                        [--format text|jsonl] [--ledger FILE]\n"
 "\n"
 "Judges every stage move with changed_at in (since, as-of] and every open\n"
 "opportunity at as-of, and prints the exceptions.  Without --dry-run the\n"
 "run is recorded in the ledger (review tasks are created for new\n"
 "exceptions).  as-of defaults to now; since to the previous recorded run's\n"
-"as-of, else the pilot start, else the beginning of history.\n"
+"as-of, else the pilot start, else the beginning of history.  A recorded\n"
+"run goes forward: an as-of before the last recorded run's is refused\n"
+"unless --allow-backdated; a since after the as-of always.  One run records\n"
+"in a ledger at a time: another waits for it.\n"
 "Exit status: 0 done, 2 bad usage/config/input, 3 paused (stale snapshot),\n"
 "4 a source failed, 1 anything else.\n";
 
 static const char run_usage[] =
 "usage: stageguard run [-c CONFIG] [--source NAME[:ARG]] [--as-of T]\n"
-"                      [--allow-stale] [--ledger FILE]\n"
+"                      [--allow-stale] [--allow-backdated] [--ledger FILE]\n"
 "\n"
 "The daily job: pulls the configured source, judges the moves since the\n"
 "previous run, records the exceptions, review tasks and measurement events\n"
 "in the ledger in one transaction, and prints a summary.  Then writes\n"
 "every output the config's \"sinks\" name (the workbook, the metrics, the\n"
-"evidence bundle).\n";
+"evidence bundle).  An as-of before the last recorded run's is refused\n"
+"unless --allow-backdated; a second run on the same ledger waits for the\n"
+"first.\n";
 
 static int open_ledger(struct sg_ledger **ledger,
 		       const struct cli_session *s,
@@ -51,6 +59,19 @@ static int open_ledger(struct sg_ledger **ledger,
 	if (o->dry_run && access(path, F_OK) != 0)
 		return SG_OK;
 	return sg_ledger_open(ledger, path, err);
+}
+
+/* One run records at a time: a second waits, saying so, until the
+ * first has recorded (Ctrl-C ends the wait). */
+static int lock_ledger(struct sg_ledger *ledger, struct sg_error *err)
+{
+	int rc = sg_ledger_lock_runs(ledger, 0, NULL, err);
+
+	if (rc != 1)
+		return rc;
+	fprintf(stderr, "stageguard: another run is recording in %s; "
+		"waiting for it to finish\n", sg_ledger_path(ledger));
+	return sg_ledger_lock_runs(ledger, 1, sg_host_cancel_requested, err);
 }
 
 static void print_outcome(FILE *out, const struct cli_session *s,
@@ -128,6 +149,8 @@ static int check_and_record(const struct cli_options *o, int is_run)
 	if (rc == SG_OK)
 		rc = open_ledger(&ledger, &s, o, &err);
 	if (rc == SG_OK && !o->dry_run)
+		rc = lock_ledger(ledger, &err);
+	if (rc == SG_OK && !o->dry_run)
 		rc = cli_session_keep(&s, ledger, &err);
 	else if (rc == SG_OK)
 		cli_session_read_state(&s, ledger);
@@ -173,7 +196,8 @@ int cmd_check(int argc, char **argv)
 	rc = cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_PLUGIN_DIR |
 			       CLI_OPT_LEDGER | CLI_OPT_SOURCE | CLI_OPT_AS_OF |
 			       CLI_OPT_SINCE | CLI_OPT_ALLOW_STALE |
-			       CLI_OPT_DRY_RUN | CLI_OPT_FORMAT, check_usage,
+			       CLI_OPT_ALLOW_BACKDATED | CLI_OPT_DRY_RUN |
+			       CLI_OPT_FORMAT, check_usage,
 			       &o, &first);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
@@ -194,7 +218,8 @@ int cmd_run(int argc, char **argv)
 
 	rc = cli_parse_options(argc, argv, CLI_OPT_CONFIG | CLI_OPT_PLUGIN_DIR |
 			       CLI_OPT_LEDGER | CLI_OPT_SOURCE | CLI_OPT_AS_OF |
-			       CLI_OPT_ALLOW_STALE, run_usage, &o, &first);
+			       CLI_OPT_ALLOW_STALE | CLI_OPT_ALLOW_BACKDATED,
+			       run_usage, &o, &first);
 	if (rc != 0)
 		return rc == 1 ? 0 : rc;
 	if (first < argc)

@@ -22,6 +22,7 @@ struct sg_ledger {
 	char *path;
 	int schema_version;
 	int read_depth;         /* 1 inside sg_ledger_read_begin() */
+	int run_lock;           /* PATH-run.lock while held, or -1 */
 };
 
 /*

@@ -15,9 +15,13 @@
 #include "ledger_db.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 
 /* How long a writer waits for another one before giving up (ms). */
 #define LEDGER_BUSY_TIMEOUT_MS 5000
@@ -142,6 +146,7 @@ int sg_ledger_open(struct sg_ledger **out, const char *path,
 	if (ledger == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM,
 				    "ledger: out of memory");
+	ledger->run_lock = -1;
 	ledger->path = strdup(path);
 	if (ledger->path == NULL) {
 		free(ledger);
@@ -179,8 +184,56 @@ void sg_ledger_close(struct sg_ledger *ledger)
 		return;
 	/* sqlite3_close_v2 accepts NULL and defers if statements remain. */
 	sqlite3_close_v2(ledger->db);
+	if (ledger->run_lock >= 0)
+		close(ledger->run_lock);        /* releases the lock */
 	free(ledger->path);
 	free(ledger);
+}
+
+int sg_ledger_lock_runs(struct sg_ledger *ledger, int wait,
+			int (*cancelled)(void), struct sg_error *err)
+{
+	struct timespec slice = { 0, 50 * 1000000L };
+	char *path;
+	int fd;
+
+	if (ledger->run_lock >= 0)
+		return SG_OK;
+	path = malloc(strlen(ledger->path) + sizeof("-run.lock"));
+	if (path == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "ledger: out of memory");
+	sprintf(path, "%s-run.lock", ledger->path);
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+	free(path);
+	if (fd < 0)
+		return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path, 0, 0,
+				       "ledger: cannot open its run lock: %s; "
+				       "check that its folder is writable",
+				       strerror(errno));
+	while (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			int e = errno;
+
+			close(fd);
+			return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path,
+					       0, 0, "ledger: cannot take its "
+					       "run lock: %s", strerror(e));
+		}
+		if (!wait) {
+			close(fd);
+			return 1;
+		}
+		if (cancelled != NULL && cancelled()) {
+			close(fd);
+			return sg_error_set_at(err, SG_ERR_LEDGER, ledger->path,
+					       0, 0, "ledger: interrupted while "
+					       "waiting for the other run; "
+					       "nothing was recorded");
+		}
+		nanosleep(&slice, NULL);
+	}
+	ledger->run_lock = fd;
+	return SG_OK;
 }
 
 const char *sg_ledger_path(const struct sg_ledger *ledger)

@@ -30,6 +30,18 @@ int sg_ledger_open(struct sg_ledger **out, const char *path,
 /* Accepts NULL. */
 void sg_ledger_close(struct sg_ledger *ledger);
 
+/*
+ * One run at a time records in a ledger: what a run derives from it (the
+ * previous run's as-of, a connector's sync cursor) is read under this
+ * lock, held until sg_ledger_close(), so a second run started meanwhile
+ * reads what the first recorded.  An advisory lock on PATH-run.lock.
+ * Returns SG_OK, 1 when another process holds it and wait is 0, or
+ * SG_ERR_LEDGER; waiting, cancelled() (may be NULL) is asked every 50 ms
+ * and a nonzero answer ends the wait with SG_ERR_LEDGER.
+ */
+int sg_ledger_lock_runs(struct sg_ledger *ledger, int wait,
+			int (*cancelled)(void), struct sg_error *err);
+
 /* The schema version of the open ledger. */
 int sg_ledger_schema_version(const struct sg_ledger *ledger);
 
