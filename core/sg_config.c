@@ -936,6 +936,7 @@ int sg_config_load_text(struct sg_config **out, const char *name,
 	struct sg_config *cfg;
 	struct cfg_ctx c;
 	json_error_t jerr;
+	char why[JSON_ERROR_TEXT_LENGTH];
 	json_t *root = NULL;
 	char hash[SG_SHA256_HEX_SIZE];
 	int rc;
@@ -981,7 +982,9 @@ int sg_config_load_text(struct sg_config **out, const char *name,
 		rc = sg_error_set_at(err, SG_ERR_CONFIG, name,
 				     jerr.line > 0 ? jerr.line : 0,
 				     jerr.column > 0 ? jerr.column : 0,
-				     "invalid JSON: %s", jerr.text);
+				     "invalid JSON: %s",
+				     sg_json_reason(jerr.text, why,
+						    sizeof(why)));
 		goto out;
 	}
 	rc = cfg_parse(&c, cfg, root);

@@ -794,6 +794,7 @@ int sg_gate_new(struct sg_gate **out, const struct sg_config *config,
 	struct sg_check_window window;
 	struct sg_model_view view;
 	json_error_t jerr;
+	char why[JSON_ERROR_TEXT_LENGTH];
 	json_t *root = NULL;
 	int rc, is_move = 1;
 
@@ -809,7 +810,9 @@ int sg_gate_new(struct sg_gate **out, const struct sg_config *config,
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL) {
 		rc = gate_bad(&g, "$", NULL, "not valid JSON: %s (line %d, "
-			      "column %d)", jerr.text, jerr.line,
+			      "column %d)", sg_json_reason(jerr.text, why,
+							   sizeof(why)),
+			      jerr.line,
 			      jerr.column);
 		goto out;
 	}

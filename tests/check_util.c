@@ -900,6 +900,21 @@ END_TEST
 /* ------------------------------------------------------------------ */
 /* UTF-8                                                                */
 
+/* A JSON error's reason keeps jansson's words, never the text it
+ * quotes. */
+START_TEST(test_json_reason)
+{
+	char buf[64];
+
+	ck_assert_str_eq(sg_json_reason("invalid token near 's3cr3t'", buf,
+					sizeof(buf)), "invalid token");
+	ck_assert_str_eq(sg_json_reason("end of file expected", buf,
+					sizeof(buf)), "end of file expected");
+	ck_assert_str_eq(sg_json_reason(NULL, buf, sizeof(buf)), "");
+	ck_assert_str_eq(sg_json_reason("a long reason", buf, 7), "a long");
+}
+END_TEST
+
 /* RFC 3629's boundaries: where the valid prefix of each text ends. */
 START_TEST(test_utf8_prefix)
 {
@@ -973,6 +988,7 @@ static Suite *util_suite(void)
 
 	tc = tcase_create("utf8");
 	tcase_add_test(tc, test_utf8_prefix);
+	tcase_add_test(tc, test_json_reason);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("stage values");

@@ -125,6 +125,22 @@ int sg_error_exit_status(int code)
 	}
 }
 
+const char *sg_json_reason(const char *text, char *buf, size_t size)
+{
+	const char *near = text != NULL ? strstr(text, " near ") : NULL;
+	size_t n = text == NULL ? 0 : near != NULL ? (size_t)(near - text) :
+		   strlen(text);
+
+	if (size == 0)
+		return buf;
+	if (n >= size)
+		n = size - 1;
+	if (text != NULL)
+		memcpy(buf, text, n);
+	buf[n] = '\0';
+	return buf;
+}
+
 const char *sg_quote(const char *text, size_t len, size_t max, char *buf,
 		     size_t size)
 {

@@ -89,6 +89,13 @@ const char *sg_error_format(const struct sg_error *err, char *buf, size_t size);
 int sg_error_exit_status(int code);
 
 /*
+ * The reason of a JSON parse error as jansson words it, without the input
+ * it quotes ("invalid token near 'abc'" -> "invalid token"): a config or
+ * an API answer can hold a secret there.  Into buf; returns buf.
+ */
+const char *sg_json_reason(const char *text, char *buf, size_t size);
+
+/*
  * text[0..len) made safe to show in a message: quotes and backslashes
  * escaped, control bytes written \xNN, cut after max bytes and marked
  * "...".  Writes into buf (size * 4 + 8 bytes hold any text of max bytes)

@@ -363,6 +363,7 @@ static int bundle_facts(const char *text, json_t **facts, sg_time *as_of,
 {
 	struct sg_error terr;
 	json_error_t jerr;
+	char why[JSON_ERROR_TEXT_LENGTH];
 	json_t *v;
 	int rc;
 
@@ -381,7 +382,8 @@ static int bundle_facts(const char *text, json_t **facts, sg_time *as_of,
 		return sg_error_set(err, SG_ERR_SINK,
 				    "the facts are not valid JSON "
 				    "(line %d, column %d: %s)", jerr.line,
-				    jerr.column, jerr.text);
+				    jerr.column, sg_json_reason(jerr.text, why,
+								sizeof(why)));
 	if (!json_is_object(*facts)) {
 		rc = sg_error_set(err, SG_ERR_SINK,
 				  "the facts must be a JSON object");

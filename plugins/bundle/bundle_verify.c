@@ -538,6 +538,7 @@ static json_t *bundle_manifest_read(struct bundle_check *c,
 {
 	struct bundle_listed *l;
 	json_error_t jerr;
+	char why[JSON_ERROR_TEXT_LENGTH];
 	json_t *root, *files, *f, *v;
 	size_t i, n = 0;
 	const char *hex;
@@ -555,7 +556,8 @@ static json_t *bundle_manifest_read(struct bundle_check *c,
 	if (root == NULL) {
 		bundle_report(c, BUNDLE_MANIFEST ": does not parse as JSON "
 			      "(line %d, column %d: %s)", jerr.line,
-			      jerr.column, jerr.text);
+			      jerr.column, sg_json_reason(jerr.text, why,
+							  sizeof(why)));
 		return NULL;
 	}
 	files = json_object_get(root, "files");

@@ -291,6 +291,7 @@ static int csv_snapshot(struct csv_state *st, struct sg_error *err)
 	struct sg_rec_snapshot snap;
 	struct sg_error terr;
 	json_error_t jerr;
+	char why[JSON_ERROR_TEXT_LENGTH];
 	json_t *root = NULL, *v;
 	struct stat sb;
 	char *path;
@@ -315,7 +316,9 @@ static int csv_snapshot(struct csv_state *st, struct sg_error *err)
 	if (root == NULL) {
 		rc = sg_error_set_at(err, SG_ERR_PARSE, path, jerr.line,
 				     jerr.column > 0 ? jerr.column : 0,
-				     "not valid JSON: %s", jerr.text);
+				     "not valid JSON: %s",
+				     sg_json_reason(jerr.text, why,
+						    sizeof(why)));
 		goto out;
 	}
 	if (!json_is_object(root)) {

@@ -827,6 +827,7 @@ int csv_mapping_new(struct csv_mapping **out, const char *json,
 	struct csv_mapping *map;
 	json_t *root = NULL;
 	json_error_t jerr;
+	char why[JSON_ERROR_TEXT_LENGTH];
 	int rc;
 
 	*out = NULL;
@@ -840,7 +841,8 @@ int csv_mapping_new(struct csv_mapping **out, const char *json,
 		if (root == NULL) {
 			rc = sg_error_set(err, SG_ERR_CONFIG,
 					  "%s: not valid JSON: %s", json_path,
-					  jerr.text);
+					  sg_json_reason(jerr.text, why,
+							 sizeof(why)));
 			goto out;
 		}
 		if (json_is_null(root)) {

@@ -183,6 +183,7 @@ static int hubspot_call(struct hubspot_state *s, const char *method,
 	struct sg_http_request req;
 	struct sg_http_response resp;
 	json_error_t jerr;
+	char why[JSON_ERROR_TEXT_LENGTH];
 	char url[8192];
 	int rc;
 
@@ -226,7 +227,8 @@ static int hubspot_call(struct hubspot_state *s, const char *method,
 		rc = sg_error_set(err, SG_ERR_SOURCE, "%s, page %u: "
 				  "the answer is not a JSON object (%s, at "
 				  "byte %d of %zu): nothing of it is kept",
-				  what, s->page + 1, jerr.text,
+				  what, s->page + 1,
+				  sg_json_reason(jerr.text, why, sizeof(why)),
 				  jerr.position, resp.body_len);
 		json_decref(*doc);
 		*doc = NULL;

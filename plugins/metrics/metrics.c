@@ -382,6 +382,7 @@ static int mx_value_json(struct mx_rows *rows, size_t col,
 {
 	char buf[SG_TIME_ISO_SIZE];
 	json_error_t jerr;
+	char why[JSON_ERROR_TEXT_LENGTH];
 	json_t *j = NULL, *amount, *unit;
 
 	switch (v->type) {
@@ -429,7 +430,7 @@ static int mx_value_json(struct mx_rows *rows, size_t col,
 			char what[300];
 
 			snprintf(what, sizeof(what), "not valid JSON: %s",
-				 jerr.text);
+				 sg_json_reason(jerr.text, why, sizeof(why)));
 			return mx_cell_error(rows, col, SG_ERR_SINK, what,
 					     err);
 		}

@@ -260,6 +260,7 @@ static int salesforce_call(struct salesforce_state *s, const char *method,
 {
 	struct sg_http_response resp;
 	json_error_t jerr;
+	char why[JSON_ERROR_TEXT_LENGTH];
 	int rc;
 
 	*doc = NULL;
@@ -274,7 +275,9 @@ static int salesforce_call(struct salesforce_state *s, const char *method,
 				  "is not a JSON %s (%s, at byte %d of %zu): "
 				  "nothing of it is kept", what, s->page + 1,
 				  want_object ? "object" : "object or array",
-				  *doc == NULL ? jerr.text : "another shape",
+				  *doc == NULL ? sg_json_reason(jerr.text, why,
+								sizeof(why)) :
+				  "another shape",
 				  *doc == NULL ? jerr.position : 0,
 				  resp.body_len);
 		json_decref(*doc);

@@ -96,6 +96,9 @@ refused() {
 
 gate_text '{"opportunity": '
 refused 'stdin: $: not valid JSON' "not JSON"
+gate_text '{"opportunity_id": hunter2-s3cr3t}'
+refused 'stdin: $: not valid JSON: invalid token (line 1, column' "a bare word"
+case "$err" in *s3cr3t*) fail "the input near the error was quoted" ;; esac
 gate_text ''
 refused '$: not valid JSON' "empty input"
 gate_text '["a move"]'
