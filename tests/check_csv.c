@@ -786,6 +786,20 @@ START_TEST(test_columns)
 		     "\"party\"");
 	expect_error("owners.csv", "name\n", SG_ERR_PARSE,
 		     "owners.csv:1:0: missing required column \"id\"");
+	/* The header's columns listed, and the close one suggested. */
+	expect_error("opportunities.csv", "id,name,STAGE\n", SG_ERR_PARSE,
+		     "opportunities.csv:1:0: missing required column "
+		     "\"stage\"; the header has: \"id\", \"name\", "
+		     "\"STAGE\" (did you mean \"STAGE\"?)");
+	expect_error("stage_history.csv",
+		     "opportunity_id,to_stage,changed_a\n", SG_ERR_PARSE,
+		     "stage_history.csv:1:3: column \"changed_a\": unknown "
+		     "column (the columns of stage_history.csv are: "
+		     "opportunity_id, from_stage, to_stage, changed_at, "
+		     "changed_by, source); did you mean \"changed_at\"?");
+	expect_error("owners.csv", "name,email\n", SG_ERR_PARSE,
+		     "owners.csv:1:0: missing required column \"id\"; the "
+		     "header has: \"name\", \"email\"");
 	/* A column twice. */
 	expect_error("opportunities.csv", "id,stage,id\n", SG_ERR_PARSE,
 		     "opportunities.csv:1:3: column \"id\" appears twice");

@@ -279,6 +279,23 @@ START_TEST(test_crlf)
 }
 END_TEST
 
+/* Lines ended by CR alone are named as such, not read as one line
+ * (the check looks at the first block read, 4 MiB in real use). */
+START_TEST(test_cr_only_line_ends)
+{
+	struct sg_error err;
+	char *got;
+
+	got = render("id,name\rO1,Acme\rO2,Globex\r", 27, 0, &err);
+	ck_assert_str_eq(got, "ERR -3 mem.csv:1:0\n");
+	free(got);
+	ck_assert_ptr_nonnull(strstr(err.message, "carriage return alone"));
+	/* A CR at the very end, or before LF, is a line end as ever. */
+	check_all_blocks("id\r", "1:[id]\n");
+	check_all_blocks("id\r\nx\r\n", "1:[id]\n2:[x]\n");
+}
+END_TEST
+
 START_TEST(test_no_final_newline)
 {
 	check_all_blocks("a,b\n1,2", "1:[a][b]\n2:[1][2]\n");
@@ -636,6 +653,7 @@ static Suite *csvreader_suite(void)
 	tcase_add_test(tc, test_nul_in_field);
 	tcase_add_test(tc, test_crlf);
 	tcase_add_test(tc, test_no_final_newline);
+	tcase_add_test(tc, test_cr_only_line_ends);
 	tcase_add_test(tc, test_bom);
 	tcase_add_test(tc, test_blank_lines);
 	tcase_add_test(tc, test_empty_fields);

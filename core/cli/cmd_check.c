@@ -156,22 +156,26 @@ static int check_and_record(const struct cli_options *o, int is_run)
 		cli_session_read_state(&s, ledger);
 	if (rc == SG_OK)
 		rc = cli_session_pull(&s, o, &err);
-	cli_phase(&s, "loaded the source");
+	if (rc == SG_OK)
+		cli_phase(&s, "loaded the source");
 	if (rc == SG_OK)
 		rc = cli_session_window(&s, o, ledger, &err);
 	if (rc == SG_OK)
 		rc = cli_session_stale_gate(&s, o, &err);
 	if (rc == SG_OK)
 		rc = cli_run_checks(&s, &list, &err);
-	cli_phase(&s, "ran the checks");
+	if (rc == SG_OK)
+		cli_phase(&s, "ran the checks");
 	if (rc == SG_OK && !is_run)
 		rc = cli_print_exceptions(stdout, &s, &list, o->format, &err);
-	cli_phase(&s, "wrote the exceptions");
+	if (rc == SG_OK && !is_run)
+		cli_phase(&s, "wrote the exceptions");
 	if (rc == SG_OK && !o->dry_run) {
 		memset(&run, 0, sizeof(run));
 		rc = cli_record_run(&s, ledger, &list, &run, &outcome, &err);
 		report_kept(o, &s);
-		cli_phase(&s, "recorded the run");
+		if (rc == SG_OK)
+			cli_phase(&s, "recorded the run");
 		if (rc == SG_OK)
 			/* check keeps stdout for the exceptions themselves. */
 			print_outcome(is_run ? stdout : stderr, &s, &list,
@@ -179,7 +183,8 @@ static int check_and_record(const struct cli_options *o, int is_run)
 	}
 	if (rc == SG_OK && is_run) {
 		rc = run_sinks(&s, ledger, o, &err);
-		cli_phase(&s, "wrote the outputs");
+		if (rc == SG_OK)
+			cli_phase(&s, "wrote the outputs");
 	}
 	fflush(stdout);
 	sg_exceptions_release(&list);

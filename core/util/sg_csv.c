@@ -804,6 +804,33 @@ static int csv_scan(struct sg_csv *csv, struct sg_error *err)
 }
 
 /* Skips a UTF-8 byte order mark at the very start of the input. */
+/*
+ * A file whose first line ends in a carriage return alone (classic Mac
+ * OS, some exporters) would read as one endless header line and fail as
+ * "a column appears twice": it is named for what it is.
+ */
+static int csv_check_line_ends(const struct sg_csv *csv,
+			       struct sg_error *err)
+{
+	size_t i;
+
+	for (i = csv->pos; i < csv->len; i++) {
+		if (csv->buf[i] == '\n' || csv->buf[i] == '"')
+			return SG_OK;
+		if (csv->buf[i] != '\r')
+			continue;
+		if (i + 1 == csv->len || csv->buf[i + 1] == '\n')
+			return SG_OK;
+		return sg_error_set_at(err, SG_ERR_PARSE, csv->path, 1, 0,
+				       "the lines end with a carriage return "
+				       "alone (CR, as classic Mac OS wrote "
+				       "them), not LF or CRLF: save the file "
+				       "with Windows (CRLF) or Unix (LF) line "
+				       "ends");
+	}
+	return SG_OK;
+}
+
 static int csv_start(struct sg_csv *csv, struct sg_error *err)
 {
 	int rc;
@@ -824,7 +851,7 @@ static int csv_start(struct sg_csv *csv, struct sg_error *err)
 	    (unsigned char)csv->buf[2] == 0xbf)
 		csv->pos = 3;
 	csv->started = 1;
-	return SG_OK;
+	return csv_check_line_ends(csv, err);
 }
 
 /* Field i is UTF-8 (converted text is, by construction). */

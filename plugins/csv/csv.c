@@ -13,6 +13,7 @@
 #include "config.h"
 #endif
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -373,6 +374,93 @@ static int csv_add_extra(struct csv_cursor *st, const char *path, size_t i,
 	return SG_OK;
 }
 
+/* Edit distance of a and b, ignoring case; large for long names. */
+static size_t csv_distance(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b), i, j, d[65];
+
+	if (la > 64 || lb > 64)
+		return (size_t)-1;
+	for (j = 0; j <= lb; j++)
+		d[j] = j;
+	for (i = 1; i <= la; i++) {
+		size_t diag = d[0], up;
+
+		d[0] = i;
+		for (j = 1; j <= lb; j++) {
+			size_t best = diag + (tolower((unsigned char)a[i - 1]) !=
+					      tolower((unsigned char)b[j - 1]));
+
+			up = d[j];
+			if (up + 1 < best)
+				best = up + 1;
+			if (d[j - 1] + 1 < best)
+				best = d[j - 1] + 1;
+			diag = up;
+			d[j] = best;
+		}
+	}
+	return d[lb];
+}
+
+/*
+ * What a missing column's message adds: the columns the header does have
+ * and, when one is close (a case or a typo away), the suggestion.
+ */
+static const char *csv_header_hint(const struct csv_cursor *st,
+				   const char *name, char *buf, size_t size)
+{
+	size_t i, n = 0, best = (size_t)-1, limit = strlen(name) / 3 + 1;
+	const char *closest = NULL;
+
+	n += (size_t)snprintf(buf, size, "; the header has:");
+	for (i = 0; i < st->header_count && n < size; i++) {
+		size_t dist = csv_distance(name, st->header[i]);
+
+		n += (size_t)snprintf(buf + n, size - n, "%s \"%.60s\"",
+				      i > 0 ? "," : "", st->header[i]);
+		if (dist <= limit && dist < best) {
+			best = dist;
+			closest = st->header[i];
+		}
+	}
+	/* Else a header that holds the name ("Stage_name" for "stage"). */
+	for (i = 0; closest == NULL && i < st->header_count; i++)
+		if (strcasestr(st->header[i], name) != NULL)
+			closest = st->header[i];
+	if (closest != NULL && n < size)
+		snprintf(buf + n, size - n, " (did you mean \"%.60s\"?)",
+			 closest);
+	return buf;
+}
+
+/* A column a canonical file does not have: its columns listed, and the
+ * one it is a case or a typo away from suggested. */
+static int csv_unknown_column(const struct csv_cursor *st,
+			      const struct sg_canon_file *def, int kind,
+			      const char *path, size_t i, struct sg_error *err)
+{
+	const char *name = st->header[i], *closest = NULL;
+	size_t j, dist, best = strlen(name) / 3 + 2;
+	char list[512];
+
+	for (j = 0; j < def->column_count; j++) {
+		dist = csv_distance(name, def->columns[j].name);
+		if (dist < best) {
+			best = dist;
+			closest = def->columns[j].name;
+		}
+	}
+	return sg_error_set_at(err, SG_ERR_PARSE, path, 1, (int)i + 1,
+			       "column \"%s\": unknown column (the columns of "
+			       "%s are: %s)%s%s%s", name, def->file,
+			       sg_canonical_column_names(kind, list,
+							 sizeof(list)),
+			       closest != NULL ? "; did you mean \"" : "",
+			       closest != NULL ? closest : "",
+			       closest != NULL ? "\"?" : "");
+}
+
 /* Binds the header of a canonical file: known columns to fields, other
  * columns to extra fields (opportunities) or an error. */
 static int csv_bind_canonical(struct csv_cursor *st,
@@ -380,7 +468,6 @@ static int csv_bind_canonical(struct csv_cursor *st,
 			      struct sg_error *err)
 {
 	const struct sg_canon_file *def = sg_canonical_file(spec->kind);
-	char list[256];
 	size_t i;
 	int f, rc;
 
@@ -398,12 +485,8 @@ static int csv_bind_canonical(struct csv_cursor *st,
 			continue;
 		}
 		if (spec->kind != SG_CANON_OPPORTUNITIES)
-			return sg_error_set_at(
-				err, SG_ERR_PARSE, path, 1, (int)i + 1,
-				"column \"%s\": unknown column (the columns "
-				"of %s are: %s)", st->header[i], def->file,
-				sg_canonical_column_names(spec->kind, list,
-							  sizeof(list)));
+			return csv_unknown_column(st, def, spec->kind, path, i,
+						  err);
 		if (st->header[i][0] == '\0')
 			return sg_error_set_at(err, SG_ERR_PARSE, path, 1,
 					       (int)i + 1,
@@ -415,10 +498,16 @@ static int csv_bind_canonical(struct csv_cursor *st,
 	}
 	for (i = 0; i < def->column_count; i++)
 		if ((def->columns[i].flags & SG_CANON_REQUIRED) &&
-		    st->col[i] < 0)
-			return sg_error_set_at(err, SG_ERR_PARSE, path, 1, 0,
-					       "missing required column "
-					       "\"%s\"", def->columns[i].name);
+		    st->col[i] < 0) {
+			char hint[SG_ERROR_MESSAGE_MAX / 2];
+
+			return sg_error_set_at(
+				err, SG_ERR_PARSE, path, 1, 0,
+				"missing required column \"%s\"%s",
+				def->columns[i].name,
+				csv_header_hint(st, def->columns[i].name,
+						hint, sizeof(hint)));
+		}
 	if (spec->derive_from_stage && st->col[SG_EVENT_FROM_STAGE] >= 0)
 		return sg_error_set_at(err, SG_ERR_PARSE, path, 1,
 				       st->col[SG_EVENT_FROM_STAGE] + 1,
@@ -451,10 +540,14 @@ static int csv_find_column(struct csv_cursor *st, const char *name,
 		}
 		found = (int)i;
 	}
-	if (found < 0)
+	if (found < 0) {
+		char hint[SG_ERROR_MESSAGE_MAX / 2];
+
 		sg_error_set_at(err, SG_ERR_PARSE, path, 1, 0,
 				"missing column \"%s\" (the mapping reads %s "
-				"from it)", name, what);
+				"from it)%s", name, what,
+				csv_header_hint(st, name, hint, sizeof(hint)));
+	}
 	return found;
 }
 

@@ -90,6 +90,16 @@ expect_status 2 "an unknown encoding"
 expect_err '$.sources.csv.mapping.encoding: expected one of "utf-8", "windows-1252", "iso-8859-1", "utf-16"' \
 	"refused when the config loads"
 
+# -v times only the work done: a source that cannot be read says so and
+# nothing about loading or checking.
+d=$(fresh timings)
+sg check -c "$d/stageguard.json" --source "csv:$scratch/absent" --as-of $asof --dry-run -v
+expect_status 2 "a source folder that is not there"
+case "$err" in
+*"loaded the source in"*|*"ran the checks in"*)
+	fail "-v timed work that was not done: $err" ;;
+esac
+
 d=$(fresh fields)
 printf 'O1,,discovery\n' >> "$d/data/stage_history.csv"
 sg check -c "$d/stageguard.json" --as-of $asof --dry-run
