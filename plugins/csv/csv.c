@@ -168,6 +168,47 @@ void csv_cursor_init(struct csv_cursor *cu,
 	cu->spec_end = end;
 }
 
+/*
+ * Every stage the mapping translates a label to is a stage of the
+ * config: a typo there would turn each of its opportunities into an
+ * unknown_stage pause, found only after a run.  (Drafting a config with
+ * init --from, there are no stages yet to check against.)
+ */
+static int csv_check_stage_targets(const struct csv_state *st,
+				   struct sg_error *err)
+{
+	const struct sg_host *h = st->host;
+	const struct sg_rules *rules;
+	char known[256];
+	size_t i, j, n;
+
+	if (h->size < offsetof(struct sg_host, rules) + sizeof(h->rules) ||
+	    h->rules == NULL || st->guess != NULL)
+		return SG_OK;
+	rules = h->rules(h->ctx);
+	if (rules == NULL || rules->stage_count == 0)
+		return SG_OK;
+	for (i = 0; i < st->map->stage_count; i++) {
+		for (j = 0; j < rules->stage_count; j++)
+			if (strcmp(rules->stages[j].id,
+				   st->map->stage_ids[i]) == 0)
+				break;
+		if (j < rules->stage_count)
+			continue;
+		for (j = 0, n = 0; j < rules->stage_count &&
+		     n < sizeof(known); j++)
+			n += (size_t)snprintf(known + n, sizeof(known) - n,
+					      "%s%s", j > 0 ? ", " : "",
+					      rules->stages[j].id);
+		return sg_error_set(err, SG_ERR_CONFIG, CSV_MAPPING_PATH
+				    ".stages.\"%.80s\": \"%.80s\" is no stage "
+				    "of the config (its stages are: %s)",
+				    st->map->stage_labels[i],
+				    st->map->stage_ids[i], known);
+	}
+	return SG_OK;
+}
+
 static int csv_open(void **state, const void *config, const char *arg,
 		    const struct sg_host *host, struct sg_error *err)
 {
@@ -228,6 +269,8 @@ static int csv_open(void **state, const void *config, const char *arg,
 	}
 	rc = csv_mapping_new(&st->map, cfg != NULL ? cfg->mapping : NULL,
 			     CSV_MAPPING_PATH, err);
+	if (rc == SG_OK)
+		rc = csv_check_stage_targets(st, err);
 	if (rc != SG_OK)
 		goto fail;
 	st->paths = calloc(st->map->spec_count + 1, sizeof(*st->paths));

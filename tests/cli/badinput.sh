@@ -100,6 +100,22 @@ case "$err" in
 	fail "-v timed work that was not done: $err" ;;
 esac
 
+# A mapping that translates a label to no stage of the config is
+# refused when the source opens, naming the label, before anything is
+# read (not later as an unknown_stage pause on every such deal).
+d=$(fresh stagemap)
+$PYTHON3 - "$d/stageguard.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c["sources"]["csv"]["mapping"] = {"stages": {"Qualified": "qualification",
+                                             "Closed Won": "closed_wn"}}
+json.dump(c, open(sys.argv[1], "w"))
+PY
+sg check -c "$d/stageguard.json" --as-of $asof --dry-run
+expect_status 2 "a mapping to no configured stage"
+expect_err '$.sources.csv.mapping.stages."Closed Won": "closed_wn" is no stage of the config (its stages are: ' \
+	"names the label and the stages"
+
 d=$(fresh fields)
 printf 'O1,,discovery\n' >> "$d/data/stage_history.csv"
 sg check -c "$d/stageguard.json" --as-of $asof --dry-run
