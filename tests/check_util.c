@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <utime.h>
 #include <unistd.h>
 
 #include "sg_csv.h"
@@ -837,6 +840,55 @@ START_TEST(test_path_output_ok)
 }
 END_TEST
 
+/* An output's temporary file: beside it, the umask's mode, locked while
+ * its descriptor is open; a dead writer's file of the same output
+ * (unlocked and settled) is removed first, a live one's kept. */
+START_TEST(test_path_output_temp)
+{
+	char dir[] = "/tmp/check_util.XXXXXX", path[96], stale[128];
+	char live[128], *tmp = NULL, *tmp2 = NULL;
+	struct utimbuf old = { 1000000000, 1000000000 };
+	struct sg_error err;
+	struct stat st;
+	mode_t mask;
+	int fd, fd2, other;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/r.xlsx", dir);
+	snprintf(stale, sizeof(stale), "%s/.r.xlsx.Ab3xY9", dir);
+	fclose(fopen(stale, "w"));
+	ck_assert_int_eq(utime(stale, &old), 0);
+	ck_assert_int_eq(sg_path_output_temp(path, &tmp, &fd, &err), SG_OK);
+	ck_assert_int_eq(access(stale, F_OK), -1);
+	ck_assert_ptr_nonnull(strstr(tmp, "/.r.xlsx."));
+	ck_assert_uint_eq(strlen(strrchr(tmp, '.')), 7);
+	mask = umask(022);
+	umask(mask);
+	ck_assert_int_eq(fstat(fd, &st), 0);
+	ck_assert_uint_eq(st.st_mode & 0777, 0666 & ~mask);
+	other = open(tmp, O_RDONLY);
+	ck_assert_int_eq(flock(other, LOCK_EX | LOCK_NB), -1);
+	close(other);
+	/* Held: another write of the same output leaves it. */
+	snprintf(live, sizeof(live), "%s", tmp);
+	ck_assert_int_eq(utime(live, &old), 0);
+	ck_assert_int_eq(sg_path_output_temp(path, &tmp2, &fd2, &err), SG_OK);
+	ck_assert_int_eq(access(live, F_OK), 0);
+	close(fd2);
+	unlink(tmp2);
+	free(tmp2);
+	close(fd);
+	unlink(tmp);
+	free(tmp);
+	snprintf(path, sizeof(path), "%s/none/r.xlsx", dir);
+	ck_assert_int_eq(sg_path_output_temp(path, &tmp, &fd, &err), SG_ERR_IO);
+	ck_assert_ptr_null(tmp);
+	ck_assert_ptr_nonnull(strstr(err.message, "check that the folder "
+				     "exists"));
+	rmdir(dir);
+}
+END_TEST
+
 /* An OAuth token request's body: every value encoded, pairs joined. */
 START_TEST(test_url_form)
 {
@@ -983,6 +1035,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_url_encode);
 	tcase_add_test(tc, test_url_form);
 	tcase_add_test(tc, test_path_output_ok);
+	tcase_add_test(tc, test_path_output_temp);
 	tcase_add_test(tc, test_url_build);
 	suite_add_tcase(s, tc);
 

@@ -25,4 +25,16 @@ struct sg_error;
  */
 int sg_path_output_ok(const char *path, struct sg_error *err);
 
+/*
+ * The temporary file an output is written to before it is renamed into
+ * place: ".NAME.XXXXXX" beside path, with the mode the umask gives every
+ * output, and an advisory lock held while *fd stays open (keep it open
+ * until the rename).  First, the temporary files of the same output
+ * whose writer is gone (a killed run's: unlocked, and untouched for a
+ * few seconds) are removed.  *tmp is malloc'd.  SG_ERR_IO naming the
+ * folder, or SG_ERR_NOMEM.
+ */
+int sg_path_output_temp(const char *path, char **tmp, int *fd,
+			struct sg_error *err);
+
 #endif

@@ -721,45 +721,15 @@ static int bundle_archive_open(struct bundle_writer *w, int fd,
 	return SG_OK;
 }
 
-/* Creates the temporary file beside the output: ".NAME.XXXXXX". */
+/* Creates the temporary file beside the output, ".NAME.XXXXXX", locked
+ * while its descriptor is open (sg_path_output_temp()). */
 static int bundle_tmp_create(struct bundle_state *st, int *fd,
 			     struct sg_error *err)
 {
-	const char *slash = strrchr(st->path, '/');
-	size_t dl = slash != NULL ? (size_t)(slash - st->path) + 1 : 0;
-	char dir[SG_ERROR_PATH_MAX];
-	mode_t mask;
-
 	if (sg_path_output_ok(st->path, err) != SG_OK)
 		return err->code;
-	st->tmp = malloc(strlen(st->path) + 9);
-	if (st->tmp == NULL)
-		return bundle_nomem(err);
-	memcpy(st->tmp, st->path, dl);
-	sprintf(st->tmp + dl, ".%s.XXXXXX", st->path + dl);
-	*fd = mkstemp(st->tmp);
-	if (*fd < 0) {
-		int e = errno;
-
-		free(st->tmp);
-		st->tmp = NULL;
-		if (dl == 0)
-			snprintf(dir, sizeof(dir), ".");
-		else
-			snprintf(dir, sizeof(dir), "%.*s",
-				 dl > 1 ? (int)dl - 1 : 1, st->path);
-		return sg_error_set_at(err, SG_ERR_IO, dir, 0, 0,
-				       "cannot create the bundle %s here: "
-				       "%s; check that the folder exists and "
-				       "is writable", st->path + dl,
-				       strerror(e));
-	}
-	/* mkstemp() makes 0600; the bundle gets the mode every output
-	 * gets, the umask's (it holds the CRM's data: a umask of 077
-	 * keeps it private). */
-	mask = umask(022);
-	(void)umask(mask);
-	(void)fchmod(*fd, 0666 & ~mask);
+	if (sg_path_output_temp(st->path, &st->tmp, fd, err) != SG_OK)
+		return sg_error_prefix(err, "cannot create the bundle: ");
 	return SG_OK;
 }
 

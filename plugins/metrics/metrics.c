@@ -75,6 +75,7 @@ static const char *const mx_file_names[MX_FILE_COUNT] = {
 struct mx_file {
 	char *path;             /* the final name */
 	char *tmp;              /* the temporary file, NULL when none */
+	int lock_fd;            /* holds its lock until the rename; -1 */
 	FILE *fp;
 };
 
@@ -107,6 +108,14 @@ static int mx_nomem(struct sg_error *err)
 	return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 }
 
+/* The temporary file's lock let go (after its rename, or its removal). */
+static void mx_unlock(struct mx_file *f)
+{
+	if (f->lock_fd >= 0)
+		close(f->lock_fd);
+	f->lock_fd = -1;
+}
+
 /* Removes the temporary files left and forgets them. */
 static void mx_drop_temps(struct metrics_state *st)
 {
@@ -122,6 +131,7 @@ static void mx_drop_temps(struct metrics_state *st)
 			unlink(f->tmp);
 		free(f->tmp);
 		f->tmp = NULL;
+		mx_unlock(f);
 	}
 }
 
@@ -177,6 +187,8 @@ static int mx_open(void **state, const void *config, const char *arg,
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return mx_nomem(err);
+	for (i = 0; i < MX_FILE_COUNT; i++)
+		st->files[i].lock_fd = -1;
 	st->host = host;
 	if (arg != NULL && arg[0] != '\0') {
 		st->dir = strdup(arg);
@@ -208,38 +220,22 @@ fail:
 	return rc;
 }
 
-/* Opens a new temporary file next to f's final name. */
-static int mx_temp_open(struct metrics_state *st, struct mx_file *f,
-			const char *name, struct sg_error *err)
+/* Opens a new temporary file next to f's final name, ".NAME.XXXXXX",
+ * locked until the rename (sg_path_output_temp()). */
+static int mx_temp_open(struct mx_file *f, struct sg_error *err)
 {
-	char leaf[128];
-	int fd, attempt;
+	int fd;
 
 	if (sg_path_output_ok(f->path, err) != SG_OK)
 		return err->code;
-	for (attempt = 0; attempt < 2; attempt++) {
-		snprintf(leaf, sizeof(leaf), ".%s.%ld.tmp", name,
-			 (long)getpid());
-		free(f->tmp);
-		f->tmp = sg_path_join(st->dir, leaf);
-		if (f->tmp == NULL)
-			return mx_nomem(err);
-		fd = open(f->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			  0666);
-		if (fd >= 0)
-			break;
-		/* A leftover of a killed process with the same id. */
-		if (errno != EEXIST || attempt > 0 || unlink(f->tmp) != 0) {
-			int e = errno;
-
-			free(f->tmp);
-			f->tmp = NULL;
-			return sg_error_set_at(err, SG_ERR_IO, f->path, 0, 0,
-					       "cannot write: %s",
-					       strerror(e));
-		}
-	}
-	f->fp = fdopen(fd, "w");
+	free(f->tmp);
+	mx_unlock(f);
+	if (sg_path_output_temp(f->path, &f->tmp, &fd, err) != SG_OK)
+		return sg_error_prefix(err, "cannot write: ");
+	/* The stream closes its descriptor before the rename: a second
+	 * one keeps the lock. */
+	f->lock_fd = dup(fd);
+	f->fp = f->lock_fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (f->fp == NULL) {
 		close(fd);
 		return mx_nomem(err);
@@ -737,7 +733,7 @@ static int mx_write(void *state, const struct sg_sink_input *input,
 				    "write() called twice");
 	data = input->data;
 	for (i = 0; i < MX_FILE_COUNT && rc == SG_OK; i++)
-		rc = mx_temp_open(st, &st->files[i], mx_file_names[i], err);
+		rc = mx_temp_open(&st->files[i], err);
 	if (rc == SG_OK)
 		rc = mx_write_json(st, input, err);
 	if (rc == SG_OK)
@@ -775,6 +771,7 @@ static int mx_finish(void *state, struct sg_error *err)
 		}
 		free(f->tmp);
 		f->tmp = NULL;
+		mx_unlock(f);
 	}
 	st->written = 0;
 	st->finished = 1;

@@ -57,6 +57,7 @@ struct xlsx_state {
 	char *path;             /* the workbook asked for */
 	char *dir;              /* its folder: temporary files go there */
 	char *tmp;              /* the workbook being written, until renamed */
+	int tmp_fd;             /* its lock, held until then; -1: none */
 	struct xlsx_ctx cx;
 	int written;            /* write() was called */
 	int failed;             /* ... and failed */
@@ -84,6 +85,9 @@ static void xlsx_abandon(struct xlsx_state *st)
 		free(st->tmp);
 		st->tmp = NULL;
 	}
+	if (st->tmp_fd >= 0)
+		(void)close(st->tmp_fd);
+	st->tmp_fd = -1;
 }
 
 static void xlsx_close(void *state)
@@ -123,13 +127,8 @@ static int xlsx_split(struct xlsx_state *st, struct sg_error *err)
 /* Checks the folder and reserves the temporary file in it. */
 static int xlsx_reserve(struct xlsx_state *st, struct sg_error *err)
 {
-	const char *base = strrchr(st->path, '/');
 	struct stat sb;
-	mode_t mask;
-	size_t n;
-	int fd;
 
-	base = base != NULL ? base + 1 : st->path;
 	if (stat(st->path, &sb) == 0 && S_ISDIR(sb.st_mode))
 		return sg_error_set_at(err, SG_ERR_IO, st->path, 0, 0,
 				       "cannot write the workbook: a folder "
@@ -148,30 +147,11 @@ static int xlsx_reserve(struct xlsx_state *st, struct sg_error *err)
 				       "cannot write the workbook: %s is not "
 				       "a folder; choose another output",
 				       st->dir);
-	n = strlen(st->dir) + strlen(base) + 16;
-	st->tmp = malloc(n);
-	if (st->tmp == NULL)
-		return xlsx_nomem(err);
-	snprintf(st->tmp, n, "%s/.%s.XXXXXX", st->dir, base);
-	fd = mkstemp(st->tmp);
-	if (fd < 0) {
-		int e = errno;
-
-		free(st->tmp);
-		st->tmp = NULL;
-		return sg_error_set_at(err, SG_ERR_IO, st->path, 0, 0,
-				       "cannot write the workbook: cannot "
-				       "create a file in the folder %s: %s; "
-				       "make the folder writable or choose "
-				       "another output", st->dir,
-				       strerror(e));
-	}
-	/* mkstemp makes the file private; the workbook gets the usual
-	 * mode. */
-	mask = umask(022);
-	(void)umask(mask);
-	(void)fchmod(fd, 0666 & ~mask);
-	(void)close(fd);
+	/* The locked descriptor stays open until the rename, so the next
+	 * write of this output knows the file is not a dead run's. */
+	if (sg_path_output_temp(st->path, &st->tmp, &st->tmp_fd, err) !=
+	    SG_OK)
+		return sg_error_prefix(err, "cannot write the workbook: ");
 	return SG_OK;
 }
 
@@ -192,6 +172,7 @@ static int xlsx_open(void **state, const void *config, const char *arg,
 	st = calloc(1, sizeof(*st));
 	if (st == NULL)
 		return xlsx_nomem(err);
+	st->tmp_fd = -1;
 	st->host = host;
 	st->cx.host = host;
 	if (arg != NULL && arg[0] != '\0') {
@@ -347,7 +328,6 @@ static int xlsx_finish(void *state, struct sg_error *err)
 {
 	struct xlsx_state *st = state;
 	lxw_error lrc;
-	int fd;
 
 	if (!st->written || st->failed || st->cx.wb == NULL) {
 		xlsx_abandon(st);
@@ -374,12 +354,9 @@ static int xlsx_finish(void *state, struct sg_error *err)
 		xlsx_abandon(st);
 		return sg_error_prefix(err, "%s: ", st->path);
 	}
-	/* On disk before it takes the real name. */
-	fd = open(st->tmp, O_RDONLY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		(void)close(fd);
-	}
+	/* On disk before it takes the real name (the locked descriptor
+	 * is the file libxlsxwriter rewrote in place). */
+	(void)fsync(st->tmp_fd);
 	if (rename(st->tmp, st->path) != 0) {
 		int e = errno;
 
@@ -391,6 +368,8 @@ static int xlsx_finish(void *state, struct sg_error *err)
 	}
 	free(st->tmp);
 	st->tmp = NULL;
+	(void)close(st->tmp_fd);
+	st->tmp_fd = -1;
 	st->host->log(st->host->ctx, SG_LOG_INFO, "wrote %s", st->path);
 	return SG_OK;
 }

@@ -47,6 +47,36 @@ expect_status 0 "a workbook through a link to a file"
 sg report -c "$cfg" --out "$scratch/new.xlsx"
 expect_status 0 "a workbook at a new path"
 
+# A killed run's hidden temporary file is removed by the next write of
+# the same output; one a live writer holds (locked) is left, and so are
+# other files.
+mkdir "$scratch/t"
+for name in r.xlsx b.tar.gz; do
+	: >"$scratch/t/.$name.Ab3xY9"
+	touch -d '1 hour ago' "$scratch/t/.$name.Ab3xY9"
+done
+: >"$scratch/t/.r.xlsx.Live42"
+touch -d '1 hour ago' "$scratch/t/.r.xlsx.Live42"
+: >"$scratch/t/.r.xlsx.notmine1"
+touch -d '1 hour ago' "$scratch/t/.r.xlsx.notmine1"
+$PYTHON3 - "$scratch/t/.r.xlsx.Live42" "$scratch/t/held" <<'PY' &
+import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").close()
+time.sleep(3)
+PY
+holder=$!
+while [ ! -e "$scratch/t/held" ]; do sleep 0.1; done
+sg report -c "$cfg" --out "$scratch/t/r.xlsx"
+expect_status 0 "a workbook where a killed run left its file"
+sg bundle -c "$cfg" --out "$scratch/t/b.tar.gz"
+expect_status 0 "a bundle where a killed run left its file"
+wait $holder
+expect_eq "$(ls -A "$scratch/t" | sort | tr '\n' ' ')" \
+	".r.xlsx.Live42 .r.xlsx.notmine1 b.tar.gz held r.xlsx " \
+	"the dead runs' files gone, the live one's and others kept"
+
 # The bundle holds the CRM's data: a umask of 077 keeps it private.
 (umask 077 && "$STAGEGUARD" bundle -c "$cfg" --out "$scratch/b.tar.gz") \
 	>/dev/null 2>&1 || fail "bundle under umask 077"
