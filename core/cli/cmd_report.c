@@ -5,6 +5,8 @@
  */
 #include "cli.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,7 +21,8 @@ static const char report_usage[] =
 "against the baseline, every exception with its review note and\n"
 "disposition, the review queue, stage ages, owners and teams, evidence\n"
 "gaps, paused opportunities, the weekly trend and the definitions.\n"
-"--out defaults to the config's sinks.xlsx.out.  as-of defaults to the\n"
+"--out defaults to the config's sinks.xlsx.out; --out - writes it to\n"
+"standard output, for a pipe or a redirect.  as-of defaults to the\n"
 "ledger's latest moment (the last run, or a later decision), so the same\n"
 "ledger gives the same workbook.  The records are those the last run at\n"
 "or before as-of kept in the ledger: no source is read unless --source\n"
@@ -34,7 +37,8 @@ static const char bundle_usage[] =
 "its review note, the tasks and dispositions, the measurement events, the\n"
 "metrics and the workbook, with a manifest and SHA256SUMS.  The format\n"
 "follows FILE's name: .tar.gz, .tar.zst or .zip (default: the config's\n"
-"sinks.bundle.out).  The records are those the last run at or before\n"
+"sinks.bundle.out; --out - writes a .tar.gz to standard output, for a\n"
+"pipe or a redirect).  The records are those the last run at or before\n"
 "as-of kept in the ledger (no source is read unless --source names one),\n"
 "so the same ledger gives a byte-identical bundle.\n"
 "`bundle verify FILE` checks every file against the manifest and prints\n"
@@ -78,17 +82,91 @@ static int report_open_ledger(struct sg_ledger **ledger,
 	return sg_ledger_open(ledger, path, err);
 }
 
+/* --out -: the output is written whole to a private folder in TMPDIR
+ * (verified there like any output), then copied to standard output. */
+struct report_pipe {
+	char dir[512];
+	char path[600];
+};
+
+static int report_pipe_begin(struct report_pipe *p, const char *sink,
+			     struct sg_error *err)
+{
+	const char *tmp = getenv("TMPDIR");
+
+	if (isatty(STDOUT_FILENO))
+		return sg_error_set(err, SG_ERR_USAGE, "--out - writes the %s "
+				    "to standard output for a pipe or a "
+				    "redirect (| or >), not to a terminal",
+				    strcmp(sink, "xlsx") == 0 ? "workbook" :
+				    "bundle");
+	snprintf(p->dir, sizeof(p->dir), "%s/stageguard-out-XXXXXX",
+		 tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
+	if (mkdtemp(p->dir) == NULL)
+		return sg_error_set_at(err, SG_ERR_IO, p->dir, 0, 0,
+				       "cannot make a folder to write the "
+				       "output in: %s (check TMPDIR)",
+				       strerror(errno));
+	snprintf(p->path, sizeof(p->path), "%s/%s", p->dir,
+		 strcmp(sink, "xlsx") == 0 ? "report.xlsx" : "bundle.tar.gz");
+	return SG_OK;
+}
+
+/* Copies the finished output to standard output (main() checks that
+ * the last of it reached it). */
+static int report_pipe_copy(const struct report_pipe *p,
+			    struct sg_error *err)
+{
+	char buf[65536];
+	FILE *in = fopen(p->path, "rb");
+	size_t n;
+	int rc = SG_OK;
+
+	if (in == NULL)
+		return sg_error_set_at(err, SG_ERR_IO, p->path, 0, 0,
+				       "cannot read the output back: %s",
+				       strerror(errno));
+	while (rc == SG_OK && (n = fread(buf, 1, sizeof(buf), in)) > 0)
+		if (fwrite(buf, 1, n, stdout) != n)
+			rc = sg_error_set(err, SG_ERR_IO, "cannot write the "
+					  "output to standard output: %s",
+					  strerror(errno));
+	if (rc == SG_OK && ferror(in))
+		rc = sg_error_set_at(err, SG_ERR_IO, p->path, 0, 0,
+				     "cannot read the output back");
+	fclose(in);
+	return rc;
+}
+
+static void report_pipe_end(const struct report_pipe *p)
+{
+	if (p->dir[0] == '\0')
+		return;
+	(void)unlink(p->path);
+	(void)rmdir(p->dir);
+}
+
 /* Writes one sink's output from the ledger. */
 static int report_write(struct cli_options *o, const char *sink)
 {
 	struct cli_sink_job job = { sink, o->out };
+	struct report_pipe pipe_out = { "", "" };
+	int to_stdout = o->out != NULL && strcmp(o->out, "-") == 0;
 	struct cli_session s;
 	struct sg_ledger *ledger = NULL;
 	struct sg_error err;
 	char as_of[SG_TIME_ISO_SIZE];
-	int rc;
+	int rc = SG_OK;
 
 	sg_error_clear(&err);
+	if (to_stdout) {
+		rc = report_pipe_begin(&pipe_out, sink, &err);
+		job.arg = pipe_out.path;
+		if (rc != SG_OK) {
+			pipe_out.dir[0] = '\0';
+			return cli_fail(&err);
+		}
+	}
 	rc = cli_session_open(&s, o, &err);
 	if (rc == SG_OK)
 		rc = report_open_ledger(&ledger, &s, o, &err);
@@ -98,9 +176,15 @@ static int report_write(struct cli_options *o, const char *sink)
 		rc = cli_session_load(&s, o, ledger, &err);
 	if (rc == SG_OK)
 		rc = cli_session_window(&s, o, ledger, &err);
+	/* Writing to standard output, "wrote" would name the folder
+	 * it passes through. */
 	if (rc == SG_OK)
 		rc = cli_publish(&s, ledger, &job, 1,
-				 o->quiet ? SG_LOG_WARN : SG_LOG_INFO, &err);
+				 o->quiet || to_stdout ? SG_LOG_WARN :
+				 SG_LOG_INFO, &err);
+	if (rc == SG_OK && to_stdout)
+		rc = report_pipe_copy(&pipe_out, &err);
+	report_pipe_end(&pipe_out);
 	sg_ledger_close(ledger);
 	cli_session_close(&s);
 	return rc == SG_OK ? 0 : cli_fail(&err);

@@ -77,6 +77,32 @@ expect_eq "$(ls -A "$scratch/t" | sort | tr '\n' ' ')" \
 	".r.xlsx.Live42 .r.xlsx.notmine1 b.tar.gz held r.xlsx " \
 	"the dead runs' files gone, the live one's and others kept"
 
+# --out - writes the workbook or the bundle to standard output, for a
+# pipe: the same bytes as a file, nothing left behind (no file named
+# "-", nothing in TMPDIR); refused onto a terminal.
+mkdir "$scratch/tmp" "$scratch/here"
+sg report -c "$cfg" --out "$scratch/here/file.xlsx"
+(cd "$scratch/here" && TMPDIR="$scratch/tmp" "$STAGEGUARD" report -c "$cfg" \
+	--out - >"$scratch/piped.xlsx") || fail "report --out -"
+cmp -s "$scratch/piped.xlsx" "$scratch/here/file.xlsx" ||
+	fail "the piped workbook differs from the file"
+sg bundle -c "$cfg" --out "$scratch/here/file.tar.gz"
+(cd "$scratch/here" && TMPDIR="$scratch/tmp" "$STAGEGUARD" bundle -c "$cfg" \
+	--out - | cat >"$scratch/piped.tar.gz") || fail "bundle --out -"
+cmp -s "$scratch/piped.tar.gz" "$scratch/here/file.tar.gz" ||
+	fail "the piped bundle differs from the file"
+sg bundle verify "$scratch/piped.tar.gz"
+expect_status 0 "the piped bundle verifies"
+expect_eq "$(ls -A "$scratch/here" "$scratch/tmp" | tr '\n' ' ')" \
+	"$scratch/here: file.tar.gz file.xlsx  $scratch/tmp: " \
+	"no file named -, nothing left in TMPDIR"
+if command -v script >/dev/null 2>&1; then
+	script -qc "'$STAGEGUARD' report -c '$cfg' --out -" /dev/null \
+		>"$scratch/tty.txt" 2>&1
+	grep -q "not to a terminal" "$scratch/tty.txt" ||
+		fail "--out - onto a terminal was not refused"
+fi
+
 # The bundle holds the CRM's data: a umask of 077 keeps it private.
 (umask 077 && "$STAGEGUARD" bundle -c "$cfg" --out "$scratch/b.tar.gz") \
 	>/dev/null 2>&1 || fail "bundle under umask 077"
