@@ -54,32 +54,28 @@ expect_err "opportunities.csv:10:2: csv: the byte 0xE9 after 3 bytes of the fiel
 # Named as Windows-1252 in the mapping, the same file is read, the name
 # converted; so is the file Excel saves as "Unicode Text" (UTF-16 with a
 # byte order mark).
-$PYTHON3 - "$d" <<'PY'
+# encode_as ENCODING CODEC: the folder's files (in Windows-1252 now)
+# saved in CODEC, the mapping naming ENCODING; O2's name gains a euro.
+encode_as() {
+	$PYTHON3 - "$d" "$1" "$2" <<'PY'
 import glob, json, sys
-d = sys.argv[1]
+d, name, codec = sys.argv[1:]
 c = json.load(open(d + "/stageguard.json"))
-c["sources"]["csv"]["mapping"] = {"encoding": "windows-1252"}
+c["sources"]["csv"]["mapping"] = {"encoding": name}
 json.dump(c, open(d + "/stageguard.json", "w"))
 for p in glob.glob(d + "/data/*.csv"):
     t = open(p, "rb").read().decode("cp1252")
-    open(p, "wb").write(t.replace("Missing evidence", "Missing \u20ac evidence")
-                         .encode("cp1252"))
+    t = t.replace("Missing evidence,", "Missing \u20ac evidence,")
+    open(p, "wb").write(t.encode(codec))
 PY
+}
+encode_as windows-1252 cp1252
 sg check -c "$d/stageguard.json" --as-of $asof --dry-run --format jsonl
 expect_status 0 "the file read as windows-1252"
 expect_eq "$(json 'sorted({r["opportunity_name"] for r in rows if r["opportunity_id"] in ("O2", "O9")})')" \
 	"['Café deal', 'Missing € evidence, seller only']" "names converted to UTF-8"
 cp "$scratch/.out" "$scratch/cp1252.jsonl"
-$PYTHON3 - "$d" <<'PY'
-import glob, json, sys
-d = sys.argv[1]
-c = json.load(open(d + "/stageguard.json"))
-c["sources"]["csv"]["mapping"] = {"encoding": "utf-16"}
-json.dump(c, open(d + "/stageguard.json", "w"))
-for p in glob.glob(d + "/data/*.csv"):
-    t = open(p, "rb").read().decode("cp1252")
-    open(p, "wb").write(t.encode("utf-16"))
-PY
+encode_as utf-16 utf-16
 sg check -c "$d/stageguard.json" --as-of $asof --dry-run --format jsonl
 expect_status 0 "the files read as utf-16"
 cmp -s "$scratch/.out" "$scratch/cp1252.jsonl" ||

@@ -37,15 +37,7 @@ expect_eq "$(q 'select count(*) from runs')" 2 "recorded"
 # other, so one judges from the pilot start and the other from the
 # first one's as-of, never both from the start.
 rm -f "$db" "$db"-*
-$PYTHON3 - "$db-run.lock" "$scratch/held" <<'PY' &
-import fcntl, os, sys, time
-f = open(sys.argv[1], "w")
-fcntl.flock(f, fcntl.LOCK_EX)
-open(sys.argv[2], "w").close()
-time.sleep(4)
-PY
-holder=$!
-while [ ! -e "$scratch/held" ]; do sleep 0.1; done
+hold_lock "$db-run.lock" 4
 "$STAGEGUARD" run -c "$cfg" --as-of $asof >"$scratch/a.out" 2>"$scratch/a.err" &
 a=$!
 # A run is named by its start (to the second), as-of, config and source:

@@ -71,6 +71,22 @@ rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print(eval(sys.argv[1]))' "$1"
 }
 
+# hold_lock FILE SECONDS: a process holds an advisory lock (flock) on
+# FILE for SECONDS, as a live stageguard holds its ledger's or an
+# output's; returns once it is held, with the process id in $holder.
+hold_lock() {
+	rm -f "$scratch/.held"
+	$PYTHON3 - "$1" "$2" "$scratch/.held" <<'PY' &
+import fcntl, sys, time
+f = open(sys.argv[1], "a")
+fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[3], "w").close()
+time.sleep(float(sys.argv[2]))
+PY
+	holder=$!
+	while [ ! -e "$scratch/.held" ]; do sleep 0.1; done
+}
+
 finish() {
 	if [ "$failures" -gt 0 ]; then
 		echo "$failures assertion(s) failed" >&2

@@ -59,22 +59,14 @@ done
 touch -d '1 hour ago' "$scratch/t/.r.xlsx.Live42"
 : >"$scratch/t/.r.xlsx.notmine1"
 touch -d '1 hour ago' "$scratch/t/.r.xlsx.notmine1"
-$PYTHON3 - "$scratch/t/.r.xlsx.Live42" "$scratch/t/held" <<'PY' &
-import fcntl, sys, time
-f = open(sys.argv[1], "a")
-fcntl.flock(f, fcntl.LOCK_EX)
-open(sys.argv[2], "w").close()
-time.sleep(3)
-PY
-holder=$!
-while [ ! -e "$scratch/t/held" ]; do sleep 0.1; done
+hold_lock "$scratch/t/.r.xlsx.Live42" 3
 sg report -c "$cfg" --out "$scratch/t/r.xlsx"
 expect_status 0 "a workbook where a killed run left its file"
 sg bundle -c "$cfg" --out "$scratch/t/b.tar.gz"
 expect_status 0 "a bundle where a killed run left its file"
 wait $holder
 expect_eq "$(ls -A "$scratch/t" | sort | tr '\n' ' ')" \
-	".r.xlsx.Live42 .r.xlsx.notmine1 b.tar.gz held r.xlsx " \
+	".r.xlsx.Live42 .r.xlsx.notmine1 b.tar.gz r.xlsx " \
 	"the dead runs' files gone, the live one's and others kept"
 
 # --out - writes the workbook or the bundle to standard output, for a

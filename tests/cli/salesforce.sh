@@ -231,10 +231,17 @@ expect_status 0 "an unbroken pull through Bulk API 2.0"
 expect_eq "$(requests_since $mark 'len([r for r in log if r["method"] == "POST" and "ORDER BY" in r.get("body", {}).get("query", "")])')" \
 	0 "no job asks for an order"
 rm -rf "$scratch/unbroken" && cp -r "$dir/bulk-snapshot" "$scratch/unbroken"
-skip=$(requests_since $mark '[i for i, r in enumerate([r for r in log if "/jobs/query/" in r["path"]]) if r["query"].get("locator")][1]')
-fake_call POST /_fake/fault '{"path": "/services/data/v62.0/jobs/query/", "kind": "request_limit", "count": 1, "skip": '"$skip"'}' >/dev/null
-sg pull -c "$dir/bulk-snap.json"
-expect_status 4 "a pull that stops within a job"
+# stop_in_job INDEX WHAT: the next pull stops (the day's allowance spent)
+# at the request for the result set by locator that the pull since
+# $mark asked at INDEX (1: the Opportunity job's second set; -1: the
+# last, in the history job).
+stop_in_job() {
+	skip=$(requests_since $mark "[i for i, r in enumerate([r for r in log if \"/jobs/query/\" in r[\"path\"]]) if r[\"query\"].get(\"locator\")][$1]")
+	fake_call POST /_fake/fault '{"path": "/services/data/v62.0/jobs/query/", "kind": "request_limit", "count": 1, "skip": '"$skip"'}' >/dev/null
+	sg pull -c "$dir/bulk-snap.json"
+	expect_status 4 "$2"
+}
+stop_in_job 1 "a pull that stops within a job"
 mark=$(log_mark)
 sg pull -c "$dir/bulk-snap.json" -v
 expect_status 0 "the pull after it"
@@ -251,10 +258,7 @@ expect_eq "$(same_snapshot "$scratch/unbroken" "$dir/bulk-snapshot" sorted)" \
 # written cannot be, so that pull starts afresh.
 mark=$(log_mark)
 sg pull -c "$dir/bulk-snap.json"
-skip=$(requests_since $mark '[i for i, r in enumerate([r for r in log if "/jobs/query/" in r["path"]]) if r["query"].get("locator")][-1]')
-fake_call POST /_fake/fault '{"path": "/services/data/v62.0/jobs/query/", "kind": "request_limit", "count": 1, "skip": '"$skip"'}' >/dev/null
-sg pull -c "$dir/bulk-snap.json"
-expect_status 4 "a pull that stops within the history job"
+stop_in_job -1 "a pull that stops within the history job"
 fake_call POST /_fake/clock '{"advance_s": 691200}' >/dev/null
 mark=$(log_mark)
 sg pull -c "$dir/bulk-snap.json" -v
@@ -266,10 +270,7 @@ expect_eq "$(same_snapshot "$scratch/unbroken" "$dir/bulk-snapshot" sorted)" \
 	same "the snapshot of an unbroken pull"
 mark=$(log_mark)
 sg pull -c "$dir/bulk-snap.json"
-skip=$(requests_since $mark '[i for i, r in enumerate([r for r in log if "/jobs/query/" in r["path"]]) if r["query"].get("locator")][1]')
-fake_call POST /_fake/fault '{"path": "/services/data/v62.0/jobs/query/", "kind": "request_limit", "count": 1, "skip": '"$skip"'}' >/dev/null
-sg pull -c "$dir/bulk-snap.json"
-expect_status 4 "a pull that stops within the Opportunity job"
+stop_in_job 1 "a pull that stops within the Opportunity job"
 fake_call POST /_fake/clock '{"advance_s": 691200}' >/dev/null
 sg pull -c "$dir/bulk-snap.json"
 expect_status 4 "the Opportunity job gone"
