@@ -103,7 +103,9 @@ static void cfg_append(struct cfg_ctx *c, const char *text)
  * returns the length to restore with cfg_pop(). */
 static size_t cfg_push_key(struct cfg_ctx *c, const char *key)
 {
-	char buf[CFG_QUOTE_MAX + 16];
+	/* A quote or backslash takes two bytes: a key of CFG_QUOTE_MAX of
+	 * them, "[\"", "...", "\"]" and the NUL (found by fuzzing). */
+	char buf[2 * CFG_QUOTE_MAX + 16];
 	size_t old = c->len, i, n = 0;
 	int plain = key[0] != '\0';
 

@@ -553,6 +553,13 @@ START_TEST(test_invalid_json)
 	ck_assert_ptr_null(strstr(err.message, "s3cr3t"));
 	ck_assert_str_eq(err.message, "invalid JSON: invalid token");
 
+	/* A key of 64 quotes, each written escaped in the path of the
+	 * message: it overflowed a buffer once (tests/fuzz/crashes). */
+	ck_assert_int_eq(load(&cfg, "{\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\\\"\": 1}", &err),
+			 SG_ERR_CONFIG);
+	ck_assert_msg(strstr(err.message, "$[\"\\\"\\\"") != NULL, "%s",
+		      err.message);
+
 	ck_assert_int_eq(load(&cfg, "", &err), SG_ERR_CONFIG);
 	ck_assert_ptr_null(cfg);
 	ck_assert_ptr_nonnull(strstr(err.message, "invalid JSON: "));

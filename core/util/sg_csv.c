@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #if defined(__SSE2__)
@@ -134,6 +135,7 @@ nomem:
 int sg_csv_open(struct sg_csv **out, const char *path, struct sg_error *err)
 {
 	struct sg_csv *csv;
+	struct stat sb;
 	int rc, fd;
 
 	*out = NULL;
@@ -147,6 +149,11 @@ int sg_csv_open(struct sg_csv **out, const char *path, struct sg_error *err)
 		return rc;
 	}
 	csv->fd = fd;
+	/* A small file gets a buffer of its size, not the 4 MiB block,
+	 * which is cleared on allocation (review imports, owners.csv). */
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    (unsigned long long)sb.st_size + 64 < SG_CSV_BLOCK)
+		csv->cap = csv->block = (size_t)sb.st_size + 64;
 #if defined(POSIX_FADV_SEQUENTIAL)
 	(void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
 #endif

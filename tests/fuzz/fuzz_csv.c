@@ -123,12 +123,12 @@ static void fz_write_back(struct fz_buf *out, const struct sg_csv_record *rec)
 /*
  * Reads all of text in encoding with block (0: the whole text at once;
  * not the reader's default of 4 MiB, which it clears on every open: that
- * would take most of the time),
- * checking every record and giving each mapped stage label a look-up;
- * each record is flattened into flat and, when out is not NULL, written
- * back into it.  A record of one empty field is left out of both: written
- * back it is a blank line, which the reader skips.  Returns the last
- * status of sg_csv_set_encoding() or sg_csv_next() (0 at a clean end).
+ * would take most of the time), checking every record and giving each
+ * field a mapped stage look-up; each record is flattened into flat and,
+ * when out is not NULL, written back into it.  A record of one empty
+ * field is left out of both: written back it is a blank line, which the
+ * reader skips.  Returns the last status of sg_csv_set_encoding() or
+ * sg_csv_next() (0 at a clean end).
  */
 static int fz_read(const char *text, size_t len, const char *encoding,
 		   size_t block, const struct csv_mapping *map,
@@ -232,8 +232,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 1)
 		return 0;
 	sel = data[0];
-	block = (size_t)(sel >> 2) < 63 ? (size_t)(sel >> 2) + 1 :
-		0;
+	block = (size_t)(sel >> 2) < 63 ? (size_t)(sel >> 2) + 1 : 0;
 	rest = data + 1;
 	end = data + size;
 	for (cut = rest; cut < end && *cut != '\n' && *cut != '\0'; cut++)

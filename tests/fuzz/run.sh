@@ -17,6 +17,9 @@ build=$2
 shift 2
 seconds=${FUZZ_SECONDS:-60}
 status=0
+# A UBSan finding names its stack too, unless the caller chose otherwise.
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
+export UBSAN_OPTIONS
 
 # Prints "fuzz_NAME: WHAT" on standard error and marks the run failed.
 fail() {
@@ -58,9 +61,10 @@ session() {
 		-artifact_prefix="$work/" \
 		"$work/corpus" "$src/corpus/$name" >"$log" 2>&1
 	rc=$?
-	echo "fuzz_$name: ${seconds} s, $(final_stat "$log" number_of_executed_units)" \
-		"inputs, $(final_stat "$log" average_exec_per_sec) exec/s," \
-		"$(ls "$work/corpus" | wc -l) new corpus inputs"
+	runs=$(final_stat "$log" number_of_executed_units)
+	echo "fuzz_$name: $runs inputs in up to $seconds s," \
+		"$(final_stat "$log" average_exec_per_sec) exec/s," \
+		"$(find "$work/corpus" -type f | wc -l) inputs in $work/corpus"
 	if [ "$rc" != 0 ]; then
 		tail -n 60 "$log" >&2
 		fail "$name" "a finding (exit $rc): see $log and the input it\
