@@ -48,6 +48,16 @@ TMPDIR=$tiny sg bundle -c "$cfg" --out "$scratch/b.tar.gz"
 expect_status 4 "a bundle staged in a full TMPDIR"
 expect_eq "$(ls "$scratch/b.tar.gz" 2>/dev/null)" "" "no bundle under the real name"
 
+# The metrics sink's files onto the full disk: exit 4, none of them.
+$PYTHON3 -c 'import json, sys
+c = json.load(open(sys.argv[1]))
+c["sinks"] = {"metrics": {"dir": sys.argv[3]}}
+json.dump(c, open(sys.argv[2], "w"))' "$cfg" "$dir/m.json" "$tiny"
+sg run -c "$dir/m.json" --as-of 2026-11-21T00:00:00Z
+expect_status 4 "the metrics onto a full disk"
+expect_err "metrics" "names the sink"
+expect_eq "$(ls -A "$tiny")" "" "no metrics file, no temporary file"
+
 # A ledger on the full disk: said, nothing recorded.
 sg run -c "$cfg" --as-of $asof --ledger "$tiny/l.db"
 expect_status 1 "a run whose ledger is on a full disk"
