@@ -715,22 +715,20 @@ static int salesforce_query_position(struct salesforce_state *s,
 				     json_t *position)
 {
 	const char *pending = salesforce_history_pending(s);
+	/* A Bulk job's stage rows are emitted at its end: within the
+	 * history job, the job is read again from its first set. */
+	int from_start = s->bulk_on && s->phase == SF_HISTORY;
 	json_t *after;
 
-	if (json_object_set_new(position, "page", json_integer(s->page)))
+	if (json_object_set_new(position, "page",
+				json_integer(from_start ? 0 : s->page)))
 		return -1;
 	if (s->bulk_on) {
-		struct json_t *job = json_object();
-		int rc;
-
-		/* A Bulk job's stage rows are emitted at its end: the
-		 * job is read again from its first set. */
-		rc = job == NULL || salesforce_bulk_position(s->bulk, job) ||
-		     (s->phase == SF_HISTORY &&
-		      json_object_del(job, "locator") < -1) ||
-		     json_object_update(position, job);
-		json_decref(job);
-		return rc ? -1 : 0;
+		if (salesforce_bulk_position(s->bulk, position) != 0)
+			return -1;
+		if (from_start)
+			(void)json_object_del(position, "locator");
+		return 0;
 	}
 	if (pending == NULL && s->key_value == NULL)
 		return 0;
