@@ -54,18 +54,6 @@ hubspot_config "$cfg" '{}'
 hubspot_config "$dir/full.json" '{"full_sync_days": 0,
 	"snapshot_dir": "full-snapshot"}'
 
-# log_mark: the requests served so far; requests_since N PY-EXPR: the
-# requests after the first N, as `log` (a list of {method, path, query,
-# body}), through a Python expression.
-log_mark() {
-	fake_call GET /_fake/log | $PYTHON3 -c \
-		'import json, sys; print(len(json.load(sys.stdin)["log"]))'
-}
-requests_since() {
-	fake_call GET /_fake/log | $PYTHON3 -c 'import json, sys
-log = json.load(sys.stdin)["log"][int(sys.argv[1]):]
-print(eval(sys.argv[2]))' "$1" "$2"
-}
 deal_lists='len([r for r in log if r["method"] == "GET" and r["path"] == "/crm/v3/objects/deals" and r["query"].get("archived") != "true"])'
 read_again='sorted(i["id"] for r in log if r["path"] == "/crm/v3/objects/deals/batch/read" for i in r["body"]["inputs"])'
 

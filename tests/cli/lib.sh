@@ -71,6 +71,20 @@ rows = [json.loads(l) for l in sys.stdin if l.strip()]
 print(eval(sys.argv[1]))' "$1"
 }
 
+# For tests against a loopback fake (tools/*_fake.py, with fake_call):
+# log_mark, the requests it served so far; requests_since N PY-EXPR, the
+# requests after the first N, as `log` (a list of {method, path, query,
+# body}), through a Python expression.
+log_mark() {
+	fake_call GET /_fake/log | $PYTHON3 -c \
+		'import json, sys; print(len(json.load(sys.stdin)["log"]))'
+}
+requests_since() {
+	fake_call GET /_fake/log | $PYTHON3 -c 'import json, sys
+log = json.load(sys.stdin)["log"][int(sys.argv[1]):]
+print(eval(sys.argv[2]))' "$1" "$2"
+}
+
 # hold_lock FILE SECONDS: a process holds an advisory lock (flock) on
 # FILE for SECONDS, as a live stageguard holds its ledger's or an
 # output's; returns once it is held, with the process id in $holder.

@@ -78,17 +78,6 @@ expect_status 0 "the snapshot read by the csv source"
 cp "$scratch/.out" "$scratch/sf.jsonl"
 expect_eq "$(same_exceptions)" "10 10 True" "the snapshot's exceptions"
 
-# log_mark, requests_since N PY-EXPR: the fake's request log after the
-# first N requests, as `log`, through a Python expression.
-log_mark() {
-	fake_call GET /_fake/log | $PYTHON3 -c \
-		'import json, sys; print(len(json.load(sys.stdin)["log"]))'
-}
-requests_since() {
-	fake_call GET /_fake/log | $PYTHON3 -c 'import json, sys
-log = json.load(sys.stdin)["log"][int(sys.argv[1]):]
-print(eval(sys.argv[2]))' "$1" "$2"
-}
 tokens='len([r for r in log if r["path"] == "/services/oauth2/token"])'
 
 # Above bulk_threshold records a query goes through Bulk API 2.0: a job,

@@ -56,15 +56,6 @@ run() {
 later() {
 	fake_call POST /_fake/clock '{"advance_s": 900}' >/dev/null
 }
-log_mark() {
-	fake_call GET /_fake/log | $PYTHON3 -c \
-		'import json, sys; print(len(json.load(sys.stdin)["log"]))'
-}
-requests_since() {
-	fake_call GET /_fake/log | $PYTHON3 -c 'import json, sys
-log = json.load(sys.stdin)["log"][int(sys.argv[1]):]
-print(eval(sys.argv[2]))' "$1" "$2"
-}
 soql='[r["query"]["q"] for r in log if "q" in r["query"]]'
 # same_snapshot A B: the two snapshot folders hold the same rows.
 same_snapshot() {
