@@ -344,6 +344,8 @@ START_TEST(test_open_creates_schema)
 			 SG_LEDGER_SCHEMA_VERSION);
 	ck_assert_str_eq(db_text(db, "PRAGMA journal_mode", buf, sizeof(buf)),
 			 "wal");
+	/* A new ledger has larger pages than SQLite's default. */
+	ck_assert_int_eq(db_int(db, "PRAGMA page_size"), 16384);
 	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++) {
 		snprintf(sql, sizeof(sql), "SELECT count(*) FROM sqlite_master"
 			 " WHERE type = 'table' AND name = '%s'", tables[i]);
@@ -506,6 +508,8 @@ static void check_migrates(int version)
 			 1795197600 + 86400);
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM"
 				  " pragma_foreign_key_check"), 0);
+	/* An older ledger keeps its pages. */
+	ck_assert_int_eq(file_int(path, "PRAGMA page_size"), 4096);
 }
 
 START_TEST(test_migrates_v1)
@@ -876,6 +880,68 @@ START_TEST(test_record_mixed_new_and_known)
 			 (long long)(AS_OF_1 + DAY));
 	free_exceptions(first, 3);
 	free_exceptions(second, 4);
+}
+END_TEST
+
+/* An id a run gives twice is new once, then seen again by that run. */
+START_TEST(test_record_repeated_id)
+{
+	struct sg_ledger_exception *list = make_exceptions(0, 3);
+	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512], sql[160];
+
+	json_decref(list[2].json);
+	list[2].json = make_exception(0);
+	tmp_path(path, sizeof(path), "repeat.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run, list, 3, &outcome);
+	ck_assert_uint_eq(outcome.new_exceptions, 2);
+	ck_assert_uint_eq(outcome.seen_again, 1);
+	ck_assert_uint_eq(outcome.tasks_created, 2);
+	assert_counts(ledger, 1, 2, 2, 2 + 1);
+	sg_ledger_close(ledger);
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM sightings WHERE"
+		 " exception_id = 'exc-00000' AND last_run = '%s'", run.id);
+	ck_assert_int_eq(file_int(path, sql), 1);
+	free_exceptions(list, 3);
+}
+END_TEST
+
+/* A run at an earlier as-of (--allow-backdated) moves no sighting back,
+ * nor before the exception was first seen; the latest run moves it. */
+START_TEST(test_record_backdated_sightings)
+{
+	struct sg_ledger_exception *two = make_exceptions(0, 2);
+	struct sg_ledger_exception *three = make_exceptions(0, 3);
+	struct sg_run_record later = make_run(AS_OF_1 + 2 * DAY);
+	struct sg_run_record earlier = make_run(AS_OF_1 + DAY);
+	struct sg_run_record latest = make_run(AS_OF_1 + 3 * DAY);
+	struct sg_run_record between = make_run(AS_OF_1 + 2 * DAY + 3600);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512];
+
+	tmp_path(path, sizeof(path), "backdated.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &later, two, 2, &outcome);
+	record_ok(ledger, &earlier, three, 3, &outcome);
+	ck_assert_uint_eq(outcome.new_exceptions, 1);
+	ck_assert_uint_eq(outcome.seen_again, 2);
+	sg_ledger_close(ledger);
+	/* Seen by a run before their first: no sighting. */
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM sightings"), 0);
+	ledger = open_ok(path);
+	record_ok(ledger, &latest, two, 1, &outcome);
+	record_ok(ledger, &between, two, 1, &outcome);
+	sg_ledger_close(ledger);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM sightings"), 1);
+	ck_assert_int_eq(file_int(path, "SELECT last_seen FROM sightings"
+				  " WHERE exception_id = 'exc-00000'"),
+			 (long long)(AS_OF_1 + 3 * DAY));
+	free_exceptions(two, 2);
+	free_exceptions(three, 3);
 }
 END_TEST
 
@@ -1809,6 +1875,8 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_record_run);
 	tcase_add_test(tc, test_record_again_is_idempotent);
 	tcase_add_test(tc, test_record_mixed_new_and_known);
+	tcase_add_test(tc, test_record_repeated_id);
+	tcase_add_test(tc, test_record_backdated_sightings);
 	tcase_add_test(tc, test_last_as_of);
 	tcase_add_test(tc, test_refuses_same_run_twice);
 	tcase_add_test(tc, test_refuses_exception_without_due);

@@ -12,6 +12,7 @@
  * memory measured is the sink's.  The plugin's code is linked in and
  * driven through its descriptor with a minimal host.
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -157,6 +158,20 @@ static const char *bench_config_dir(void *ctx)
 	return ".";
 }
 
+/* The sink logs what it wrote: a bench run says it on stderr. */
+static void bench_log(void *ctx, int level, const char *fmt, ...)
+{
+	va_list ap;
+
+	(void)ctx;
+	(void)level;
+	va_start(ap, fmt);
+	fputs("sg-xlsx-bench: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
 static double bench_now(void)
 {
 	struct timespec ts;
@@ -224,6 +239,7 @@ int main(int argc, char **argv)
 	host.version = SG_HOST_VERSION;
 	host.size = sizeof(host);
 	host.config_dir = bench_config_dir;
+	host.log = bench_log;
 
 	t0 = bench_now();
 	rc = p->open(&state, NULL, out, &host, &err);

@@ -260,6 +260,50 @@ static int ledger_insert_run(struct sg_ledger *ledger,
 	return SG_OK;
 }
 
+/*
+ * A sighting's last_seen never moves back, nor before the exception's
+ * first_seen (a run replayed at an earlier as-of, --allow-backdated).
+ * The usual run is the latest: then no exception was first seen after
+ * it, and the sighting need not read the exception's row, a random read
+ * of a table of hundreds of megabytes for each exception seen again.
+ */
+static const char ledger_sight_latest_sql[] =
+	"INSERT INTO sightings (exception_id, last_seen, last_run)"
+	" VALUES (?1, ?2, ?3)"
+	" ON CONFLICT (exception_id) DO UPDATE SET"
+	" last_seen = excluded.last_seen, last_run = excluded.last_run"
+	" WHERE excluded.last_seen >= sightings.last_seen";
+
+static int ledger_pick_sighting(struct sg_ledger *ledger,
+				struct ledger_stmts *st,
+				const struct sg_run_record *run,
+				struct sg_error *err)
+{
+	sqlite3_stmt *s;
+	int rc, later;
+
+	rc = ledger_prepare(ledger, "SELECT EXISTS (SELECT 1 FROM runs"
+			    " WHERE as_of > ?1)", &s, err);
+	if (rc != SG_OK)
+		return rc;
+	ledger_bind_time(s, 1, run->as_of);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		rc = ledger_fail(ledger, err, "cannot read the runs");
+		sqlite3_finalize(s);
+		return rc;
+	}
+	later = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (later)
+		return SG_OK;
+	rc = ledger_prepare(ledger, ledger_sight_latest_sql, &s, err);
+	if (rc != SG_OK)
+		return rc;
+	sqlite3_finalize(st->update_exception);
+	st->update_exception = s;
+	return SG_OK;
+}
+
 /* The seq the next event gets: after every event there is or was (the
  * events table counts with AUTOINCREMENT). */
 static int ledger_next_event_seq(struct sg_ledger *ledger, sqlite3_int64 *out,
@@ -337,14 +381,18 @@ static int ledger_known(struct sg_ledger *ledger, struct ledger_stmts *st,
 /* An exception seen again: its sighting moves forward. */
 static int ledger_see_again(struct sg_ledger *ledger, struct ledger_stmts *st,
 			    const struct sg_run_record *run, const char *id,
-			    struct sg_error *err)
+			    struct sg_run_outcome *done, struct sg_error *err)
 {
 	sqlite3_stmt *s = st->update_exception;
+	int rc;
 
 	ledger_bind_text(s, 1, id);
 	ledger_bind_time(s, 2, run->as_of);
 	ledger_bind_text(s, 3, run->id);
-	return ledger_step(ledger, s, "cannot update an exception", err);
+	rc = ledger_step(ledger, s, "cannot update an exception", err);
+	if (rc == SG_OK)
+		done->seen_again++;
+	return rc;
 }
 
 /* A new exception: its row (with its open review task) and its
@@ -387,40 +435,145 @@ static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 	return ledger_step(ledger, s, "cannot record an event", err);
 }
 
+/* What the second pass does with exception i. */
+enum { LEDGER_KNOWN = 0, LEDGER_NEW = 1, LEDGER_AGAIN = 2 };
+
+/* Exception i of the feed, named by its id. */
+struct ledger_ref {
+	const char *id;
+	size_t index;
+};
+
+/* By id, then by place in the feed (an id raised twice in one run is
+ * new at its first place only). */
+static int ledger_ref_cmp(const void *a, const void *b)
+{
+	const struct ledger_ref *x = a, *y = b;
+	int c = strcmp(x->id, y->id);
+
+	if (c != 0)
+		return c;
+	return (x->index > y->index) - (x->index < y->index);
+}
+
 /*
- * Records exception i: moves its sighting when its id is known, else
- * asks the feed for it in full, checks it and inserts it.
+ * The feed's exceptions sorted by id (NULL with err set when out of
+ * memory or an id is missing).  Ids are hashes: in feed order every
+ * lookup and every sighting lands at a random place of its index, in id
+ * order they walk it from one end to the other.
  */
-static int ledger_record_one(struct sg_ledger *ledger, struct ledger_stmts *st,
+static struct ledger_ref *ledger_by_id(const struct sg_exception_feed *feed,
+				       struct sg_error *err)
+{
+	struct ledger_ref *refs;
+	size_t i;
+
+	refs = malloc((feed->count ? feed->count : 1) * sizeof(*refs));
+	if (refs == NULL) {
+		sg_error_set(err, SG_ERR_NOMEM, "ledger: out of memory");
+		return NULL;
+	}
+	for (i = 0; i < feed->count; i++) {
+		refs[i].id = feed->id(feed->arg, i);
+		refs[i].index = i;
+		if (refs[i].id == NULL) {
+			free(refs);
+			sg_error_set(err, SG_ERR_INTERNAL, "ledger: exception "
+				     "%zu has no id", i);
+			return NULL;
+		}
+	}
+	qsort(refs, feed->count, sizeof(*refs), ledger_ref_cmp);
+	return refs;
+}
+
+/* Exception i, not in the ledger yet: asked of the feed in full,
+ * checked and inserted. */
+static int ledger_record_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 			     const struct sg_run_record *run,
 			     const struct sg_exception_feed *feed, size_t i,
 			     struct sg_run_outcome *done, struct sg_error *err)
 {
 	struct sg_exception_record rec;
-	const char *id = feed->id(feed->arg, i);
-	int rc, known = 0;
+	int rc;
 
-	if (id == NULL)
-		return sg_error_set(err, SG_ERR_INTERNAL, "ledger: exception "
-				    "%zu has no id", i);
-	rc = ledger_known(ledger, st, id, &known, err);
-	if (rc == SG_OK && known) {
-		rc = ledger_see_again(ledger, st, run, id, err);
-		if (rc == SG_OK)
-			done->seen_again++;
-	} else if (rc == SG_OK) {
-		rc = feed->record(feed->arg, i, &rec, err);
-		if (rc == SG_OK)
-			rc = ledger_check_record(&rec, i, err);
-		if (rc == SG_OK)
-			rc = ledger_insert_new(ledger, st, run, &rec, err);
-		if (rc == SG_OK) {
-			done->new_exceptions++;
-			done->tasks_created++;
-		}
+	rc = feed->record(feed->arg, i, &rec, err);
+	if (rc == SG_OK)
+		rc = ledger_check_record(&rec, i, err);
+	if (rc == SG_OK)
+		rc = ledger_insert_new(ledger, st, run, &rec, err);
+	if (rc == SG_OK) {
+		done->new_exceptions++;
+		done->tasks_created++;
+	} else if (rc == SG_ERR_LEDGER) {
+		ledger_name_exception(err, feed->id(feed->arg, i));
 	}
-	if (rc != SG_OK && rc == SG_ERR_LEDGER)
-		ledger_name_exception(err, id);
+	return rc;
+}
+
+/*
+ * Records the feed's exceptions in two passes: in id order, the known
+ * ones have their sighting moved (and the new ones are marked); then, in
+ * the feed's order, the new ones are inserted, so their rows and events
+ * come in the order the checks raised them.  kill_after > 0 (tests
+ * only) kills the process once that many exceptions are written.
+ */
+static int ledger_record_all(struct sg_ledger *ledger, struct ledger_stmts *st,
+			     const struct sg_run_record *run,
+			     const struct sg_exception_feed *feed,
+			     long kill_after, struct sg_run_outcome *done,
+			     struct sg_error *err)
+{
+	struct ledger_ref *refs = ledger_by_id(feed, err);
+	unsigned char *what, prev = LEDGER_KNOWN;
+	size_t i, handled = 0;
+	int rc = SG_OK, known;
+
+	if (refs == NULL)
+		return err->code;
+	what = malloc(feed->count ? feed->count : 1);
+	if (what == NULL) {
+		free(refs);
+		return sg_error_set(err, SG_ERR_NOMEM, "ledger: out of memory");
+	}
+	for (i = 0; rc == SG_OK && i < feed->count; i++) {
+		known = 0;
+		if (i > 0 && strcmp(refs[i].id, refs[i - 1].id) == 0) {
+			/* A repeat is seen again once its first place is
+			 * inserted. */
+			what[refs[i].index] = prev == LEDGER_KNOWN ?
+				LEDGER_KNOWN : LEDGER_AGAIN;
+		} else {
+			rc = ledger_known(ledger, st, refs[i].id, &known, err);
+			what[refs[i].index] = known ? LEDGER_KNOWN : LEDGER_NEW;
+		}
+		prev = what[refs[i].index];
+		if (rc == SG_OK && prev == LEDGER_KNOWN) {
+			rc = ledger_see_again(ledger, st, run, refs[i].id,
+					      done, err);
+			handled++;
+		}
+		if (rc == SG_ERR_LEDGER)
+			ledger_name_exception(err, refs[i].id);
+		/* Tests only: die mid-transaction to prove atomicity. */
+		if (kill_after > 0 && handled == (size_t)kill_after)
+			raise(SIGKILL);
+	}
+	for (i = 0; rc == SG_OK && i < feed->count; i++) {
+		if (what[i] == LEDGER_KNOWN)
+			continue;
+		if (what[i] == LEDGER_NEW)
+			rc = ledger_record_new(ledger, st, run, feed, i, done,
+					       err);
+		else if ((rc = ledger_see_again(ledger, st, run,
+						feed->id(feed->arg, i), done,
+						err)) == SG_ERR_LEDGER)
+			ledger_name_exception(err, feed->id(feed->arg, i));
+		if (kill_after > 0 && ++handled == (size_t)kill_after)
+			raise(SIGKILL);
+	}
+	free(what);
+	free(refs);
 	return rc;
 }
 
@@ -461,7 +614,7 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 {
 	struct ledger_stmts st;
 	struct sg_run_outcome done;
-	size_t count = exceptions != NULL ? exceptions->count : 0, i;
+	size_t count = exceptions != NULL ? exceptions->count : 0;
 	long kill_after;
 	int rc;
 
@@ -488,7 +641,9 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 		rc = ledger_next_event_seq(ledger, &st.next_seq, err);
 	if (rc != SG_OK)
 		goto out;
-	rc = ledger_insert_run(ledger, &st, run, err);
+	rc = ledger_pick_sighting(ledger, &st, run, err);
+	if (rc == SG_OK)
+		rc = ledger_insert_run(ledger, &st, run, err);
 	if (rc == SG_OK)
 		rc = ledger_insert_inputs(ledger, &st, run, err);
 	if (rc == SG_OK)
@@ -497,14 +652,11 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 		goto out;
 	if (kill_after == 0)
 		raise(SIGKILL);
-	for (i = 0; i < count; i++) {
-		rc = ledger_record_one(ledger, &st, run, exceptions, i, &done,
-				       err);
+	if (exceptions != NULL) {
+		rc = ledger_record_all(ledger, &st, run, exceptions, kill_after,
+				       &done, err);
 		if (rc != SG_OK)
 			goto out;
-		/* Tests only: die mid-transaction to prove atomicity. */
-		if (kill_after > 0 && i + 1 == (size_t)kill_after)
-			raise(SIGKILL);
 	}
 	rc = ledger_finish_run(ledger, &st, run, count, &done, err);
 	if (rc != SG_OK)

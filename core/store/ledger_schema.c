@@ -299,11 +299,21 @@ static int ledger_query_int(struct sg_ledger *ledger, const char *sql,
 /*
  * Sets the connection's durability and integrity settings.  Called once
  * the file is known to be a ledger (or new), as WAL mode is persistent.
+ * A new ledger gets pages of LEDGER_PAGE_SIZE first: a page size is
+ * fixed once the file has tables (and in WAL mode for good).
  */
-static int ledger_configure(struct sg_ledger *ledger, struct sg_error *err)
+static int ledger_configure(struct sg_ledger *ledger, int is_new,
+			    struct sg_error *err)
 {
 	int rc;
 
+	if (is_new) {
+		rc = ledger_exec(ledger, "PRAGMA page_size = "
+				 LEDGER_PAGE_SIZE, "cannot set the page size",
+				 err);
+		if (rc != SG_OK)
+			return rc;
+	}
 	rc = ledger_exec(ledger, "PRAGMA journal_mode = WAL",
 			 "cannot switch to WAL mode", err);
 	if (rc != SG_OK)
@@ -414,7 +424,7 @@ int ledger_migrate(struct sg_ledger *ledger, struct sg_error *err)
 	rc = ledger_check_identity(ledger, version, err);
 	if (rc != SG_OK)
 		return rc;
-	rc = ledger_configure(ledger, err);
+	rc = ledger_configure(ledger, version == 0, err);
 	if (rc != SG_OK)
 		return rc;
 	/* A migration may rebuild a table others refer to; the references

@@ -114,7 +114,7 @@ struct sg_run_record {
 struct sg_exception_feed {
 	size_t count;
 	void *arg;
-	/* The id of exception i. */
+	/* The id of exception i, valid as long as the feed. */
 	const char *(*id)(void *arg, size_t i);
 	/* Exception i in full; borrowed until the next call. */
 	int (*record)(void *arg, size_t i, struct sg_exception_record *rec,
@@ -132,11 +132,13 @@ struct sg_run_outcome {
  * Records a run with its exceptions in one transaction: the run row; each
  * exception inserted with first_seen = the run's as-of, or, if its id is
  * known, its sighting (last_seen, last_run) moved forward (an exception
- * needs id,
- * type, verdict, opportunity_id, assignee, detected_at, due_at and a
- * details object, else SG_ERR_INTERNAL); a review task for each
+ * needs id, type, verdict, opportunity_id, assignee, detected_at, due_at
+ * and a details object, else SG_ERR_INTERNAL); a review task for each
  * new exception (assignee, due); an exception_raised event for each new
- * exception; and a run_completed event.  On any failure everything is
+ * exception; and a run_completed event.  The known ones are handled in
+ * id order, the new ones in the feed's order (their rows and events come
+ * in that order).  An id the feed gives twice is new once, then seen
+ * again.  On any failure everything is
  * rolled back.  When the environment holds STAGEGUARD_TEST_KILL_AFTER=N
  * (tests only), the process kills itself with SIGKILL after writing N
  * exceptions inside the transaction, to prove atomicity.
