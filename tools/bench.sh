@@ -13,7 +13,8 @@
 # run, the wall time, opportunities per second, input MB per second and the
 # peak resident set size, and the load average before and after.  Then,
 # unless BENCH_JOB=0, the daily job on the same data, each command once,
-# its wall time as a ratio to that check in the same run:
+# its wall time as a ratio to that check in the same run and to a check
+# timed just before the command (the "paired" check):
 #
 #   run (a new ledger), run again at the same as-of, report, bundle,
 #   metrics --compare, pilot status
@@ -88,22 +89,48 @@ echo "load average before: $(load_avg)"
 printf '%-10s %10s %10s %9s %12s %10s %10s %6s\n' opps "input MB" "gen s" \
 	"wall s" "opps/s" "MB/s" "peak MB" exit
 
-# job CASE_DIR NAME ARGS...: times one command of the daily job in the
-# case folder and prints its wall time, its ratio to the check and its
-# peak RSS.
+# paired_check CASE_DIR: times `check --dry-run` on the case's data with
+# a ledger of its own (so since is the pilot start, as in the first
+# check) and prints its wall time.  Each command of the daily job is
+# also given as a ratio to the check timed just before it: on a shared
+# machine the check itself varies by a quarter over minutes, and a
+# ratio to a neighbour in time is the steadier figure.
+paired_check() {
+	pdir=$1
+	rm -f "$pdir"/paired.db "$pdir"/paired.db-wal "$pdir"/paired.db-shm \
+		"$pdir"/paired.db-run.lock
+	(cd "$pdir" && "$timebin" -v -o paired.time "$sg" check \
+		-c stageguard.json --source csv:data --as-of "$AS_OF" \
+		--dry-run --format jsonl --ledger paired.db > /dev/null \
+		2> paired.err) || return 1
+	rm -f "$pdir"/paired.db "$pdir"/paired.db-wal "$pdir"/paired.db-shm \
+		"$pdir"/paired.db-run.lock
+	to_seconds "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' \
+		"$pdir/paired.time")"
+}
+
+# job CASE_DIR NAME CHECK_WALL ARGS...: times one command of the daily
+# job in the case folder and prints its wall time, its ratio to the
+# first check, the check timed just before it and the ratio to that,
+# and its peak RSS.
 job() {
 	jdir=$1 name=$2 base=$3
 	shift 3
+	pwall=$(paired_check "$jdir") || {
+		echo "bench: the paired check failed; see $jdir/paired.err" >&2
+		return 1
+	}
 	(cd "$jdir" && "$timebin" -v -o job.time "$sg" "$@" \
 		> job.out 2> job.err)
 	jrc=$?
 	jwall=$(to_seconds "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' \
 		"$jdir/job.time")")
 	jrss=$(field 'Maximum resident set size (kbytes)' "$jdir/job.time")
-	awk -v name="$name" -v w="$jwall" -v b="$base" -v rss="$jrss" \
-	    -v rc="$jrc" 'BEGIN {
-		printf "  %-22s %9.2f %8.1fx %10.1f %6d\n", name, w,
-		       (b > 0 ? w / b : 0), rss / 1024, rc }'
+	awk -v name="$name" -v w="$jwall" -v b="$base" -v p="$pwall" \
+	    -v rss="$jrss" -v rc="$jrc" 'BEGIN {
+		printf "  %-22s %9.2f %8.1fx %9.2f %8.1fx %10.1f %6d\n",
+		       name, w, (b > 0 ? w / b : 0), p, (p > 0 ? w / p : 0),
+		       rss / 1024, rc }'
 	if [ "$jrc" -ne 0 ]; then
 		echo "bench: $name exited $jrc; last lines of $jdir/job.err:" >&2
 		tail -n 5 "$jdir/job.err" >&2
@@ -114,8 +141,8 @@ job() {
 # daily_job CASE_DIR CHECK_WALL: the daily job on the case's data.
 daily_job() {
 	jd=$1 cw=$2
-	printf '  %-22s %9s %9s %10s %6s\n' "daily job" "wall s" \
-		"x check" "peak MB" exit
+	printf '  %-22s %9s %9s %9s %9s %10s %6s\n' "daily job" "wall s" \
+		"x check" "paired s" "x paired" "peak MB" exit
 	rm -f "$jd"/stageguard.db "$jd"/stageguard.db-wal \
 		"$jd"/stageguard.db-shm "$jd"/r.xlsx "$jd"/b.tar.gz
 	cat "$jd"/data/* > /dev/null
