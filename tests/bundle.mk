@@ -8,5 +8,6 @@ tests_check_bundle_SOURCES = tests/check_bundle.c plugins/bundle/bundle.c \
 	plugins/bundle/bundle_manifest.c plugins/bundle/bundle_verify.c
 tests_check_bundle_CFLAGS = $(SG_TEST_CFLAGS) $(LIBARCHIVE_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
-tests_check_bundle_LDADD = core/util/libsgutil.la $(LIBARCHIVE_LIBS) \
+tests_check_bundle_LDADD = core/util/libsgutil.la \
+	core/util/libsgdeflate.la $(LIBARCHIVE_LIBS) \
 	$(CRYPTO_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS) $(CHECK_LIBS)

@@ -42,3 +42,11 @@ tests_check_snapshot_CFLAGS = $(SG_TEST_CFLAGS) \
 	-I$(top_srcdir)/core/connector $(JANSSON_CFLAGS)
 tests_check_snapshot_LDADD = core/connector/libsgconnector.la \
 	core/util/libsgutil.la $(JANSSON_LIBS) $(CHECK_LIBS)
+
+# Raw deflate on worker threads: its own library (zlib, threads).
+check_PROGRAMS += tests/check_deflate
+TESTS += tests/check_deflate
+tests_check_deflate_SOURCES = tests/check_deflate.c
+tests_check_deflate_CFLAGS = $(SG_TEST_CFLAGS) $(ZLIB_CFLAGS)
+tests_check_deflate_LDADD = core/util/libsgdeflate.la core/util/libsgutil.la \
+	$(ZLIB_LIBS) $(CHECK_LIBS)

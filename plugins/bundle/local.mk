@@ -6,4 +6,5 @@ plugins_bundle_bundle_la_SOURCES = plugins/bundle/bundle.c \
 	plugins/bundle/bundle_verify.c
 plugins_bundle_bundle_la_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS) $(CRYPTO_CFLAGS) $(ZLIB_CFLAGS) -fvisibility=hidden
 plugins_bundle_bundle_la_LDFLAGS = $(SG_PLUGIN_LDFLAGS)
-plugins_bundle_bundle_la_LIBADD = core/util/libsgutil.la $(LIBARCHIVE_LIBS) $(CRYPTO_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS)
+plugins_bundle_bundle_la_LIBADD = core/util/libsgutil.la \
+	core/util/libsgdeflate.la $(LIBARCHIVE_LIBS) $(CRYPTO_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS)

@@ -58,7 +58,8 @@ tests_fuzz_fuzz_bundle_CFLAGS = $(SG_FUZZ_CFLAGS) \
 	-I$(top_srcdir)/plugins/bundle $(LIBARCHIVE_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
 tests_fuzz_fuzz_bundle_LDFLAGS = $(SG_FUZZ_FLAGS)
-tests_fuzz_fuzz_bundle_LDADD = core/util/libsgutil.la $(LIBARCHIVE_LIBS) \
+tests_fuzz_fuzz_bundle_LDADD = core/util/libsgutil.la \
+	core/util/libsgdeflate.la $(LIBARCHIVE_LIBS) \
 	$(CRYPTO_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS)
 
 if ENABLE_FUZZ

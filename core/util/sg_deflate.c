@@ -1,0 +1,344 @@
+/*
+ * sg_deflate.c - raw deflate on worker threads (sg_deflate.h).
+ *
+ * The writer fills blocks in a ring of DFL_JOBS slots; a full block is
+ * queued, the workers take the oldest queued one, and the writer hands
+ * finished blocks to put() strictly in order, waiting for the oldest when
+ * it needs its slot.  Each block's CRC is computed by its worker and the
+ * stream's is joined with crc32_combine().
+ */
+#include "sg_deflate.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#define DFL_BLOCK SG_DEFLATE_BLOCK
+#define DFL_WINDOW 32768u
+#define DFL_MAX_WORKERS 4
+#define DFL_JOBS (2 * DFL_MAX_WORKERS + 2)
+
+enum dfl_state { DFL_FREE, DFL_FILLING, DFL_QUEUED, DFL_BUSY, DFL_DONE };
+
+struct dfl_job {
+	enum dfl_state state;
+	unsigned long long seq;
+	unsigned char *in;
+	size_t in_len;
+	const unsigned char *dict;  /* the previous block's tail, or NULL */
+	size_t dict_len;
+	unsigned char dict_copy[DFL_WINDOW];
+	unsigned char *out;
+	size_t out_len, out_cap;
+	unsigned long crc;
+	int last;
+	int failed;             /* zlib refused: out of memory */
+};
+
+struct sg_deflate {
+	sg_deflate_put_fn put;
+	void *arg;
+	int level;
+	struct dfl_job jobs[DFL_JOBS];
+	unsigned long long next_seq;  /* of the block being filled */
+	unsigned long long written;   /* blocks written out */
+	unsigned long crc;
+	unsigned long long total_in;
+
+	pthread_mutex_t lock;
+	pthread_cond_t changed;
+	pthread_t threads[DFL_MAX_WORKERS];
+	size_t thread_count;
+	int closing;
+	int error;              /* put()'s errno, or -1: zlib */
+};
+
+static struct dfl_job *dfl_slot(struct sg_deflate *g, unsigned long long seq)
+{
+	return &g->jobs[seq % DFL_JOBS];
+}
+
+/* Deflates one block; zs is the worker's own stream. */
+static void dfl_deflate(z_stream *zs, struct dfl_job *job)
+{
+	int flush = job->last ? Z_FINISH : Z_SYNC_FLUSH, r;
+
+	job->failed = deflateReset(zs) != Z_OK;
+	if (!job->failed && job->dict_len > 0)
+		job->failed = deflateSetDictionary(zs, job->dict,
+						   (uInt)job->dict_len) != Z_OK;
+	zs->next_in = job->in;
+	zs->avail_in = (uInt)job->in_len;
+	zs->next_out = job->out;
+	zs->avail_out = (uInt)job->out_cap;
+	r = job->failed ? Z_STREAM_ERROR : deflate(zs, flush);
+	/* out_cap is deflateBound() and more: one call does it all. */
+	if (r != (job->last ? Z_STREAM_END : Z_OK) || zs->avail_in != 0 ||
+	    zs->avail_out == 0)
+		job->failed = 1;
+	job->out_len = job->out_cap - zs->avail_out;
+	job->crc = crc32(0L, job->in, (uInt)job->in_len);
+}
+
+static void *dfl_worker(void *arg)
+{
+	struct sg_deflate *g = arg;
+	struct dfl_job *job, *j;
+	z_stream zs;
+	size_t k;
+	int ok;
+
+	memset(&zs, 0, sizeof(zs));
+	ok = deflateInit2(&zs, g->level, Z_DEFLATED, -15, 8,
+			  Z_DEFAULT_STRATEGY) == Z_OK;
+	pthread_mutex_lock(&g->lock);
+	for (;;) {
+		job = NULL;
+		for (k = 0; k < DFL_JOBS; k++) {
+			j = &g->jobs[k];
+			if (j->state == DFL_QUEUED &&
+			    (job == NULL || j->seq < job->seq))
+				job = j;
+		}
+		if (job == NULL) {
+			if (g->closing)
+				break;
+			pthread_cond_wait(&g->changed, &g->lock);
+			continue;
+		}
+		job->state = DFL_BUSY;
+		pthread_mutex_unlock(&g->lock);
+		if (ok)
+			dfl_deflate(&zs, job);
+		else
+			job->failed = 1;
+		pthread_mutex_lock(&g->lock);
+		job->state = DFL_DONE;
+		pthread_cond_broadcast(&g->changed);
+	}
+	pthread_mutex_unlock(&g->lock);
+	if (ok)
+		deflateEnd(&zs);
+	return NULL;
+}
+
+static int dfl_put(struct sg_deflate *g, const void *data, size_t len)
+{
+	int e = len > 0 ? g->put(g->arg, data, len) : 0;
+
+	if (e != 0) {
+		g->error = e > 0 ? e : EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/* Writes the oldest block once it is done (waiting for it); frees its
+ * slot.  Called with the lock held. */
+static int dfl_write_oldest(struct sg_deflate *g)
+{
+	struct dfl_job *job = dfl_slot(g, g->written);
+	int rc = 0;
+
+	while (job->state != DFL_DONE)
+		pthread_cond_wait(&g->changed, &g->lock);
+	pthread_mutex_unlock(&g->lock);
+	if (job->failed) {
+		g->error = -1;
+		rc = -1;
+	} else if (g->error == 0) {
+		rc = dfl_put(g, job->out, job->out_len);
+		g->crc = crc32_combine(g->crc, job->crc, (z_off_t)job->in_len);
+		g->total_in += job->in_len;
+	}
+	pthread_mutex_lock(&g->lock);
+	job->state = DFL_FREE;
+	g->written++;
+	return rc;
+}
+
+/* The block being filled, its slot made free first. */
+static struct dfl_job *dfl_filling(struct sg_deflate *g)
+{
+	struct dfl_job *job = dfl_slot(g, g->next_seq);
+
+	if (job->state == DFL_FILLING)
+		return job;
+	pthread_mutex_lock(&g->lock);
+	while (job->state != DFL_FREE && g->error == 0)
+		if (dfl_write_oldest(g) != 0)
+			break;
+	pthread_mutex_unlock(&g->lock);
+	if (g->error != 0)
+		return NULL;
+	job->state = DFL_FILLING;
+	job->seq = g->next_seq;
+	job->in_len = 0;
+	job->last = 0;
+	return job;
+}
+
+/* Hands the filled block to the workers. */
+static void dfl_submit(struct sg_deflate *g, struct dfl_job *job, int last)
+{
+	struct dfl_job *prev = g->next_seq > 0 ?
+		dfl_slot(g, g->next_seq - 1) : NULL;
+	size_t keep;
+
+	job->last = last;
+	job->dict = NULL;
+	job->dict_len = 0;
+	if (prev != NULL) {
+		/* The previous block's input may be overwritten before this
+		 * one is deflated: its tail is copied. */
+		keep = prev->in_len < DFL_WINDOW ? prev->in_len : DFL_WINDOW;
+		memcpy(job->dict_copy, prev->in + prev->in_len - keep, keep);
+		job->dict = job->dict_copy;
+		job->dict_len = keep;
+	}
+	g->next_seq++;
+	pthread_mutex_lock(&g->lock);
+	job->state = DFL_QUEUED;
+	pthread_cond_broadcast(&g->changed);
+	pthread_mutex_unlock(&g->lock);
+}
+
+int sg_deflate_write(struct sg_deflate *g, const void *data, size_t size)
+{
+	const unsigned char *p = data;
+	struct dfl_job *job;
+	size_t n;
+
+	while (size > 0) {
+		job = dfl_filling(g);
+		if (job == NULL)
+			return -1;
+		n = DFL_BLOCK - job->in_len;
+		if (n > size)
+			n = size;
+		memcpy(job->in + job->in_len, p, n);
+		job->in_len += n;
+		p += n;
+		size -= n;
+		if (job->in_len == DFL_BLOCK)
+			dfl_submit(g, job, 0);
+	}
+	return 0;
+}
+
+int sg_deflate_finish(struct sg_deflate *g)
+{
+	struct dfl_job *job = dfl_filling(g);
+	int rc = 0;
+
+	if (job == NULL)
+		return -1;
+	dfl_submit(g, job, 1);
+	pthread_mutex_lock(&g->lock);
+	while (g->written < g->next_seq && rc == 0)
+		rc = dfl_write_oldest(g);
+	pthread_mutex_unlock(&g->lock);
+	return rc == 0 && g->error == 0 ? 0 : -1;
+}
+
+unsigned long sg_deflate_crc(const struct sg_deflate *g)
+{
+	return g->crc;
+}
+
+unsigned long long sg_deflate_total_in(const struct sg_deflate *g)
+{
+	return g->total_in;
+}
+
+const char *sg_deflate_error(const struct sg_deflate *g)
+{
+	if (g->error > 0)
+		return strerror(g->error);
+	return g->error < 0 ? "zlib could not compress (out of memory?)" :
+			      "no error";
+}
+
+static size_t dfl_workers(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (n < 1)
+		return 1;
+	return n > DFL_MAX_WORKERS ? DFL_MAX_WORKERS : (size_t)n;
+}
+
+static void dfl_stop(struct sg_deflate *g)
+{
+	size_t i;
+
+	pthread_mutex_lock(&g->lock);
+	g->closing = 1;
+	pthread_cond_broadcast(&g->changed);
+	pthread_mutex_unlock(&g->lock);
+	for (i = 0; i < g->thread_count; i++)
+		pthread_join(g->threads[i], NULL);
+	g->thread_count = 0;
+}
+
+void sg_deflate_free(struct sg_deflate *g)
+{
+	size_t k;
+
+	if (g == NULL)
+		return;
+	dfl_stop(g);
+	for (k = 0; k < DFL_JOBS; k++) {
+		free(g->jobs[k].in);
+		free(g->jobs[k].out);
+	}
+	pthread_cond_destroy(&g->changed);
+	pthread_mutex_destroy(&g->lock);
+	free(g);
+}
+
+int sg_deflate_new(struct sg_deflate **out, int level, size_t workers,
+		   sg_deflate_put_fn put, void *arg, struct sg_error *err)
+{
+	struct sg_deflate *g = calloc(1, sizeof(*g));
+	size_t k;
+
+	*out = NULL;
+	if (g == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "deflate: out of memory");
+	if (workers == 0)
+		workers = dfl_workers();
+	if (workers > DFL_MAX_WORKERS)
+		workers = DFL_MAX_WORKERS;
+	g->put = put;
+	g->arg = arg;
+	g->level = level;
+	g->crc = crc32(0L, Z_NULL, 0);
+	pthread_mutex_init(&g->lock, NULL);
+	pthread_cond_init(&g->changed, NULL);
+	for (k = 0; k < DFL_JOBS; k++) {
+		/* deflateBound() of a block, plus the sync flush's marker. */
+		g->jobs[k].out_cap = DFL_BLOCK + DFL_BLOCK / 1000 + 1024;
+		g->jobs[k].in = malloc(DFL_BLOCK);
+		g->jobs[k].out = malloc(g->jobs[k].out_cap);
+		if (g->jobs[k].in == NULL || g->jobs[k].out == NULL) {
+			sg_deflate_free(g);
+			return sg_error_set(err, SG_ERR_NOMEM,
+					    "deflate: out of memory");
+		}
+	}
+	while (g->thread_count < workers &&
+	       pthread_create(&g->threads[g->thread_count], NULL, dfl_worker,
+			      g) == 0)
+		g->thread_count++;
+	if (g->thread_count == 0) {
+		sg_deflate_free(g);
+		return sg_error_set(err, SG_ERR_INTERNAL, "deflate: cannot "
+				    "start a thread to compress");
+	}
+	*out = g;
+	return SG_OK;
+}

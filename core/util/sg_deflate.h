@@ -1,0 +1,57 @@
+/*
+ * sg_deflate.h - raw deflate on worker threads, for outputs too large for
+ * one core to compress in good time (a bundle's gzip stream; a workbook's
+ * zip members).
+ *
+ * The input is cut into blocks of SG_DEFLATE_BLOCK bytes, each deflated
+ * on a worker thread with the last 32 KiB of the block before it as its
+ * dictionary and ended by a sync flush, the last one by the final block
+ * (what pigz does).  The blocks join into one ordinary raw deflate stream
+ * (RFC 1951), about as small as one thread makes it, and its bytes do not
+ * depend on the number of threads or their timing.  Blocks reach put() in
+ * order as they are done; at most a few per worker are in memory.
+ *
+ * One writer feeds a stream: sg_deflate_write() and sg_deflate_finish()
+ * are called from one thread.
+ */
+#ifndef SG_DEFLATE_H
+#define SG_DEFLATE_H
+
+#include <stddef.h>
+
+#include "sg_error.h"
+
+#define SG_DEFLATE_BLOCK (1u << 20)
+
+/* Where the compressed bytes go: returns 0, or an errno value that ends
+ * the stream. */
+typedef int (*sg_deflate_put_fn)(void *arg, const void *data, size_t len);
+
+struct sg_deflate;
+
+/*
+ * Starts a stream at zlib level (-1 for zlib's default) on workers
+ * threads (0: one per processor, at most 4).  Returns SG_OK, SG_ERR_NOMEM,
+ * or SG_ERR_INTERNAL when no thread could start.
+ */
+int sg_deflate_new(struct sg_deflate **out, int level, size_t workers,
+		   sg_deflate_put_fn put, void *arg, struct sg_error *err);
+
+/* Compresses size bytes; 0, or -1 (sg_deflate_error() says why). */
+int sg_deflate_write(struct sg_deflate *d, const void *data, size_t size);
+
+/* Compresses the rest and ends the stream; 0 or -1. */
+int sg_deflate_finish(struct sg_deflate *d);
+
+/* After sg_deflate_finish(): the CRC-32 and the length of all the input
+ * (what a gzip trailer or a zip entry records). */
+unsigned long sg_deflate_crc(const struct sg_deflate *d);
+unsigned long long sg_deflate_total_in(const struct sg_deflate *d);
+
+/* Why the stream failed: put()'s errno, or zlib's refusal. */
+const char *sg_deflate_error(const struct sg_deflate *d);
+
+/* Stops the threads and frees the stream; accepts NULL. */
+void sg_deflate_free(struct sg_deflate *d);
+
+#endif

@@ -1,0 +1,216 @@
+/*
+ * check_deflate.c - raw deflate on worker threads (core/util/sg_deflate.c):
+ * the stream inflates back to the input at every size around the block
+ * boundary, its CRC and length are the input's, its bytes do not depend
+ * on the thread count or on how the input is cut, and a failing put()
+ * ends the stream with its errno.
+ */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+#include "sg_deflate.h"
+
+/* The compressed bytes, gathered; put() fails with fail_errno once
+ * fail_after calls have succeeded (never when fail_after < 0). */
+struct sink {
+	unsigned char *data;
+	size_t len, cap;
+	int calls, fail_after, fail_errno;
+};
+
+static int sink_put(void *arg, const void *data, size_t len)
+{
+	struct sink *s = arg;
+
+	if (s->fail_after >= 0 && s->calls++ >= s->fail_after)
+		return s->fail_errno;
+	if (s->len + len > s->cap) {
+		s->cap = (s->len + len) * 2;
+		s->data = realloc(s->data, s->cap);
+		ck_assert_ptr_nonnull(s->data);
+	}
+	memcpy(s->data + s->len, data, len);
+	s->len += len;
+	return 0;
+}
+
+/* size bytes of text-like input with random stretches: compressible, and
+ * different in every block. */
+static unsigned char *make_input(size_t size)
+{
+	static const char words[] = "opportunity stage evidence buyer "
+				    "seller review note forecast ";
+	unsigned char *in = malloc(size ? size : 1);
+	unsigned long x = 12345;
+	size_t i;
+
+	ck_assert_ptr_nonnull(in);
+	for (i = 0; i < size; i++) {
+		x = x * 6364136223846793005UL + 1442695040888963407UL;
+		in[i] = (x >> 60) < 3 ? (unsigned char)(x >> 33) :
+			(unsigned char)words[(i / 3) % (sizeof(words) - 1)];
+	}
+	return in;
+}
+
+/* Compresses in as pieces of piece bytes (all at once when 0) on
+ * workers threads; returns the compressed stream in s. */
+static void deflate_all(struct sink *s, const unsigned char *in, size_t size,
+		     size_t workers, size_t piece, unsigned long *crc,
+		     unsigned long long *total)
+{
+	struct sg_deflate *d;
+	struct sg_error err;
+	size_t off = 0, n;
+
+	memset(s, 0, sizeof(*s));
+	s->fail_after = -1;
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_deflate_new(&d, -1, workers, sink_put, s, &err),
+			 SG_OK);
+	while (off < size) {
+		n = piece == 0 || piece > size - off ? size - off : piece;
+		ck_assert_int_eq(sg_deflate_write(d, in + off, n), 0);
+		off += n;
+	}
+	ck_assert_int_eq(sg_deflate_finish(d), 0);
+	*crc = sg_deflate_crc(d);
+	*total = sg_deflate_total_in(d);
+	sg_deflate_free(d);
+}
+
+/* The raw stream inflates to exactly want. */
+static void assert_inflates_to(const struct sink *s, const unsigned char *want,
+			       size_t size)
+{
+	unsigned char *out = malloc(size + 1);
+	z_stream zs;
+	int r;
+
+	ck_assert_ptr_nonnull(out);
+	memset(&zs, 0, sizeof(zs));
+	ck_assert_int_eq(inflateInit2(&zs, -15), Z_OK);
+	zs.next_in = s->data;
+	zs.avail_in = (uInt)s->len;
+	zs.next_out = out;
+	zs.avail_out = (uInt)size + 1;
+	r = inflate(&zs, Z_FINISH);
+	ck_assert_int_eq(r, Z_STREAM_END);
+	ck_assert_uint_eq(zs.avail_in, 0);
+	ck_assert_uint_eq(zs.total_out, size);
+	ck_assert(memcmp(out, want, size) == 0);
+	inflateEnd(&zs);
+	free(out);
+}
+
+static const size_t sizes[] = {
+	0, 1, 1000, SG_DEFLATE_BLOCK - 1, SG_DEFLATE_BLOCK,
+	SG_DEFLATE_BLOCK + 1, 3 * SG_DEFLATE_BLOCK + 12345
+};
+
+START_TEST(test_round_trip)
+{
+	size_t size = sizes[_i];
+	unsigned char *in = make_input(size);
+	unsigned long crc;
+	unsigned long long total;
+	struct sink s;
+
+	deflate_all(&s, in, size, 2, 0, &crc, &total);
+	assert_inflates_to(&s, in, size);
+	ck_assert_uint_eq(crc, crc32(crc32(0L, Z_NULL, 0), in, (uInt)size));
+	ck_assert_uint_eq(total, size);
+	/* Compressed, not stored: the input repeats its words. */
+	if (size >= SG_DEFLATE_BLOCK)
+		ck_assert_uint_lt(s.len, size / 2);
+	free(s.data);
+	free(in);
+}
+END_TEST
+
+/* One thread or four, the whole input at once or in odd pieces: the same
+ * bytes. */
+START_TEST(test_same_bytes_whatever_the_threads)
+{
+	size_t size = 3 * SG_DEFLATE_BLOCK + 12345;
+	unsigned char *in = make_input(size);
+	unsigned long crc1, crc2, crc3;
+	unsigned long long t1, t2, t3;
+	struct sink one, four, pieces;
+
+	deflate_all(&one, in, size, 1, 0, &crc1, &t1);
+	deflate_all(&four, in, size, 4, 0, &crc2, &t2);
+	deflate_all(&pieces, in, size, 3, 77777, &crc3, &t3);
+	ck_assert_uint_eq(one.len, four.len);
+	ck_assert(memcmp(one.data, four.data, one.len) == 0);
+	ck_assert_uint_eq(one.len, pieces.len);
+	ck_assert(memcmp(one.data, pieces.data, one.len) == 0);
+	ck_assert_uint_eq(crc1, crc2);
+	ck_assert_uint_eq(crc1, crc3);
+	free(one.data);
+	free(four.data);
+	free(pieces.data);
+	free(in);
+}
+END_TEST
+
+/* put() fails (a full disk): the stream says so and stops. */
+START_TEST(test_put_failure)
+{
+	size_t size = 4 * SG_DEFLATE_BLOCK;
+	unsigned char *in = make_input(size);
+	struct sg_deflate *d;
+	struct sg_error err;
+	struct sink s;
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	s.fail_after = 1;
+	s.fail_errno = ENOSPC;
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_deflate_new(&d, 6, 2, sink_put, &s, &err), SG_OK);
+	rc = sg_deflate_write(d, in, size);
+	if (rc == 0)
+		rc = sg_deflate_finish(d);
+	ck_assert_int_eq(rc, -1);
+	ck_assert_str_eq(sg_deflate_error(d), strerror(ENOSPC));
+	sg_deflate_free(d);
+	free(s.data);
+	free(in);
+}
+END_TEST
+
+START_TEST(test_free_accepts_null)
+{
+	sg_deflate_free(NULL);
+}
+END_TEST
+
+static Suite *deflate_suite(void)
+{
+	Suite *s = suite_create("deflate");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 60);
+	tcase_add_loop_test(tc, test_round_trip, 0,
+			    (int)(sizeof(sizes) / sizeof(sizes[0])));
+	tcase_add_test(tc, test_same_bytes_whatever_the_threads);
+	tcase_add_test(tc, test_put_failure);
+	tcase_add_test(tc, test_free_accepts_null);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(deflate_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
