@@ -55,6 +55,8 @@ struct inputs_part {
 struct sg_inputs_writer {
 	sg_inputs_store_fn store;
 	void *arg;
+	sg_inputs_known_fn known;
+	void *known_arg;
 	struct inputs_part *parts;
 	unsigned part_count;
 	pthread_mutex_t lock;   /* the store and the totals */
@@ -97,6 +99,13 @@ void sg_inputs_writer_free(struct sg_inputs_writer *w)
 	free(w->parts);
 	pthread_mutex_destroy(&w->lock);
 	free(w);
+}
+
+void sg_inputs_writer_known(struct sg_inputs_writer *w,
+			    sg_inputs_known_fn known, void *arg)
+{
+	w->known = known;
+	w->known_arg = arg;
 }
 
 int sg_inputs_writer_parts(struct sg_inputs_writer *w, unsigned count,
@@ -193,17 +202,13 @@ static uint32_t in_hash(const unsigned char *s, size_t n)
 	return h;
 }
 
-/* Compresses and stores part p's chunk, then starts the next one. */
-static int in_flush(struct sg_inputs_writer *w, unsigned part,
-		    struct sg_error *err)
+/* Compresses part p's chunk into chunk (its sha256 too). */
+static int in_compress(struct inputs_part *p, struct sg_inputs_chunk *chunk,
+		       struct sg_error *err)
 {
-	struct inputs_part *p = &w->parts[part];
-	struct sg_inputs_chunk chunk;
 	size_t bound = ZSTD_compressBound(p->len);
 	int rc;
 
-	if (p->len == 0)
-		return SG_OK;
 	if (p->cctx == NULL)
 		p->cctx = ZSTD_createCCtx();
 	if (p->packed_cap < bound) {
@@ -213,21 +218,47 @@ static int in_flush(struct sg_inputs_writer *w, unsigned part,
 	}
 	if (p->cctx == NULL || p->packed == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "inputs: out of memory");
-	memset(&chunk, 0, sizeof(chunk));
-	chunk.size = ZSTD_compressCCtx(p->cctx, p->packed, bound, p->buf,
-				       p->len, INPUTS_ZSTD_LEVEL);
-	if (ZSTD_isError(chunk.size))
+	chunk->size = ZSTD_compressCCtx(p->cctx, p->packed, bound, p->buf,
+					p->len, INPUTS_ZSTD_LEVEL);
+	if (ZSTD_isError(chunk->size))
 		return sg_error_set(err, SG_ERR_INTERNAL, "inputs: cannot "
 				    "compress: %s",
-				    ZSTD_getErrorName(chunk.size));
+				    ZSTD_getErrorName(chunk->size));
 	/* The compressed bytes are hashed: a quarter of the work, and a
 	 * damaged chunk is caught before it is decompressed. */
-	rc = sg_sha256_hex(p->packed, chunk.size, chunk.sha256);
+	rc = sg_sha256_hex(p->packed, chunk->size, chunk->sha256);
 	if (rc != SG_OK)
 		return sg_error_set(err, rc, "inputs: SHA-256 failed");
+	chunk->data = p->packed;
+	return SG_OK;
+}
+
+/* Stores part p's chunk (compressed unless the store holds its records
+ * already), then starts the next one. */
+static int in_flush(struct sg_inputs_writer *w, unsigned part,
+		    struct sg_error *err)
+{
+	struct inputs_part *p = &w->parts[part];
+	struct sg_inputs_chunk chunk;
+	int rc;
+
+	if (p->len == 0)
+		return SG_OK;
+	memset(&chunk, 0, sizeof(chunk));
+	if (w->known != NULL) {
+		rc = sg_sha256_hex(p->buf, p->len, chunk.raw_sha256);
+		if (rc != SG_OK)
+			return sg_error_set(err, rc, "inputs: SHA-256 failed");
+		chunk.stored = w->known(w->known_arg, chunk.raw_sha256,
+					chunk.sha256, &chunk.size);
+	}
+	if (!chunk.stored) {
+		rc = in_compress(p, &chunk, err);
+		if (rc != SG_OK)
+			return rc;
+	}
 	chunk.part = part;
 	chunk.seq = p->seq;
-	chunk.data = p->packed;
 	chunk.raw_size = p->len;
 	chunk.records = p->records;
 	pthread_mutex_lock(&w->lock);
@@ -237,6 +268,7 @@ static int in_flush(struct sg_inputs_writer *w, unsigned part,
 		w->totals.records += chunk.records;
 		w->totals.raw_bytes += chunk.raw_size;
 		w->totals.stored_bytes += chunk.size;
+		w->totals.stored_before += chunk.stored ? 1u : 0u;
 	}
 	pthread_mutex_unlock(&w->lock);
 	p->len = 0;

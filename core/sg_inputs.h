@@ -33,6 +33,10 @@ struct sg_inputs_chunk {
 	unsigned part;          /* the model part its records went to */
 	unsigned seq;           /* its place in the part, from 0 */
 	char sha256[65];        /* of the compressed bytes */
+	char raw_sha256[65];    /* of the encoded records ("" unasked) */
+	/* 1: the store said it holds these records already (see
+	 * sg_inputs_writer_known()); data is NULL, nothing to store. */
+	int stored;
 	const void *data;       /* compressed; borrowed for the call */
 	size_t size;
 	size_t raw_size;        /* encoded records */
@@ -51,6 +55,21 @@ int sg_inputs_writer_new(struct sg_inputs_writer **out,
 			 struct sg_error *err);
 /* Frees the writer; accepts NULL. */
 void sg_inputs_writer_free(struct sg_inputs_writer *w);
+
+/*
+ * Whether the store holds a chunk of these encoded records already: 1
+ * with its sha256 and compressed size filled in, else 0.  Called from
+ * the pulling threads, concurrently.
+ */
+typedef int (*sg_inputs_known_fn)(void *arg, const char *raw_sha256,
+				  char sha256[65], size_t *size);
+
+/* Before any record: each chunk is first looked up by the SHA-256 of
+ * its encoded records, and one the store holds is handed over as stored
+ * (not compressed again, which is most of keeping records that did not
+ * change since the last run). */
+void sg_inputs_writer_known(struct sg_inputs_writer *w,
+			    sg_inputs_known_fn known, void *arg);
 
 /* Makes parts 0 .. count - 1 available (as sg_model_set_parts); call it
  * before any concurrent add.  Never removes parts. */
@@ -88,9 +107,10 @@ int sg_inputs_add_snapshot(struct sg_inputs_writer *w, unsigned part,
  * records. */
 int sg_inputs_writer_finish(struct sg_inputs_writer *w, struct sg_error *err);
 
-/* What a writer stored: chunks, records, encoded and compressed bytes. */
+/* What a writer stored: chunks, records, encoded and compressed bytes,
+ * and of the chunks those the store held already. */
 struct sg_inputs_totals {
-	size_t chunks, records, raw_bytes, stored_bytes;
+	size_t chunks, records, raw_bytes, stored_bytes, stored_before;
 };
 void sg_inputs_writer_totals(const struct sg_inputs_writer *w,
 			     struct sg_inputs_totals *out);

@@ -23,8 +23,17 @@
 struct kept_item {
 	struct sg_queue_link link;      /* first */
 	char sha256[65];
+	char raw_sha256[65];
 	size_t size, raw_size, records;
 	unsigned char data[];
+};
+
+/* A chunk the ledger held when the run began, by the SHA-256 of its
+ * encoded records. */
+struct kept_key {
+	char raw_sha256[65];
+	char sha256[65];
+	size_t size;
 };
 
 struct sg_kept {
@@ -32,6 +41,9 @@ struct sg_kept {
 	struct sg_inputs_writer *writer;
 	struct sg_input_ref *refs;
 	size_t count, cap;
+	/* Sorted by raw_sha256; read-only once the pull starts. */
+	struct kept_key *keys;
+	size_t key_count, key_cap;
 
 	struct sg_queue queue;
 	pthread_t thread;
@@ -73,9 +85,11 @@ static void kept_item_store(struct sg_kept *k, struct kept_item *item)
 	struct sg_error err;
 
 	sg_error_clear(&err);
-	if (sg_ledger_put_input_chunk(k->ledger, item->sha256, item->data,
-				      item->size, item->raw_size,
-				      item->records, &err) != SG_OK)
+	if (sg_ledger_put_input_chunk(k->ledger, item->sha256,
+				      item->raw_sha256[0] ? item->raw_sha256 :
+				      NULL, item->data, item->size,
+				      item->raw_size, item->records,
+				      &err) != SG_OK)
 		kept_fail(k, &err);
 }
 
@@ -128,12 +142,13 @@ static int kept_store(void *arg, const struct sg_inputs_chunk *chunk,
 	struct kept_item *item;
 	int rc = kept_ref(k, chunk, err);
 
-	if (rc != SG_OK)
+	if (rc != SG_OK || chunk->stored)
 		return rc;
 	item = malloc(sizeof(*item) + chunk->size);
 	if (item == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
 	memcpy(item->sha256, chunk->sha256, sizeof(item->sha256));
+	memcpy(item->raw_sha256, chunk->raw_sha256, sizeof(item->raw_sha256));
 	item->size = chunk->size;
 	item->raw_size = chunk->raw_size;
 	item->records = chunk->records;
@@ -149,6 +164,71 @@ static int kept_store(void *arg, const struct sg_inputs_chunk *chunk,
 		free(item);
 	}
 	return kept_status(k, err);
+}
+
+static int kept_key_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct kept_key *)a)->raw_sha256,
+		      ((const struct kept_key *)b)->raw_sha256);
+}
+
+static int kept_add_key(void *arg, const char *raw_sha256,
+			const char *sha256, size_t size, struct sg_error *err)
+{
+	struct sg_kept *k = arg;
+	struct kept_key *key;
+
+	if (raw_sha256 == NULL || sha256 == NULL || strlen(raw_sha256) != 64 ||
+	    strlen(sha256) != 64)
+		return SG_OK;
+	if (k->key_count == k->key_cap) {
+		size_t cap = k->key_cap ? k->key_cap * 2 : 256;
+		struct kept_key *grown = realloc(k->keys,
+						 cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+		k->keys = grown;
+		k->key_cap = cap;
+	}
+	key = &k->keys[k->key_count++];
+	memcpy(key->raw_sha256, raw_sha256, sizeof(key->raw_sha256));
+	memcpy(key->sha256, sha256, sizeof(key->sha256));
+	key->size = size;
+	return SG_OK;
+}
+
+/* sg_inputs_known_fn: a chunk the ledger held when the run began. */
+static int kept_known(void *arg, const char *raw_sha256, char sha256[65],
+		      size_t *size)
+{
+	const struct sg_kept *k = arg;
+	struct kept_key probe;
+	const struct kept_key *hit;
+
+	if (k->key_count == 0)
+		return 0;
+	memcpy(probe.raw_sha256, raw_sha256, sizeof(probe.raw_sha256));
+	hit = bsearch(&probe, k->keys, k->key_count, sizeof(*k->keys),
+		      kept_key_cmp);
+	if (hit == NULL)
+		return 0;
+	memcpy(sha256, hit->sha256, sizeof(hit->sha256));
+	*size = hit->size;
+	return 1;
+}
+
+/* The chunks the ledger holds, by the digest of their records. */
+static int kept_load_keys(struct sg_kept *k, struct sg_error *err)
+{
+	int rc = sg_ledger_each_input_key(k->ledger, kept_add_key, k, err);
+
+	if (rc != SG_OK)
+		return rc;
+	if (k->key_count > 1)
+		qsort(k->keys, k->key_count, sizeof(*k->keys), kept_key_cmp);
+	sg_inputs_writer_known(k->writer, kept_known, k);
+	return SG_OK;
 }
 
 int sg_kept_new(struct sg_kept **out, struct sg_ledger *ledger,
@@ -167,6 +247,8 @@ int sg_kept_new(struct sg_kept **out, struct sg_ledger *ledger,
 	}
 	pthread_mutex_init(&k->lock, NULL);
 	rc = sg_inputs_writer_new(&k->writer, kept_store, k, err);
+	if (rc == SG_OK)
+		rc = kept_load_keys(k, err);
 	if (rc != SG_OK) {
 		sg_kept_free(k);
 		return rc;
@@ -201,6 +283,7 @@ void sg_kept_free(struct sg_kept *k)
 	sg_queue_destroy(&k->queue);
 	pthread_mutex_destroy(&k->lock);
 	free(k->refs);
+	free(k->keys);
 	free(k);
 }
 

@@ -28,12 +28,18 @@ static int store(void *arg, const struct sg_inputs_chunk *c,
 		 struct sg_error *err)
 {
 	struct stored *s = arg;
-	void *copy = malloc(c->size);
+	void *copy = NULL;
 
 	(void)err;
-	ck_assert_ptr_nonnull(copy);
 	ck_assert_uint_lt(s->count, 256);
-	memcpy(copy, c->data, c->size);
+	if (c->stored) {
+		/* Held by the store already: nothing to copy. */
+		ck_assert_ptr_null(c->data);
+	} else {
+		copy = malloc(c->size);
+		ck_assert_ptr_nonnull(copy);
+		memcpy(copy, c->data, c->size);
+	}
 	s->chunks[s->count] = *c;
 	s->chunks[s->count].data = copy;
 	s->count++;
@@ -253,6 +259,77 @@ START_TEST(test_chunks_cut_by_content)
 }
 END_TEST
 
+/* sg_inputs_known_fn: never known (the digests are still computed). */
+static int known_none(void *arg, const char *raw_sha256, char sha256[65],
+		      size_t *size)
+{
+	(void)arg;
+	(void)sha256;
+	(void)size;
+	ck_assert_uint_eq(strlen(raw_sha256), 64);
+	return 0;
+}
+
+/* sg_inputs_known_fn: the chunks of an earlier writer, by their records'
+ * digest. */
+static int known_earlier(void *arg, const char *raw_sha256, char sha256[65],
+			 size_t *size)
+{
+	const struct stored *s = arg;
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		if (strcmp(s->chunks[i].raw_sha256, raw_sha256) == 0) {
+			memcpy(sha256, s->chunks[i].sha256, 65);
+			*size = s->chunks[i].size;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* Records the store holds already are handed over as stored, under the
+ * chunk's own SHA-256, without being compressed again; the others are
+ * compressed as before. */
+START_TEST(test_known_chunks_not_compressed)
+{
+	struct stored a = { .count = 0 }, b = { .count = 0 };
+	struct sg_inputs_totals t;
+	struct sg_inputs_writer *w;
+	size_t i, stored = 0;
+
+	ck_assert_int_eq(sg_inputs_writer_new(&w, store, &a, &err), SG_OK);
+	sg_inputs_writer_known(w, known_none, NULL);
+	emit_events(w, 0, 0, 60000);
+	ck_assert_int_eq(sg_inputs_writer_finish(w, &err), SG_OK);
+	sg_inputs_writer_totals(w, &t);
+	sg_inputs_writer_free(w);
+	ck_assert_uint_ge(a.count, 3);
+	ck_assert_uint_eq(t.stored_before, 0);
+	for (i = 0; i < a.count; i++)
+		ck_assert_int_eq(a.chunks[i].stored, 0);
+	/* One more record in front: the chunks after it are held. */
+	ck_assert_int_eq(sg_inputs_writer_new(&w, store, &b, &err), SG_OK);
+	sg_inputs_writer_known(w, known_earlier, &a);
+	emit_events(w, 0, -1, 1);
+	emit_events(w, 0, 0, 60000);
+	ck_assert_int_eq(sg_inputs_writer_finish(w, &err), SG_OK);
+	sg_inputs_writer_totals(w, &t);
+	sg_inputs_writer_free(w);
+	for (i = 0; i < b.count; i++) {
+		if (!b.chunks[i].stored)
+			continue;
+		stored++;
+		ck_assert_int_eq(chunk_known(&a, b.chunks[i].sha256), 1);
+	}
+	ck_assert_uint_ge(stored, a.count - 2);
+	ck_assert_uint_lt(stored, b.count);
+	ck_assert_uint_eq(t.stored_before, stored);
+	stored_free(&a);
+	stored_free(&b);
+}
+END_TEST
+
 /* Each part's records replay into that part, in order. */
 START_TEST(test_parts)
 {
@@ -325,6 +402,7 @@ static Suite *inputs_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_chunks_cut_by_content);
+	tcase_add_test(tc, test_known_chunks_not_compressed);
 	tcase_add_test(tc, test_parts);
 	tcase_add_test(tc, test_damaged_chunk_refused);
 	suite_add_tcase(s, tc);

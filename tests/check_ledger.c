@@ -331,7 +331,7 @@ START_TEST(test_open_creates_schema)
 	ledger = open_ok(path);
 	ck_assert_int_eq(sg_ledger_schema_version(ledger),
 			 SG_LEDGER_SCHEMA_VERSION);
-	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 5);
+	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 6);
 	assert_counts(ledger, 0, 0, 0, 0);
 	sg_error_clear(&err);
 	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
@@ -1731,6 +1731,80 @@ START_TEST(test_kept_stores_chunks)
 }
 END_TEST
 
+/* Keeps count records in a new sg_kept and records the run at as_of;
+ * returns the totals and (in refs, malloc'd) the chunks it refers to. */
+static void kept_run(struct sg_ledger *ledger, sg_time as_of, int count,
+		     struct sg_inputs_totals *totals,
+		     struct sg_input_ref **refs, size_t *ref_count)
+{
+	struct sg_run_record run = make_run(as_of);
+	struct sg_kept *k;
+	struct sg_error err;
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_kept_new(&k, ledger, &err), SG_OK);
+	kept_emit(k, count);
+	ck_assert_int_eq(sg_kept_finish(k, &run, &err), SG_OK);
+	sg_kept_totals(k, totals);
+	*ref_count = run.input_count;
+	*refs = malloc(run.input_count * sizeof(**refs));
+	ck_assert_ptr_nonnull(*refs);
+	memcpy(*refs, run.inputs, run.input_count * sizeof(**refs));
+	record_ok(ledger, &run, NULL, 0, NULL);
+	sg_kept_free(k);
+}
+
+/* The same records kept again: each chunk is found by the digest of its
+ * records and referred to as stored, not compressed and stored again; a
+ * chunk stored without that digest (by an older stageguard) gets it the
+ * next time it is kept. */
+START_TEST(test_kept_reuses_chunks)
+{
+	struct sg_input_ref *first, *second, *third;
+	struct sg_inputs_totals t1, t2, t3;
+	struct sg_ledger *ledger;
+	size_t n1, n2, n3, i;
+	char path[512];
+	sqlite3 *db;
+
+	tmp_path(path, sizeof(path), "reuse.db");
+	ledger = open_ok(path);
+	kept_run(ledger, AS_OF_1, 40000, &t1, &first, &n1);
+	ck_assert_uint_ge(n1, 2);
+	ck_assert_uint_eq(t1.stored_before, 0);
+	kept_run(ledger, AS_OF_1 + DAY, 40000, &t2, &second, &n2);
+	ck_assert_uint_eq(n2, n1);
+	ck_assert_uint_eq(t2.stored_before, n1);
+	ck_assert_uint_eq(t2.stored_bytes, t1.stored_bytes);
+	for (i = 0; i < n1; i++)
+		ck_assert_str_eq(second[i].sha256, first[i].sha256);
+	sg_ledger_close(ledger);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM input_chunks"),
+			 (long long)n1);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM input_chunks"
+				  " WHERE length(raw_sha256) = 64"),
+			 (long long)n1);
+	/* As an older stageguard left them: no digest of the records. */
+	db = db_open(path);
+	db_exec(db, "UPDATE input_chunks SET raw_sha256 = NULL");
+	sqlite3_close(db);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM input_chunks"
+				  " WHERE raw_sha256 IS NULL"), (long long)n1);
+	ledger = open_ok(path);
+	kept_run(ledger, AS_OF_1 + 2 * DAY, 40000, &t3, &third, &n3);
+	ck_assert_uint_eq(t3.stored_before, 0);
+	for (i = 0; i < n1; i++)
+		ck_assert_str_eq(third[i].sha256, first[i].sha256);
+	sg_ledger_close(ledger);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM input_chunks"
+				  " WHERE length(raw_sha256) = 64"),
+			 (long long)n1);
+	free(first);
+	free(second);
+	free(third);
+}
+END_TEST
+
 /* A chunk the ledger cannot store fails the pull at the next chunk or at
  * the drain, with the ledger's message, and the thread is stopped. */
 START_TEST(test_kept_failure_reported)
@@ -1743,9 +1817,11 @@ START_TEST(test_kept_failure_reported)
 
 	tmp_path(path, sizeof(path), "kept-bad.db");
 	ledger = open_ok(path);
-	ck_assert_int_eq(sqlite3_exec(ledger->db, "DROP TABLE run_inputs;"
-				      " DROP TABLE input_chunks", NULL, NULL,
-				      NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(ledger->db, "CREATE TRIGGER no_chunks"
+				      " BEFORE INSERT ON input_chunks BEGIN"
+				      " SELECT RAISE(ABORT, 'input_chunks"
+				      " refused'); END", NULL, NULL, NULL),
+			 SQLITE_OK);
 	ck_assert_int_eq(sg_kept_new(&k, ledger, &err), SG_OK);
 	kept_emit(k, 40000);
 	sg_error_clear(&err);
@@ -1755,6 +1831,13 @@ START_TEST(test_kept_failure_reported)
 	/* Draining again says the same and does not hang. */
 	ck_assert_int_eq(sg_kept_drain(k, &err), SG_ERR_LEDGER);
 	sg_kept_free(k);
+	/* Without the table, keeping fails before the pull begins. */
+	ck_assert_int_eq(sqlite3_exec(ledger->db, "DROP TABLE run_inputs;"
+				      " DROP TABLE input_chunks", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_kept_new(&k, ledger, &err), SG_ERR_LEDGER);
+	ck_assert_ptr_null(k);
 	sg_ledger_close(ledger);
 }
 END_TEST
@@ -1855,6 +1938,7 @@ static Suite *ledger_suite(void)
 	tc = tcase_create("kept");
 	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
 	tcase_add_test(tc, test_kept_stores_chunks);
+	tcase_add_test(tc, test_kept_reuses_chunks);
 	tcase_add_test(tc, test_kept_failure_reported);
 	suite_add_tcase(s, tc);
 

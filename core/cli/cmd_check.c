@@ -102,9 +102,9 @@ static void report_kept(const struct cli_options *o,
 		return;
 	sg_kept_totals(s->kept, &t);
 	fprintf(stderr, "stageguard: kept %zu records of the source: %.1f MB "
-		"encoded, %.1f MB stored in %zu chunks\n", t.records,
-		(double)t.raw_bytes / 1e6, (double)t.stored_bytes / 1e6,
-		t.chunks);
+		"encoded, %.1f MB stored in %zu chunks (%zu of them stored "
+		"by an earlier run)\n", t.records, (double)t.raw_bytes / 1e6,
+		(double)t.stored_bytes / 1e6, t.chunks, t.stored_before);
 }
 
 /* The daily job's outputs: every sink the config names.  The run is

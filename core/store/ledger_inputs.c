@@ -13,12 +13,16 @@
 /* ---- the records a run judged ---- */
 
 int sg_ledger_put_input_chunk(struct sg_ledger *ledger, const char *sha256,
-			      const void *data, size_t size, size_t raw_size,
-			      size_t records, struct sg_error *err)
+			      const char *raw_sha256, const void *data,
+			      size_t size, size_t raw_size, size_t records,
+			      struct sg_error *err)
 {
 	static const char sql[] =
-		"INSERT INTO input_chunks (sha256, raw_size, records, data)"
-		" VALUES (?1, ?2, ?3, ?4) ON CONFLICT (sha256) DO NOTHING";
+		"INSERT INTO input_chunks (sha256, raw_size, records, data,"
+		" raw_sha256) VALUES (?1, ?2, ?3, ?4, ?5)"
+		" ON CONFLICT (sha256) DO UPDATE SET raw_sha256 ="
+		" excluded.raw_sha256 WHERE input_chunks.raw_sha256 IS NULL"
+		" AND excluded.raw_sha256 IS NOT NULL";
 	sqlite3_stmt *stmt;
 	int own = sqlite3_get_autocommit(ledger->db), rc;
 
@@ -36,6 +40,7 @@ int sg_ledger_put_input_chunk(struct sg_ledger *ledger, const char *sha256,
 		ledger_bind_count(stmt, 2, raw_size);
 		ledger_bind_count(stmt, 3, records);
 		sqlite3_bind_blob64(stmt, 4, data, size, SQLITE_STATIC);
+		ledger_bind_text(stmt, 5, raw_sha256);
 		if (sqlite3_step(stmt) != SQLITE_DONE)
 			rc = ledger_fail(ledger, err, "cannot store the inputs");
 		sqlite3_finalize(stmt);
@@ -45,6 +50,35 @@ int sg_ledger_put_input_chunk(struct sg_ledger *ledger, const char *sha256,
 			       rc == SG_OK ? err : NULL) != SG_OK &&
 	    rc == SG_OK)
 		rc = SG_ERR_LEDGER;
+	return rc;
+}
+
+int sg_ledger_each_input_key(struct sg_ledger *ledger,
+			     int (*fn)(void *arg, const char *raw_sha256,
+				       const char *sha256, size_t size,
+				       struct sg_error *err),
+			     void *arg, struct sg_error *err)
+{
+	static const char sql[] =
+		"SELECT raw_sha256, sha256, length(data) FROM input_chunks"
+		" WHERE raw_sha256 IS NOT NULL";
+	sqlite3_stmt *stmt;
+	int rc = ledger_prepare(ledger, sql, &stmt, err), step;
+
+	if (rc != SG_OK)
+		return rc;
+	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+		sqlite3_int64 size = sqlite3_column_int64(stmt, 2);
+
+		rc = fn(arg, ledger_col_text(stmt, 0),
+			ledger_col_text(stmt, 1), size < 0 ? 0 : (size_t)size,
+			err);
+		if (rc != SG_OK)
+			break;
+	}
+	if (rc == SG_OK && step != SQLITE_DONE)
+		rc = ledger_fail(ledger, err, "cannot read the kept chunks");
+	sqlite3_finalize(stmt);
 	return rc;
 }
 

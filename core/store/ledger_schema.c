@@ -255,6 +255,13 @@ static const char ledger_schema_v5[] =
 	") WITHOUT ROWID;"
 	"CREATE INDEX task_refs_ref ON task_refs(sink, ref);";
 
+/* Version 6: a kept chunk is also known by the SHA-256 of its encoded
+ * records (before compression), so a run that pulls the same records
+ * again finds the chunk stored without compressing them first.  Chunks
+ * kept before have none until a run stores them again. */
+static const char ledger_schema_v6[] =
+	"ALTER TABLE input_chunks ADD COLUMN raw_sha256 TEXT;";
+
 /*
  * The migrations, in order: entry i takes the schema from version i to
  * version i + 1.  Only ever append.
@@ -265,6 +272,7 @@ static const char *const ledger_migrations[] = {
 	ledger_schema_v3,
 	ledger_schema_v4,
 	ledger_schema_v5,
+	ledger_schema_v6,
 };
 
 #define LEDGER_MIGRATION_COUNT \

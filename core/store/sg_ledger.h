@@ -16,7 +16,7 @@
 #include "util/sg_error.h"
 #include "util/sg_time.h"
 
-#define SG_LEDGER_SCHEMA_VERSION 5
+#define SG_LEDGER_SCHEMA_VERSION 6
 
 struct sg_ledger;
 
@@ -378,14 +378,25 @@ int sg_ledger_task_ref_find(struct sg_ledger *ledger, const char *sink,
 /*
  * Stores one chunk of encoded, compressed records under the SHA-256 of
  * its compressed bytes, unless the ledger holds it already (from an
- * earlier run).
+ * earlier run); raw_sha256 (the SHA-256 of the encoded records, may be
+ * NULL) is recorded with it, also for a chunk stored before without one.
  * Outside a transaction it commits on its own without syncing: it is
  * made durable by the run that refers to it.  A chunk no committed run
  * refers to is left over by a run that died.
  */
 int sg_ledger_put_input_chunk(struct sg_ledger *ledger, const char *sha256,
-			      const void *data, size_t size, size_t raw_size,
-			      size_t records, struct sg_error *err);
+			      const char *raw_sha256, const void *data,
+			      size_t size, size_t raw_size, size_t records,
+			      struct sg_error *err);
+
+/* Calls fn for each stored chunk known by the SHA-256 of its encoded
+ * records: that digest, the chunk's own (of its compressed bytes) and
+ * its compressed size. */
+int sg_ledger_each_input_key(struct sg_ledger *ledger,
+			     int (*fn)(void *arg, const char *raw_sha256,
+				       const char *sha256, size_t size,
+				       struct sg_error *err),
+			     void *arg, struct sg_error *err);
 
 /* The latest run with as_of <= at that kept its inputs: its id and
  * as-of; *found 0 when none. */

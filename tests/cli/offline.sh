@@ -2,7 +2,8 @@
 # offline.sh - a run keeps the records it judged in the ledger: report,
 # bundle and metrics give the same bytes from them as from the source,
 # and still work once the source is gone; unchanged records are stored
-# once across runs; a damaged chunk is refused, not misread.
+# once across runs (and not compressed again); a damaged chunk is refused,
+# not misread.
 . "$(dirname "$0")/lib.sh"
 
 SOURCE_DATE_EPOCH=1795000000
@@ -45,10 +46,13 @@ cp -R "$top_srcdir/configs/demo/data" data
 chmod -R u+w data
 chunks=$(sqlite3 stageguard.db 'select count(*) from input_chunks')
 [ "$chunks" -gt 0 ] || fail "the run kept no records"
-sg run --as-of 2026-11-21T00:00:00Z -q
+sg run --as-of 2026-11-21T00:00:00Z -v
 expect_status 0 "second run"
 expect_eq "$(sqlite3 stageguard.db 'select count(*) from input_chunks')" \
 	"$chunks" "unchanged records are stored once"
+# ... found by the digest of their records, not compressed again.
+expect_err "in $chunks chunks ($chunks of them stored by an earlier run)" \
+	"the second run finds every chunk stored"
 expect_eq "$(sqlite3 stageguard.db 'select count(distinct run_id) from run_inputs')" \
 	2 "both runs name their records"
 
