@@ -11,7 +11,9 @@
  * is compressed (zstd) and handed to a store callback with the SHA-256
  * of its compressed bytes, which the ledger uses to keep each chunk once
  * across runs (the same records, compressed by the same zstd, give the
- * same bytes).  Replaying a run's chunks part after part, each in order,
+ * same bytes); with sg_inputs_writer_known() a chunk whose records the
+ * store holds already is found by their SHA-256 and not compressed
+ * again.  Replaying a run's chunks part after part, each in order,
  * gives the model the pull gave.
  */
 #ifndef SG_INPUTS_H

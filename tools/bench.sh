@@ -97,14 +97,12 @@ printf '%-10s %10s %10s %9s %12s %10s %10s %6s\n' opps "input MB" "gen s" \
 # ratio to a neighbour in time is the steadier figure.
 paired_check() {
 	pdir=$1
-	rm -f "$pdir"/paired.db "$pdir"/paired.db-wal "$pdir"/paired.db-shm \
-		"$pdir"/paired.db-run.lock
+	rm -f "$pdir"/paired.db*
 	(cd "$pdir" && "$timebin" -v -o paired.time "$sg" check \
 		-c stageguard.json --source csv:data --as-of "$AS_OF" \
 		--dry-run --format jsonl --ledger paired.db > /dev/null \
 		2> paired.err) || return 1
-	rm -f "$pdir"/paired.db "$pdir"/paired.db-wal "$pdir"/paired.db-shm \
-		"$pdir"/paired.db-run.lock
+	rm -f "$pdir"/paired.db*
 	to_seconds "$(field 'Elapsed (wall clock) time (h:mm:ss or m:ss)' \
 		"$pdir/paired.time")"
 }
