@@ -250,7 +250,7 @@ static int in_flush(struct sg_inputs_writer *w, unsigned part,
 		if (rc != SG_OK)
 			return sg_error_set(err, rc, "inputs: SHA-256 failed");
 		chunk.stored = w->known(w->known_arg, chunk.raw_sha256,
-					chunk.sha256, &chunk.size);
+					p->len, chunk.sha256, &chunk.size);
 	}
 	if (!chunk.stored) {
 		rc = in_compress(p, &chunk, err);

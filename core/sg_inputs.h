@@ -59,12 +59,14 @@ int sg_inputs_writer_new(struct sg_inputs_writer **out,
 void sg_inputs_writer_free(struct sg_inputs_writer *w);
 
 /*
- * Whether the store holds a chunk of these encoded records already: 1
- * with its sha256 and compressed size filled in, else 0.  Called from
- * the pulling threads, concurrently.
+ * Whether the store holds a chunk of these encoded records (raw_size
+ * bytes with this SHA-256) already: 1 with its sha256 and compressed
+ * size filled in, else 0.  Called from the pulling threads,
+ * concurrently.
  */
 typedef int (*sg_inputs_known_fn)(void *arg, const char *raw_sha256,
-				  char sha256[65], size_t *size);
+				  size_t raw_size, char sha256[65],
+				  size_t *size);
 
 /* Before any record: each chunk is first looked up by the SHA-256 of
  * its encoded records, and one the store holds is handed over as stored

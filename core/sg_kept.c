@@ -32,6 +32,7 @@ struct kept_item {
  * encoded records. */
 struct kept_key {
 	char raw_sha256[65];
+	size_t raw_size;
 	char sha256[65];
 	size_t size;
 };
@@ -172,7 +173,7 @@ static int kept_key_cmp(const void *a, const void *b)
 		      ((const struct kept_key *)b)->raw_sha256);
 }
 
-static int kept_add_key(void *arg, const char *raw_sha256,
+static int kept_add_key(void *arg, const char *raw_sha256, size_t raw_size,
 			const char *sha256, size_t size, struct sg_error *err)
 {
 	struct sg_kept *k = arg;
@@ -193,14 +194,17 @@ static int kept_add_key(void *arg, const char *raw_sha256,
 	}
 	key = &k->keys[k->key_count++];
 	memcpy(key->raw_sha256, raw_sha256, sizeof(key->raw_sha256));
+	key->raw_size = raw_size;
 	memcpy(key->sha256, sha256, sizeof(key->sha256));
 	key->size = size;
 	return SG_OK;
 }
 
-/* sg_inputs_known_fn: a chunk the ledger held when the run began. */
-static int kept_known(void *arg, const char *raw_sha256, char sha256[65],
-		      size_t *size)
+/* sg_inputs_known_fn: a chunk the ledger held when the run began.  The
+ * size must match too: a digest damaged in the ledger is not taken for
+ * another chunk's. */
+static int kept_known(void *arg, const char *raw_sha256, size_t raw_size,
+		      char sha256[65], size_t *size)
 {
 	const struct sg_kept *k = arg;
 	struct kept_key probe;
@@ -211,7 +215,7 @@ static int kept_known(void *arg, const char *raw_sha256, char sha256[65],
 	memcpy(probe.raw_sha256, raw_sha256, sizeof(probe.raw_sha256));
 	hit = bsearch(&probe, k->keys, k->key_count, sizeof(*k->keys),
 		      kept_key_cmp);
-	if (hit == NULL)
+	if (hit == NULL || hit->raw_size != raw_size)
 		return 0;
 	memcpy(sha256, hit->sha256, sizeof(hit->sha256));
 	*size = hit->size;

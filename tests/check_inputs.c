@@ -260,10 +260,11 @@ START_TEST(test_chunks_cut_by_content)
 END_TEST
 
 /* sg_inputs_known_fn: never known (the digests are still computed). */
-static int known_none(void *arg, const char *raw_sha256, char sha256[65],
-		      size_t *size)
+static int known_none(void *arg, const char *raw_sha256, size_t raw_size,
+		      char sha256[65], size_t *size)
 {
 	(void)arg;
+	(void)raw_size;
 	(void)sha256;
 	(void)size;
 	ck_assert_uint_eq(strlen(raw_sha256), 64);
@@ -272,14 +273,15 @@ static int known_none(void *arg, const char *raw_sha256, char sha256[65],
 
 /* sg_inputs_known_fn: the chunks of an earlier writer, by their records'
  * digest. */
-static int known_earlier(void *arg, const char *raw_sha256, char sha256[65],
-			 size_t *size)
+static int known_earlier(void *arg, const char *raw_sha256, size_t raw_size,
+			 char sha256[65], size_t *size)
 {
 	const struct stored *s = arg;
 	size_t i;
 
 	for (i = 0; i < s->count; i++) {
 		if (strcmp(s->chunks[i].raw_sha256, raw_sha256) == 0) {
+			ck_assert_uint_eq(s->chunks[i].raw_size, raw_size);
 			memcpy(sha256, s->chunks[i].sha256, 65);
 			*size = s->chunks[i].size;
 			return 1;

@@ -1799,6 +1799,28 @@ START_TEST(test_kept_reuses_chunks)
 	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM input_chunks"
 				  " WHERE length(raw_sha256) = 64"),
 			 (long long)n1);
+	/* Two chunks' digests swapped (a damaged ledger): their sizes
+	 * differ, so neither is taken for the other; they are compressed
+	 * again and the run refers to the right chunks. */
+	ck_assert_int_eq(file_int(path, "SELECT count(DISTINCT raw_size) FROM"
+				  " input_chunks"), (long long)n1);
+	db = db_open(path);
+	db_exec(db, "UPDATE input_chunks SET raw_sha256 = CASE sha256"
+		" WHEN (SELECT min(sha256) FROM input_chunks)"
+		" THEN (SELECT raw_sha256 FROM input_chunks WHERE sha256 ="
+		"  (SELECT max(sha256) FROM input_chunks))"
+		" ELSE (SELECT raw_sha256 FROM input_chunks WHERE sha256 ="
+		"  (SELECT min(sha256) FROM input_chunks)) END"
+		" WHERE sha256 IN ((SELECT min(sha256) FROM input_chunks),"
+		" (SELECT max(sha256) FROM input_chunks))");
+	sqlite3_close(db);
+	free(third);
+	ledger = open_ok(path);
+	kept_run(ledger, AS_OF_1 + 3 * DAY, 40000, &t3, &third, &n3);
+	ck_assert_uint_eq(t3.stored_before, n1 - 2);
+	for (i = 0; i < n1; i++)
+		ck_assert_str_eq(third[i].sha256, first[i].sha256);
+	sg_ledger_close(ledger);
 	free(first);
 	free(second);
 	free(third);

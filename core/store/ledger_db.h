@@ -107,5 +107,7 @@ void ledger_read_record(sqlite3_stmt *stmt, struct sg_exception_record *rec);
 const char *ledger_col_text(sqlite3_stmt *stmt, int col);
 /* Column col as a time (SG_TIME_NONE for SQL NULL). */
 sg_time ledger_col_time(sqlite3_stmt *stmt, int col);
+/* Column col as a count (0 for SQL NULL or a negative number). */
+size_t ledger_col_count(sqlite3_stmt *stmt, int col);
 
 #endif

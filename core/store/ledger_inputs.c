@@ -55,24 +55,22 @@ int sg_ledger_put_input_chunk(struct sg_ledger *ledger, const char *sha256,
 
 int sg_ledger_each_input_key(struct sg_ledger *ledger,
 			     int (*fn)(void *arg, const char *raw_sha256,
-				       const char *sha256, size_t size,
-				       struct sg_error *err),
+				       size_t raw_size, const char *sha256,
+				       size_t size, struct sg_error *err),
 			     void *arg, struct sg_error *err)
 {
 	static const char sql[] =
-		"SELECT raw_sha256, sha256, length(data) FROM input_chunks"
-		" WHERE raw_sha256 IS NOT NULL";
+		"SELECT raw_sha256, raw_size, sha256, length(data)"
+		" FROM input_chunks WHERE raw_sha256 IS NOT NULL";
 	sqlite3_stmt *stmt;
 	int rc = ledger_prepare(ledger, sql, &stmt, err), step;
 
 	if (rc != SG_OK)
 		return rc;
 	while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-		sqlite3_int64 size = sqlite3_column_int64(stmt, 2);
-
 		rc = fn(arg, ledger_col_text(stmt, 0),
-			ledger_col_text(stmt, 1), size < 0 ? 0 : (size_t)size,
-			err);
+			ledger_col_count(stmt, 1), ledger_col_text(stmt, 2),
+			ledger_col_count(stmt, 3), err);
 		if (rc != SG_OK)
 			break;
 	}

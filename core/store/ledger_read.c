@@ -67,13 +67,6 @@ static int ledger_walk_sql(struct sg_ledger *ledger, const char *sql,
 	return ledger_walk(ledger, stmt, row, arg, what, err);
 }
 
-static size_t ledger_col_count(sqlite3_stmt *stmt, int col)
-{
-	sqlite3_int64 v = sqlite3_column_int64(stmt, col);
-
-	return v < 0 ? 0 : (size_t)v;
-}
-
 /* ---- tasks ---- */
 
 int sg_ledger_task_counts(struct sg_ledger *ledger, sg_time t,

@@ -335,6 +335,13 @@ sg_time ledger_col_time(sqlite3_stmt *stmt, int col)
 	return (sg_time)sqlite3_column_int64(stmt, col);
 }
 
+size_t ledger_col_count(sqlite3_stmt *stmt, int col)
+{
+	sqlite3_int64 v = sqlite3_column_int64(stmt, col);
+
+	return v < 0 ? 0 : (size_t)v;
+}
+
 void ledger_read_record(sqlite3_stmt *stmt, struct sg_exception_record *rec)
 {
 	rec->id = ledger_col_text(stmt, LR_ID);

@@ -390,12 +390,12 @@ int sg_ledger_put_input_chunk(struct sg_ledger *ledger, const char *sha256,
 			      struct sg_error *err);
 
 /* Calls fn for each stored chunk known by the SHA-256 of its encoded
- * records: that digest, the chunk's own (of its compressed bytes) and
- * its compressed size. */
+ * records: that digest and their size, the chunk's own SHA-256 (of its
+ * compressed bytes) and its compressed size. */
 int sg_ledger_each_input_key(struct sg_ledger *ledger,
 			     int (*fn)(void *arg, const char *raw_sha256,
-				       const char *sha256, size_t size,
-				       struct sg_error *err),
+				       size_t raw_size, const char *sha256,
+				       size_t size, struct sg_error *err),
 			     void *arg, struct sg_error *err);
 
 /* The latest run with as_of <= at that kept its inputs: its id and
