@@ -2,8 +2,9 @@
  * check_deflate.c - raw deflate on worker threads (core/util/sg_deflate.c):
  * the stream inflates back to the input at every size around the block
  * boundary, its CRC and length are the input's, its bytes do not depend
- * on the thread count or on how the input is cut, and a failing put()
- * ends the stream with its errno.
+ * on the thread count or on how the input is cut, a stream ended open
+ * joins with deflate data that follows it, and a failing put() ends the
+ * stream with its errno.
  */
 #include <check.h>
 #include <errno.h>
@@ -183,6 +184,48 @@ START_TEST(test_put_failure)
 }
 END_TEST
 
+/* A stream ended open (no final block) joins with deflate data made
+ * apart after it: the two inflate as one stream, the way a workbook's
+ * sheet is spliced from its rows and the XML around them. */
+START_TEST(test_open_end_joins)
+{
+	size_t size = 2 * SG_DEFLATE_BLOCK + 999;
+	static const char tail[] = "</sheetData><pageMargins/></worksheet>";
+	unsigned char *in = make_input(size + sizeof(tail) - 1);
+	unsigned char out[256];
+	struct sg_deflate *d;
+	struct sg_error err;
+	struct sink s;
+	z_stream zs;
+
+	memcpy(in + size, tail, sizeof(tail) - 1);
+	memset(&s, 0, sizeof(s));
+	s.fail_after = -1;
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_deflate_new(&d, 6, 2, sink_put, &s, &err), SG_OK);
+	ck_assert_int_eq(sg_deflate_write(d, in, size), 0);
+	ck_assert_int_eq(sg_deflate_finish_open(d), 0);
+	ck_assert_uint_eq(sg_deflate_total_in(d), size);
+	ck_assert_uint_eq(sg_deflate_crc(d),
+			  crc32(crc32(0L, Z_NULL, 0), in, (uInt)size));
+	sg_deflate_free(d);
+	/* The rest, compressed on its own with zlib and ended. */
+	memset(&zs, 0, sizeof(zs));
+	ck_assert_int_eq(deflateInit2(&zs, 6, Z_DEFLATED, -15, 8,
+				      Z_DEFAULT_STRATEGY), Z_OK);
+	zs.next_in = (unsigned char *)tail;
+	zs.avail_in = sizeof(tail) - 1;
+	zs.next_out = out;
+	zs.avail_out = sizeof(out);
+	ck_assert_int_eq(deflate(&zs, Z_FINISH), Z_STREAM_END);
+	sink_put(&s, out, sizeof(out) - zs.avail_out);
+	deflateEnd(&zs);
+	assert_inflates_to(&s, in, size + sizeof(tail) - 1);
+	free(s.data);
+	free(in);
+}
+END_TEST
+
 START_TEST(test_free_accepts_null)
 {
 	sg_deflate_free(NULL);
@@ -199,6 +242,7 @@ static Suite *deflate_suite(void)
 			    (int)(sizeof(sizes) / sizeof(sizes[0])));
 	tcase_add_test(tc, test_same_bytes_whatever_the_threads);
 	tcase_add_test(tc, test_put_failure);
+	tcase_add_test(tc, test_open_end_joins);
 	tcase_add_test(tc, test_free_accepts_null);
 	suite_add_tcase(s, tc);
 	return s;

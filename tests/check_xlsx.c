@@ -12,6 +12,8 @@
  * the program exits 77 (skipped) if everything else passed.
  * Run one case with CK_RUN_SUITE=xlsx CK_RUN_CASE=render.
  */
+#include <archive.h>
+#include <archive_entry.h>
 #include <check.h>
 #include <dirent.h>
 #include <errno.h>
@@ -42,12 +44,15 @@ struct fake {
 	int cancel;
 	unsigned long long progress_calls;
 	const char *row_limit;  /* SG_XLSX_ROW_LIMIT, or NULL */
+	const char *lxw_rows;   /* SG_XLSX_LIBXLSXWRITER_ROWS, or NULL */
 };
 
 static const char *fake_getenv(void *ctx, const char *name)
 {
 	const struct fake *f = ctx;
 
+	if (strcmp(name, XLSX_LIBXLSXWRITER_ROWS_ENV) == 0)
+		return f->lxw_rows;
 	return strcmp(name, "SG_XLSX_ROW_LIMIT") == 0 ? f->row_limit : NULL;
 }
 
@@ -1141,6 +1146,173 @@ START_TEST(test_deterministic)
 }
 END_TEST
 
+/* The members of the zip at path, inflated, in the order stored. */
+struct member {
+	char *name;
+	char *data;
+	size_t len;
+};
+
+static size_t read_members(const char *path, struct member *out, size_t max)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	size_t n = 0;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(archive_read_support_format_zip(a), ARCHIVE_OK);
+	ck_assert_int_eq(archive_read_open_filename(a, path, 65536),
+			 ARCHIVE_OK);
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		size_t cap = 65536, len = 0;
+		char *data = malloc(cap);
+		la_ssize_t got;
+
+		ck_assert_uint_lt(n, max);
+		ck_assert_ptr_nonnull(data);
+		while ((got = archive_read_data(a, data + len,
+						cap - len)) > 0) {
+			len += (size_t)got;
+			if (len == cap) {
+				cap *= 2;
+				data = realloc(data, cap);
+				ck_assert_ptr_nonnull(data);
+			}
+		}
+		ck_assert_int_eq(got, 0);
+		out[n].name = strdup(archive_entry_pathname(e));
+		out[n].data = data;
+		out[n].len = len;
+		n++;
+	}
+	ck_assert_int_eq(archive_read_free(a), ARCHIVE_OK);
+	return n;
+}
+
+/* The two workbooks hold the same members with the same XML; says
+ * where the first difference is. */
+static void assert_same_members(const char *a, const char *b)
+{
+	struct member ma[64], mb[64];
+	size_t na = read_members(a, ma, 64), nb = read_members(b, mb, 64);
+	size_t i, k;
+
+	ck_assert_uint_eq(na, nb);
+	for (i = 0; i < na; i++) {
+		ck_assert_str_eq(ma[i].name, mb[i].name);
+		for (k = 0; k < ma[i].len && k < mb[i].len; k++)
+			if (ma[i].data[k] != mb[i].data[k])
+				break;
+		ck_assert_msg(ma[i].len == mb[i].len && k == ma[i].len,
+			      "%s differs at byte %zu: \"%.60s\" / "
+			      "\"%.60s\"", ma[i].name, k,
+			      ma[i].data + (k > 20 ? k - 20 : 0),
+			      mb[i].data + (k > 20 ? k - 20 : 0));
+		free(ma[i].name);
+		free(ma[i].data);
+		free(mb[i].name);
+		free(mb[i].data);
+	}
+}
+
+/* Renders report both ways in dir: rows streamed by the sink (s.xlsx)
+ * and every row through libxlsxwriter (l.xlsx); the same XML. */
+static void assert_streamed_as_libxlsxwriter(const char *dir,
+					     const struct sg_report *report,
+					     const char *row_limit)
+{
+	struct sg_error err;
+	struct fake fk;
+	char s[1024], l[1024];
+
+	memset(&fk, 0, sizeof(fk));
+	fk.config_dir = dir;
+	fk.row_limit = row_limit;
+	ck_assert_msg(render_with(&fk, report, "s.xlsx", NULL, &err) ==
+		      SG_OK, "%s", err.message);
+	fk.lxw_rows = "1";
+	ck_assert_msg(render_with(&fk, report, "l.xlsx", NULL, &err) ==
+		      SG_OK, "%s", err.message);
+	snprintf(s, sizeof(s), "%s/s.xlsx", dir);
+	snprintf(l, sizeof(l), "%s/l.xlsx", dir);
+	assert_same_members(s, l);
+}
+
+/* Text and numbers whose XML needs care, one row each. */
+static const char *const care_texts[] = {
+	"plain", " leading space", "trailing space ", "\ttab first",
+	"new\nline", "last newline\n", "\rcarriage first",
+	"a & b < c > d", "ctl\001\002\037end", "\013vertical tab",
+	"_x0041_ looks escaped", "\"quotes\" and 'apostrophes'",
+	"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x93\x88", "=1+1", "-", "x"
+};
+static const double care_numbers[] = {
+	0, -0.0, 1, -1, 42.5, 1e15, 999999999999999, -999999999999999,
+	1e16, 123456789012345678.0, 0.1, 1.0 / 3, 2.5e-7, 46345.75,
+	-1234567.125, 1e300
+};
+
+#define CARE_COLS 5
+static const struct sg_column care_columns[CARE_COLS] = {
+	{"text", "Text", SG_VAL_TEXT, SG_ROLE_NOTE, 0},
+	{"number", "Number", SG_VAL_NUMBER, SG_ROLE_PLAIN, 0},
+	{"count", "Count", SG_VAL_INT, SG_ROLE_ID, 0},
+	{"at", "At", SG_VAL_TIME, SG_ROLE_PLAIN, 0},
+	{"money", "Money", SG_VAL_MONEY, SG_ROLE_PLAIN, 0},
+};
+
+static int care_rows(const struct sg_table *t, sg_row_fn row, void *arg,
+		     struct sg_error *err)
+{
+	struct sg_value v[CARE_COLS];
+	size_t i, n = sizeof(care_texts) / sizeof(care_texts[0]);
+	int rc;
+
+	(void)t;
+	for (i = 0; i < n; i++) {
+		memset(v, 0, sizeof(v));
+		v[0].type = SG_VAL_TEXT;
+		v[0].text = care_texts[i];
+		v[1].type = SG_VAL_NUMBER;
+		v[1].number = care_numbers[i];
+		v[2].type = i % 3 == 0 ? SG_VAL_NONE : SG_VAL_INT;
+		v[2].integer = (long long)i * -7919;
+		v[3].type = SG_VAL_TIME;
+		v[3].time = as_of() + (sg_time)i * 4111;
+		v[4].type = SG_VAL_MONEY;
+		v[4].number = (double)i * 10.25;
+		v[4].unit = i % 2 ? "EUR" : "USD";
+		rc = row(arg, v, err);
+		if (rc != 0)
+			return rc;
+	}
+	return SG_OK;
+}
+
+/* The rows the sink writes itself are the XML libxlsxwriter writes:
+ * every member of the workbook the same, continuation sheets included
+ * (row limit 12), and text and numbers that need escaping or care. */
+START_TEST(test_streamed_rows_as_libxlsxwriter)
+{
+	struct fixture fx;
+	char *dir = make_dir();
+	struct sg_table t = {"care", "Care", "Values that need care.",
+		care_columns, CARE_COLS, SG_TABLE_LIST, care_rows, NULL};
+	struct sg_block blocks[2] = {
+		{SG_BLOCK_HEADING, "Care", NULL, NULL},
+		{SG_BLOCK_TABLE, NULL, &t, NULL},
+	};
+	struct sg_section sec = {"care", "Care", blocks, 2};
+	struct sg_report rep = {"care", "Care", as_of(), &sec, 1};
+
+	fixture_init(&fx);
+	assert_streamed_as_libxlsxwriter(dir, &fx.report, "12");
+	assert_streamed_as_libxlsxwriter(dir, &fx.report, NULL);
+	assert_streamed_as_libxlsxwriter(dir, &rep, NULL);
+	remove_dir(dir);
+}
+END_TEST
+
 START_TEST(test_out_option)
 {
 	struct fixture fx;
@@ -1645,6 +1817,7 @@ static Suite *xlsx_suite(void)
 	tc = tcase_create("deterministic");
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, test_deterministic);
+	tcase_add_test(tc, test_streamed_rows_as_libxlsxwriter);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("output");

@@ -6,6 +6,7 @@ TESTS += tests/check_xlsx
 tests_check_xlsx_SOURCES = tests/check_xlsx.c $(XLSX_SOURCES)
 tests_check_xlsx_CFLAGS = $(SG_TEST_CFLAGS) $(XLSXWRITER_CFLAGS) $(LIBARCHIVE_CFLAGS) \
 	-I$(top_srcdir)/plugins/xlsx -DSG_PYTHON3='"$(PYTHON3)"'
-tests_check_xlsx_LDADD = core/util/libsgutil.la $(XLSXWRITER_LIBS) \
-	$(LIBARCHIVE_LIBS) $(JANSSON_LIBS) $(CHECK_LIBS)
+tests_check_xlsx_LDADD = core/util/libsgutil.la core/util/libsgdeflate.la \
+	$(XLSXWRITER_LIBS) $(LIBARCHIVE_LIBS) $(ZLIB_LIBS) $(JANSSON_LIBS) \
+	$(CHECK_LIBS)
 EXTRA_DIST += tests/xlsx/inspect_xlsx.py

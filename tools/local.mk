@@ -54,5 +54,5 @@ noinst_PROGRAMS += tools/sg-xlsx-bench
 tools_sg_xlsx_bench_SOURCES = tools/sg-xlsx-bench.c $(XLSX_SOURCES)
 tools_sg_xlsx_bench_CFLAGS = $(AM_CFLAGS) $(XLSXWRITER_CFLAGS) $(LIBARCHIVE_CFLAGS) \
 	-I$(top_srcdir)/plugins/xlsx
-tools_sg_xlsx_bench_LDADD = core/util/libsgutil.la $(XLSXWRITER_LIBS) \
+tools_sg_xlsx_bench_LDADD = core/util/libsgutil.la core/util/libsgdeflate.la $(XLSXWRITER_LIBS) $(ZLIB_LIBS) \
 	$(LIBARCHIVE_LIBS)

@@ -229,19 +229,31 @@ int sg_deflate_write(struct sg_deflate *g, const void *data, size_t size)
 	return 0;
 }
 
-int sg_deflate_finish(struct sg_deflate *g)
+/* Compresses the rest, the last block final or ended on a byte boundary,
+ * and writes every block out. */
+static int dfl_end(struct sg_deflate *g, int final)
 {
 	struct dfl_job *job = dfl_filling(g);
 	int rc = 0;
 
 	if (job == NULL)
 		return -1;
-	dfl_submit(g, job, 1);
+	dfl_submit(g, job, final);
 	pthread_mutex_lock(&g->lock);
 	while (g->written < g->next_seq && rc == 0)
 		rc = dfl_write_oldest(g);
 	pthread_mutex_unlock(&g->lock);
 	return rc == 0 && g->error == 0 ? 0 : -1;
+}
+
+int sg_deflate_finish(struct sg_deflate *g)
+{
+	return dfl_end(g, 1);
+}
+
+int sg_deflate_finish_open(struct sg_deflate *g)
+{
+	return dfl_end(g, 0);
 }
 
 unsigned long sg_deflate_crc(const struct sg_deflate *g)

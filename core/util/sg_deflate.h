@@ -43,6 +43,14 @@ int sg_deflate_write(struct sg_deflate *d, const void *data, size_t size);
 /* Compresses the rest and ends the stream; 0 or -1. */
 int sg_deflate_finish(struct sg_deflate *d);
 
+/*
+ * Compresses the rest and ends on a byte boundary without a final block
+ * (a sync flush), so that more raw deflate data may follow: a zip member
+ * spliced from pieces compressed apart.  0 or -1.  A stream is ended by
+ * one of the two finish calls, once.
+ */
+int sg_deflate_finish_open(struct sg_deflate *d);
+
 /* After sg_deflate_finish(): the CRC-32 and the length of all the input
  * (what a gzip trailer or a zip entry records). */
 unsigned long sg_deflate_crc(const struct sg_deflate *d);

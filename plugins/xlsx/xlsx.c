@@ -250,6 +250,15 @@ static const char *xlsx_tmpdir(const struct xlsx_state *st)
 	return v != NULL && v[0] != '\0' ? v : "/tmp";
 }
 
+static int xlsx_hook_set(const struct xlsx_state *st, const char *name)
+{
+	const struct sg_host *h = st->host;
+	const char *v = h != NULL && h->getenv != NULL ?
+		h->getenv(h->ctx, name) : NULL;
+
+	return v != NULL && strcmp(v, "1") == 0;
+}
+
 static int xlsx_render(struct xlsx_state *st, const struct sg_report *report,
 		       struct sg_error *err)
 {
@@ -279,6 +288,8 @@ static int xlsx_render(struct xlsx_state *st, const struct sg_report *report,
 	 * not beside the output (glibc's tmpfile() alone would ignore
 	 * TMPDIR). */
 	opts.tmpdir = (char *)xlsx_tmpdir(st);
+	st->cx.tmpdir = opts.tmpdir;
+	st->cx.stream_lists = !xlsx_hook_set(st, XLSX_LIBXLSXWRITER_ROWS_ENV);
 	st->cx.wb = workbook_new_opt(st->tmp, &opts);
 	if (st->cx.wb == NULL)
 		return xlsx_nomem(err);
@@ -324,6 +335,31 @@ static int xlsx_write(void *state, const struct sg_sink_input *input,
 	return SG_OK;
 }
 
+/* The streamed rows put into the workbook: libxlsxwriter's file is
+ * rewritten into a second temporary file, which takes the first's place
+ * (and its lock's role). */
+static int xlsx_put_rows(struct xlsx_state *st, struct sg_error *err)
+{
+	char *tmp;
+	int fd, rc;
+
+	rc = sg_path_output_temp(st->path, &tmp, &fd, err);
+	if (rc != SG_OK)
+		return sg_error_prefix(err, "cannot write the workbook: ");
+	rc = xlsx_repack(&st->cx, st->tmp_fd, fd, err);
+	(void)unlink(rc == SG_OK ? st->tmp : tmp);
+	if (rc != SG_OK) {
+		(void)close(fd);
+		free(tmp);
+		return rc;
+	}
+	(void)close(st->tmp_fd);
+	free(st->tmp);
+	st->tmp = tmp;
+	st->tmp_fd = fd;
+	return SG_OK;
+}
+
 static int xlsx_finish(void *state, struct sg_error *err)
 {
 	struct xlsx_state *st = state;
@@ -349,6 +385,11 @@ static int xlsx_finish(void *state, struct sg_error *err)
 				       "the free space and permissions of "
 				       "the folder %s and of TMPDIR",
 				       lxw_strerror(lrc), st->dir);
+	}
+	if (xlsx_streamed_count(&st->cx.layout) > 0 &&
+	    xlsx_put_rows(st, err) != SG_OK) {
+		xlsx_abandon(st);
+		return sg_error_prefix(err, "%s: ", st->path);
 	}
 	if (xlsx_verify_file(st->tmp, err) != SG_OK) {
 		xlsx_abandon(st);

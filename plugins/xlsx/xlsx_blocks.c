@@ -168,6 +168,29 @@ static void xlsx_piece_name(const struct xlsx_layout *L,
 	}
 }
 
+/*
+ * Hands the rows after the column titles on sh to a stream of the sink's
+ * own.  libxlsxwriter still holds the titles' row, and gives its format a
+ * style index only when it writes that row out: the index is taken now,
+ * so the indexes come in the order they would without the stream.
+ */
+static int xlsx_stream_begin(struct xlsx_ctx *cx, struct xlsx_sheet *sh,
+			     struct sg_error *err)
+{
+	(void)lxw_format_get_xf_index(cx->fmt.header);
+	return xlsx_stream_new(&sh->stream, cx->tmpdir, err);
+}
+
+/* Ends sh's stream, if it has one: its rows are complete. */
+static int xlsx_stream_done(struct xlsx_sheet *sh, struct sg_error *err)
+{
+	if (sh->stream == NULL)
+		return SG_OK;
+	if (xlsx_stream_end(sh->stream, err) != SG_OK)
+		return sg_error_prefix(err, "sheet \"%s\": ", sh->name);
+	return SG_OK;
+}
+
 /* The sheet is full: says where the list goes on, finishes this piece,
  * and starts the next sheet with the column titles. */
 static int xlsx_continue(struct xlsx_rows *r, struct sg_error *err)
@@ -198,6 +221,8 @@ static int xlsx_continue(struct xlsx_rows *r, struct sg_error *err)
 	if (rc == SG_OK)
 		rc = xlsx_write_text(cx, r->sh, r->row, 0, note, cx->fmt.note,
 				     err);
+	if (rc == SG_OK)
+		rc = xlsx_stream_done(r->sh, err);
 	if (rc != SG_OK)
 		return rc;
 	next->ws = workbook_add_worksheet(cx->wb, next->name);
@@ -206,6 +231,7 @@ static int xlsx_continue(struct xlsx_rows *r, struct sg_error *err)
 				    "to %s: out of memory, or no room for "
 				    "temporary files in its folder",
 				    next->name, cx->path);
+	next->part = (unsigned)(L->sheet_count + L->more_count);
 	for (j = 0; j < r->first->col_count; j++)
 		if (r->first->widths[j] > 0)
 			worksheet_set_column(next->ws, (lxw_col_t)j,
@@ -217,6 +243,11 @@ static int xlsx_continue(struct xlsx_rows *r, struct sg_error *err)
 		rc = xlsx_write_text(cx, next, 0, (lxw_col_t)j,
 				     xlsx_or(c->title, xlsx_or(c->key, "?")),
 				     cx->fmt.header, err);
+		if (rc != SG_OK)
+			return rc;
+	}
+	if (r->first->stream != NULL) {
+		rc = xlsx_stream_begin(cx, next, err);
 		if (rc != SG_OK)
 			return rc;
 	}
@@ -393,6 +424,14 @@ static int xlsx_table(struct xlsx_ctx *cx, size_t s, size_t b,
 		if (rc != SG_OK)
 			return rc;
 	}
+	/* A list that ends its sheet may be long: its rows are written
+	 * by the sink itself (xlsx_stream.c). */
+	if ((t->flags & SG_TABLE_LIST) != 0 && cx->stream_lists &&
+	    b + 1 == sh->section->block_count) {
+		rc = xlsx_stream_begin(cx, sh, err);
+		if (rc != SG_OK)
+			return rc;
+	}
 	memset(&r, 0, sizeof(r));
 	r.cx = cx;
 	r.sh = sh;
@@ -423,6 +462,9 @@ static int xlsx_table(struct xlsx_ctx *cx, size_t s, size_t b,
 				    r.n);
 	p->rows = r.n;
 	p->counted = 1;
+	rc = xlsx_stream_done(r.sh, err);
+	if (rc != SG_OK)
+		return rc;
 	return xlsx_table_finish(cx, r.sh, t, r.header, r.piece_rows, err);
 }
 
@@ -537,6 +579,7 @@ static int xlsx_add_sheets(struct xlsx_ctx *cx, struct sg_error *err)
 		struct xlsx_sheet *sh = &L->sheets[s];
 
 		sh->ws = workbook_add_worksheet(cx->wb, sh->name);
+		sh->part = (unsigned)s + 1;
 		if (sh->ws == NULL)
 			return sg_error_set(err, SG_ERR_SINK,
 					    "cannot add sheet \"%s\" to %s: "

@@ -281,6 +281,9 @@ int xlsx_write_text(struct xlsx_ctx *cx, struct xlsx_sheet *sh,
 	clean = xlsx_clean_text(cx, text);
 	if (clean == NULL)
 		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	if (sh->stream != NULL)
+		return xlsx_stream_text(sh->stream, row, col, clean, format,
+					err);
 	rc = worksheet_write_string(sh->ws, row, col, clean, format);
 	if (rc != LXW_NO_ERROR)
 		return xlsx_cell_error(err, sh, row, col, rc);
@@ -291,8 +294,12 @@ static int xlsx_write_number(struct xlsx_sheet *sh, lxw_row_t row,
 			     lxw_col_t col, double x, lxw_format *format,
 			     struct sg_error *err)
 {
-	lxw_error rc = worksheet_write_number(sh->ws, row, col, x, format);
+	lxw_error rc;
 
+	if (sh->stream != NULL)
+		return xlsx_stream_number(sh->stream, row, col, x, format,
+					  err);
+	rc = worksheet_write_number(sh->ws, row, col, x, format);
 	if (rc != LXW_NO_ERROR)
 		return xlsx_cell_error(err, sh, row, col, rc);
 	return SG_OK;
@@ -331,6 +338,12 @@ static int xlsx_write_time(struct xlsx_ctx *cx, struct xlsx_sheet *sh,
 		return xlsx_write_text(cx, sh, row, col,
 				       xlsx_iso_any(t, date, buf, sizeof(buf)),
 				       cx->fmt.text, err);
+	if (sh->stream != NULL)
+		return xlsx_stream_number(sh->stream, row, col,
+					  lxw_unixtime_to_excel_date_epoch(
+						  t, LXW_EPOCH_1900),
+					  date ? cx->fmt.date : cx->fmt.time,
+					  err);
 	rc = worksheet_write_unixtime(sh->ws, row, col, t,
 				      date ? cx->fmt.date : cx->fmt.time);
 	if (rc != LXW_NO_ERROR)

@@ -7,6 +7,10 @@
  *                  goes, how many rows a table has, column widths
  *   xlsx_cells.c   cell formats and one value as one cell
  *   xlsx_blocks.c  headings, paragraphs, tables and charts
+ *   xlsx_stream.c  the rows of a list that ends its sheet, written and
+ *                  compressed by the sink itself
+ *   xlsx_repack.c  those rows put into the workbook libxlsxwriter wrote
+ *   xlsx_verify.c  the finished file read back
  *
  * A write renders the report in two passes.  The layout pass names the
  * sheets and places every block, counting the rows of the tables whose
@@ -18,12 +22,16 @@
 #define XLSX_INT_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <xlsxwriter.h>
 
 #include "sg_plugin.h"
 
 /* A test hook: the rows a sheet holds, when set (at least 8). */
 #define XLSX_ROW_LIMIT_ENV "SG_XLSX_ROW_LIMIT"
+/* A test hook: when set to 1, every row goes through libxlsxwriter, to
+ * compare with the rows the sink streams itself. */
+#define XLSX_LIBXLSXWRITER_ROWS_ENV "SG_XLSX_LIBXLSXWRITER_ROWS"
 
 /* Rows a chart covers, with blank rows after it: a chart is 288
  * pixels high, 14.4 rows of the default 20 pixels. */
@@ -59,11 +67,17 @@ struct xlsx_formats {
 	size_t money_count;
 };
 
+struct xlsx_stream;
+
 /* One sheet: a section of the report. */
 struct xlsx_sheet {
 	const struct sg_section *section;
 	char name[LXW_MAX_SHEETNAME_LENGTH];
 	lxw_worksheet *ws;
+	unsigned part;          /* its XML is xl/worksheets/sheet<part>.xml */
+	/* The rows of the list that ends the sheet, when the sink writes
+	 * them itself (xlsx_stream.c); NULL: libxlsxwriter has them all. */
+	struct xlsx_stream *stream;
 	lxw_row_t *block_row;   /* per block: its first row */
 	double *widths;         /* per column: the widest table's wish */
 	size_t col_count;
@@ -98,6 +112,11 @@ struct xlsx_layout {
 struct xlsx_ctx {
 	const struct sg_host *host;
 	const char *path;       /* the file the user asked for, for messages */
+	const char *tmpdir;     /* where temporary files go */
+	/* Lists that end their sheet are streamed (xlsx_stream.c); 0 when
+	 * the test hook XLSX_LIBXLSXWRITER_ROWS_ENV asks libxlsxwriter to
+	 * write every row. */
+	int stream_lists;
 	lxw_workbook *wb;
 	struct xlsx_formats fmt;
 	struct xlsx_layout layout;
@@ -177,6 +196,59 @@ int xlsx_cell_error(struct sg_error *err, const struct xlsx_sheet *sh,
 
 /* Writes every block of every sheet.  Returns SG_OK or an error. */
 int xlsx_write_sheets(struct xlsx_ctx *cx, struct sg_error *err);
+
+/* --- xlsx_stream.c --- */
+
+/*
+ * A list's rows, written as libxlsxwriter would write them, compressed
+ * on worker threads into a temporary file in tmpdir.  Cells come in
+ * order: rows increasing, columns increasing within a row.  Returns
+ * SG_OK, SG_ERR_NOMEM, or SG_ERR_IO when no temporary file can be made.
+ */
+int xlsx_stream_new(struct xlsx_stream **out, const char *tmpdir,
+		    struct sg_error *err);
+
+/* Frees the stream and its temporary file; accepts NULL. */
+void xlsx_stream_free(struct xlsx_stream *s);
+
+/* One cell of text (already made safe by xlsx_clean_text; empty text
+ * writes nothing), or a number, in format (NULL: none).  SG_OK, or
+ * SG_ERR_IO / SG_ERR_NOMEM / SG_ERR_SINK with err set. */
+int xlsx_stream_text(struct xlsx_stream *s, lxw_row_t row, lxw_col_t col,
+		     const char *text, lxw_format *format,
+		     struct sg_error *err);
+int xlsx_stream_number(struct xlsx_stream *s, lxw_row_t row, lxw_col_t col,
+		       double x, lxw_format *format, struct sg_error *err);
+
+/* Ends the rows: the compressed data is complete, ended on a byte
+ * boundary without a final block, so the rest of the sheet follows it. */
+int xlsx_stream_end(struct xlsx_stream *s, struct sg_error *err);
+
+/* The cells written: *any 0 when none, else their rows and columns. */
+void xlsx_stream_extent(const struct xlsx_stream *s, int *any,
+			lxw_row_t *row_min, lxw_col_t *col_min,
+			lxw_row_t *row_max, lxw_col_t *col_max);
+
+/* After xlsx_stream_end(): the file holding the compressed rows, their
+ * CRC-32, their length as XML and compressed. */
+void xlsx_stream_packed(const struct xlsx_stream *s, FILE **file,
+			unsigned long *crc, unsigned long long *raw_len,
+			unsigned long long *packed_len);
+
+/* --- xlsx_repack.c --- */
+
+/*
+ * Rewrites the workbook libxlsxwriter wrote at src (read through its
+ * descriptor src_fd) into dst_fd: every member copied as it is, but the
+ * sheets with rows of their own, whose rows go before </sheetData> and
+ * whose dimension grows to hold them.  Returns SG_OK, or SG_ERR_IO /
+ * SG_ERR_SINK naming what failed.
+ */
+int xlsx_repack(struct xlsx_ctx *cx, int src_fd, int dst_fd,
+		struct sg_error *err);
+
+/* The sheets of the layout whose rows were streamed. */
+size_t xlsx_streamed_count(const struct xlsx_layout *L);
 
 /* --- xlsx_verify.c --- */
 

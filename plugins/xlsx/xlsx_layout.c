@@ -176,9 +176,12 @@ void xlsx_layout_release(struct xlsx_layout *layout)
 	for (i = 0; i < layout->sheet_count; i++) {
 		free(layout->sheets[i].block_row);
 		free(layout->sheets[i].widths);
+		xlsx_stream_free(layout->sheets[i].stream);
 	}
-	for (i = 0; i < layout->more_count; i++)
+	for (i = 0; i < layout->more_count; i++) {
+		xlsx_stream_free(layout->more[i]->stream);
 		free(layout->more[i]);
+	}
 	free(layout->more);
 	free(layout->sheets);
 	free(layout->places);
