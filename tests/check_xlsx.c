@@ -1067,12 +1067,12 @@ START_TEST(test_verify_read_back)
 		      err.message);
 	snprintf(path, sizeof(path), "%s/a.xlsx", dir);
 	snprintf(cut, sizeof(cut), "%s/cut.xlsx", dir);
-	ck_assert_int_eq(xlsx_verify_file(path, &err), SG_OK);
+	ck_assert_int_eq(xlsx_verify_file(path, NULL, &err), SG_OK);
 	bytes = read_all(path, &len);
 	for (at = 0; at < len; at += len / 7 + 1) {
 		write_bytes(cut, bytes, at);
 		sg_error_clear(&err);
-		if (xlsx_verify_file(cut, &err) != SG_ERR_IO)
+		if (xlsx_verify_file(cut, NULL, &err) != SG_ERR_IO)
 			ck_abort_msg("cut at %zu of %zu passed", at, len);
 		ck_assert_ptr_nonnull(strstr(err.message, "does not read "
 					     "back"));
@@ -1080,7 +1080,7 @@ START_TEST(test_verify_read_back)
 	/* A byte of a member changed: its CRC no longer matches. */
 	bytes[len / 3] ^= 0x55;
 	write_bytes(cut, bytes, len);
-	ck_assert_int_eq(xlsx_verify_file(cut, &err), SG_ERR_IO);
+	ck_assert_int_eq(xlsx_verify_file(cut, NULL, &err), SG_ERR_IO);
 	free(bytes);
 	if (python() != NULL) {
 		char cmd[4096];
@@ -1095,7 +1095,7 @@ START_TEST(test_verify_read_back)
 			 python(), path, cut);
 		ck_assert_int_eq(system(cmd), 0);
 		sg_error_clear(&err);
-		ck_assert_int_eq(xlsx_verify_file(cut, &err), SG_ERR_IO);
+		ck_assert_int_eq(xlsx_verify_file(cut, NULL, &err), SG_ERR_IO);
 		ck_assert_ptr_nonnull(strstr(err.message, "a sheet is cut "
 					     "short"));
 	}

@@ -391,7 +391,7 @@ static int xlsx_finish(void *state, struct sg_error *err)
 		xlsx_abandon(st);
 		return sg_error_prefix(err, "%s: ", st->path);
 	}
-	if (xlsx_verify_file(st->tmp, err) != SG_OK) {
+	if (xlsx_verify_file(st->tmp, &st->cx.layout, err) != SG_OK) {
 		xlsx_abandon(st);
 		return sg_error_prefix(err, "%s: ", st->path);
 	}

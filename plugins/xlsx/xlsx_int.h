@@ -250,6 +250,11 @@ int xlsx_repack(struct xlsx_ctx *cx, int src_fd, int dst_fd,
 /* The sheets of the layout whose rows were streamed. */
 size_t xlsx_streamed_count(const struct xlsx_layout *L);
 
+/* The sheet with streamed rows whose XML part is name[0, len), or
+ * NULL. */
+struct xlsx_sheet *xlsx_streamed_sheet(const struct xlsx_layout *L,
+				       const char *name, size_t len);
+
 /* --- xlsx_verify.c --- */
 
 /* Before the workbook closes: its sheets' temporary row files wrote
@@ -257,7 +262,10 @@ size_t xlsx_streamed_count(const struct xlsx_layout *L);
 int xlsx_check_row_files(lxw_workbook *wb, struct sg_error *err);
 
 /* The finished file reads back: each member inflates with its CRC
- * right, each sheet ends with its closing tag (SG_ERR_IO otherwise). */
-int xlsx_verify_file(const char *path, struct sg_error *err);
+ * right, each sheet ends with its closing tag (SG_ERR_IO otherwise).
+ * The sheets streamed in layout streamed (NULL: none) are only
+ * listed: they were checked as they were written. */
+int xlsx_verify_file(const char *path, const struct xlsx_layout *streamed,
+		     struct sg_error *err);
 
 #endif

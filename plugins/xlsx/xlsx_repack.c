@@ -181,10 +181,8 @@ static int zip_read_directory(struct zip_job *z)
 	return zip_read(z, z->dir, z->dir_len, dir_at);
 }
 
-/* The sheet whose XML is name, when it has streamed rows. */
-static struct xlsx_sheet *zip_streamed_sheet(struct xlsx_layout *L,
-					     const unsigned char *name,
-					     size_t len)
+struct xlsx_sheet *xlsx_streamed_sheet(const struct xlsx_layout *L,
+				       const char *name, size_t len)
 {
 	char part[XLSX_PART_NAME];
 	size_t i;
@@ -244,8 +242,9 @@ static int zip_list_members(struct zip_job *z)
 		m->packed = get32(e + 20);
 		m->raw = get32(e + 24);
 		m->offset = get32(e + 42);
-		m->sheet = zip_streamed_sheet(&z->cx->layout, e + 46,
-					      get16(e + 28));
+		m->sheet = xlsx_streamed_sheet(&z->cx->layout,
+					       (const char *)e + 46,
+					       get16(e + 28));
 		found += m->sheet != NULL;
 		order[i] = m;
 		at += len;
