@@ -18,6 +18,10 @@
 
 #include "sg_deflate.h"
 
+/* Below zlib's default (6): on a bundle's CSV inputs level 4 deflates
+ * 1.9 times as fast for an archive 7% larger (docs/benchmarks.md). */
+#define BUNDLE_GZIP_LEVEL 4
+
 struct bundle_gzip {
 	int fd;
 	int error;              /* errno of a failed header or trailer */
@@ -105,7 +109,7 @@ int bundle_gzip_new(struct bundle_gzip **out, int fd, struct sg_error *err)
 	if (g == NULL)
 		return bundle_nomem(err);
 	g->fd = fd;
-	rc = sg_deflate_new(&g->deflate, Z_DEFAULT_COMPRESSION, 0, bgz_put, g,
+	rc = sg_deflate_new(&g->deflate, BUNDLE_GZIP_LEVEL, 0, bgz_put, g,
 			    err);
 	if (rc != SG_OK) {
 		free(g);
