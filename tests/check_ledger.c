@@ -1385,6 +1385,7 @@ struct seen {
 	size_t decided, with_missing, with_amount;
 	long long sum;
 	char ids[16][64];
+	const char *want_missing;       /* NULL: the fixture's */
 };
 
 static int seen_task(void *arg, const struct sg_task_record *t,
@@ -1414,7 +1415,7 @@ static int seen_task(void *arg, const struct sg_task_record *t,
 START_TEST(test_reads_tasks)
 {
 	struct sg_ledger *ledger = open_fixture();
-	struct seen s = { 0, "", 1, 0, 0, 0, 0, { "" } };
+	struct seen s = { 0, "", 1, 0, 0, 0, 0, { "" }, NULL };
 	struct sg_error err;
 
 	ck_assert_int_eq(sg_ledger_each_task(ledger, seen_task, &s, &err),
@@ -1439,7 +1440,7 @@ static int seen_run(void *arg, sg_time as_of, struct sg_error *err)
 START_TEST(test_reads_runs_in_window)
 {
 	struct sg_ledger *ledger = open_fixture();
-	struct seen s = { 0, "", 1, 0, 0, 0, 0, { "" } };
+	struct seen s = { 0, "", 1, 0, 0, 0, 0, { "" }, NULL };
 	struct sg_error err;
 
 	ck_assert_int_eq(sg_ledger_each_run_as_of(ledger, 0, RAISED + 1,
@@ -1470,6 +1471,11 @@ static int seen_row(void *arg, const struct sg_review_row *r,
 	if (strcmp(r->ex.type, "missing_evidence") == 0 ||
 	    strcmp(r->ex.type, "required_field") == 0) {
 		ck_assert_ptr_nonnull(r->missing);
+		snprintf(s->last, sizeof(s->last), "%s", r->missing);
+		ck_assert_str_eq(r->missing,
+				 strcmp(r->ex.type, "required_field") == 0 ?
+				 "close_date" : s->want_missing != NULL ?
+				 s->want_missing : "pain_confirmed");
 		s->with_missing++;
 	} else {
 		ck_assert_ptr_null(r->missing);
@@ -1488,7 +1494,7 @@ static struct seen review_rows(struct sg_ledger *ledger, int which,
 			       sg_time t, sg_time from, sg_time until)
 {
 	struct sg_review_rows_query q = { which, t, from, until };
-	struct seen s = { 0, "", 1, 0, 0, 0, 0, { "" } };
+	struct seen s = { 0, "", 1, 0, 0, 0, 0, { "" }, NULL };
 	struct sg_error err;
 
 	sg_error_clear(&err);
@@ -1496,6 +1502,33 @@ static struct seen review_rows(struct sg_ledger *ledger, int which,
 						   &err), SG_OK);
 	return s;
 }
+
+/* "missing" is the detail's array joined with ", " in its order, a
+ * value that is not a string as its JSON. */
+START_TEST(test_review_row_missing_joined)
+{
+	struct sg_review_rows_query q = { SG_ROWS_EXCEPTIONS, RAISED, 0, 0 };
+	struct seen s = { 0, "", 1, 0, 0, 0, 0, { "" }, "b_first, a, 3" };
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512];
+	sqlite3 *db;
+
+	tmp_path(path, sizeof(path), "joined.db");
+	write_v2_ledger(path, 2);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	db_exec(db, "UPDATE exceptions SET detail = json_set(detail,"
+		" '$.missing', json('[\"b_first\", \"a\", 3]'))"
+		" WHERE type = 'missing_evidence'");
+	sqlite3_close(db);
+	ledger = open_ok(path);
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_each_review_row(ledger, &q, seen_row, &s,
+						   &err), SG_OK);
+	ck_assert_uint_eq(s.with_missing, 2);
+	sg_ledger_close(ledger);
+}
+END_TEST
 
 START_TEST(test_reads_review_rows)
 {
@@ -1565,7 +1598,7 @@ static int seen_gap(void *arg, const char *criterion, size_t exceptions,
 START_TEST(test_reads_counts)
 {
 	struct sg_ledger *ledger = open_fixture();
-	struct seen types = { 0, "", 1, 0, 0, 0, 0, { "" } }, owners = types;
+	struct seen types = { 0, "", 1, 0, 0, 0, 0, { "" }, NULL }, owners = types;
 	struct seen gaps = types;
 	struct sg_error err;
 
@@ -1599,7 +1632,7 @@ static int seen_event(void *arg, const struct sg_event_record *ev,
 START_TEST(test_reads_events)
 {
 	struct sg_ledger *ledger = open_fixture();
-	struct seen all = { 0, "", 1, 0, 0, 0, 0, { "" } }, raised = all;
+	struct seen all = { 0, "", 1, 0, 0, 0, 0, { "" }, NULL }, raised = all;
 	struct sg_error err;
 
 	ck_assert_int_eq(sg_ledger_each_event(ledger, SG_TIME_NONE, NULL,
@@ -1630,7 +1663,7 @@ static int seen_cells(void *arg, const struct sg_cell *cells,
 START_TEST(test_reads_tables)
 {
 	struct sg_ledger *ledger = open_fixture();
-	struct seen runs = { 0, "", 1, 0, 0, 0, 0, { "" } }, tasks = runs;
+	struct seen runs = { 0, "", 1, 0, 0, 0, 0, { "" }, NULL }, tasks = runs;
 	const char *const *names;
 	const int *kinds;
 	size_t count;
@@ -1970,6 +2003,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_reads_tasks);
 	tcase_add_test(tc, test_reads_runs_in_window);
 	tcase_add_test(tc, test_reads_review_rows);
+	tcase_add_test(tc, test_review_row_missing_joined);
 	tcase_add_test(tc, test_reads_counts);
 	tcase_add_test(tc, test_reads_events);
 	tcase_add_test(tc, test_reads_tables);
