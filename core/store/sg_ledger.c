@@ -15,6 +15,7 @@
 #include "ledger_db.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,6 +131,23 @@ void ledger_bind_count(sqlite3_stmt *stmt, int index, size_t n)
 }
 
 /* Refuses an exception that lacks what its task and events need. */
+/*
+ * Once, before SQLite starts: no count of the memory it holds (nothing
+ * reads it), which would take a global mutex on every allocation: a
+ * run's recording makes millions.
+ */
+static void ledger_configure_once(void)
+{
+	(void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+static void ledger_configure_sqlite(void)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+	(void)pthread_once(&once, ledger_configure_once);
+}
+
 int sg_ledger_open(struct sg_ledger **out, const char *path,
 		   struct sg_error *err)
 {
@@ -153,6 +171,7 @@ int sg_ledger_open(struct sg_ledger **out, const char *path,
 		return sg_error_set(err, SG_ERR_NOMEM,
 				    "ledger: out of memory");
 	}
+	ledger_configure_sqlite();
 	/* One thread uses a connection: SQLite's own locking is not
 	 * needed. */
 	rc = sqlite3_open_v2(path, &ledger->db,
