@@ -158,6 +158,15 @@ static const char *bench_config_dir(void *ctx)
 	return ".";
 }
 
+/* The environment as it is: TMPDIR, and the sink's test hooks (with
+ * SG_XLSX_LIBXLSXWRITER_ROWS=1 libxlsxwriter writes every row, for a
+ * baseline in the same run). */
+static const char *bench_getenv(void *ctx, const char *name)
+{
+	(void)ctx;
+	return getenv(name);
+}
+
 /* The sink logs what it wrote: a bench run says it on stderr. */
 static void bench_log(void *ctx, int level, const char *fmt, ...)
 {
@@ -240,6 +249,7 @@ int main(int argc, char **argv)
 	host.size = sizeof(host);
 	host.config_dir = bench_config_dir;
 	host.log = bench_log;
+	host.getenv = bench_getenv;
 
 	t0 = bench_now();
 	rc = p->open(&state, NULL, out, &host, &err);
