@@ -316,8 +316,9 @@ static char *dump_ledger(const char *path)
 START_TEST(test_open_creates_schema)
 {
 	static const char *const tables[] = {
-		"runs", "exceptions", "task_history", "events", "sightings",
-		"input_chunks", "run_inputs", "plugin_state", "task_refs"
+		"runs", "exceptions", "task_history", "event_rows",
+		"sightings", "input_chunks", "run_inputs", "plugin_state",
+		"task_refs"
 	};
 	char path[512], sql[128], buf[64];
 	struct sg_ledger *ledger;
@@ -331,7 +332,7 @@ START_TEST(test_open_creates_schema)
 	ledger = open_ok(path);
 	ck_assert_int_eq(sg_ledger_schema_version(ledger),
 			 SG_LEDGER_SCHEMA_VERSION);
-	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 6);
+	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 7);
 	assert_counts(ledger, 0, 0, 0, 0);
 	sg_error_clear(&err);
 	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
@@ -354,11 +355,15 @@ START_TEST(test_open_creates_schema)
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master"
 				" WHERE type = 'index' AND name IN"
 				" ('exceptions_review', 'events_at',"
-				" 'exceptions_opportunity', 'events_exception')"),
-			 4);
+				" 'exceptions_opportunity', 'events_exception',"
+				" 'exceptions_raised')"),
+			 5);
 	/* The review tasks: a view of the exceptions' task columns. */
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master"
 				" WHERE type = 'view' AND name = 'tasks'"), 1);
+	/* The events: the stored ones and the exceptions' raised ones. */
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master"
+				" WHERE type = 'view' AND name = 'events'"), 1);
 	sqlite3_close(db);
 }
 END_TEST
@@ -1503,6 +1508,37 @@ static struct seen review_rows(struct sg_ledger *ledger, int which,
 	return s;
 }
 
+/* Schema 7: the exception_raised events a ledger stored are read from
+ * their exceptions; one that says something else than its exception
+ * (its time moved here) stays stored, and is listed once. */
+START_TEST(test_raised_events_from_exceptions)
+{
+	char path[512];
+	struct sg_ledger *ledger;
+	sqlite3 *db;
+
+	tmp_path(path, sizeof(path), "raised.db");
+	write_v2_ledger(path, 2);
+	db = db_open(path);
+	db_exec(db, "UPDATE events SET at = at + 60 WHERE seq = 8");
+	sqlite3_close(db);
+	ledger = open_ok(path);
+	sg_ledger_close(ledger);
+	db = db_open(path);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM event_rows"
+				" WHERE type = 'exception_raised'"), 1);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM events"
+				" WHERE type = 'exception_raised'"), 10);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM events"
+				" WHERE seq = 8"), 1);
+	ck_assert_int_eq(db_int(db, "SELECT at - 1795197600 FROM events"
+				" WHERE seq = 8"), 60);
+	ck_assert_int_eq(db_int(db, "SELECT count(*) - count(DISTINCT seq)"
+				" FROM events"), 0);
+	sqlite3_close(db);
+}
+END_TEST
+
 /* "missing" is the detail's array joined with ", " in its order, a
  * value that is not a string as its JSON. */
 START_TEST(test_review_row_missing_joined)
@@ -2003,6 +2039,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_reads_tasks);
 	tcase_add_test(tc, test_reads_runs_in_window);
 	tcase_add_test(tc, test_reads_review_rows);
+	tcase_add_test(tc, test_raised_events_from_exceptions);
 	tcase_add_test(tc, test_review_row_missing_joined);
 	tcase_add_test(tc, test_reads_counts);
 	tcase_add_test(tc, test_reads_events);

@@ -383,6 +383,19 @@ START_TEST(test_decide_closes_and_records)
 			       "'disposition_recorded' AND exception_id = "
 			       "'abcdef01' AND opportunity_id = 'O1' AND at "
 			       "= 1793583000 AND run_id IS NULL"), 1);
+	/* The exception_raised events are read from the exceptions: the
+	 * disposition's seq comes after theirs and the run's end, and no
+	 * two events share one. */
+	ck_assert_int_eq(q_int("SELECT count(*) FROM event_rows WHERE type = "
+			       "'exception_raised'"), 0);
+	ck_assert_int_gt(q_int("SELECT count(*) FROM events WHERE type = "
+			       "'exception_raised'"), 0);
+	ck_assert_int_eq(q_int("SELECT (SELECT seq FROM events WHERE type = "
+			       "'disposition_recorded') > (SELECT max(seq) "
+			       "FROM events WHERE type <> "
+			       "'disposition_recorded')"), 1);
+	ck_assert_int_eq(q_int("SELECT count(*) - count(DISTINCT seq) FROM "
+			       "events"), 0);
 	detail = json_loads(q_text("SELECT detail FROM events WHERE type = "
 				   "'disposition_recorded'"), 0, NULL);
 	ck_assert_ptr_nonnull(detail);

@@ -34,17 +34,30 @@ struct sg_ledger {
 };
 
 /*
- * The detail of an events row named ev: an exception_raised event keeps
- * none (since schema 3), as everything it says is in the exception's
- * row, named e (joined on e.id = ev.exception_id); the detail is made
- * from it on reading, the same JSON the event once stored.
+ * The detail of an exception_raised event, made from its exception's
+ * row, named e: the same JSON the event once stored.  Since schema 7
+ * such an event is the exception itself (raised_seq; the view events
+ * shows it); before, since schema 3, its stored row kept no detail.
  */
+#define LEDGER_RAISED_DETAIL \
+	"json_object('type', e.type, 'verdict', e.verdict," \
+	" 'assignee', e.assignee, 'due_at'," \
+	" strftime('%Y-%m-%dT%H:%M:%SZ', e.due_at, 'unixepoch'))"
+
+/* The exception_raised events, one per exception (raised_seq), as the
+ * columns seq, type, at, run_id, exception_id, opportunity_id, detail of
+ * a stored event; WHERE-able on e. */
+#define LEDGER_RAISED_EVENTS \
+	"SELECT e.raised_seq, 'exception_raised', e.detected_at," \
+	" e.first_run, e.id, e.opportunity_id, " LEDGER_RAISED_DETAIL \
+	" FROM exceptions e WHERE e.raised_seq IS NOT NULL"
+
+/* The detail of a stored event named ev (joined as LEDGER_EVENT_JOIN):
+ * one stored before schema 7 without detail is read from its
+ * exception. */
 #define LEDGER_EVENT_DETAIL \
 	"CASE WHEN ev.detail IS NULL AND ev.type = 'exception_raised'" \
-	" THEN json_object('type', e.type, 'verdict', e.verdict," \
-	" 'assignee', e.assignee, 'due_at'," \
-	" strftime('%Y-%m-%dT%H:%M:%SZ', e.due_at, 'unixepoch'))" \
-	" ELSE ev.detail END"
+	" THEN " LEDGER_RAISED_DETAIL " ELSE ev.detail END"
 
 /* The join LEDGER_EVENT_DETAIL reads. */
 #define LEDGER_EVENT_JOIN \

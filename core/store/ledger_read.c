@@ -458,12 +458,18 @@ int sg_ledger_each_event(struct sg_ledger *ledger, sg_time since,
 				   struct sg_error *err),
 			 void *arg, struct sg_error *err)
 {
+	/* The stored events and the exceptions' exception_raised ones,
+	 * each in seq order (rowid; the index exceptions_raised). */
 	static const char sql[] =
 		"SELECT ev.seq, ev.type, ev.at, ev.run_id, ev.exception_id,"
 		" ev.opportunity_id, " LEDGER_EVENT_DETAIL
-		" FROM events ev" LEDGER_EVENT_JOIN
+		" FROM event_rows ev" LEDGER_EVENT_JOIN
 		" WHERE (?1 IS NULL OR ev.at >= ?1)"
-		" AND (?2 IS NULL OR ev.type = ?2) ORDER BY ev.seq";
+		" AND (?2 IS NULL OR ev.type = ?2)"
+		" UNION ALL " LEDGER_RAISED_EVENTS
+		" AND (?1 IS NULL OR e.detected_at >= ?1)"
+		" AND (?2 IS NULL OR ?2 = 'exception_raised')"
+		" ORDER BY 1";
 	struct ledger_each e = { (ledger_any_fn)fn, arg };
 	sqlite3_stmt *stmt;
 	int rc = ledger_prepare(ledger, sql, &stmt, err);

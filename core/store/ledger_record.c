@@ -25,7 +25,6 @@ struct ledger_stmts {
 	sqlite3_stmt *find_exception;
 	sqlite3_stmt *insert_exception;
 	sqlite3_stmt *update_exception;
-	sqlite3_stmt *insert_raised;
 	sqlite3_stmt *finish_run;
 	sqlite3_stmt *insert_completed;
 };
@@ -58,14 +57,9 @@ static const char *const ledger_stmt_sql[] = {
 	" last_seen = excluded.last_seen, last_run = excluded.last_run"
 	" WHERE excluded.last_seen >= sightings.last_seen",
 
-	/* Its detail is read from the exception (LEDGER_EVENT_DETAIL); its
-	 * seq is given, as the exception keeps it (raised_seq). */
-	"INSERT INTO events (seq, type, at, run_id, exception_id,"
-	" opportunity_id) VALUES (?5, 'exception_raised', ?1, ?2, ?3, ?4)",
-
 	"UPDATE runs SET exceptions = ?2, new_exceptions = ?3 WHERE id = ?1",
 
-	"INSERT INTO events (type, at, run_id, detail)"
+	"INSERT INTO event_rows (type, at, run_id, detail)"
 	" VALUES ('run_completed', ?1, ?2, json_object('as_of', ?3,"
 	" 'opportunities', ?4, 'evaluated', ?5, 'paused', ?6,"
 	" 'exceptions', ?7, 'new_exceptions', ?8, 'seen_again', ?9,"
@@ -82,7 +76,7 @@ static sqlite3_stmt **ledger_stmt_slot(struct ledger_stmts *stmts, size_t i)
 		&stmts->find_exception,
 		&stmts->insert_exception,
 		&stmts->update_exception,
-		&stmts->insert_raised, &stmts->finish_run,
+		&stmts->finish_run,
 		&stmts->insert_completed,
 	};
 
@@ -310,9 +304,10 @@ static int ledger_next_event_seq(struct sg_ledger *ledger, sqlite3_int64 *out,
 				 struct sg_error *err)
 {
 	static const char sql[] =
-		"SELECT max(coalesce((SELECT max(seq) FROM events), 0),"
+		"SELECT max(coalesce((SELECT max(seq) FROM event_rows), 0),"
+		" coalesce((SELECT max(raised_seq) FROM exceptions), 0),"
 		" coalesce((SELECT seq FROM sqlite_sequence"
-		"  WHERE name = 'events'), 0)) + 1";
+		"  WHERE name = 'event_rows'), 0)) + 1";
 	sqlite3_stmt *stmt;
 	int rc = ledger_prepare(ledger, sql, &stmt, err);
 
@@ -395,15 +390,14 @@ static int ledger_see_again(struct sg_ledger *ledger, struct ledger_stmts *st,
 	return rc;
 }
 
-/* A new exception: its row (with its open review task) and its
- * exception_raised event. */
+/* A new exception: its row (with its open review task), which is also
+ * its exception_raised event (seq raised_seq). */
 static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 			     const struct sg_run_record *run,
 			     const struct sg_exception_record *rec,
 			     struct sg_error *err)
 {
 	sqlite3_stmt *s = st->insert_exception;
-	int rc;
 
 	ledger_bind_text(s, 1, rec->id);
 	ledger_bind_text(s, 2, rec->type);
@@ -422,17 +416,8 @@ static int ledger_insert_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 	ledger_bind_text(s, 15, run->id);
 	ledger_bind_text(s, 16, rec->details);
 	ledger_bind_text(s, 17, rec->note);
-	sqlite3_bind_int64(s, 18, st->next_seq);
-	rc = ledger_step(ledger, s, "cannot record an exception", err);
-	if (rc != SG_OK)
-		return rc;
-	s = st->insert_raised;
-	ledger_bind_time(s, 1, rec->detected_at);
-	ledger_bind_text(s, 2, run->id);
-	ledger_bind_text(s, 3, rec->id);
-	ledger_bind_text(s, 4, rec->opportunity_id);
-	sqlite3_bind_int64(s, 5, st->next_seq++);
-	return ledger_step(ledger, s, "cannot record an event", err);
+	sqlite3_bind_int64(s, 18, st->next_seq++);
+	return ledger_step(ledger, s, "cannot record an exception", err);
 }
 
 /* What the second pass does with exception i. */
@@ -509,6 +494,31 @@ static int ledger_record_new(struct sg_ledger *ledger, struct ledger_stmts *st,
 		ledger_name_exception(err, feed->id(feed->arg, i));
 	}
 	return rc;
+}
+
+/*
+ * The new exceptions' exception_raised events are read from them
+ * (raised_seq, schema 7), not stored: the events that take their seq
+ * from AUTOINCREMENT (corrections, the run's end, dispositions) must
+ * come after them, so the table's counter is moved past their seqs.
+ */
+static int ledger_skip_raised(struct sg_ledger *ledger,
+			      const struct ledger_stmts *st,
+			      struct sg_error *err)
+{
+	char sql[320];
+	long long last = (long long)st->next_seq - 1;
+
+	if (last <= 0)
+		return SG_OK;
+	snprintf(sql, sizeof(sql),
+		 "UPDATE sqlite_sequence SET seq = %lld"
+		 " WHERE name = 'event_rows' AND seq < %lld;"
+		 "INSERT INTO sqlite_sequence (name, seq)"
+		 " SELECT 'event_rows', %lld WHERE NOT EXISTS"
+		 " (SELECT 1 FROM sqlite_sequence WHERE name = 'event_rows')",
+		 last, last, last);
+	return ledger_exec(ledger, sql, "cannot count the events", err);
 }
 
 /*
@@ -658,7 +668,9 @@ int sg_ledger_record_run(struct sg_ledger *ledger, struct sg_run_record *run,
 		if (rc != SG_OK)
 			goto out;
 	}
-	rc = ledger_finish_run(ledger, &st, run, count, &done, err);
+	rc = ledger_skip_raised(ledger, &st, err);
+	if (rc == SG_OK)
+		rc = ledger_finish_run(ledger, &st, run, count, &done, err);
 	if (rc != SG_OK)
 		goto out;
 	if (run->before_commit != NULL) {

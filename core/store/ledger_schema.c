@@ -263,6 +263,40 @@ static const char ledger_schema_v6[] =
 	"ALTER TABLE input_chunks ADD COLUMN raw_sha256 TEXT;";
 
 /*
+ * Version 7: an exception_raised event is not stored; it is read from
+ * its exception (raised_seq, detected_at, first_run, opportunity_id),
+ * which says everything it did.  At a million opportunities inserting
+ * them was a fifth of a run's recording.  The table keeps the other
+ * events under the name event_rows, and the view events shows both, so
+ * every reader sees the events as before; writers insert into
+ * event_rows.  A stored exception_raised event that does not say
+ * exactly what its exception does (none is known) stays stored, and its
+ * exception gives none.  The index of events by exception now holds
+ * every stored event.
+ */
+static const char ledger_schema_v7[] =
+	"ALTER TABLE events RENAME TO event_rows;"
+	"CREATE INDEX exceptions_raised ON exceptions(raised_seq)"
+	" WHERE raised_seq IS NOT NULL;"
+	"DELETE FROM event_rows WHERE type = 'exception_raised'"
+	" AND detail IS NULL AND EXISTS (SELECT 1 FROM exceptions e"
+	"  WHERE e.raised_seq = event_rows.seq"
+	"  AND e.id = event_rows.exception_id"
+	"  AND e.detected_at = event_rows.at"
+	"  AND e.first_run IS event_rows.run_id"
+	"  AND e.opportunity_id IS event_rows.opportunity_id);"
+	"UPDATE exceptions SET raised_seq = NULL WHERE raised_seq IN"
+	" (SELECT seq FROM event_rows WHERE type = 'exception_raised');"
+	"DROP INDEX events_exception;"
+	"CREATE INDEX events_exception ON event_rows(exception_id, type);"
+	"CREATE VIEW events AS"
+	" SELECT seq, type, at, run_id, exception_id, opportunity_id, detail"
+	" FROM event_rows"
+	" UNION ALL"
+	" SELECT raised_seq, 'exception_raised', detected_at, first_run, id,"
+	" opportunity_id, NULL FROM exceptions WHERE raised_seq IS NOT NULL;";
+
+/*
  * The migrations, in order: entry i takes the schema from version i to
  * version i + 1.  Only ever append.
  */
@@ -273,6 +307,7 @@ static const char *const ledger_migrations[] = {
 	ledger_schema_v4,
 	ledger_schema_v5,
 	ledger_schema_v6,
+	ledger_schema_v7,
 };
 
 #define LEDGER_MIGRATION_COUNT \

@@ -40,7 +40,7 @@ static const char *const rv_stmt_sql[] = {
 	"INSERT INTO task_history (exception_id, at, action, actor, detail)"
 	" VALUES (?1, ?2, ?3, ?4, ?5)",
 
-	"INSERT INTO events (type, at, run_id, exception_id, opportunity_id,"
+	"INSERT INTO event_rows (type, at, run_id, exception_id, opportunity_id,"
 	" detail) VALUES ('disposition_recorded', ?1, NULL, ?2, ?3, ?4)",
 };
 

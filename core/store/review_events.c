@@ -219,13 +219,11 @@ int sg_review_note_corrections(struct sg_ledger *ledger,
 		" WHERE e.type IN " RV_FLAGGED_TYPES
 		" AND e.from_stage IS NOT NULL AND e.to_stage IS NOT NULL"
 		" AND e.event_at IS NOT NULL AND e.event_at < ?1"
-		" AND NOT EXISTS (SELECT 1 FROM events v"
-		"  WHERE v.type = 'stage_corrected'"
-		"  AND v.type <> 'exception_raised'" /* uses events_exception */
-		"  AND v.exception_id = e.id)"
+		" AND NOT EXISTS (SELECT 1 FROM event_rows v"
+		"  WHERE v.exception_id = e.id AND v.type = 'stage_corrected')"
 		" ORDER BY e.opportunity_id, e.event_at, e.id";
 	static const char insert_sql[] =
-		"INSERT INTO events (type, at, run_id, exception_id,"
+		"INSERT INTO event_rows (type, at, run_id, exception_id,"
 		" opportunity_id, detail) VALUES ('stage_corrected', ?1,"
 		" (SELECT id FROM runs WHERE as_of = ?2"
 		"  ORDER BY seq DESC LIMIT 1), ?3, ?4, ?5)";

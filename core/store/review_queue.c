@@ -379,14 +379,12 @@ static int rv_show_history(struct sg_ledger *ledger,
 		" UNION ALL"
 		" SELECT 1, ev.seq, ev.at, ev.type, NULL, ev.run_id, "
 		LEDGER_EVENT_DETAIL
-		" FROM events ev" LEDGER_EVENT_JOIN
-		" WHERE ev.exception_id = ?1 AND ev.type <> 'exception_raised'"
+		" FROM event_rows ev" LEDGER_EVENT_JOIN
+		" WHERE ev.exception_id = ?1"
 		" UNION ALL"
-		" SELECT 1, ev.seq, ev.at, ev.type, NULL, ev.run_id, "
-		LEDGER_EVENT_DETAIL
-		" FROM events ev" LEDGER_EVENT_JOIN
-		" WHERE ev.seq = (SELECT raised_seq FROM exceptions"
-		"  WHERE id = ?1)"
+		" SELECT 1, e.raised_seq, e.detected_at, 'exception_raised',"
+		" NULL, e.first_run, " LEDGER_RAISED_DETAIL
+		" FROM exceptions e WHERE e.id = ?1 AND e.raised_seq IS NOT NULL"
 		" ORDER BY 3, 1, 2";
 	sqlite3_stmt *stmt = NULL;
 	size_t capacity = 0;
