@@ -305,7 +305,10 @@ static int ledger_next_event_seq(struct sg_ledger *ledger, sqlite3_int64 *out,
 {
 	static const char sql[] =
 		"SELECT max(coalesce((SELECT max(seq) FROM event_rows), 0),"
-		" coalesce((SELECT max(raised_seq) FROM exceptions), 0),"
+		/* The WHERE lets max() read the partial index's end
+		 * instead of every exception (0.4 s at 1M). */
+		" coalesce((SELECT max(raised_seq) FROM exceptions"
+		"  WHERE raised_seq IS NOT NULL), 0),"
 		" coalesce((SELECT seq FROM sqlite_sequence"
 		"  WHERE name = 'event_rows'), 0)) + 1";
 	sqlite3_stmt *stmt;
