@@ -134,11 +134,8 @@ static int xlsx_name_used(const struct xlsx_layout *L, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < L->sheet_count; i++)
-		if (strcasecmp(L->sheets[i].name, name) == 0)
-			return 1;
-	for (i = 0; i < L->more_count; i++)
-		if (strcasecmp(L->more[i]->name, name) == 0)
+	for (i = 0; i < xlsx_layout_sheet_count(L); i++)
+		if (strcasecmp(xlsx_layout_sheet(L, i)->name, name) == 0)
 			return 1;
 	return 0;
 }
@@ -231,7 +228,7 @@ static int xlsx_continue(struct xlsx_rows *r, struct sg_error *err)
 				    "to %s: out of memory, or no room for "
 				    "temporary files in its folder",
 				    next->name, cx->path);
-	next->part = (unsigned)(L->sheet_count + L->more_count);
+	next->part = (unsigned)xlsx_layout_sheet_count(L);
 	for (j = 0; j < r->first->col_count; j++)
 		if (r->first->widths[j] > 0)
 			worksheet_set_column(next->ws, (lxw_col_t)j,

@@ -137,6 +137,12 @@ int xlsx_layout_build(struct xlsx_ctx *cx, const struct sg_report *report,
 
 void xlsx_layout_release(struct xlsx_layout *layout);
 
+/* Every sheet of the workbook, in the order added: the layout's, then
+ * the continuation sheets. */
+size_t xlsx_layout_sheet_count(const struct xlsx_layout *layout);
+struct xlsx_sheet *xlsx_layout_sheet(const struct xlsx_layout *layout,
+				     size_t i);
+
 /* The place of table (by pointer, else by key), or NULL. */
 struct xlsx_place *xlsx_layout_find(struct xlsx_layout *layout,
 				    const struct sg_table *table);

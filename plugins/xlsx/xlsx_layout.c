@@ -188,6 +188,18 @@ void xlsx_layout_release(struct xlsx_layout *layout)
 	memset(layout, 0, sizeof(*layout));
 }
 
+size_t xlsx_layout_sheet_count(const struct xlsx_layout *layout)
+{
+	return layout->sheet_count + layout->more_count;
+}
+
+struct xlsx_sheet *xlsx_layout_sheet(const struct xlsx_layout *layout,
+				     size_t i)
+{
+	return i < layout->sheet_count ? &layout->sheets[i] :
+	       layout->more[i - layout->sheet_count];
+}
+
 struct xlsx_place *xlsx_layout_find(struct xlsx_layout *layout,
 				    const struct sg_table *table)
 {

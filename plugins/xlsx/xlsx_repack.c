@@ -187,9 +187,8 @@ struct xlsx_sheet *xlsx_streamed_sheet(const struct xlsx_layout *L,
 	char part[XLSX_PART_NAME];
 	size_t i;
 
-	for (i = 0; i < L->sheet_count + L->more_count; i++) {
-		struct xlsx_sheet *sh = i < L->sheet_count ? &L->sheets[i] :
-					L->more[i - L->sheet_count];
+	for (i = 0; i < xlsx_layout_sheet_count(L); i++) {
+		struct xlsx_sheet *sh = xlsx_layout_sheet(L, i);
 		int n;
 
 		if (sh->stream == NULL)
@@ -592,10 +591,8 @@ size_t xlsx_streamed_count(const struct xlsx_layout *L)
 {
 	size_t i, n = 0;
 
-	for (i = 0; i < L->sheet_count; i++)
-		n += L->sheets[i].stream != NULL;
-	for (i = 0; i < L->more_count; i++)
-		n += L->more[i]->stream != NULL;
+	for (i = 0; i < xlsx_layout_sheet_count(L); i++)
+		n += xlsx_layout_sheet(L, i)->stream != NULL;
 	return n;
 }
 
