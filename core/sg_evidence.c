@@ -43,9 +43,6 @@ struct ev_ctx {
 	struct sg_sink_file *files;
 	size_t count, cap;
 	json_t *run_ids;
-	FILE *notes;            /* every review note, one after the other */
-	char *notes_path;
-	uint64_t notes_size;
 };
 
 /* One file being written. */
@@ -98,27 +95,6 @@ static int ev_add(struct ev_ctx *c, const char *name, const char *path,
 	if (out_path != NULL)
 		*out_path = c->files[c->count].path;
 	c->count++;
-	return SG_OK;
-}
-
-/* Adds name to the file list as length bytes of the notes' file from
- * offset: one file instead of one per exception, which would cost more
- * to create and remove than to write. */
-static int ev_add_note(struct ev_ctx *c, const char *name, uint64_t offset,
-		       uint64_t length, struct sg_error *err)
-{
-	struct sg_sink_file *f;
-	int rc;
-
-	/* The path is the notes' file's, owned once, not in each entry. */
-	rc = ev_add(c, name, "", NULL, err);
-	if (rc != SG_OK)
-		return rc;
-	f = &c->files[c->count - 1];
-	f->path = c->notes_path;
-	f->slice = 1;
-	f->offset = offset;
-	f->length = length;
 	return SG_OK;
 }
 
@@ -865,8 +841,8 @@ static int ev_write_table(struct ev_ctx *c, size_t i, json_t *run_ids,
 	return ev_close(&f, rc, err);
 }
 
-/* An exception id is a file name under notes/: it must not reach out of
- * the folder or hide itself. */
+/* An exception id heads its note's block in notes.txt (and named a file
+ * of its own before): a plain name, never a line break or a path. */
 static int ev_safe_id(const char *id)
 {
 	const char *p;
@@ -881,45 +857,29 @@ static int ev_safe_id(const char *id)
 	return 1;
 }
 
-static int ev_write_note(struct ev_ctx *c, const char *id, const char *note,
-			 struct sg_error *err)
+/*
+ * One exception's block of notes.txt: a line naming it, its review note,
+ * a blank line.  One file rather than one per exception: a million small
+ * files cost more to archive, list and extract than to read, and the
+ * notes are also in exceptions.jsonl for programs.
+ */
+static void ev_write_note(FILE *fp, const struct sg_exception_record *rec)
 {
-	uint64_t start = c->notes_size;
-	char name[256];
-	size_t len;
+	size_t len = rec->note != NULL ? strlen(rec->note) : 0;
 
-	snprintf(name, sizeof(name), "notes/%s.txt", id);
-	if (note != NULL && note[0] != '\0') {
-		len = strlen(note);
-		fwrite(note, 1, len, c->notes);
-		c->notes_size += len;
-		if (note[len - 1] != '\n') {
-			putc('\n', c->notes);
-			c->notes_size++;
-		}
+	fprintf(fp, "%s  %s  %s\n", rec->id, rec->type ? rec->type : "",
+		rec->opportunity_id ? rec->opportunity_id : "");
+	if (len > 0) {
+		fwrite(rec->note, 1, len, fp);
+		if (rec->note[len - 1] != '\n')
+			putc('\n', fp);
 	}
-	return ev_add_note(c, name, start, c->notes_size - start, err);
-}
-
-/* Opens the file the notes are written to (not itself listed). */
-static int ev_notes_open(struct ev_ctx *c, struct sg_error *err)
-{
-	c->notes_path = malloc(c->dir_len + sizeof("/.notes"));
-	if (c->notes_path == NULL)
-		return ev_nomem(err);
-	memcpy(c->notes_path, c->dir, c->dir_len);
-	memcpy(c->notes_path + c->dir_len, "/.notes", sizeof("/.notes"));
-	c->notes = fopen(c->notes_path, "wb");
-	if (c->notes == NULL)
-		return sg_error_set_at(err, SG_ERR_IO, c->notes_path, 0, 0,
-				       "evidence: cannot write: %s",
-				       strerror(errno));
-	return SG_OK;
+	putc('\n', fp);
 }
 
 struct ev_exceptions {
 	struct ev_ctx *c;
-	struct ev_file *f;
+	struct ev_file *f, *notes;
 	struct sg_text line;
 };
 
@@ -947,28 +907,24 @@ static int ev_exception_line(void *arg, const struct sg_exception_record *rec,
 				       rec->id);
 	fwrite(x->line.s, 1, x->line.len, x->f->fp);
 	putc('\n', x->f->fp);
-	return ev_write_note(x->c, rec->id, rec->note, err);
+	ev_write_note(x->notes->fp, rec);
+	return SG_OK;
 }
 
 /* exceptions.jsonl (each exception's JSON as recorded) and its note. */
 static int ev_write_exceptions(struct ev_ctx *c, struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
-	struct ev_exceptions x = { c, &f, { NULL, 0, 0 } };
-	struct ev_file notes = { NULL, NULL };
+	struct ev_file f = { NULL, NULL }, notes = { NULL, NULL };
+	struct ev_exceptions x = { c, &f, &notes, { NULL, 0, 0 } };
 	int rc;
 
-	rc = ev_notes_open(c, err);
-	if (rc != SG_OK)
-		return rc;
 	rc = ev_create(c, "exceptions.jsonl", &f, err);
+	if (rc == SG_OK)
+		rc = ev_create(c, "notes.txt", &notes, err);
 	if (rc == SG_OK)
 		rc = sg_ledger_each_exception(c->in->ledger, NULL,
 					      ev_exception_line, &x, err);
 	sg_text_release(&x.line);
-	notes.fp = c->notes;
-	notes.path = c->notes_path;
-	c->notes = NULL;
 	return ev_close(&notes, ev_close(&f, rc, err), err);
 }
 
@@ -1126,8 +1082,6 @@ void sg_evidence_files_release(struct sg_evidence_files *ev)
 		free((char *)ev->files[i].name);
 	free(ev->files);
 	free(ev->facts_json);
-	free(ev->notes_path);
-	ev->notes_path = NULL;
 	ev->files = NULL;
 	ev->file_count = 0;
 	ev->facts_json = NULL;
@@ -1177,9 +1131,6 @@ int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
 	memset(&got, 0, sizeof(got));
 	got.files = c.files;
 	got.file_count = c.count;
-	got.notes_path = c.notes_path;
-	if (c.notes != NULL)
-		fclose(c.notes);
 	if (rc == SG_OK) {
 		qsort(got.files, got.file_count, sizeof(*got.files),
 		      ev_cmp_files);

@@ -31,7 +31,6 @@ struct sg_evidence_files {
 	struct sg_sink_file *files;  /* names and paths owned here */
 	size_t file_count;
 	char *facts_json;            /* see struct sg_sink_input */
-	char *notes_path;            /* the file the notes are slices of */
 };
 
 /*
@@ -47,8 +46,9 @@ struct sg_evidence_files {
  *   inputs/snapshot.json
  *   exceptions.jsonl           every exception of the ledger, by id, as
  *                              recorded (check --format jsonl fields)
- *   notes/<exception id>.txt   its review note (a slice of dir/.notes,
- *                              which holds them all and is not listed)
+ *   notes.txt                  every exception's review note, by id: a
+ *                              line "ID  TYPE  OPPORTUNITY", the note, a
+ *                              blank line
  *   tasks.csv                  every review task with its disposition
  *   task_history.csv           every change of every task
  *   events.jsonl               the measurement events, by seq

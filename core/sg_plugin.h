@@ -384,7 +384,7 @@ struct sg_sink_file {
 	const char *path;       /* where its bytes are on disk now */
 	int slice;              /* 0: all of path; 1: the length bytes of
 				 * path from byte offset (many small files
-				 * kept in one, e.g. the review notes) */
+				 * kept in one) */
 	uint64_t offset, length;
 };
 

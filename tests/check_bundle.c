@@ -693,9 +693,9 @@ START_TEST(test_bad_input)
 }
 END_TEST
 
-/* Files given as slices of one file (how the host gives the review
- * notes) come out as files of their own; a slice the file cannot hold
- * is an error naming it. */
+/* Files given as slices of one file (many small files kept in one) come
+ * out as files of their own; a slice the file cannot hold is an error
+ * naming it. */
 START_TEST(test_slices)
 {
 	struct fixture fx;

@@ -104,25 +104,18 @@ static char *out_file(const char *dir, const char *name)
 	return slurp(path);
 }
 
-/* The bytes of the listed file name: all of its path, or its slice. */
+/* The bytes of the listed file name. */
 static char *listed_text(const struct sg_evidence_files *ev, const char *name)
 {
 	const struct sg_sink_file *f = NULL;
-	char *text, *whole;
 	size_t i;
 
 	for (i = 0; i < ev->file_count; i++)
 		if (strcmp(ev->files[i].name, name) == 0)
 			f = &ev->files[i];
 	ck_assert_msg(f != NULL, "%s is not listed", name);
-	whole = slurp(f->path);
-	if (!f->slice)
-		return whole;
-	ck_assert_uint_le(f->offset + f->length, strlen(whole));
-	text = strndup(whole + f->offset, (size_t)f->length);
-	ck_assert_ptr_nonnull(text);
-	free(whole);
-	return text;
+	ck_assert_int_eq(f->slice, 0);
+	return slurp(f->path);
 }
 
 /* The rules of tests/fixtures/cli/basic, with sections for three
@@ -339,9 +332,8 @@ static const char *const expected_names[] = {
 	"inputs/activities.csv", "inputs/evidence.csv",
 	"inputs/field_history.csv", "inputs/opportunities.csv",
 	"inputs/owners.csv", "inputs/snapshot.json",
-	"inputs/stage_history.csv", "notes/" ID2 ".txt",
-	"notes/" ID1 ".txt", "report.xlsx", "runs.csv", "task_history.csv",
-	"tasks.csv"
+	"inputs/stage_history.csv", "notes.txt", "report.xlsx", "runs.csv",
+	"task_history.csv", "tasks.csv"
 };
 #define EXPECTED_COUNT (sizeof(expected_names) / sizeof(expected_names[0]))
 
@@ -361,15 +353,8 @@ START_TEST(test_file_list_and_contents)
 		char path[700];
 
 		ck_assert_str_eq(ev.files[i].name, expected_names[i]);
-		/* The notes are slices of one file, the rest files. */
-		if (strncmp(expected_names[i], "notes/", 6) == 0) {
-			snprintf(path, sizeof(path), "%s/.notes", dir);
-			ck_assert_int_eq(ev.files[i].slice, 1);
-		} else {
-			snprintf(path, sizeof(path), "%s/%s", dir,
-				 expected_names[i]);
-			ck_assert_int_eq(ev.files[i].slice, 0);
-		}
+		snprintf(path, sizeof(path), "%s/%s", dir, expected_names[i]);
+		ck_assert_int_eq(ev.files[i].slice, 0);
 		ck_assert_str_eq(ev.files[i].path, path);
 		ck_assert_int_eq(access(path, R_OK), 0);
 	}
@@ -462,7 +447,8 @@ START_TEST(test_file_list_and_contents)
 	ck_assert_str_eq(text, want);
 	free(text);
 
-	/* Exceptions as recorded, by id; one note per exception. */
+	/* Exceptions as recorded, by id; their notes in that order, one
+	 * block each (an exception without a note has an empty one). */
 	text = out_file(dir, "exceptions.jsonl");
 	ck_assert(strncmp(text, "{\"id\":\"" ID2 "\"", 24) == 0);
 	ck_assert_ptr_nonnull(strstr(text, "\n{\"id\":\"" ID1 "\""));
@@ -470,12 +456,13 @@ START_TEST(test_file_list_and_contents)
 				     "\\\"budget\\\", from the buyer.\\n"
 				     "Ask the owner.\"}\n"));
 	free(text);
-	text = listed_text(&ev, "notes/" ID1 ".txt");
-	ck_assert_str_eq(text, "Moved without \"budget\", from the buyer.\n"
-			 "Ask the owner.\n");
-	free(text);
-	text = listed_text(&ev, "notes/" ID2 ".txt");
-	ck_assert_str_eq(text, "");
+	text = listed_text(&ev, "notes.txt");
+	ck_assert_str_eq(text, ID2 "  stage_age  O3\n"
+			 "\n"
+			 ID1 "  missing_evidence  O2\n"
+			 "Moved without \"budget\", from the buyer.\n"
+			 "Ask the owner.\n"
+			 "\n");
 	free(text);
 
 	/* Events as `stageguard events` prints them. */
@@ -728,6 +715,9 @@ START_TEST(test_model_edges)
 	text = out_file(dir, "exceptions.jsonl");
 	ck_assert_str_eq(text, "");
 	free(text);
+	text = out_file(dir, "notes.txt");
+	ck_assert_str_eq(text, "");
+	free(text);
 	text = out_file(dir, "runs.csv");
 	ck_assert_ptr_null(strchr(strchr(text, '\n') + 1, '\n'));
 	free(text);
@@ -739,7 +729,7 @@ START_TEST(test_model_edges)
 	ck_assert_uint_eq(json_array_size(json_object_get(facts, "run_ids")),
 			  0);
 	json_decref(facts);
-	ck_assert_uint_eq(ev.file_count, 12);
+	ck_assert_uint_eq(ev.file_count, 13);
 	sg_evidence_files_release(&ev);
 	world_down(&w);
 }

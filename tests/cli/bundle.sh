@@ -60,9 +60,17 @@ for ext in tar.gz tar.zst zip; do
 done
 
 t="$scratch/x-tar.gz/$(top "$scratch/x-tar.gz")"
-n_ex=$(wc -l < "$t/exceptions.jsonl")
-n_notes=$(ls "$t/notes" | wc -l)
-expect_eq "$n_notes" "$n_ex" "one review note per exception"
+[ -e "$t/notes" ] && fail "notes/ is one file now: notes.txt"
+python3 - "$t/exceptions.jsonl" "$t/notes.txt" <<'PY' ||
+import json, sys
+exceptions = [json.loads(line) for line in open(sys.argv[1])]
+want = "".join("%s  %s  %s\n%s\n\n" % (e["id"], e["type"],
+               e["opportunity_id"], e["note"]) for e in exceptions)
+got = open(sys.argv[2]).read()
+assert len(exceptions) == 10, len(exceptions)
+assert got == want, (got[:300], want[:300])
+PY
+	fail "notes.txt: one block per exception, in exceptions.jsonl's order"
 grep -rq "s3cret-token-123" "$scratch/x-tar.gz" "$scratch/b.tar.gz" &&
 	fail "the secret reached the bundle"
 grep -q "<redacted>" "$t/config.json" || fail "config.json not redacted"
