@@ -742,11 +742,48 @@ START_TEST(test_slices)
 }
 END_TEST
 
+/* The files are hashed on several threads; when two cannot be read, the
+ * error names the first of them, every time, and nothing is written. */
+START_TEST(test_first_unreadable_file_named)
+{
+	struct fixture fx;
+	struct sg_sink_input in;
+	struct sg_error err;
+	char out[400];
+	int round;
+
+	fixture_init(&fx);
+	ck_assert_int_eq(unlink(fx.paths[2]), 0);   /* exceptions.jsonl */
+	ck_assert_int_eq(unlink(fx.paths[5]), 0);   /* notes/y.txt */
+	in = input_of(&fx, FACTS);
+	for (round = 0; round < 20; round++) {
+		bundle_path(&fx, ".tar.gz", "gone", out, sizeof(out));
+		ck_assert_int_eq(write_bundle(out, &in, &err), SG_ERR_IO);
+		ck_assert_msg(strstr(err.message, "cannot read "
+				     "exceptions.jsonl") != NULL,
+			      "round %d: %s", round, err.message);
+		ck_assert_str_eq(err.path, fx.paths[2]);
+		ck_assert_int_ne(access(out, F_OK), 0);
+	}
+	fixture_done(&fx);
+}
+END_TEST
+
+struct problems {
+	char *text[32];
+	size_t count;
+};
+
+static int verify(const char *path, struct problems *pr,
+		  struct sg_error *err);
+
 /* A .tar.gz is compressed in blocks on several threads: a file of several
- * blocks comes out whole, gzip finds the stream sound, and the archive
- * is the same bytes when written again. */
+ * blocks comes out whole, gzip, tar and bundle verify find the stream
+ * sound, and the archive is the same bytes when written again. */
 START_TEST(test_gzip_blocks)
 {
+	struct problems pr;
+	struct sg_error err;
 	struct fixture fx;
 	char out[400], again[400], dest[400], big[400];
 	unsigned long x = 12345;
@@ -757,7 +794,7 @@ START_TEST(test_gzip_blocks)
 	snprintf(big, sizeof(big), "%s/big.csv", fx.dir);
 	f = fopen(big, "w");
 	ck_assert_ptr_nonnull(f);
-	/* 3.4 MiB of rows that compress, but not to nothing. */
+	/* 2.5 MiB of rows that compress, but not to nothing. */
 	for (i = 0; i < 60000; i++) {
 		x = x * 1103515245ul + 12345ul;
 		fprintf(f, "O-%06zu,Deal %lu,qualification,%lu.00\n", i,
@@ -780,6 +817,8 @@ START_TEST(test_gzip_blocks)
 			     dest), 0);
 	ck_assert_int_eq(run("cd '%s/" TOP "' && sha256sum -c --strict "
 			     "--quiet SHA256SUMS", dest), 0);
+	ck_assert_int_eq(verify(out, &pr, &err), SG_OK);
+	ck_assert_uint_eq(pr.count, 0);
 	fixture_done(&fx);
 }
 END_TEST
@@ -846,11 +885,6 @@ START_TEST(test_unwritable)
 END_TEST
 
 /* ---- verify ---- */
-
-struct problems {
-	char *text[32];
-	size_t count;
-};
 
 static void on_problem(void *arg, const char *problem)
 {
@@ -1293,6 +1327,7 @@ static Suite *bundle_suite(void)
 	tcase_add_test(tc, test_unsafe_names);
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_slices);
+	tcase_add_test(tc, test_first_unreadable_file_named);
 	tcase_add_test(tc, test_gzip_blocks);
 	tcase_add_test(tc, test_unknown_suffix);
 	tcase_add_test(tc, test_unwritable);

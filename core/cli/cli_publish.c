@@ -146,6 +146,74 @@ static int publish_join(char *out, size_t size, const char *dir,
 	return SG_OK;
 }
 
+/* The metrics data without its events table. */
+struct measures_view {
+	struct sg_report report;
+	struct sg_section *sections;
+	struct sg_block *blocks;
+};
+
+static int measures_view_make(struct measures_view *v,
+			      const struct sg_report *data,
+			      struct sg_error *err)
+{
+	size_t i, j, n = 0;
+
+	memset(v, 0, sizeof(*v));
+	v->report = *data;
+	for (i = 0; i < data->section_count; i++)
+		n += data->sections[i].block_count;
+	v->sections = calloc(data->section_count + 1, sizeof(*v->sections));
+	v->blocks = calloc(n + 1, sizeof(*v->blocks));
+	if (v->sections == NULL || v->blocks == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	n = 0;
+	for (i = 0; i < data->section_count; i++) {
+		const struct sg_section *s = &data->sections[i];
+
+		v->sections[i] = *s;
+		v->sections[i].blocks = v->blocks + n;
+		v->sections[i].block_count = 0;
+		for (j = 0; j < s->block_count; j++) {
+			const struct sg_block *b = &s->blocks[j];
+
+			if (b->type == SG_BLOCK_TABLE && b->table != NULL &&
+			    strcmp(b->table->key, "events") == 0)
+				continue;
+			v->blocks[n++] = *b;
+			v->sections[i].block_count++;
+		}
+	}
+	v->report.sections = v->sections;
+	return SG_OK;
+}
+
+static void measures_view_release(struct measures_view *v)
+{
+	free(v->sections);
+	free(v->blocks);
+}
+
+/* The bundle archives the metrics sink's metrics.json and metrics.csv;
+ * its events are the evidence's events.jsonl.  So the staged metrics
+ * sink is not given the events table: at a million opportunities it
+ * would write 137 MB that nothing reads. */
+static int publish_stage_metrics(struct publish_state *ps, const char *path,
+				 struct sg_error *err)
+{
+	const struct sg_report *data = ps->input.data;
+	struct measures_view v;
+	int rc = measures_view_make(&v, data, err);
+
+	if (rc == SG_OK) {
+		ps->input.data = &v.report;
+		rc = write_one(ps, "metrics", path, SG_LOG_WARN, err);
+		ps->input.data = data;
+	}
+	measures_view_release(&v);
+	return rc;
+}
+
 /* Renders the workbook and the metrics into the staging folder (quietly:
  * the folder is gone once the bundle is written). */
 static int publish_stage_outputs(struct publish_state *ps,
@@ -165,7 +233,7 @@ static int publish_stage_outputs(struct publish_state *ps,
 		rc = publish_join(path, sizeof(path), ps->staging, "metrics",
 				  err);
 	if (rc == SG_OK)
-		rc = write_one(ps, "metrics", path, SG_LOG_WARN, err);
+		rc = publish_stage_metrics(ps, path, err);
 	return rc;
 }
 
@@ -279,6 +347,8 @@ static int publish_files(struct publish_state *ps, struct sg_error *err)
 	rc = publish_evidence_start(ps, &job, &own, &thread, &started, err);
 	if (rc == SG_OK)
 		rc = publish_stage_outputs(ps, err);
+	if (rc == SG_OK && started)
+		cli_phase(s, "staged the workbook and the metrics");
 	if (started) {
 		pthread_join(thread, NULL);
 		if (rc == SG_OK && job.rc != SG_OK) {

@@ -852,12 +852,11 @@ static int bundle_write_utf8(struct bundle_state *st,
 	rc = bundle_check_names(order, n, err);
 	if (rc != SG_OK)
 		goto out;
-	for (i = 0; i < input->file_count; i++) {
-		rc = bundle_hash_file(&entries[i], &w.reader, w.buf, err);
-		if (rc != SG_OK)
-			goto out;
+	rc = bundle_hash_files(entries, input->file_count, err);
+	if (rc != SG_OK)
+		goto out;
+	for (i = 0; i < input->file_count; i++)
 		w.total += entries[i].size;
-	}
 	rc = bundle_manifest(man, facts, order, n, err);
 	if (rc == SG_OK)
 		rc = bundle_sums(sums, order, n, err);

@@ -120,10 +120,10 @@ long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
 		 uint64_t at, unsigned char *buf, size_t want,
 		 struct sg_error *err);
 
-/* Hashes the given file e in blocks, filling its size (unless a slice)
- * and sha. */
-int bundle_hash_file(struct bundle_entry *e, struct bundle_reader *r,
-		     unsigned char *buf, struct sg_error *err);
+/* Hashes the count given files, filling each one's size and sha, on
+ * several threads; on failure err names the first file that failed. */
+int bundle_hash_files(struct bundle_entry *entries, size_t count,
+		      struct sg_error *err);
 
 /*
  * Writes manifest.json into man->tmp: the facts with "files" added,
