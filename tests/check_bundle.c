@@ -777,9 +777,10 @@ struct problems {
 static int verify(const char *path, struct problems *pr,
 		  struct sg_error *err);
 
-/* A .tar.gz is compressed in blocks on several threads: a file of several
- * blocks comes out whole, gzip, tar and bundle verify find the stream
- * sound, and the archive is the same bytes when written again. */
+/* A .tar.gz is compressed in blocks on several threads, a gzip member
+ * each: a file of several blocks comes out whole, gzip, tar and bundle
+ * verify (libarchive) read every member, and the archive is the same
+ * bytes when written again. */
 START_TEST(test_gzip_blocks)
 {
 	struct problems pr;
@@ -817,6 +818,19 @@ START_TEST(test_gzip_blocks)
 			     dest), 0);
 	ck_assert_int_eq(run("cd '%s/" TOP "' && sha256sum -c --strict "
 			     "--quiet SHA256SUMS", dest), 0);
+	/* A member per MiB of tar, each but the last a whole MiB. */
+	ck_assert_int_eq(run("python3 -c \"import sys, zlib\n"
+			     "d = open(sys.argv[1], 'rb').read()\n"
+			     "sizes = []\n"
+			     "while d:\n"
+			     "    z = zlib.decompressobj(31)\n"
+			     "    sizes.append(len(z.decompress(d)))\n"
+			     "    assert z.eof\n"
+			     "    d = z.unused_data\n"
+			     "assert len(sizes) == 3, sizes\n"
+			     "assert set(sizes[:-1]) == {1 << 20}, sizes\n"
+			     "assert 0 < sizes[-1] <= 1 << 20, sizes\n"
+			     "\" '%s'", out), 0);
 	ck_assert_int_eq(verify(out, &pr, &err), SG_OK);
 	ck_assert_uint_eq(pr.count, 0);
 	fixture_done(&fx);

@@ -4,7 +4,8 @@
  * boundary, its CRC and length are the input's, its bytes do not depend
  * on the thread count or on how the input is cut, a stream ended open
  * joins with deflate data that follows it, and a failing put() ends the
- * stream with its errno.
+ * stream with its errno.  In gzip members, each block is a gzip member
+ * of its own that gunzips to that block.
  */
 #include <check.h>
 #include <errno.h>
@@ -58,10 +59,12 @@ static unsigned char *make_input(size_t size)
 }
 
 /* Compresses in as pieces of piece bytes (all at once when 0) on
- * workers threads; returns the compressed stream in s. */
-static void deflate_all(struct sink *s, const unsigned char *in, size_t size,
-		     size_t workers, size_t piece, unsigned long *crc,
-		     unsigned long long *total)
+ * workers threads, as one raw stream or (members) as gzip members;
+ * returns the compressed bytes in s. */
+static void compress_all(struct sink *s, const unsigned char *in,
+			 size_t size, size_t workers, size_t piece,
+			 int members, unsigned long *crc,
+			 unsigned long long *total)
 {
 	struct sg_deflate *d;
 	struct sg_error err;
@@ -70,7 +73,10 @@ static void deflate_all(struct sink *s, const unsigned char *in, size_t size,
 	memset(s, 0, sizeof(*s));
 	s->fail_after = -1;
 	sg_error_clear(&err);
-	ck_assert_int_eq(sg_deflate_new(&d, -1, workers, sink_put, s, &err),
+	ck_assert_int_eq(members ?
+			 sg_deflate_new_gzip_members(&d, 1, workers, sink_put,
+						     s, &err) :
+			 sg_deflate_new(&d, -1, workers, sink_put, s, &err),
 			 SG_OK);
 	while (off < size) {
 		n = piece == 0 || piece > size - off ? size - off : piece;
@@ -81,6 +87,13 @@ static void deflate_all(struct sink *s, const unsigned char *in, size_t size,
 	*crc = sg_deflate_crc(d);
 	*total = sg_deflate_total_in(d);
 	sg_deflate_free(d);
+}
+
+static void deflate_all(struct sink *s, const unsigned char *in, size_t size,
+			size_t workers, size_t piece, unsigned long *crc,
+			unsigned long long *total)
+{
+	compress_all(s, in, size, workers, piece, 0, crc, total);
 }
 
 /* The raw stream inflates to exactly want. */
@@ -226,6 +239,62 @@ START_TEST(test_open_end_joins)
 }
 END_TEST
 
+/* Gzip members: each is a whole gzip member (header, deflate, CRC and
+ * length) holding the next block of the input, one per block begun (one
+ * for an empty input); the bytes do not depend on the threads. */
+START_TEST(test_gzip_members)
+{
+	size_t size = sizes[_i], at = 0, members = 0;
+	unsigned char *in = make_input(size);
+	unsigned char *out = malloc(SG_DEFLATE_BLOCK + 1);
+	unsigned long crc;
+	unsigned long long total;
+	struct sink s, one;
+	z_stream zs;
+	size_t got;
+
+	ck_assert_ptr_nonnull(out);
+	compress_all(&s, in, size, 2, 0, 1, &crc, &total);
+	ck_assert_uint_eq(total, size);
+	ck_assert_uint_gt(s.len, 0);
+	while (at < s.len) {
+		ck_assert_uint_ge(s.len - at, 18);
+		/* No name, no time stamp. */
+		ck_assert_int_eq(s.data[at], 0x1f);
+		ck_assert_int_eq(s.data[at + 1], 0x8b);
+		ck_assert_int_eq(s.data[at + 3], 0);
+		ck_assert(memcmp(s.data + at + 4, "\0\0\0\0", 4) == 0);
+		memset(&zs, 0, sizeof(zs));
+		ck_assert_int_eq(inflateInit2(&zs, 16 + 15), Z_OK);
+		zs.next_in = s.data + at;
+		zs.avail_in = (uInt)(s.len - at);
+		zs.next_out = out;
+		zs.avail_out = SG_DEFLATE_BLOCK + 1;
+		ck_assert_int_eq(inflate(&zs, Z_FINISH), Z_STREAM_END);
+		got = zs.total_out;
+		ck_assert_uint_eq(got, size - members * SG_DEFLATE_BLOCK <
+				  SG_DEFLATE_BLOCK ?
+				  size - members * SG_DEFLATE_BLOCK :
+				  SG_DEFLATE_BLOCK);
+		ck_assert(memcmp(out, in + members * SG_DEFLATE_BLOCK,
+				 got) == 0);
+		at += zs.total_in;
+		inflateEnd(&zs);
+		members++;
+	}
+	ck_assert_uint_eq(at, s.len);
+	ck_assert_uint_eq(members, size == 0 ? 1 :
+			  (size + SG_DEFLATE_BLOCK - 1) / SG_DEFLATE_BLOCK);
+	compress_all(&one, in, size, 1, 77777, 1, &crc, &total);
+	ck_assert_uint_eq(one.len, s.len);
+	ck_assert(memcmp(one.data, s.data, s.len) == 0);
+	free(one.data);
+	free(s.data);
+	free(out);
+	free(in);
+}
+END_TEST
+
 START_TEST(test_free_accepts_null)
 {
 	sg_deflate_free(NULL);
@@ -243,6 +312,8 @@ static Suite *deflate_suite(void)
 	tcase_add_test(tc, test_same_bytes_whatever_the_threads);
 	tcase_add_test(tc, test_put_failure);
 	tcase_add_test(tc, test_open_end_joins);
+	tcase_add_loop_test(tc, test_gzip_members, 0,
+			    (int)(sizeof(sizes) / sizeof(sizes[0])));
 	tcase_add_test(tc, test_free_accepts_null);
 	suite_add_tcase(s, tc);
 	return s;

@@ -1,11 +1,17 @@
 /*
- * sg_deflate.c - raw deflate on worker threads (sg_deflate.h).
+ * sg_deflate.c - deflate on worker threads (sg_deflate.h).
  *
  * The writer fills blocks in a ring of DFL_JOBS slots; a full block is
  * queued, the workers take the oldest queued one, and the writer hands
  * finished blocks to put() strictly in order, waiting for the oldest when
- * it needs its slot.  Each block's CRC is computed by its worker and the
- * stream's is joined with crc32_combine().
+ * it needs its slot.
+ *
+ * One raw deflate stream (zlib): each block is deflated with the previous
+ * block's tail as its dictionary and ended on a byte boundary; its CRC is
+ * computed by its worker and the stream's is joined with crc32_combine().
+ * Gzip members (libdeflate): each block is a whole gzip member of its
+ * own, so no block needs another and libdeflate, which compresses whole
+ * buffers only and twice as fast as zlib, can do it.
  */
 #include "sg_deflate.h"
 
@@ -14,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #define DFL_BLOCK SG_DEFLATE_BLOCK
@@ -42,6 +49,7 @@ struct sg_deflate {
 	sg_deflate_put_fn put;
 	void *arg;
 	int level;
+	int gzip_members;       /* one gzip member per block (libdeflate) */
 	struct dfl_job jobs[DFL_JOBS];
 	unsigned long long next_seq;  /* of the block being filled */
 	unsigned long long written;   /* blocks written out */
@@ -83,17 +91,65 @@ static void dfl_deflate(z_stream *zs, struct dfl_job *job)
 	job->crc = crc32(0L, job->in, (uInt)job->in_len);
 }
 
+/* Compresses one block into a gzip member.  The last block of a stream
+ * that is not also its first may be empty: it gives no member. */
+static void dfl_gzip_member(struct libdeflate_compressor *c,
+			    struct dfl_job *job)
+{
+	job->out_len = 0;
+	job->failed = 0;
+	if (job->in_len == 0 && job->seq > 0)
+		return;
+	job->out_len = libdeflate_gzip_compress(c, job->in, job->in_len,
+						job->out, job->out_cap);
+	job->failed = job->out_len == 0;
+}
+
+/* A worker's compressor: a zlib stream or a libdeflate compressor. */
+struct dfl_engine {
+	z_stream zs;
+	struct libdeflate_compressor *members;
+	int ok;
+};
+
+static void dfl_engine_init(struct sg_deflate *g, struct dfl_engine *e)
+{
+	memset(e, 0, sizeof(*e));
+	if (g->gzip_members) {
+		e->members = libdeflate_alloc_compressor(g->level);
+		e->ok = e->members != NULL;
+	} else {
+		e->ok = deflateInit2(&e->zs, g->level, Z_DEFLATED, -15, 8,
+				     Z_DEFAULT_STRATEGY) == Z_OK;
+	}
+}
+
+static void dfl_engine_run(struct dfl_engine *e, struct dfl_job *job)
+{
+	if (!e->ok)
+		job->failed = 1;
+	else if (e->members != NULL)
+		dfl_gzip_member(e->members, job);
+	else
+		dfl_deflate(&e->zs, job);
+}
+
+static void dfl_engine_end(struct dfl_engine *e)
+{
+	if (e->members != NULL)
+		libdeflate_free_compressor(e->members);
+	else if (e->ok)
+		deflateEnd(&e->zs);
+}
+
 static void *dfl_worker(void *arg)
 {
 	struct sg_deflate *g = arg;
 	struct dfl_job *job, *j;
-	z_stream zs;
+	struct dfl_engine engine;
 	size_t k;
-	int ok;
 
-	memset(&zs, 0, sizeof(zs));
-	ok = deflateInit2(&zs, g->level, Z_DEFLATED, -15, 8,
-			  Z_DEFAULT_STRATEGY) == Z_OK;
+	dfl_engine_init(g, &engine);
 	pthread_mutex_lock(&g->lock);
 	for (;;) {
 		job = NULL;
@@ -111,17 +167,13 @@ static void *dfl_worker(void *arg)
 		}
 		job->state = DFL_BUSY;
 		pthread_mutex_unlock(&g->lock);
-		if (ok)
-			dfl_deflate(&zs, job);
-		else
-			job->failed = 1;
+		dfl_engine_run(&engine, job);
 		pthread_mutex_lock(&g->lock);
 		job->state = DFL_DONE;
 		pthread_cond_broadcast(&g->changed);
 	}
 	pthread_mutex_unlock(&g->lock);
-	if (ok)
-		deflateEnd(&zs);
+	dfl_engine_end(&engine);
 	return NULL;
 }
 
@@ -151,7 +203,9 @@ static int dfl_write_oldest(struct sg_deflate *g)
 		rc = -1;
 	} else if (g->error == 0) {
 		rc = dfl_put(g, job->out, job->out_len);
-		g->crc = crc32_combine(g->crc, job->crc, (z_off_t)job->in_len);
+		if (!g->gzip_members)
+			g->crc = crc32_combine(g->crc, job->crc,
+					       (z_off_t)job->in_len);
 		g->total_in += job->in_len;
 	}
 	pthread_mutex_lock(&g->lock);
@@ -191,7 +245,7 @@ static void dfl_submit(struct sg_deflate *g, struct dfl_job *job, int last)
 	job->last = last;
 	job->dict = NULL;
 	job->dict_len = 0;
-	if (prev != NULL) {
+	if (prev != NULL && !g->gzip_members) {
 		/* The previous block's input may be overwritten before this
 		 * one is deflated: its tail is copied. */
 		keep = prev->in_len < DFL_WINDOW ? prev->in_len : DFL_WINDOW;
@@ -270,7 +324,7 @@ const char *sg_deflate_error(const struct sg_deflate *g)
 {
 	if (g->error > 0)
 		return strerror(g->error);
-	return g->error < 0 ? "zlib could not compress (out of memory?)" :
+	return g->error < 0 ? "could not compress (out of memory?)" :
 			      "no error";
 }
 
@@ -312,15 +366,35 @@ void sg_deflate_free(struct sg_deflate *g)
 	free(g);
 }
 
-int sg_deflate_new(struct sg_deflate **out, int level, size_t workers,
-		   sg_deflate_put_fn put, void *arg, struct sg_error *err)
+/* The most a block can take compressed. */
+static size_t dfl_out_cap(int level, int gzip_members)
+{
+	/* deflateBound() of a block, plus the sync flush's marker. */
+	size_t cap = DFL_BLOCK + DFL_BLOCK / 1000 + 1024, bound;
+	struct libdeflate_compressor *c;
+
+	if (!gzip_members)
+		return cap;
+	c = libdeflate_alloc_compressor(level);
+	if (c == NULL)
+		return 0;
+	bound = libdeflate_gzip_compress_bound(c, DFL_BLOCK);
+	libdeflate_free_compressor(c);
+	return bound > cap ? bound : cap;
+}
+
+static int dfl_new(struct sg_deflate **out, int level, int gzip_members,
+		   size_t workers, sg_deflate_put_fn put, void *arg,
+		   struct sg_error *err)
 {
 	struct sg_deflate *g = calloc(1, sizeof(*g));
-	size_t k;
+	size_t k, out_cap = dfl_out_cap(level, gzip_members);
 
 	*out = NULL;
-	if (g == NULL)
+	if (g == NULL || out_cap == 0) {
+		free(g);
 		return sg_error_set(err, SG_ERR_NOMEM, "deflate: out of memory");
+	}
 	if (workers == 0)
 		workers = dfl_workers();
 	if (workers > DFL_MAX_WORKERS)
@@ -328,12 +402,12 @@ int sg_deflate_new(struct sg_deflate **out, int level, size_t workers,
 	g->put = put;
 	g->arg = arg;
 	g->level = level;
+	g->gzip_members = gzip_members;
 	g->crc = crc32(0L, Z_NULL, 0);
 	pthread_mutex_init(&g->lock, NULL);
 	pthread_cond_init(&g->changed, NULL);
 	for (k = 0; k < DFL_JOBS; k++) {
-		/* deflateBound() of a block, plus the sync flush's marker. */
-		g->jobs[k].out_cap = DFL_BLOCK + DFL_BLOCK / 1000 + 1024;
+		g->jobs[k].out_cap = out_cap;
 		g->jobs[k].in = malloc(DFL_BLOCK);
 		g->jobs[k].out = malloc(g->jobs[k].out_cap);
 		if (g->jobs[k].in == NULL || g->jobs[k].out == NULL) {
@@ -353,4 +427,17 @@ int sg_deflate_new(struct sg_deflate **out, int level, size_t workers,
 	}
 	*out = g;
 	return SG_OK;
+}
+
+int sg_deflate_new(struct sg_deflate **out, int level, size_t workers,
+		   sg_deflate_put_fn put, void *arg, struct sg_error *err)
+{
+	return dfl_new(out, level, 0, workers, put, arg, err);
+}
+
+int sg_deflate_new_gzip_members(struct sg_deflate **out, int level,
+				size_t workers, sg_deflate_put_fn put,
+				void *arg, struct sg_error *err)
+{
+	return dfl_new(out, level, 1, workers, put, arg, err);
 }

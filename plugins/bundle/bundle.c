@@ -628,8 +628,8 @@ static int bundle_gz_close(struct archive *a, void *arg)
 	return ARCHIVE_OK;
 }
 
-/* The last compressed blocks and the trailer written: SG_ERR_IO (a full
- * disk) when they could not be. */
+/* The last compressed blocks written: SG_ERR_IO (a full disk) when they
+ * could not be. */
 static int bundle_gz_finish(struct bundle_writer *w, struct sg_error *err)
 {
 	if (w->gz == NULL || bundle_gzip_finish(w->gz) == 0)

@@ -146,13 +146,13 @@ const char *bundle_why_dotdot(void);
 
 struct bundle_gzip;
 
-/* Starts a gzip stream written to fd (its header written now). */
+/* Starts a gzip file written to fd: a gzip member per 1 MiB of input. */
 int bundle_gzip_new(struct bundle_gzip **out, int fd, struct sg_error *err);
 
 /* Compresses size bytes; 0, or -1 (bundle_gzip_error() says why). */
 int bundle_gzip_write(struct bundle_gzip *g, const void *data, size_t size);
 
-/* Writes the rest and the trailer; 0 or -1. */
+/* Writes the rest; 0 or -1. */
 int bundle_gzip_finish(struct bundle_gzip *g);
 
 const char *bundle_gzip_error(const struct bundle_gzip *g);
