@@ -742,6 +742,52 @@ START_TEST(test_slices)
 }
 END_TEST
 
+/* A file rewritten while the archive is written (same size, other bytes)
+ * is found when it is copied: nothing is written. */
+static const char *rewrite_path;
+
+static void rewrite_on_progress(void *ctx, const char *what,
+				unsigned long long done,
+				unsigned long long total)
+{
+	(void)ctx;
+	(void)what;
+	(void)done;
+	(void)total;
+	if (rewrite_path != NULL) {
+		put_file(rewrite_path, "Review note for exception 3.\n");
+		rewrite_path = NULL;
+	}
+}
+
+START_TEST(test_file_changed_while_bundled)
+{
+	const struct sg_plugin *p = sg_plugin_entry();
+	struct sg_host h = fake_host();
+	struct fixture fx;
+	struct sg_sink_input in;
+	struct sg_error err;
+	char out[400];
+	void *st = NULL;
+
+	fixture_init(&fx);
+	in = input_of(&fx, FACTS);
+	bundle_path(&fx, ".tar.gz", "changed", out, sizeof(out));
+	h.progress = rewrite_on_progress;
+	rewrite_path = fx.paths[5];         /* notes/y.txt, the last */
+	sg_error_clear(&err);
+	ck_assert_int_eq(p->open(&st, NULL, out, &h, &err), SG_OK);
+	ck_assert_int_eq(p->write(st, &in, &err), SG_ERR_IO);
+	p->close(st);
+	ck_assert_ptr_null(rewrite_path);
+	ck_assert_str_eq(err.message, "notes/y.txt changed while it was "
+			 "being bundled; write the bundle again once nothing "
+			 "writes to it");
+	ck_assert_int_ne(access(out, F_OK), 0);
+	fixture_done(&fx);
+}
+END_TEST
+
 /* The files are hashed on several threads; when two cannot be read, the
  * error names the first of them, every time, and nothing is written. */
 START_TEST(test_first_unreadable_file_named)
@@ -1342,6 +1388,7 @@ static Suite *bundle_suite(void)
 	tcase_add_test(tc, test_bad_input);
 	tcase_add_test(tc, test_slices);
 	tcase_add_test(tc, test_first_unreadable_file_named);
+	tcase_add_test(tc, test_file_changed_while_bundled);
 	tcase_add_test(tc, test_gzip_blocks);
 	tcase_add_test(tc, test_unknown_suffix);
 	tcase_add_test(tc, test_unwritable);

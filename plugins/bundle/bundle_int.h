@@ -44,6 +44,7 @@ struct bundle_entry {
 	FILE *tmp;              /* manifest.json, SHA256SUMS */
 	uint64_t size;
 	unsigned char sha[32];
+	uint32_t crc;           /* CRC-32 of a given file, for bundle_copy() */
 };
 
 /* Reads the given files.  The file opened last stays open: many entries

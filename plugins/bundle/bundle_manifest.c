@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <libdeflate.h>
 #include <locale.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -131,6 +132,7 @@ static int bundle_hash_file(struct bundle_entry *e, struct bundle_reader *r,
 {
 	EVP_MD_CTX *md = NULL;
 	uint64_t size = 0;
+	uint32_t crc = 0;
 	long n;
 	int rc;
 
@@ -142,10 +144,12 @@ static int bundle_hash_file(struct bundle_entry *e, struct bundle_reader *r,
 		if (n <= 0)
 			break;
 		EVP_DigestUpdate(md, buf, (size_t)n);
+		crc = libdeflate_crc32(crc, buf, (size_t)n);
 		size += (uint64_t)n;
 	}
 	if (rc == SG_OK) {
 		e->size = size;
+		e->crc = crc;
 		bundle_hash_end(md, e->sha);
 		md = NULL;
 	}
