@@ -71,6 +71,8 @@ struct chk_ctx {
 	struct sg_model_view v;
 	const struct sg_config *c;
 	sg_time since, as_of;
+	sg_time moves_after;    /* moves at or before it are not judged;
+				 * SG_TIME_NONE: none */
 	sg_sym *crit_sym;       /* per criterion; 0: never interned */
 	int *cat_class;         /* per stage: category class, -1 none */
 	unsigned char *review;  /* per stage: category is a review one */
@@ -1153,8 +1155,8 @@ static int chk_judge(struct chk_worker *w, uint32_t oi)
 
 		if (e->changed_at > cx->as_of)
 			break;
-		judged = cx->since == SG_TIME_NONE ||
-			 e->changed_at > cx->since;
+		judged = cx->moves_after == SG_TIME_NONE ||
+			 e->changed_at > cx->moves_after;
 		if (i == 0) {
 			if (judged)
 				rc = chk_event(w, oi, e, 1, SG_NO_STAGE, 0,
@@ -1337,6 +1339,10 @@ static int chk_ctx_init(struct chk_ctx *cx, const struct sg_model *model,
 	cx->c = c;
 	cx->since = window->since;
 	cx->as_of = window->as_of;
+	cx->moves_after = window->since;
+	if (window->moves_after_set &&
+	    (cx->since == SG_TIME_NONE || window->moves_after > cx->since))
+		cx->moves_after = window->moves_after;
 	cx->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
 	cx->crit_sym = calloc(c->criterion_count + 1, sizeof(*cx->crit_sym));
 	cx->cat_class = calloc(c->stage_count + 1, sizeof(*cx->cat_class));

@@ -11,10 +11,20 @@
 #include "sg_exception.h"
 #include "sg_model.h"
 
-/* What a run judges: moves with changed_at in (since, as_of]. */
+/*
+ * What a run judges: moves with changed_at in (since, as_of].  With
+ * moves_after_set, the moves judged are only those after moves_after
+ * (and in that span); since still decides which closed opportunities
+ * are judged at all, so data quality is as with since alone.  The replay
+ * (sg_measures.h) judges all history's data but only the moves a window
+ * it measures holds.  A window zeroed or built as { since, as_of } has
+ * moves_after_set 0.
+ */
 struct sg_check_window {
 	sg_time since;          /* SG_TIME_NONE: the beginning of history */
 	sg_time as_of;
+	int moves_after_set;
+	sg_time moves_after;
 };
 
 struct sg_exceptions {

@@ -831,6 +831,7 @@ int sg_gate_new(struct sg_gate **out, const struct sg_config *config,
 	gate->is_move = is_move;
 	/* Only the proposed move (and anything else at that second) is
 	 * judged; the state checks run at the same instant. */
+	memset(&window, 0, sizeof(window));
 	window.since = g.at - 1;
 	window.as_of = g.at;
 	rc = sg_checks_run(&gate->exceptions, gate->model, &window, err);

@@ -53,6 +53,7 @@ struct sg_replay {
 	const struct sg_model *model;
 	struct sg_model_view v;
 	sg_time as_of;
+	sg_time from;           /* moves before it not judged; SG_TIME_NONE */
 	struct sg_exceptions list;
 	uint8_t *paused;        /* per opportunity */
 	size_t paused_count;
@@ -203,7 +204,7 @@ static int rp_group_moves(struct sg_replay *r, struct sg_error *err)
 }
 
 int sg_replay_new(struct sg_replay **out, const struct sg_model *model,
-		  sg_time as_of, struct sg_error *err)
+		  sg_time as_of, sg_time from, struct sg_error *err)
 {
 	struct sg_check_window w;
 	struct sg_replay *r;
@@ -216,6 +217,7 @@ int sg_replay_new(struct sg_replay **out, const struct sg_model *model,
 		return rp_nomem(err);
 	r->model = model;
 	r->as_of = as_of;
+	r->from = from;
 	sg_model_view(model, &r->v);
 	sg_exceptions_init(&r->list);
 	r->paused = calloc(r->v.opp_count ? r->v.opp_count : 1, 1);
@@ -223,9 +225,14 @@ int sg_replay_new(struct sg_replay **out, const struct sg_model *model,
 		rc = rp_nomem(err);
 		goto fail;
 	}
-	/* Every move of history; data quality on today's data (rule 34). */
+	/* The moves from from; data quality on today's data (rule 34). */
+	memset(&w, 0, sizeof(w));
 	w.since = SG_TIME_NONE;
 	w.as_of = as_of;
+	if (from != SG_TIME_NONE) {
+		w.moves_after_set = 1;
+		w.moves_after = from - 1;
+	}
 	rc = sg_checks_run(&r->list, model, &w, err);
 	if (rc == SG_OK)
 		rc = rp_group_moves(r, err);
@@ -715,6 +722,10 @@ static int rp_compute(struct sg_measures *m, const struct sg_replay *r,
 	if (end <= start)
 		return sg_error_set(err, SG_ERR_USAGE, "measures: the window "
 				    "ends before it starts");
+	if (r->from != SG_TIME_NONE && start < r->from)
+		return sg_error_set(err, SG_ERR_INTERNAL, "measures: the "
+				    "window starts before the moves the "
+				    "replay judged");
 	m->start = start;
 	m->end = end;
 	m->as_of = r->as_of;
@@ -1344,6 +1355,13 @@ static int pilot_measure_all(const struct sg_replay *replay,
 	return SG_OK;
 }
 
+sg_time sg_pilot_measures_from(const struct sg_config *config)
+{
+	if (!config->pilot_present)
+		return SG_TIME_NONE;
+	return config->pilot_start - (sg_time)config->baseline_days * 86400;
+}
+
 /* The baseline, the pilot, and each 7-day week of the pilot begun by
  * as-of (the last one cut at the pilot's end). */
 static int pilot_windows(struct sg_pilot_measures *pm,
@@ -1368,7 +1386,7 @@ static int pilot_windows(struct sg_pilot_measures *pm,
 				    "memory");
 	}
 	w[0].m = &pm->baseline;
-	w[0].start = start - (sg_time)config->baseline_days * 86400;
+	w[0].start = sg_pilot_measures_from(config);
 	w[0].end = start;
 	w[1].m = &pm->pilot;
 	w[1].start = start;

@@ -33,11 +33,16 @@
 struct sg_replay;
 
 /*
- * Judges the finished model once at as_of over its whole history (rule
- * 34).  model must outlive the replay.  Returns SG_OK or SG_ERR_NOMEM.
+ * Judges the finished model once at as_of (rule 34): the data of its
+ * whole history, and the moves at or after from (SG_TIME_NONE: every
+ * move), the earliest start of a window it will measure.  A move
+ * exception depends only on what was known at the move, so it is the
+ * same whichever moves before it are judged; the rest would be judged
+ * for nothing (at a million opportunities, three quarters of them).
+ * model must outlive the replay.  Returns SG_OK or SG_ERR_NOMEM.
  */
 int sg_replay_new(struct sg_replay **out, const struct sg_model *model,
-		  sg_time as_of, struct sg_error *err);
+		  sg_time as_of, sg_time from, struct sg_error *err);
 /* Accepts NULL. */
 void sg_replay_free(struct sg_replay *replay);
 
@@ -109,7 +114,8 @@ struct sg_measures {
  * (the baseline) reports the disposition measures as not applicable and
  * counts corrections by revert only.  The result borrows currency texts
  * from the replay; release it with sg_measures_release().  Returns SG_OK,
- * SG_ERR_USAGE when end <= start, or SG_ERR_NOMEM.
+ * SG_ERR_USAGE when end <= start, SG_ERR_INTERNAL when start is before
+ * the replay's from, or SG_ERR_NOMEM.
  */
 int sg_measures_compute(struct sg_measures *out, const struct sg_replay *r,
 			sg_time start, sg_time end,
@@ -203,6 +209,10 @@ struct sg_pilot_measures {
 };
 
 #define SG_PILOT_WEEK_SECONDS (7 * 86400)
+
+/* The start of the earliest window sg_pilot_measures_compute() measures
+ * (the baseline's): a replay's from.  SG_TIME_NONE without a pilot. */
+sg_time sg_pilot_measures_from(const struct sg_config *config);
 
 /*
  * Measures the baseline (the baseline_days before the pilot start; no

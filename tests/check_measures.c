@@ -83,7 +83,8 @@ static void fx_replay(struct fx *f, sg_time as_of)
 
 	sg_error_clear(&err);
 	ck_assert_int_eq(sg_model_finish(f->m, &err), SG_OK);
-	ck_assert_msg(sg_replay_new(&f->r, f->m, as_of, &err) == SG_OK,
+	ck_assert_msg(sg_replay_new(&f->r, f->m, as_of, SG_TIME_NONE, &err) ==
+		      SG_OK,
 		      "replay: %s", err.message);
 }
 
@@ -712,6 +713,62 @@ START_TEST(test_compare)
 END_TEST
 
 /* Refusals: an empty or inverted window, a task without a valid id. */
+/* A replay from a time judges no move before it, and the same data:
+ * every window from that time measures the same; one before is refused.
+ * P1, closed without an owner long before, is paused either way. */
+START_TEST(test_replay_from)
+{
+	struct fx f;
+	struct sg_rec_opportunity r;
+	struct sg_replay *from10 = NULL;
+	struct sg_measures m;
+	struct sg_error err;
+	json_t *whole, *part;
+	sg_time ends[] = { D(11), D(20), D(50) };
+	size_t i;
+
+	fx_init(&f);
+	r = rec_opp("P1", "closed_lost");
+	r.owner_id = "";
+	add_rec(&f, &r);
+	add_ev(&f, "P1", "discovery", D(0));
+	add_ev(&f, "P1", "closed_lost", D(3));
+	add_opp(&f, "B", "qualification");
+	add_ev(&f, "B", "qualification", D(5));   /* creation past first */
+	add_ev(&f, "B", "discovery", D(9));       /* regression */
+	add_ev(&f, "B", "qualification", D(10));  /* advance, no evidence */
+	add_opp(&f, "C2", "qualification");
+	add_evd(&f, "C2", "pain", D(0));
+	add_ev(&f, "C2", "discovery", D(0));
+	add_ev(&f, "C2", "qualification", D(1));
+	add_ev(&f, "C2", "discovery", D(10));     /* reverted at D(24) */
+	add_ev(&f, "C2", "qualification", D(24));
+	fx_replay(&f, D(40));
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_replay_new(&from10, f.m, D(40), D(10), &err),
+			 SG_OK);
+	ck_assert_uint_lt(sg_replay_exceptions(from10)->count,
+			  sg_replay_exceptions(f.r)->count);
+	for (i = 0; i < sizeof(ends) / sizeof(ends[0]); i++) {
+		fx_measure(&f, D(10), ends[i], 1);
+		ck_assert_int_eq(sg_measures_compute(&m, from10, D(10),
+						     ends[i], 1, &err), SG_OK);
+		whole = sg_measures_to_json(&f.ms, "w");
+		part = sg_measures_to_json(&m, "w");
+		ck_assert(json_equal(whole, part));
+		json_decref(whole);
+		json_decref(part);
+		sg_measures_release(&m);
+	}
+	ck_assert_uint_eq(f.ms.paused, 1);
+	ck_assert_uint_gt(f.ms.flagged_moves, 1);
+	ck_assert_int_eq(sg_measures_compute(&m, from10, D(10) - 1, D(20), 1,
+					     &err), SG_ERR_INTERNAL);
+	sg_replay_free(from10);
+	fx_free(&f);
+}
+END_TEST
+
 START_TEST(test_refusals)
 {
 	struct fx f;
@@ -750,6 +807,7 @@ static Suite *measures_suite(void)
 	tc = tcase_create("moves");
 	tcase_add_test(tc, test_corrections);
 	tcase_add_test(tc, test_revert_in_one_second);
+	tcase_add_test(tc, test_replay_from);
 	tcase_add_test(tc, test_forecast_currencies);
 	tcase_add_test(tc, test_close_date_pushes);
 	suite_add_tcase(s, tc);

@@ -297,7 +297,8 @@ static void story_build(struct story *s, int pilot)
 	rc = sg_review_decide(s->ledger, &d, &err);
 	ck_assert_msg(rc == SG_OK, "decide: %s",
 		      sg_error_format(&err, buf, sizeof(buf)));
-	ck_assert_int_eq(sg_replay_new(&s->replay, s->m, AS_OF, &err),
+	ck_assert_int_eq(sg_replay_new(&s->replay, s->m, AS_OF, SG_TIME_NONE,
+				       &err),
 			 SG_OK);
 	ck_assert_int_eq(sg_replay_load_ledger(s->replay, s->ledger, &err),
 			 SG_OK);

@@ -59,7 +59,8 @@ static int publish_inputs(struct publish_state *ps, struct sg_error *err)
 
 	if (ps->replay != NULL)
 		return SG_OK;
-	rc = sg_replay_new(&ps->replay, s->model, s->window.as_of, err);
+	rc = sg_replay_new(&ps->replay, s->model, s->window.as_of,
+			   sg_pilot_measures_from(s->config), err);
 	if (rc == SG_OK)
 		rc = sg_replay_load_ledger(ps->replay, ps->ledger, err);
 	if (rc == SG_OK)

@@ -446,7 +446,9 @@ int cmd_metrics(int argc, char **argv)
 	if (rc == SG_OK)
 		rc = cli_session_window(&s, &o, NULL, &err);
 	if (rc == SG_OK)
-		rc = sg_replay_new(&replay, s.model, s.window.as_of, &err);
+		rc = sg_replay_new(&replay, s.model, s.window.as_of,
+				   a.compare ? sg_pilot_measures_from(s.config) :
+				   w.start, &err);
 	if (rc == SG_OK && ledger != NULL)
 		rc = sg_replay_load_ledger(replay, ledger, &err);
 	if (rc == SG_OK)
