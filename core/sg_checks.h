@@ -17,8 +17,8 @@
  * (and in that span); since still decides which closed opportunities
  * are judged at all, so data quality is as with since alone.  The replay
  * (sg_measures.h) judges all history's data but only the moves a window
- * it measures holds.  A window zeroed or built as { since, as_of } has
- * moves_after_set 0.
+ * it measures holds.  A window zeroed or built with designated
+ * initializers { .since, .as_of } has moves_after_set 0.
  */
 struct sg_check_window {
 	sg_time since;          /* SG_TIME_NONE: the beginning of history */

@@ -178,7 +178,7 @@ static void record(struct sg_ledger *ledger, const struct sg_model *m,
 		   const struct sg_config *cfg, sg_time since, sg_time as_of,
 		   size_t expect_new)
 {
-	struct sg_check_window w = { since, as_of };
+	struct sg_check_window w = { .since = since, .as_of = as_of };
 	struct sg_exceptions list;
 	struct sg_ledger_exception *rows;
 	struct sg_run_record run;
