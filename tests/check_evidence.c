@@ -791,6 +791,30 @@ START_TEST(test_refusals)
 	ck_assert_str_eq(err.path, path);
 	ck_assert_ptr_null(ev.files);
 
+	/* A file where the inputs' folder goes: the inputs, written on a
+	 * thread of their own, fail and say so.  With tasks.csv failing
+	 * too, the inputs' error is the one reported: they were written
+	 * before the ledger's files. */
+	in_tmp("out3", dir, sizeof(dir));
+	ck_assert_int_eq(mkdir(dir, 0777), 0);
+	fp = fopen(in_tmp("out3/inputs", path, sizeof(path)), "wb");
+	ck_assert_ptr_nonnull(fp);
+	fclose(fp);
+	ck_assert_int_eq(sg_evidence_write(&ev, dir, &in, NULL, 0, &err),
+			 SG_ERR_IO);
+	ck_assert_str_eq(err.path, path);
+	ck_assert_ptr_nonnull(strstr(err.message, "not a folder"));
+	ck_assert_ptr_null(ev.files);
+	/* The ledger's tasks.csv was written meanwhile. */
+	ck_assert_int_eq(unlink(in_tmp("out3/tasks.csv", path, sizeof(path))),
+			 0);
+	ck_assert_int_eq(mkdir(path, 0777), 0);
+	ck_assert_int_eq(sg_evidence_write(&ev, dir, &in, NULL, 0, &err),
+			 SG_ERR_IO);
+	ck_assert_str_eq(err.path, in_tmp("out3/inputs", path,
+					  sizeof(path)));
+	ck_assert_ptr_null(ev.files);
+
 	/* The config file changed since it was loaded. */
 	fp = fopen(in_tmp("stageguard.json", path, sizeof(path)), "ab");
 	ck_assert_ptr_nonnull(fp);
