@@ -1126,6 +1126,8 @@ static int ev_take_files(struct ev_ctx *to, struct ev_ctx *from,
 	return SG_OK;
 }
 
+/* Frees a file list: each entry's one block (through .name), then the
+ * array. */
 static void ev_files_free(struct sg_sink_file *files, size_t count)
 {
 	size_t i;
@@ -1173,13 +1175,9 @@ static int ev_write_all(struct ev_ctx *c, struct sg_error *err)
 
 void sg_evidence_files_release(struct sg_evidence_files *ev)
 {
-	size_t i;
-
 	if (ev == NULL)
 		return;
-	for (i = 0; i < ev->file_count; i++)
-		free((char *)ev->files[i].name);
-	free(ev->files);
+	ev_files_free(ev->files, ev->file_count);
 	free(ev->facts_json);
 	ev->files = NULL;
 	ev->file_count = 0;

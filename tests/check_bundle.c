@@ -144,16 +144,16 @@ static struct sg_sink_input input_of(const struct fixture *fx,
 }
 
 /* Writes a bundle through the descriptor: open, write, finish, close. */
-static int write_bundle(const char *out, const struct sg_sink_input *in,
-			struct sg_error *err)
+/* Writes a bundle through the plugin as the host does, with host h. */
+static int write_bundle_with(const char *out, const struct sg_sink_input *in,
+			     const struct sg_host *h, struct sg_error *err)
 {
 	const struct sg_plugin *p = sg_plugin_entry();
-	struct sg_host h = fake_host();
 	void *st = NULL;
 	int rc;
 
 	sg_error_clear(err);
-	rc = p->open(&st, NULL, out, &h, err);
+	rc = p->open(&st, NULL, out, h, err);
 	if (rc != SG_OK)
 		return rc;
 	rc = p->write(st, in, err);
@@ -161,6 +161,14 @@ static int write_bundle(const char *out, const struct sg_sink_input *in,
 		rc = p->finish(st, err);
 	p->close(st);
 	return rc;
+}
+
+static int write_bundle(const char *out, const struct sg_sink_input *in,
+			struct sg_error *err)
+{
+	struct sg_host h = fake_host();
+
+	return write_bundle_with(out, in, &h, err);
 }
 
 static void bundle_path(const struct fixture *fx, const char *fmt,
@@ -762,23 +770,18 @@ static void rewrite_on_progress(void *ctx, const char *what,
 
 START_TEST(test_file_changed_while_bundled)
 {
-	const struct sg_plugin *p = sg_plugin_entry();
 	struct sg_host h = fake_host();
 	struct fixture fx;
 	struct sg_sink_input in;
 	struct sg_error err;
 	char out[400];
-	void *st = NULL;
 
 	fixture_init(&fx);
 	in = input_of(&fx, FACTS);
 	bundle_path(&fx, ".tar.gz", "changed", out, sizeof(out));
 	h.progress = rewrite_on_progress;
 	rewrite_path = fx.paths[5];         /* notes/y.txt, the last */
-	sg_error_clear(&err);
-	ck_assert_int_eq(p->open(&st, NULL, out, &h, &err), SG_OK);
-	ck_assert_int_eq(p->write(st, &in, &err), SG_ERR_IO);
-	p->close(st);
+	ck_assert_int_eq(write_bundle_with(out, &in, &h, &err), SG_ERR_IO);
 	ck_assert_ptr_null(rewrite_path);
 	ck_assert_str_eq(err.message, "notes/y.txt changed while it was "
 			 "being bundled; write the bundle again once nothing "
