@@ -100,8 +100,10 @@ static inline int sg_test_record_run(struct sg_ledger *ledger,
 				     struct sg_error *err)
 {
 	struct sg_test_feed f = { list, NULL };
-	struct sg_exception_feed feed = { count, &f, sg_test_feed_id,
-					  sg_test_feed_record };
+	struct sg_exception_feed feed = {
+		.count = count, .arg = &f, .id = sg_test_feed_id,
+		.record = sg_test_feed_record,
+	};
 	int rc = sg_ledger_record_run(ledger, run, &feed, outcome, err);
 
 	free(f.details);

@@ -524,6 +524,26 @@ static int ledger_skip_raised(struct sg_ledger *ledger,
 	return ledger_exec(ledger, sql, "cannot count the events", err);
 }
 
+/* Tells the feed which exceptions the second pass will ask for. */
+static int ledger_tell_new(const struct sg_exception_feed *feed,
+			   const unsigned char *what, struct sg_error *err)
+{
+	size_t *order, i, n = 0;
+	int rc;
+
+	if (feed->will_ask == NULL)
+		return SG_OK;
+	order = malloc((feed->count ? feed->count : 1) * sizeof(*order));
+	if (order == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "ledger: out of memory");
+	for (i = 0; i < feed->count; i++)
+		if (what[i] == LEDGER_NEW)
+			order[n++] = i;
+	rc = feed->will_ask(feed->arg, order, n, err);
+	free(order);
+	return rc;
+}
+
 /*
  * Records the feed's exceptions in two passes: in id order, the known
  * ones have their sighting moved (and the new ones are marked); then, in
@@ -572,6 +592,8 @@ static int ledger_record_all(struct sg_ledger *ledger, struct ledger_stmts *st,
 		if (kill_after > 0 && handled == (size_t)kill_after)
 			raise(SIGKILL);
 	}
+	if (rc == SG_OK)
+		rc = ledger_tell_new(feed, what, err);
 	for (i = 0; rc == SG_OK && i < feed->count; i++) {
 		if (what[i] == LEDGER_KNOWN)
 			continue;

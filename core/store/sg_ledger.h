@@ -119,6 +119,13 @@ struct sg_exception_feed {
 	/* Exception i in full; borrowed until the next call. */
 	int (*record)(void *arg, size_t i, struct sg_exception_record *rec,
 		      struct sg_error *err);
+	/* Optional (NULL: not told): called once, before the first
+	 * record(), with the indexes record() will be asked for, in the
+	 * order it will be asked (borrowed for the call), so that the feed
+	 * can make them ready on another thread while the ledger writes.
+	 * A failure ends the recording with it. */
+	int (*will_ask)(void *arg, const size_t *indexes, size_t count,
+			struct sg_error *err);
 };
 
 /* What sg_ledger_record_run() did. */
