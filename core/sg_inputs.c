@@ -44,6 +44,7 @@ struct inputs_part {
 	size_t records;
 	unsigned seq;           /* of the chunk being filled */
 	char *path;             /* the PATH in force in this chunk */
+	char *where_path;       /* the last record's where->path, whole */
 	int failed;             /* out of memory while encoding */
 	/* Kept from one chunk to the next: zstd's context and the
 	 * compressed chunk's buffer. */
@@ -93,6 +94,7 @@ void sg_inputs_writer_free(struct sg_inputs_writer *w)
 	for (i = 0; i < w->part_count; i++) {
 		free(w->parts[i].buf);
 		free(w->parts[i].path);
+		free(w->parts[i].where_path);
 		free(w->parts[i].packed);
 		ZSTD_freeCCtx(w->parts[i].cctx);
 	}
@@ -127,37 +129,38 @@ int sg_inputs_writer_parts(struct sg_inputs_writer *w, unsigned count,
 
 /* ---- encoding ---- */
 
-static void in_reserve(struct inputs_part *p, size_t more)
+/* Grows the buffer to hold more bytes past len: the slow path of
+ * in_room().  0 (and the part failed) when memory runs out. */
+static int in_grow(struct inputs_part *p, size_t more)
 {
 	unsigned char *grown;
 	size_t cap;
 
-	if (p->failed || p->cap - p->len >= more)
-		return;
+	if (p->failed)
+		return 0;
 	cap = p->cap ? p->cap : 64 * 1024;
 	while (cap - p->len < more)
 		cap *= 2;
 	grown = realloc(p->buf, cap);
 	if (grown == NULL) {
 		p->failed = 1;
-		return;
+		return 0;
 	}
 	p->buf = grown;
 	p->cap = cap;
+	return 1;
 }
 
-static void in_byte(struct inputs_part *p, unsigned char b)
+/* Whether more bytes fit past len (growing the buffer when not).  Called
+ * for every field of twenty million records: the test that usually
+ * passes is kept inline. */
+static inline int in_room(struct inputs_part *p, size_t more)
 {
-	in_reserve(p, 1);
-	if (!p->failed)
-		p->buf[p->len++] = b;
+	return p->cap - p->len >= more || in_grow(p, more);
 }
 
-static void in_varint(struct inputs_part *p, uint64_t v)
+static inline void in_put_varint(struct inputs_part *p, uint64_t v)
 {
-	in_reserve(p, 10);
-	if (p->failed)
-		return;
 	while (v >= 0x80) {
 		p->buf[p->len++] = (unsigned char)(v | 0x80);
 		v >>= 7;
@@ -165,15 +168,26 @@ static void in_varint(struct inputs_part *p, uint64_t v)
 	p->buf[p->len++] = (unsigned char)v;
 }
 
+static void in_byte(struct inputs_part *p, unsigned char b)
+{
+	if (in_room(p, 1))
+		p->buf[p->len++] = b;
+}
+
+static void in_varint(struct inputs_part *p, uint64_t v)
+{
+	if (in_room(p, 10))
+		in_put_varint(p, v);
+}
+
 static void in_text(struct inputs_part *p, const char *s)
 {
 	size_t n = s != NULL ? strlen(s) : 0;
 
-	in_varint(p, n);
-	in_reserve(p, n);
-	if (p->failed || n == 0)
+	if (!in_room(p, n + 10))
 		return;
-	memcpy(p->buf + p->len, s, n);
+	in_put_varint(p, n);
+	memcpy(p->buf + p->len, s != NULL ? s : "", n);
 	p->len += n;
 }
 
@@ -287,16 +301,25 @@ static int in_begin(struct sg_inputs_writer *w, unsigned part, int kind,
 	struct inputs_part *p;
 	const char *path = where != NULL && where->path != NULL ?
 			   where->path : "";
-	const char *slash = strrchr(path, '/');
+	const char *slash;
 
-	/* The file's name, not its folder: the same records read from
-	 * another place are the same chunks. */
-	if (slash != NULL)
-		path = slash + 1;
 	if (w->finished || part >= w->part_count)
 		return sg_error_set(err, SG_ERR_INTERNAL, "inputs: no part %u "
 				    "to add to", part);
 	p = &w->parts[part];
+	/* Most records come from the file the one before came from. */
+	if (p->path != NULL && p->where_path != NULL &&
+	    strcmp(p->where_path, path) == 0)
+		goto begin;
+	free(p->where_path);
+	p->where_path = strdup(path);
+	if (p->where_path == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "inputs: out of memory");
+	/* The file's name, not its folder: the same records read from
+	 * another place are the same chunks. */
+	slash = strrchr(path, '/');
+	if (slash != NULL)
+		path = slash + 1;
 	if (p->path == NULL || strcmp(p->path, path) != 0) {
 		free(p->path);
 		p->path = strdup(path);
@@ -306,6 +329,7 @@ static int in_begin(struct sg_inputs_writer *w, unsigned part, int kind,
 		in_byte(p, IN_PATH);
 		in_text(p, path);
 	}
+begin:
 	*start = p->len;
 	in_byte(p, (unsigned char)kind);
 	in_varint(p, where != NULL && where->line > 0 ?

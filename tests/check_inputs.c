@@ -216,6 +216,67 @@ static void emit_events(struct sg_inputs_writer *w, unsigned part,
 	}
 }
 
+/* Four stage events, the i-th from the file paths[i] names (written
+ * into one buffer, as a source reusing it would). */
+static void emit_from(struct sg_inputs_writer *w, const char *const *paths,
+		      struct stored *out)
+{
+	char buf[64];
+	struct sg_where where = { buf, 0 };
+	struct sg_rec_stage_event e = {
+		"O1", "discovery", "proposal", T0, "u1", "crm"
+	};
+	int i;
+
+	for (i = 0; i < 4; i++) {
+		snprintf(buf, sizeof(buf), "%s", paths[i]);
+		where.line = i + 2;
+		e.changed_at = T0 + i;
+		ck_assert_int_eq(sg_inputs_add_stage_event(w, 0, &e, &where,
+							   &err), SG_OK);
+	}
+	ck_assert_int_eq(sg_inputs_writer_finish(w, &err), SG_OK);
+	sg_inputs_writer_free(w);
+	ck_assert_uint_eq(out->count, 1);
+}
+
+/* A chunk names the file of its records, not its folder, and follows a
+ * change of file even when the source reuses the same buffer. */
+START_TEST(test_chunk_names_files)
+{
+	static const char *const moved[] = {
+		"/x/a/stage_history.csv", "/x/a/stage_history.csv",
+		"/x/b/stage_history.csv", "/x/b/other.csv",
+	};
+	static const char *const plain[] = {
+		"stage_history.csv", "stage_history.csv",
+		"stage_history.csv", "other.csv",
+	};
+	static const char *const one[] = {
+		"stage_history.csv", "stage_history.csv",
+		"stage_history.csv", "stage_history.csv",
+	};
+	struct stored a = { .count = 0 }, b = { .count = 0 },
+		      c = { .count = 0 };
+	struct sg_inputs_writer *w;
+
+	ck_assert_int_eq(sg_inputs_writer_new(&w, store, &a, &err), SG_OK);
+	emit_from(w, moved, &a);
+	ck_assert_int_eq(sg_inputs_writer_new(&w, store, &b, &err), SG_OK);
+	emit_from(w, plain, &b);
+	ck_assert_int_eq(sg_inputs_writer_new(&w, store, &c, &err), SG_OK);
+	emit_from(w, one, &c);
+	ck_assert_str_eq(a.chunks[0].sha256, b.chunks[0].sha256);
+	ck_assert_str_ne(a.chunks[0].sha256, c.chunks[0].sha256);
+	/* One file name more: a PATH record of "other.csv" more. */
+	ck_assert_uint_eq(a.chunks[0].raw_size,
+			  c.chunks[0].raw_size + 1 + 1 + strlen("other.csv"));
+	stored_free(&a);
+	stored_free(&b);
+	stored_free(&c);
+}
+END_TEST
+
 static int chunk_known(const struct stored *s, const char *sha256)
 {
 	size_t i;
@@ -404,6 +465,7 @@ static Suite *inputs_suite(void)
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_round_trip);
 	tcase_add_test(tc, test_chunks_cut_by_content);
+	tcase_add_test(tc, test_chunk_names_files);
 	tcase_add_test(tc, test_known_chunks_not_compressed);
 	tcase_add_test(tc, test_parts);
 	tcase_add_test(tc, test_damaged_chunk_refused);
