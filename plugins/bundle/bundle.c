@@ -32,7 +32,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <libdeflate.h>
+#include <isa-l/crc.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -536,7 +536,7 @@ static int bundle_copy(struct bundle_writer *w, struct bundle_entry *e,
 		if (n <= 0 || size + (uint64_t)n > e->size)
 			break;
 		if (e->path != NULL)
-			crc = libdeflate_crc32(crc, w->buf, (size_t)n);
+			crc = crc32_gzip_refl(crc, w->buf, (size_t)n);
 		size += (uint64_t)n;
 		if (archive_write_data(w->a, w->buf, (size_t)n) != n) {
 			rc = bundle_archive_error(w, e->name, err);

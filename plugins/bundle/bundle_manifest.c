@@ -14,7 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <libdeflate.h>
+#include <isa-l/crc.h>
 #include <locale.h>
 #include <openssl/evp.h>
 #include <pthread.h>
@@ -144,7 +144,7 @@ static int bundle_hash_file(struct bundle_entry *e, struct bundle_reader *r,
 		if (n <= 0)
 			break;
 		EVP_DigestUpdate(md, buf, (size_t)n);
-		crc = libdeflate_crc32(crc, buf, (size_t)n);
+		crc = crc32_gzip_refl(crc, buf, (size_t)n);
 		size += (uint64_t)n;
 	}
 	if (rc == SG_OK) {
