@@ -774,6 +774,50 @@ START_TEST(test_csv_field)
 }
 END_TEST
 
+/* Lines built in memory: the same fields as sg_csv_write_field()
+ * writes, a line or a field longer than the buffer written whole. */
+START_TEST(test_csv_line)
+{
+	static const char *const fields[] = {
+		"plain", "", NULL, "a,b", "say \"hi\"", "two\nlines", "cr\r"
+	};
+	struct sg_csv_line line;
+	char *text = NULL, *big;
+	size_t size = 0, i, n = sizeof(fields) / sizeof(fields[0]);
+	FILE *fp = open_memstream(&text, &size);
+
+	ck_assert_ptr_nonnull(fp);
+	sg_csv_line_begin(&line, fp);
+	for (i = 0; i < n; i++)
+		sg_csv_line_field(&line, fields[i], i == 0);
+	sg_csv_line_end(&line);
+	/* A row past the buffer, and one field larger than it. */
+	big = malloc(3 * sizeof(line.buf) + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'x', 3 * sizeof(line.buf));
+	big[3 * sizeof(line.buf)] = '\0';
+	sg_csv_line_begin(&line, fp);
+	for (i = 0; i < 1000; i++)
+		sg_csv_line_field(&line, "field", i == 0);
+	sg_csv_line_field(&line, big, 0);
+	big[10] = ',';
+	sg_csv_line_field(&line, big, 0);
+	sg_csv_line_end(&line);
+	ck_assert_int_eq(fclose(fp), 0);
+	ck_assert_uint_eq(size, strlen("plain,,,\"a,b\",\"say \"\"hi\"\"\","
+				       "\"two\nlines\",\"cr\r\"\n") +
+			  1000 * 6 - 1 + 2 * (1 + 3 * sizeof(line.buf)) + 2 +
+			  1);
+	ck_assert(strncmp(text, "plain,,,\"a,b\",\"say \"\"hi\"\"\","
+			  "\"two\nlines\",\"cr\r\"\nfield,field,", 56) == 0);
+	ck_assert(strncmp(text + size - 5, "xxx\"\n", 5) == 0);
+	ck_assert_int_eq(text[size - 3 * sizeof(line.buf) - 3], '"');
+	ck_assert_int_eq(text[size - 3 * sizeof(line.buf) - 2 + 10], ',');
+	free(big);
+	free(text);
+}
+END_TEST
+
 /* A history of stage values: sorted per opportunity by time, ties in
  * input order; from is the stage before within the opportunity, "" for
  * its first; a repeat keeps its from equal to its to. */
@@ -1025,6 +1069,7 @@ static Suite *util_suite(void)
 	tc = tcase_create("text");
 	tcase_add_test(tc, test_quote);
 	tcase_add_test(tc, test_csv_field);
+	tcase_add_test(tc, test_csv_line);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("path");

@@ -160,36 +160,32 @@ const char *sg_canonical_column_names(int file, char *buf, size_t size)
 	return buf;
 }
 
-/* One field, after a comma unless it starts the line. */
-static void canon_field(FILE *fp, const char *text, int first)
-{
-	if (!first)
-		putc(',', fp);
-	sg_csv_fput_field(fp, text != NULL ? text : "");
-}
-
 void sg_canonical_write_header(FILE *fp, int file, const char *const *extra,
 			       size_t extra_count)
 {
 	const struct sg_canon_file *def = sg_canonical_file(file);
+	struct sg_csv_line line;
 	size_t i;
 
+	sg_csv_line_begin(&line, fp);
 	for (i = 0; def != NULL && i < def->column_count; i++)
-		canon_field(fp, def->columns[i].name, i == 0);
+		sg_csv_line_field(&line, def->columns[i].name, i == 0);
 	for (i = 0; i < extra_count; i++)
-		canon_field(fp, extra[i], def == NULL && i == 0);
-	putc('\n', fp);
+		sg_csv_line_field(&line, extra[i], def == NULL && i == 0);
+	sg_csv_line_end(&line);
 }
 
 void sg_canonical_write_row(FILE *fp, int file, const char *const *values,
 			    const char *const *extra, size_t extra_count)
 {
 	const struct sg_canon_file *def = sg_canonical_file(file);
+	struct sg_csv_line line;
 	size_t i;
 
+	sg_csv_line_begin(&line, fp);
 	for (i = 0; def != NULL && i < def->column_count; i++)
-		canon_field(fp, values[i], i == 0);
+		sg_csv_line_field(&line, values[i], i == 0);
 	for (i = 0; i < extra_count; i++)
-		canon_field(fp, extra[i], def == NULL && i == 0);
-	putc('\n', fp);
+		sg_csv_line_field(&line, extra[i], def == NULL && i == 0);
+	sg_csv_line_end(&line);
 }

@@ -84,4 +84,21 @@ int sg_csv_write_field(const char *s, sg_csv_put_fn put, void *arg);
 /* sg_csv_write_field() into a stdio stream (its errors show in ferror). */
 void sg_csv_fput_field(FILE *fp, const char *s);
 
+/*
+ * One CSV line built in memory and handed to the stream in one call (a
+ * line longer than the buffer in several): the fields as
+ * sg_csv_write_field() writes them, separated by commas.  Errors show in
+ * the stream's ferror.
+ */
+struct sg_csv_line {
+	FILE *fp;
+	size_t len;
+	char buf[4096];
+};
+void sg_csv_line_begin(struct sg_csv_line *line, FILE *fp);
+/* Appends a field (NULL: an empty one), after a comma unless first. */
+void sg_csv_line_field(struct sg_csv_line *line, const char *s, int first);
+/* Ends the line ("\n") and writes what is left of it. */
+void sg_csv_line_end(struct sg_csv_line *line);
+
 #endif
