@@ -125,26 +125,6 @@ static void free_exceptions(struct sg_ledger_exception *list, size_t count)
 	free(list);
 }
 
-static struct sg_run_record make_run(sg_time as_of)
-{
-	struct sg_run_record run;
-
-	memset(&run, 0, sizeof(run));
-	run.as_of = as_of;
-	run.started_at = as_of + 60;
-	run.finished_at = as_of + 120;
-	run.since = as_of - DAY;
-	run.source = "csv:data/";
-	run.snapshot_at = SG_TIME_NONE;
-	run.config_sha256 = "0123456789abcdef0123456789abcdef"
-			    "0123456789abcdef0123456789abcdef";
-	run.tool_version = "0.1.0";
-	run.opportunities = 10;
-	run.evaluated = 9;
-	run.paused = 1;
-	return run;
-}
-
 static void record_ok(struct sg_ledger *ledger, struct sg_run_record *run,
 		      const struct sg_ledger_exception *list, size_t count,
 		      struct sg_run_outcome *outcome)
@@ -532,7 +512,7 @@ END_TEST
 START_TEST(test_reopen_keeps_data)
 {
 	struct sg_ledger_exception *list = make_exceptions(0, 3);
-	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_record run = sg_test_make_run(AS_OF_1);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	char path[512], *before, *after;
@@ -724,7 +704,7 @@ END_TEST
 START_TEST(test_record_run)
 {
 	struct sg_ledger_exception *list = make_exceptions(0, 3);
-	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_record run = sg_test_make_run(AS_OF_1);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	char path[512], sql[256], buf[4096];
@@ -819,8 +799,8 @@ END_TEST
 START_TEST(test_record_again_is_idempotent)
 {
 	struct sg_ledger_exception *list = make_exceptions(0, 3);
-	struct sg_run_record run1 = make_run(AS_OF_1);
-	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_record run1 = sg_test_make_run(AS_OF_1);
+	struct sg_run_record run2 = sg_test_make_run(AS_OF_1 + DAY);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	char path[512], sql[256];
@@ -861,8 +841,8 @@ START_TEST(test_record_mixed_new_and_known)
 {
 	struct sg_ledger_exception *first = make_exceptions(0, 3);
 	struct sg_ledger_exception *second = make_exceptions(1, 4);
-	struct sg_run_record run1 = make_run(AS_OF_1);
-	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_record run1 = sg_test_make_run(AS_OF_1);
+	struct sg_run_record run2 = sg_test_make_run(AS_OF_1 + DAY);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	char path[512];
@@ -892,7 +872,7 @@ END_TEST
 START_TEST(test_record_repeated_id)
 {
 	struct sg_ledger_exception *list = make_exceptions(0, 3);
-	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_record run = sg_test_make_run(AS_OF_1);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	char path[512], sql[160];
@@ -920,10 +900,10 @@ START_TEST(test_record_backdated_sightings)
 {
 	struct sg_ledger_exception *two = make_exceptions(0, 2);
 	struct sg_ledger_exception *three = make_exceptions(0, 3);
-	struct sg_run_record later = make_run(AS_OF_1 + 2 * DAY);
-	struct sg_run_record earlier = make_run(AS_OF_1 + DAY);
-	struct sg_run_record latest = make_run(AS_OF_1 + 3 * DAY);
-	struct sg_run_record between = make_run(AS_OF_1 + 2 * DAY + 3600);
+	struct sg_run_record later = sg_test_make_run(AS_OF_1 + 2 * DAY);
+	struct sg_run_record earlier = sg_test_make_run(AS_OF_1 + DAY);
+	struct sg_run_record latest = sg_test_make_run(AS_OF_1 + 3 * DAY);
+	struct sg_run_record between = sg_test_make_run(AS_OF_1 + 2 * DAY + 3600);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	char path[512];
@@ -952,9 +932,9 @@ END_TEST
 
 START_TEST(test_last_as_of)
 {
-	struct sg_run_record run1 = make_run(AS_OF_1);
-	struct sg_run_record run2 = make_run(AS_OF_1 + 3 * DAY);
-	struct sg_run_record run3 = make_run(AS_OF_1 + DAY);
+	struct sg_run_record run1 = sg_test_make_run(AS_OF_1);
+	struct sg_run_record run2 = sg_test_make_run(AS_OF_1 + 3 * DAY);
+	struct sg_run_record run3 = sg_test_make_run(AS_OF_1 + DAY);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	struct sg_error err;
@@ -1001,7 +981,7 @@ END_TEST
 START_TEST(test_refuses_same_run_twice)
 {
 	struct sg_ledger_exception *list = make_exceptions(0, 3);
-	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_record run = sg_test_make_run(AS_OF_1);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	struct sg_error err;
@@ -1039,8 +1019,8 @@ static void check_bad_exception(const char *key, json_t *value,
 {
 	struct sg_ledger_exception *first = make_exceptions(0, 2);
 	struct sg_ledger_exception *list = make_exceptions(0, 4);
-	struct sg_run_record run1 = make_run(AS_OF_1);
-	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_record run1 = sg_test_make_run(AS_OF_1);
+	struct sg_run_record run2 = sg_test_make_run(AS_OF_1 + DAY);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	struct sg_error err;
@@ -1150,9 +1130,9 @@ START_TEST(test_plugin_state)
 		{ "hubspot", "", "empty key" },
 	};
 	struct sg_ledger_exception *list = make_exceptions(0, 2);
-	struct sg_run_record run1 = make_run(AS_OF_1);
-	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
-	struct sg_run_record run3 = make_run(AS_OF_1 + 2 * DAY);
+	struct sg_run_record run1 = sg_test_make_run(AS_OF_1);
+	struct sg_run_record run2 = sg_test_make_run(AS_OF_1 + DAY);
+	struct sg_run_record run3 = sg_test_make_run(AS_OF_1 + 2 * DAY);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	struct sg_error err;
@@ -1218,10 +1198,10 @@ START_TEST(test_kill_mid_run_leaves_no_trace)
 {
 	struct sg_ledger_exception *small = make_exceptions(0, 3);
 	struct sg_ledger_exception *big = make_exceptions(0, KILL_RUN_SIZE);
-	struct sg_run_record run1 = make_run(AS_OF_1);
-	struct sg_run_record run2 = make_run(AS_OF_1 + DAY);
-	struct sg_run_record fresh1 = make_run(AS_OF_1);
-	struct sg_run_record fresh2 = make_run(AS_OF_1 + DAY);
+	struct sg_run_record run1 = sg_test_make_run(AS_OF_1);
+	struct sg_run_record run2 = sg_test_make_run(AS_OF_1 + DAY);
+	struct sg_run_record fresh1 = sg_test_make_run(AS_OF_1);
+	struct sg_run_record fresh2 = sg_test_make_run(AS_OF_1 + DAY);
 	struct sg_run_outcome outcome, fresh_outcome;
 	struct sg_ledger *ledger;
 	char killed[512], fresh[512], sql[256];
@@ -1302,7 +1282,7 @@ END_TEST
 START_TEST(test_kill_before_first_exception)
 {
 	struct sg_ledger_exception *list = make_exceptions(0, 10);
-	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_record run = sg_test_make_run(AS_OF_1);
 	struct sg_run_outcome outcome;
 	struct sg_ledger *ledger;
 	char path[512];
@@ -1775,7 +1755,7 @@ static void kept_emit(struct sg_kept *k, int count)
  * each once; a run refers to them all. */
 START_TEST(test_kept_stores_chunks)
 {
-	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_record run = sg_test_make_run(AS_OF_1);
 	struct sg_ledger *ledger;
 	struct sg_kept *k;
 	struct sg_error err;
@@ -1806,7 +1786,7 @@ static void kept_run(struct sg_ledger *ledger, sg_time as_of, int count,
 		     struct sg_inputs_totals *totals,
 		     struct sg_input_ref **refs, size_t *ref_count)
 {
-	struct sg_run_record run = make_run(as_of);
+	struct sg_run_record run = sg_test_make_run(as_of);
 	struct sg_kept *k;
 	struct sg_error err;
 
@@ -1900,7 +1880,7 @@ END_TEST
  * the drain, with the ledger's message, and the thread is stopped. */
 START_TEST(test_kept_failure_reported)
 {
-	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_record run = sg_test_make_run(AS_OF_1);
 	struct sg_ledger *ledger;
 	struct sg_kept *k;
 	struct sg_error err;
@@ -1938,7 +1918,7 @@ END_TEST
 START_TEST(test_task_refs)
 {
 	struct sg_ledger_exception *list = make_exceptions(0, 3);
-	struct sg_run_record run = make_run(AS_OF_1);
+	struct sg_run_record run = sg_test_make_run(AS_OF_1);
 	struct sg_run_outcome outcome;
 	struct sg_review_filter filter;
 	struct sg_review_tasks tasks;

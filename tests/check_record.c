@@ -18,6 +18,7 @@
 #include "sg_model.h"
 #include "sg_record.h"
 #include "sg_test.h"
+#include "sg_test_ledger.h"
 #include "sg_test_model.h"
 
 #define DAY 86400
@@ -98,25 +99,6 @@ static void fx_close(struct fx *f)
 	sg_config_free(f->cfg);
 	snprintf(path, sizeof(path), "rm -rf '%s'", f->dir);
 	ck_assert_int_eq(system(path), 0);
-}
-
-static struct sg_run_record make_run(sg_time as_of)
-{
-	struct sg_run_record run;
-
-	memset(&run, 0, sizeof(run));
-	run.as_of = as_of;
-	run.started_at = as_of + 60;
-	run.finished_at = as_of + 120;
-	run.since = SG_TIME_NONE;
-	run.source = "test";
-	run.snapshot_at = SG_TIME_NONE;
-	run.config_sha256 = "0123456789abcdef0123456789abcdef"
-			    "0123456789abcdef0123456789abcdef";
-	run.tool_version = "0.1.0";
-	run.opportunities = OPPS;
-	run.evaluated = OPPS;
-	return run;
 }
 
 /* The exceptions of list whose index is a multiple of step. */
@@ -211,7 +193,7 @@ START_TEST(test_records_made_ahead_are_stored)
 	struct sg_error err;
 
 	fx_open(&f, (size_t)-1);
-	run = make_run(AS_OF);
+	run = sg_test_make_run(AS_OF);
 	sg_error_clear(&err);
 	ck_assert_msg(sg_record_run(f.ledger, &run, &f.ex, f.m, &outcome,
 				    &err) == SG_OK, "record: %s", err.message);
@@ -233,14 +215,14 @@ START_TEST(test_only_new_ones_made)
 
 	fx_open(&f, (size_t)-1);
 	third = every(&f.ex, 3);
-	run = make_run(AS_OF);
+	run = sg_test_make_run(AS_OF);
 	sg_error_clear(&err);
 	ck_assert_msg(sg_record_run(f.ledger, &run, &third, f.m, &outcome,
 				    &err) == SG_OK, "record: %s", err.message);
 	ck_assert_uint_eq(outcome.new_exceptions, third.count);
 	/* Again at the same as-of (so each record is made as of it), a
 	 * second later. */
-	run = make_run(AS_OF);
+	run = sg_test_make_run(AS_OF);
 	run.started_at++;
 	run.finished_at++;
 	ck_assert_msg(sg_record_run(f.ledger, &run, &f.ex, f.m, &outcome,
@@ -264,7 +246,7 @@ START_TEST(test_helper_failure_fails_the_run)
 	struct sg_error err;
 
 	fx_open(&f, 1200);
-	run = make_run(AS_OF);
+	run = sg_test_make_run(AS_OF);
 	sg_error_clear(&err);
 	ck_assert_int_eq(sg_record_run(f.ledger, &run, &f.ex, f.m, &outcome,
 				       &err), SG_ERR_PARSE);

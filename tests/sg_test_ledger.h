@@ -91,6 +91,28 @@ static inline int sg_test_feed_record(void *arg, size_t i,
 	return SG_OK;
 }
 
+/* A run as the tests record it: as of as_of, since the day before,
+ * started a minute after as_of, over ten opportunities (one paused). */
+static inline struct sg_run_record sg_test_make_run(sg_time as_of)
+{
+	struct sg_run_record run;
+
+	memset(&run, 0, sizeof(run));
+	run.as_of = as_of;
+	run.started_at = as_of + 60;
+	run.finished_at = as_of + 120;
+	run.since = as_of - 86400;
+	run.source = "csv:data/";
+	run.snapshot_at = SG_TIME_NONE;
+	run.config_sha256 = "0123456789abcdef0123456789abcdef"
+			    "0123456789abcdef0123456789abcdef";
+	run.tool_version = "0.1.0";
+	run.opportunities = 10;
+	run.evaluated = 9;
+	run.paused = 1;
+	return run;
+}
+
 /* sg_ledger_record_run() over count JSON exception objects. */
 static inline int sg_test_record_run(struct sg_ledger *ledger,
 				     struct sg_run_record *run,
