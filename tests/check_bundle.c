@@ -384,15 +384,18 @@ START_TEST(test_manifest)
 }
 END_TEST
 
-/* Entries: in name order, each folder before its files, owner 0:0
- * without names, fixed modes, mtime as_of, no atime or ctime. */
+/* Entries: the files in name order, each folder before its files, then
+ * manifest.json and SHA256SUMS (made from the files' hashes as they were
+ * archived); owner 0:0 without names, fixed modes, mtime as_of, no atime
+ * or ctime. */
 START_TEST(test_entries)
 {
 	static const char *const want[] = {
-		TOP "/", TOP "/SHA256SUMS", TOP "/config.json",
-		TOP "/empty.txt", TOP "/exceptions.jsonl", TOP "/inputs/",
-		TOP "/inputs/opportunities.csv", TOP "/manifest.json",
-		TOP "/notes/", TOP "/notes/x.txt", TOP "/notes/y.txt"
+		TOP "/", TOP "/config.json", TOP "/empty.txt",
+		TOP "/exceptions.jsonl", TOP "/inputs/",
+		TOP "/inputs/opportunities.csv", TOP "/notes/",
+		TOP "/notes/x.txt", TOP "/notes/y.txt", TOP "/manifest.json",
+		TOP "/SHA256SUMS"
 	};
 	struct fixture fx;
 	struct archive *a;
@@ -750,9 +753,20 @@ START_TEST(test_slices)
 }
 END_TEST
 
-/* A file rewritten while the archive is written (same size, other bytes)
- * is found when it is copied: nothing is written. */
-static const char *rewrite_path;
+struct problems {
+	char *text[32];
+	size_t count;
+};
+
+static int verify(const char *path, struct problems *pr,
+		  struct sg_error *err);
+static void problems_free(struct problems *pr);
+
+/* A file rewritten while the archive is written, before it is copied:
+ * its size was taken when the bundle began (a tar header states it
+ * first), so a new size is an error and nothing is written; new bytes of
+ * the same size are what the archive holds and its manifest hashes. */
+static const char *rewrite_path, *rewrite_text;
 
 static void rewrite_on_progress(void *ctx, const char *what,
 				unsigned long long done,
@@ -763,7 +777,7 @@ static void rewrite_on_progress(void *ctx, const char *what,
 	(void)done;
 	(void)total;
 	if (rewrite_path != NULL) {
-		put_file(rewrite_path, "Review note for exception 3.\n");
+		put_file(rewrite_path, rewrite_text);
 		rewrite_path = NULL;
 	}
 }
@@ -773,26 +787,41 @@ START_TEST(test_file_changed_while_bundled)
 	struct sg_host h = fake_host();
 	struct fixture fx;
 	struct sg_sink_input in;
+	struct problems pr;
 	struct sg_error err;
-	char out[400];
+	char out[400], dest[400];
 
 	fixture_init(&fx);
 	in = input_of(&fx, FACTS);
 	bundle_path(&fx, ".tar.gz", "changed", out, sizeof(out));
 	h.progress = rewrite_on_progress;
 	rewrite_path = fx.paths[5];         /* notes/y.txt, the last */
+	rewrite_text = "Review note for exception 2, rewritten.\n";
 	ck_assert_int_eq(write_bundle_with(out, &in, &h, &err), SG_ERR_IO);
 	ck_assert_ptr_null(rewrite_path);
 	ck_assert_str_eq(err.message, "notes/y.txt changed while it was "
 			 "being bundled; write the bundle again once nothing "
 			 "writes to it");
 	ck_assert_int_ne(access(out, F_OK), 0);
+
+	put_file(fx.paths[5], "Review note for exception 2.\n");
+	rewrite_path = fx.paths[5];
+	rewrite_text = "Review note for exception 3.\n";
+	ck_assert_int_eq(write_bundle_with(out, &in, &h, &err), SG_OK);
+	ck_assert_int_eq(verify(out, &pr, &err), SG_OK);
+	ck_assert_uint_eq(pr.count, 0);
+	snprintf(dest, sizeof(dest), "%s/changed-x", fx.dir);
+	ck_assert_int_eq(run("mkdir '%s' && tar -xzf '%s' -C '%s'", dest, out,
+			     dest), 0);
+	ck_assert_int_eq(run("grep -qx 'Review note for exception 3.' "
+			     "'%s/" TOP "/notes/y.txt'", dest), 0);
+	problems_free(&pr);
 	fixture_done(&fx);
 }
 END_TEST
 
-/* The files are hashed on several threads; when two cannot be read, the
- * error names the first of them, every time, and nothing is written. */
+/* When two files cannot be read, the error names the first of them in
+ * name order, every time, and nothing is written. */
 START_TEST(test_first_unreadable_file_named)
 {
 	struct fixture fx;
@@ -818,13 +847,6 @@ START_TEST(test_first_unreadable_file_named)
 }
 END_TEST
 
-struct problems {
-	char *text[32];
-	size_t count;
-};
-
-static int verify(const char *path, struct problems *pr,
-		  struct sg_error *err);
 
 /* A .tar.gz is compressed in blocks on several threads, a gzip member
  * each: a file of several blocks comes out whole, gzip, tar and bundle

@@ -5,10 +5,11 @@
  * SHA256SUMS that `sha256sum -c` accepts (docs/bundle.md).
  *
  * Everything sits under one top folder named after the facts' as_of.
- * The same files and facts give a byte-identical archive: entries in
- * name order, mtime as_of, owner 0:0 without names, fixed modes, no
- * compressor time stamp.  Files are hashed and copied in blocks, never
- * loaded whole; the manifest and SHA256SUMS are built in anonymous
+ * The same files and facts give a byte-identical archive: the files in
+ * name order, then manifest.json and SHA256SUMS, mtime as_of, owner 0:0
+ * without names, fixed modes, no compressor time stamp.  Each file is
+ * read once, in blocks, hashed as it is archived (never loaded whole);
+ * the manifest and SHA256SUMS are built afterwards in anonymous
  * temporary files, so memory grows only with the number of files.  The
  * archive is written to a temporary file beside the output and renamed
  * into place by finish().
@@ -18,7 +19,7 @@
  * between the entries, the manifest and SHA256SUMS.
  *
  * This file: the descriptor, open/close, the input, writing the archive;
- * bundle_manifest.c hashes and describes the files, bundle_verify.c
+ * bundle_manifest.c reads and describes the files, bundle_verify.c
  * checks an archive (bundle_int.h).
  */
 #ifdef HAVE_CONFIG_H
@@ -32,7 +33,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <isa-l/crc.h>
+#include <openssl/evp.h>
 #include <locale.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -510,33 +511,33 @@ static long bundle_next_block(struct bundle_writer *w, struct bundle_entry *e,
 }
 
 /*
- * Copies one file's bytes into the archive, checking them again: a given
- * file that changed since it was hashed for the manifest is an error.
- * Its size and CRC-32 are compared, not a second SHA-256: this catches a
- * file written to meanwhile (the SHA-256 in the manifest is what guards
- * the content), at a tenth of the cost on the thread that feeds the
- * archive.  The bundle's own two files are temporary files no one else
- * can open.
+ * Copies one entry's bytes into the archive.  A given file is hashed as
+ * it is copied, so the manifest holds the SHA-256 of the very bytes
+ * archived; its size was taken before its header (a tar header states
+ * it first), and a file that has grown or shrunk since is an error.  The
+ * bundle's own two files are temporary files no one else can open.
  */
 static int bundle_copy(struct bundle_writer *w, struct bundle_entry *e,
 		       struct sg_error *err)
 {
 	const char *where = e->path != NULL ? e->path : e->name;
+	EVP_MD_CTX *md = NULL;
 	uint64_t size = 0;
-	uint32_t crc = 0;
 	long n;
 	int rc = SG_OK;
 
 	if (e->tmp != NULL)
 		rewind(e->tmp);
+	else
+		rc = bundle_hash_begin(&md, err);
 	while (rc == SG_OK) {
 		n = bundle_next_block(w, e, size, err);
 		if (n < 0)
 			rc = SG_ERR_IO;
 		if (n <= 0 || size + (uint64_t)n > e->size)
 			break;
-		if (e->path != NULL)
-			crc = crc32_gzip_refl(crc, w->buf, (size_t)n);
+		if (md != NULL)
+			EVP_DigestUpdate(md, w->buf, (size_t)n);
 		size += (uint64_t)n;
 		if (archive_write_data(w->a, w->buf, (size_t)n) != n) {
 			rc = bundle_archive_error(w, e->name, err);
@@ -547,12 +548,16 @@ static int bundle_copy(struct bundle_writer *w, struct bundle_entry *e,
 			w->st->host->progress(w->st->host->ctx, "bundle",
 					      w->done, w->total);
 	}
-	if (rc == SG_OK && (size != e->size ||
-			    (e->path != NULL && crc != e->crc)))
+	if (rc == SG_OK && size != e->size)
 		rc = sg_error_set_at(err, SG_ERR_IO, where, 0, 0,
 				     "%s changed while it was being bundled; "
 				     "write the bundle again once nothing "
 				     "writes to it", e->name);
+	if (rc == SG_OK && md != NULL) {
+		bundle_hash_end(md, e->sha);
+		md = NULL;
+	}
+	EVP_MD_CTX_free(md);
 	return rc;
 }
 
@@ -564,18 +569,17 @@ static size_t bundle_dir_len(const char *name)
 	return slash != NULL ? (size_t)(slash - name) : 0;
 }
 
-/* Writes every entry: the top folder, then the files in name order,
- * each folder just before its first file. */
+/* Writes count entries in the order given, each folder of a name just
+ * before its first file (*prev: the name written last, NULL at first). */
 static int bundle_entries(struct bundle_writer *w,
 			  struct bundle_entry **order, size_t count,
-			  struct sg_error *err)
+			  const char **prev, struct sg_error *err)
 {
 	const struct sg_host *h = w->st->host;
-	const char *name, *prev = NULL;
+	const char *name;
 	size_t i, j, dl;
-	int rc;
+	int rc = SG_OK;
 
-	rc = bundle_header(w, "", 0, 1, 0, err);
 	for (i = 0; rc == SG_OK && i < count; i++) {
 		if (h->cancelled != NULL && h->cancelled(h->ctx))
 			return sg_error_set(err, SG_ERR_CANCELLED,
@@ -588,20 +592,58 @@ static int bundle_entries(struct bundle_writer *w,
 			/* Folders already written are shared with the
 			 * previous name: names in order keep a folder's
 			 * files together. */
-			if (prev != NULL && strncmp(prev, name, j + 1) == 0)
+			if (*prev != NULL && strncmp(*prev, name, j + 1) == 0)
 				continue;
 			rc = bundle_header(w, name, j, 1, 0, err);
 		}
 		if (rc == SG_OK && dl > 0 &&
-		    (prev == NULL || strncmp(prev, name, dl + 1) != 0))
+		    (*prev == NULL || strncmp(*prev, name, dl + 1) != 0))
 			rc = bundle_header(w, name, dl, 1, 0, err);
 		if (rc == SG_OK)
 			rc = bundle_header(w, name, strlen(name), 0,
 					   order[i]->size, err);
 		if (rc == SG_OK)
 			rc = bundle_copy(w, order[i], err);
-		prev = name;
+		*prev = name;
 	}
+	return rc;
+}
+
+/*
+ * The top folder, the given files in name order (hashed as they are
+ * archived), then manifest.json and SHA256SUMS, made from those hashes.
+ * order holds every entry in name order, the bundle's two included (the
+ * order of the lines of SHA256SUMS and of the manifest's list).
+ */
+static int bundle_all_entries(struct bundle_writer *w,
+			      struct bundle_entry **order, size_t count,
+			      struct bundle_entry *man,
+			      struct bundle_entry *sums, json_t *facts,
+			      struct sg_error *err)
+{
+	struct bundle_entry **files = malloc(count * sizeof(*files));
+	struct bundle_entry *own[2] = { man, sums };
+	const char *prev = NULL;
+	size_t i, n = 0;
+	int rc;
+
+	if (files == NULL)
+		return bundle_nomem(err);
+	for (i = 0; i < count; i++)
+		if (order[i] != man && order[i] != sums)
+			files[n++] = order[i];
+	rc = bundle_header(w, "", 0, 1, 0, err);
+	if (rc == SG_OK)
+		rc = bundle_entries(w, files, n, &prev, err);
+	if (rc == SG_OK)
+		rc = bundle_manifest(man, facts, order, count, err);
+	if (rc == SG_OK)
+		rc = bundle_sums(sums, order, count, err);
+	if (rc == SG_OK) {
+		w->total += man->size + sums->size;
+		rc = bundle_entries(w, own, 2, &prev, err);
+	}
+	free(files);
 	return rc;
 }
 
@@ -853,17 +895,11 @@ static int bundle_write_utf8(struct bundle_state *st,
 	rc = bundle_check_names(order, n, err);
 	if (rc != SG_OK)
 		goto out;
-	rc = bundle_hash_files(entries, input->file_count, err);
+	rc = bundle_size_files(entries, input->file_count, err);
 	if (rc != SG_OK)
 		goto out;
 	for (i = 0; i < input->file_count; i++)
 		w.total += entries[i].size;
-	rc = bundle_manifest(man, facts, order, n, err);
-	if (rc == SG_OK)
-		rc = bundle_sums(sums, order, n, err);
-	if (rc != SG_OK)
-		goto out;
-	w.total += man->size + sums->size;
 	bundle_top_name(as_of, top, sizeof(top));
 	w.st = st;
 	w.top = top;
@@ -878,7 +914,7 @@ static int bundle_write_utf8(struct bundle_state *st,
 	}
 	rc = bundle_archive_open(&w, fd, err);
 	if (rc == SG_OK)
-		rc = bundle_entries(&w, order, n, err);
+		rc = bundle_all_entries(&w, order, n, man, sums, facts, err);
 	if (rc == SG_OK && archive_write_close(w.a) != ARCHIVE_OK)
 		rc = bundle_archive_error(&w, "closing", err);
 	if (rc == SG_OK)

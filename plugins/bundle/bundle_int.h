@@ -44,7 +44,6 @@ struct bundle_entry {
 	FILE *tmp;              /* manifest.json, SHA256SUMS */
 	uint64_t size;
 	unsigned char sha[32];
-	uint32_t crc;           /* CRC-32 of a given file, for bundle_copy() */
 };
 
 /* Reads the given files.  The file opened last stays open: many entries
@@ -121,9 +120,10 @@ long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
 		 uint64_t at, unsigned char *buf, size_t want,
 		 struct sg_error *err);
 
-/* Hashes the count given files, filling each one's size and sha, on
- * several threads; on failure err names the first file that failed. */
-int bundle_hash_files(struct bundle_entry *entries, size_t count,
+/* Fills each given file's size (a slice has its own), as the file is
+ * now: a tar header gives the size before the bytes.  On failure err
+ * names the first file that cannot be read. */
+int bundle_size_files(struct bundle_entry *entries, size_t count,
 		      struct sg_error *err);
 
 /*

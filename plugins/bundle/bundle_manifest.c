@@ -1,7 +1,7 @@
 /*
- * bundle_manifest.c - files hashed in blocks, and the two files that
- * describe a bundle: manifest.json (the facts, every file's size and
- * SHA-256) and SHA256SUMS, built in anonymous temporary files.
+ * bundle_manifest.c - the given files read in blocks, and the two files
+ * that describe a bundle: manifest.json (the facts, every file's size
+ * and SHA-256) and SHA256SUMS, built in anonymous temporary files.
  */
 #ifdef HAVE_CONFIG_H
 #include "config.h"
@@ -14,10 +14,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
-#include <isa-l/crc.h>
 #include <locale.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -127,130 +125,29 @@ long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
 	return (long)n;
 }
 
-static int bundle_hash_file(struct bundle_entry *e, struct bundle_reader *r,
-			    unsigned char *buf, struct sg_error *err)
-{
-	EVP_MD_CTX *md = NULL;
-	uint64_t size = 0;
-	uint32_t crc = 0;
-	long n;
-	int rc;
-
-	rc = bundle_hash_begin(&md, err);
-	while (rc == SG_OK) {
-		n = bundle_read(r, e, size, buf, BUNDLE_BLOCK, err);
-		if (n < 0)
-			rc = SG_ERR_IO;
-		if (n <= 0)
-			break;
-		EVP_DigestUpdate(md, buf, (size_t)n);
-		crc = crc32_gzip_refl(crc, buf, (size_t)n);
-		size += (uint64_t)n;
-	}
-	if (rc == SG_OK) {
-		e->size = size;
-		e->crc = crc;
-		bundle_hash_end(md, e->sha);
-		md = NULL;
-	}
-	EVP_MD_CTX_free(md);
-	return rc;
-}
-
-/*
- * The files are hashed on up to BUNDLE_HASH_THREADS threads (one per
- * processor), each taking the next file not taken: at a million
- * opportunities they are 2 GB that one thread reads and hashes in
- * seconds.  A failure stops the files after it but not those before, so
- * the error reported is always the first file's that fails, whatever the
- * timing.
- */
-#define BUNDLE_HASH_THREADS 4
-
-struct bundle_hashing {
-	struct bundle_entry *entries;
-	size_t count;
-	pthread_mutex_t lock;
-	size_t next;            /* the next file to take */
-	size_t failed;          /* the first file that failed; count: none */
-	struct sg_error err;    /* its error */
-};
-
-static int bundle_hash_take(struct bundle_hashing *h, size_t *i)
-{
-	int more;
-
-	pthread_mutex_lock(&h->lock);
-	*i = h->next;
-	more = h->next < h->count && h->next < h->failed;
-	if (more)
-		h->next++;
-	pthread_mutex_unlock(&h->lock);
-	return more;
-}
-
-static void *bundle_hash_worker(void *arg)
-{
-	struct bundle_hashing *h = arg;
-	struct bundle_reader reader;
-	struct sg_error err;
-	unsigned char *buf = malloc(BUNDLE_BLOCK);
-	size_t i;
-
-	bundle_reader_init(&reader);
-	while (bundle_hash_take(h, &i)) {
-		sg_error_clear(&err);
-		if (buf == NULL)
-			bundle_nomem(&err);
-		else if (bundle_hash_file(&h->entries[i], &reader, buf,
-					  &err) == SG_OK)
-			continue;
-		pthread_mutex_lock(&h->lock);
-		if (i < h->failed) {
-			h->failed = i;
-			h->err = err;
-		}
-		pthread_mutex_unlock(&h->lock);
-	}
-	bundle_reader_close(&reader);
-	free(buf);
-	return NULL;
-}
-
-int bundle_hash_files(struct bundle_entry *entries, size_t count,
+int bundle_size_files(struct bundle_entry *entries, size_t count,
 		      struct sg_error *err)
 {
-	struct bundle_hashing h;
-	pthread_t threads[BUNDLE_HASH_THREADS - 1];
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	size_t i, want, started = 0;
+	struct bundle_reader r;
+	struct stat sb;
+	size_t i;
+	int rc = SG_OK;
 
-	memset(&h, 0, sizeof(h));
-	h.entries = entries;
-	h.count = count;
-	h.failed = count;
-	if (pthread_mutex_init(&h.lock, NULL) != 0)
-		return sg_error_set(err, SG_ERR_INTERNAL, "cannot start "
-				    "hashing the bundle's files");
-	want = cpus < 1 ? 1 : cpus > BUNDLE_HASH_THREADS ?
-	       BUNDLE_HASH_THREADS : (size_t)cpus;
-	if (want > count)
-		want = count;
-	/* This thread is one of them; one that does not start is not
-	 * needed, only slower. */
-	while (started + 1 < want &&
-	       pthread_create(&threads[started], NULL, bundle_hash_worker,
-			      &h) == 0)
-		started++;
-	bundle_hash_worker(&h);
-	for (i = 0; i < started; i++)
-		pthread_join(threads[i], NULL);
-	pthread_mutex_destroy(&h.lock);
-	if (h.failed < count) {
-		*err = h.err;
-		return h.err.code != SG_OK ? h.err.code : SG_ERR_IO;
+	bundle_reader_init(&r);
+	for (i = 0; rc == SG_OK && i < count; i++) {
+		if (entries[i].slice)
+			continue;
+		rc = bundle_reader_open(&r, &entries[i], err);
+		if (rc == SG_OK && fstat(r.fd, &sb) != 0)
+			rc = sg_error_set_at(err, SG_ERR_IO, entries[i].path,
+					     0, 0, "cannot read %s for the "
+					     "bundle: %s", entries[i].name,
+					     strerror(errno));
+		if (rc == SG_OK)
+			entries[i].size = (uint64_t)sb.st_size;
 	}
-	return SG_OK;
+	bundle_reader_close(&r);
+	return rc;
 }
 
 /* ---- manifest.json and SHA256SUMS ---- */
