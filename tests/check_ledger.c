@@ -868,6 +868,43 @@ START_TEST(test_record_mixed_new_and_known)
 }
 END_TEST
 
+/* Known ids are found by walking the ledger's ids when the run is a fair
+ * part of the ledger (the test above), by a lookup each when the ledger
+ * holds far more (here 40 against 4): the same outcome either way, ids
+ * before, between and past the ledger's included. */
+START_TEST(test_record_few_into_many)
+{
+	struct sg_ledger_exception *many = make_exceptions(10, 40);
+	struct sg_ledger_exception *few = make_exceptions(8, 4);
+	struct sg_ledger_exception *late = make_exceptions(48, 4);
+	struct sg_run_record run1 = sg_test_make_run(AS_OF_1);
+	struct sg_run_record run2 = sg_test_make_run(AS_OF_1 + DAY);
+	struct sg_run_record run3 = sg_test_make_run(AS_OF_1 + 2 * DAY);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512];
+
+	tmp_path(path, sizeof(path), "few.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run1, many, 40, &outcome);
+	/* exc 8, 9 new (before the ledger's first); exc 10, 11 known. */
+	record_ok(ledger, &run2, few, 4, &outcome);
+	ck_assert_uint_eq(outcome.new_exceptions, 2);
+	ck_assert_uint_eq(outcome.seen_again, 2);
+	/* exc 48, 49 known (the ledger's last); exc 50, 51 new (past it). */
+	record_ok(ledger, &run3, late, 4, &outcome);
+	ck_assert_uint_eq(outcome.new_exceptions, 2);
+	ck_assert_uint_eq(outcome.seen_again, 2);
+	sg_ledger_close(ledger);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM exceptions"),
+			 44);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM sightings"), 4);
+	free_exceptions(many, 40);
+	free_exceptions(few, 4);
+	free_exceptions(late, 4);
+}
+END_TEST
+
 /* An id a run gives twice is new once, then seen again by that run. */
 START_TEST(test_record_repeated_id)
 {
@@ -2032,6 +2069,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_record_run);
 	tcase_add_test(tc, test_record_again_is_idempotent);
 	tcase_add_test(tc, test_record_mixed_new_and_known);
+	tcase_add_test(tc, test_record_few_into_many);
 	tcase_add_test(tc, test_record_repeated_id);
 	tcase_add_test(tc, test_record_backdated_sightings);
 	tcase_add_test(tc, test_last_as_of);
