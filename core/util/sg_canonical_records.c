@@ -46,19 +46,15 @@ static void put_row(FILE *fp, int file, const char *const *values,
 		    const struct sg_field *extra, size_t extra_count)
 {
 	const struct sg_canon_file *def = sg_canonical_file(file);
+	struct sg_csv_line line;
 	size_t i;
 
-	for (i = 0; i < def->column_count; i++) {
-		if (i > 0)
-			putc(',', fp);
-		sg_csv_fput_field(fp, values[i] != NULL ? values[i] : "");
-	}
-	for (i = 0; i < extra_count; i++) {
-		putc(',', fp);
-		sg_csv_fput_field(fp, extra[i].value != NULL ? extra[i].value :
-				  "");
-	}
-	putc('\n', fp);
+	sg_csv_line_begin(&line, fp);
+	for (i = 0; i < def->column_count; i++)
+		sg_csv_line_field(&line, values[i], i == 0);
+	for (i = 0; i < extra_count; i++)
+		sg_csv_line_field(&line, extra[i].value, 0);
+	sg_csv_line_end(&line);
 }
 
 void sg_canonical_put_owner(FILE *fp, const struct sg_rec_owner *o)
