@@ -17,7 +17,7 @@ what=${1:-build}
 
 packages="build-essential autoconf automake libtool pkg-config \
 libcurl4-openssl-dev libjansson-dev libxlsxwriter-dev libarchive-dev \
-libsqlite3-dev libzstd-dev zlib1g-dev libisal-dev libssl-dev check python3 python3-openpyxl sqlite3 time \
+libsqlite3-dev libzstd-dev zlib1g-dev libdeflate-dev libssl-dev check python3 python3-openpyxl sqlite3 time \
 tzdata tar gzip zstd unzip coreutils clang libclang-rt-dev"
 
 install_deps() {

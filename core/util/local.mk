@@ -16,11 +16,12 @@ core_util_libsgutil_la_SOURCES = \
 	core/util/sg_url.c core/util/sg_url.h \
 	core/util/sg_pipeline_guess.c core/util/sg_pipeline_guess.h
 
-# Deflate on worker threads (pigz's method, by ISA-L), for the sinks
-# whose outputs are too large for one core to compress: apart from
-# libsgutil so that only its users link ISA-L, zlib and threads.
+# Deflate on worker threads (pigz's method; gzip members by libdeflate),
+# for the sinks whose outputs are too large for one core to compress:
+# apart from libsgutil so that only its users link zlib, libdeflate and
+# threads.
 noinst_LTLIBRARIES += core/util/libsgdeflate.la
 core_util_libsgdeflate_la_SOURCES = core/util/sg_deflate.c \
 	core/util/sg_deflate.h
-core_util_libsgdeflate_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(ISAL_CFLAGS)
-core_util_libsgdeflate_la_LIBADD = $(ZLIB_LIBS) $(ISAL_LIBS) -lpthread
+core_util_libsgdeflate_la_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(LIBDEFLATE_CFLAGS)
+core_util_libsgdeflate_la_LIBADD = $(ZLIB_LIBS) $(LIBDEFLATE_LIBS) -lpthread

@@ -6,22 +6,21 @@
  * finished blocks to put() strictly in order, waiting for the oldest when
  * it needs its slot.
  *
- * Each worker has an ISA-L stream.  One raw deflate stream: each block is
- * deflated with the previous block's tail as its dictionary and ended on
- * a byte boundary; its CRC is computed by its worker and the stream's is
- * joined with zlib's crc32_combine().  Gzip members: each block is a
- * whole gzip member of its own (header, final block, CRC and size).
+ * One raw deflate stream (zlib): each block is deflated with the previous
+ * block's tail as its dictionary and ended on a byte boundary; its CRC is
+ * computed by its worker and the stream's is joined with crc32_combine().
+ * Gzip members (libdeflate): each block is a whole gzip member of its
+ * own, so no block needs another and libdeflate, which compresses whole
+ * buffers only and twice as fast as zlib, can do it.
  */
 #include "sg_deflate.h"
 
 #include <errno.h>
-#include <stdint.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <isa-l/crc.h>
-#include <isa-l/igzip_lib.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #define DFL_BLOCK SG_DEFLATE_BLOCK
@@ -43,16 +42,17 @@ struct dfl_job {
 	size_t out_len, out_cap;
 	unsigned long crc;
 	int last;
-	int failed;             /* ISA-L refused, or no memory for it */
+	int failed;             /* zlib refused: out of memory */
 };
 
 struct sg_deflate {
 	sg_deflate_put_fn put;
 	void *arg;
 	int level;
-	int gzip_members;       /* one gzip member per block */
+	int gzip_members;       /* one gzip member per block (libdeflate) */
 	struct dfl_job jobs[DFL_JOBS];
 	unsigned long long next_seq;  /* of the block being filled */
+	struct dfl_job *filling;      /* that block once it has a slot */
 	unsigned long long written;   /* blocks written out */
 	unsigned long crc;
 	unsigned long long total_in;
@@ -70,127 +70,77 @@ static struct dfl_job *dfl_slot(struct sg_deflate *g, unsigned long long seq)
 	return &g->jobs[seq % DFL_JOBS];
 }
 
-/* The 10-byte gzip member header: deflate, no flags, no time stamp, no
- * extra flags, operating system unknown (RFC 1952, 2.3). */
-static const unsigned char dfl_gzip_header[10] = {
-	0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff
-};
-
-/* A worker's compressor: an ISA-L stream and its level's buffer. */
-struct dfl_engine {
-	struct isal_zstream zs;
-	unsigned char *level_buf;
-	uint32_t level_buf_size;
-	int level;
-};
-
-static uint32_t dfl_level_buf_size(int level)
+/* Deflates one block; zs is the worker's own stream. */
+static void dfl_deflate(z_stream *zs, struct dfl_job *job)
 {
-	switch (level) {
-	case 0: return ISAL_DEF_LVL0_DEFAULT;
-	case 1: return ISAL_DEF_LVL1_DEFAULT;
-	case 2: return ISAL_DEF_LVL2_DEFAULT;
-	default: return ISAL_DEF_LVL3_DEFAULT;
-	}
-}
+	int flush = job->last ? Z_FINISH : Z_SYNC_FLUSH, r;
 
-static void dfl_engine_init(struct sg_deflate *g, struct dfl_engine *e)
-{
-	memset(e, 0, sizeof(*e));
-	e->level = g->level;
-	e->level_buf_size = dfl_level_buf_size(g->level);
-	e->level_buf = malloc(e->level_buf_size);
-}
-
-static void dfl_put_le32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)v;
-	p[1] = (unsigned char)(v >> 8);
-	p[2] = (unsigned char)(v >> 16);
-	p[3] = (unsigned char)(v >> 24);
-}
-
-/*
- * Deflates job's input into out (cap bytes): ended by the final block
- * when end, else by a sync flush (a byte boundary, more may follow),
- * with job's dictionary.  The length written, or 0 when it did not fit
- * or ISA-L refused.
- */
-static size_t dfl_isal(struct dfl_engine *e, struct dfl_job *job, int end,
-		       unsigned char *out, size_t cap)
-{
-	struct isal_zstream *zs = &e->zs;
-	int r;
-
-	isal_deflate_init(zs);
-	zs->level = (uint32_t)e->level;
-	zs->level_buf = e->level_buf;
-	zs->level_buf_size = e->level_buf_size;
-	zs->gzip_flag = IGZIP_DEFLATE;
-	zs->end_of_stream = (uint16_t)end;
-	zs->flush = end ? NO_FLUSH : SYNC_FLUSH;
-	if (job->dict_len > 0 &&
-	    isal_deflate_set_dict(zs, (uint8_t *)job->dict,
-				  (uint32_t)job->dict_len) != COMP_OK)
-		return 0;
+	job->failed = deflateReset(zs) != Z_OK;
+	if (!job->failed && job->dict_len > 0)
+		job->failed = deflateSetDictionary(zs, job->dict,
+						   (uInt)job->dict_len) != Z_OK;
 	zs->next_in = job->in;
-	zs->avail_in = (uint32_t)job->in_len;
-	zs->next_out = out;
-	zs->avail_out = (uint32_t)cap;
-	/* out holds the worst case: one call does it all. */
-	r = isal_deflate(zs);
-	if (r != COMP_OK || zs->avail_in != 0 || zs->avail_out == 0 ||
-	    zs->internal_state.state !=
-		    (end ? ZSTATE_END : ZSTATE_NEW_HDR))
-		return 0;
-	return zs->total_out;
-}
-
-/* One block of the raw stream, its CRC for the zip entry. */
-static void dfl_deflate(struct dfl_engine *e, struct dfl_job *job)
-{
-	job->out_len = dfl_isal(e, job, job->last, job->out, job->out_cap);
-	job->failed = job->out_len == 0;
-	job->crc = crc32_gzip_refl(0, job->in, job->in_len);
+	zs->avail_in = (uInt)job->in_len;
+	zs->next_out = job->out;
+	zs->avail_out = (uInt)job->out_cap;
+	r = job->failed ? Z_STREAM_ERROR : deflate(zs, flush);
+	/* out_cap is deflateBound() and more: one call does it all. */
+	if (r != (job->last ? Z_STREAM_END : Z_OK) || zs->avail_in != 0 ||
+	    zs->avail_out == 0)
+		job->failed = 1;
+	job->out_len = job->out_cap - zs->avail_out;
+	job->crc = crc32(0L, job->in, (uInt)job->in_len);
 }
 
 /* Compresses one block into a gzip member.  The last block of a stream
  * that is not also its first may be empty: it gives no member. */
-static void dfl_gzip_member(struct dfl_engine *e, struct dfl_job *job)
+static void dfl_gzip_member(struct libdeflate_compressor *c,
+			    struct dfl_job *job)
 {
-	size_t body;
-
 	job->out_len = 0;
 	job->failed = 0;
 	if (job->in_len == 0 && job->seq > 0)
 		return;
-	memcpy(job->out, dfl_gzip_header, sizeof(dfl_gzip_header));
-	body = dfl_isal(e, job, 1, job->out + sizeof(dfl_gzip_header),
-			job->out_cap - sizeof(dfl_gzip_header) - 8);
-	job->failed = body == 0;
-	if (job->failed)
-		return;
-	job->out_len = sizeof(dfl_gzip_header) + body;
-	dfl_put_le32(job->out + job->out_len,
-		     crc32_gzip_refl(0, job->in, job->in_len));
-	dfl_put_le32(job->out + job->out_len + 4, (uint32_t)job->in_len);
-	job->out_len += 8;
+	job->out_len = libdeflate_gzip_compress(c, job->in, job->in_len,
+						job->out, job->out_cap);
+	job->failed = job->out_len == 0;
 }
 
-static void dfl_engine_run(struct sg_deflate *g, struct dfl_engine *e,
-			   struct dfl_job *job)
+/* A worker's compressor: a zlib stream or a libdeflate compressor. */
+struct dfl_engine {
+	z_stream zs;
+	struct libdeflate_compressor *members;
+	int ok;
+};
+
+static void dfl_engine_init(struct sg_deflate *g, struct dfl_engine *e)
 {
-	if (e->level_buf == NULL)
+	memset(e, 0, sizeof(*e));
+	if (g->gzip_members) {
+		e->members = libdeflate_alloc_compressor(g->level);
+		e->ok = e->members != NULL;
+	} else {
+		e->ok = deflateInit2(&e->zs, g->level, Z_DEFLATED, -15, 8,
+				     Z_DEFAULT_STRATEGY) == Z_OK;
+	}
+}
+
+static void dfl_engine_run(struct dfl_engine *e, struct dfl_job *job)
+{
+	if (!e->ok)
 		job->failed = 1;
-	else if (g->gzip_members)
-		dfl_gzip_member(e, job);
+	else if (e->members != NULL)
+		dfl_gzip_member(e->members, job);
 	else
-		dfl_deflate(e, job);
+		dfl_deflate(&e->zs, job);
 }
 
 static void dfl_engine_end(struct dfl_engine *e)
 {
-	free(e->level_buf);
+	if (e->members != NULL)
+		libdeflate_free_compressor(e->members);
+	else if (e->ok)
+		deflateEnd(&e->zs);
 }
 
 static void *dfl_worker(void *arg)
@@ -218,7 +168,7 @@ static void *dfl_worker(void *arg)
 		}
 		job->state = DFL_BUSY;
 		pthread_mutex_unlock(&g->lock);
-		dfl_engine_run(g, &engine, job);
+		dfl_engine_run(&engine, job);
 		pthread_mutex_lock(&g->lock);
 		job->state = DFL_DONE;
 		pthread_cond_broadcast(&g->changed);
@@ -265,24 +215,28 @@ static int dfl_write_oldest(struct sg_deflate *g)
 	return rc;
 }
 
-/* The block being filled, its slot made free first. */
+/* The block being filled, its slot made free first.  Only the writer
+ * knows which block it fills (g->filling): a slot's state is read and
+ * written under the lock, the workers change it too. */
 static struct dfl_job *dfl_filling(struct sg_deflate *g)
 {
 	struct dfl_job *job = dfl_slot(g, g->next_seq);
 
-	if (job->state == DFL_FILLING)
-		return job;
+	if (g->filling != NULL)
+		return g->filling;
 	pthread_mutex_lock(&g->lock);
 	while (job->state != DFL_FREE && g->error == 0)
 		if (dfl_write_oldest(g) != 0)
 			break;
+	if (g->error == 0)
+		job->state = DFL_FILLING;
 	pthread_mutex_unlock(&g->lock);
 	if (g->error != 0)
 		return NULL;
-	job->state = DFL_FILLING;
 	job->seq = g->next_seq;
 	job->in_len = 0;
 	job->last = 0;
+	g->filling = job;
 	return job;
 }
 
@@ -305,6 +259,7 @@ static void dfl_submit(struct sg_deflate *g, struct dfl_job *job, int last)
 		job->dict_len = keep;
 	}
 	g->next_seq++;
+	g->filling = NULL;
 	pthread_mutex_lock(&g->lock);
 	job->state = DFL_QUEUED;
 	pthread_cond_broadcast(&g->changed);
@@ -417,12 +372,21 @@ void sg_deflate_free(struct sg_deflate *g)
 	free(g);
 }
 
-/* The most a block can take compressed: ISA-L stores a block it cannot
- * shrink (5 bytes a 64 KiB), plus its headers, a sync flush's marker
- * and a gzip member's header and trailer; an eighth more is ample. */
-static size_t dfl_out_cap(void)
+/* The most a block can take compressed. */
+static size_t dfl_out_cap(int level, int gzip_members)
 {
-	return DFL_BLOCK + DFL_BLOCK / 8 + 4096;
+	/* deflateBound() of a block, plus the sync flush's marker. */
+	size_t cap = DFL_BLOCK + DFL_BLOCK / 1000 + 1024, bound;
+	struct libdeflate_compressor *c;
+
+	if (!gzip_members)
+		return cap;
+	c = libdeflate_alloc_compressor(level);
+	if (c == NULL)
+		return 0;
+	bound = libdeflate_gzip_compress_bound(c, DFL_BLOCK);
+	libdeflate_free_compressor(c);
+	return bound > cap ? bound : cap;
 }
 
 static int dfl_new(struct sg_deflate **out, int level, int gzip_members,
@@ -430,12 +394,10 @@ static int dfl_new(struct sg_deflate **out, int level, int gzip_members,
 		   struct sg_error *err)
 {
 	struct sg_deflate *g = calloc(1, sizeof(*g));
-	size_t k, out_cap = dfl_out_cap();
+	size_t k, out_cap = dfl_out_cap(level, gzip_members);
 
 	*out = NULL;
-	if (level < 0 || level > ISAL_DEF_MAX_LEVEL)
-		level = 1;
-	if (g == NULL) {
+	if (g == NULL || out_cap == 0) {
 		free(g);
 		return sg_error_set(err, SG_ERR_NOMEM, "deflate: out of memory");
 	}

@@ -3,11 +3,7 @@
  * core to compress in good time (a workbook's zip members; a bundle's
  * gzip file).
  *
- * The compressor is Intel's ISA-L (igzip): at its level 1 it deflates
- * text five to six times as fast as zlib's level 4, for output about a
- * tenth larger (docs/benchmarks.md).
- *
- * A raw stream (sg_deflate_new): the input is cut into blocks of
+ * A raw stream (sg_deflate_new, zlib): the input is cut into blocks of
  * SG_DEFLATE_BLOCK bytes, each deflated on a worker thread with the last
  * 32 KiB of the block before it as its dictionary and ended by a sync
  * flush, the last one by the final block (what pigz does).  The blocks
@@ -15,10 +11,18 @@
  * one thread makes it, and its bytes do not depend on the number of
  * threads or their timing.
  *
- * Gzip members (sg_deflate_new_gzip_members): each block is compressed
- * alone into a whole gzip member (RFC 1952, 2.2: a gzip file is a series
- * of members, and gzip, zcat, tar, libarchive and Python read every one);
- * the bytes do not depend on the threads either.
+ * Gzip members (sg_deflate_new_gzip_members, libdeflate): each block is
+ * compressed alone into a whole gzip member (RFC 1952, 2.2: a gzip file
+ * is a series of members, and gzip, zcat, tar, libarchive and Python
+ * read every one).  No block needs another, so libdeflate, about twice
+ * as fast as zlib for the same size, can compress them; the bytes do not
+ * depend on the threads either.
+ *
+ * Both libraries give the same bytes for the same input, level and
+ * version.  ISA-L, faster still, was tried and left: under load it now
+ * and then gave other (valid) bytes for the same block in the same
+ * process, so the same ledger would not always give the same workbook
+ * and bundle (docs/benchmarks.md, 2026-12-07).
  *
  * Blocks reach put() in order as they are done; at most a few per worker
  * are in memory.
@@ -42,14 +46,14 @@ typedef int (*sg_deflate_put_fn)(void *arg, const void *data, size_t len);
 struct sg_deflate;
 
 /*
- * Starts a stream at ISA-L level (0-3; any other: 1) on workers
+ * Starts a stream at zlib level (-1 for zlib's default) on workers
  * threads (0: one per processor, at most 4).  Returns SG_OK, SG_ERR_NOMEM,
  * or SG_ERR_INTERNAL when no thread could start.
  */
 int sg_deflate_new(struct sg_deflate **out, int level, size_t workers,
 		   sg_deflate_put_fn put, void *arg, struct sg_error *err);
 
-/* Starts a series of gzip members at ISA-L level (0-3), as above.
+/* Starts a series of gzip members at libdeflate level (0-12), as above.
  * An empty input gives one empty member.  Ended by sg_deflate_finish(). */
 int sg_deflate_new_gzip_members(struct sg_deflate **out, int level,
 				size_t workers, sg_deflate_put_fn put,
