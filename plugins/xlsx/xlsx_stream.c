@@ -32,10 +32,11 @@
 #define XLSX_NO_ROW ((lxw_row_t)-1)
 /* Columns whose letters are kept; further ones are spelled each time. */
 #define XLSX_LETTERS_KEPT 64u
-/* Below zlib's default (6, what libxlsxwriter's minizip uses): on a
- * sheet of exception rows level 4 deflates 1.8 times as fast for a file
- * 12% larger (docs/benchmarks.md). */
-#define XLSX_DEFLATE_LEVEL 4
+/* zlib's fastest (libxlsxwriter's minizip uses its default, 6): on the
+ * sheets of exception rows level 1 deflates 1.65 times as fast as level
+ * 4, used before, for a workbook 13% larger; report at 1M takes 1-1.5 s
+ * less (docs/benchmarks.md, 2026-12-07, sixth session). */
+#define XLSX_DEFLATE_LEVEL 1
 
 struct xlsx_stream {
 	FILE *file;                 /* the compressed rows */
