@@ -1036,6 +1036,10 @@ START_TEST(test_refuses_same_run_twice)
 					      &err), SG_ERR_LEDGER);
 	sg_error_format(&err, buf, sizeof(buf));
 	ck_assert_msg(strstr(buf, "already recorded") != NULL, "%s", buf);
+	/* It says why and what to do. */
+	ck_assert_msg(strstr(buf, "started in the same second") != NULL &&
+		      strstr(buf, "run it again a second later") != NULL,
+		      "%s", buf);
 	ck_assert_uint_eq(outcome.new_exceptions, 0);
 	assert_counts(ledger, 1, 3, 3, 4);
 	sg_ledger_close(ledger);

@@ -242,9 +242,14 @@ static int ledger_insert_run(struct sg_ledger *ledger,
 		if (sqlite3_extended_errcode(ledger->db) ==
 		    SQLITE_CONSTRAINT_PRIMARYKEY)
 			rc = sg_error_set_at(err, SG_ERR_LEDGER, ledger->path,
-					     0, 0, "ledger: run %s (as-of, "
-					     "start, config and source) is "
-					     "already recorded", run->id);
+					     0, 0, "ledger: run %s is already "
+					     "recorded: a run with the same "
+					     "as-of, config and source started "
+					     "in the same second; nothing was "
+					     "changed; run it again a second "
+					     "later (or with another start "
+					     "time, if SOURCE_DATE_EPOCH fixes "
+					     "it)", run->id);
 		else
 			rc = ledger_fail(ledger, err, "cannot record the run");
 		sqlite3_reset(s);

@@ -56,6 +56,16 @@ expect_err "in $chunks chunks ($chunks of them stored by an earlier run)" \
 expect_eq "$(sqlite3 stageguard.db 'select count(distinct run_id) from run_inputs')" \
 	2 "both runs name their records"
 
+# The same run once more (same as-of; SOURCE_DATE_EPOCH fixes its start):
+# refused, saying why and what to do, and nothing is recorded twice.
+runs=$(sqlite3 stageguard.db 'select count(*) from runs')
+sg run --as-of 2026-11-21T00:00:00Z
+[ "$status" -ne 0 ] || fail "the same run was recorded twice"
+expect_err "started in the same second" "the refusal says why"
+expect_err "run it again a second later" "the refusal says what to do"
+expect_eq "$(sqlite3 stageguard.db 'select count(*) from runs')" "$runs" \
+	"nothing is recorded twice"
+
 # A damaged chunk: refused with what to do, never misread.
 sqlite3 stageguard.db "update input_chunks set data = zeroblob(length(data))
 	where sha256 = (select sha256 from run_inputs order by run_id, part
