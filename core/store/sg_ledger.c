@@ -387,9 +387,13 @@ int sg_ledger_each_exception(struct sg_ledger *ledger,
 				       struct sg_error *err),
 			     void *arg, struct sg_error *err)
 {
-	/* One statement per filter, so each uses its index. */
+	/* One statement per filter, so each uses its index; all of them
+	 * by a scan and a sort instead: ids are hashes, so the id index
+	 * visits the table's pages at random, reading most of them again
+	 * and again once the table outgrows the page cache (at half a
+	 * million exceptions 2.1 s against 1.3 s). */
 	static const char *const sql[] = {
-		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions e"
+		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions e NOT INDEXED"
 		" ORDER BY e.id",
 		"SELECT " LEDGER_RECORD_COLUMNS " FROM exceptions e"
 		" WHERE e.id = ?1",
