@@ -1168,6 +1168,39 @@ void sg_text_release(struct sg_text *t)
 	memset(t, 0, sizeof(*t));
 }
 
+int sg_text_append(struct sg_text *out, const char *s, size_t n)
+{
+	struct exc_buf b = { out->s, out->len, out->cap, 0 };
+
+	exc_putn(&b, s, n);
+	out->s = b.s;
+	out->cap = b.cap;
+	if (b.failed)
+		return SG_ERR_NOMEM;
+	out->len = b.len;
+	return SG_OK;
+}
+
+int sg_text_append_json_string(struct sg_text *out, const char *s)
+{
+	struct exc_buf b = { out->s, out->len, out->cap, 0 };
+	int bad = 0;
+
+	if (s == NULL)
+		exc_putn(&b, "null", 4);
+	else
+		exc_json_str(&b, s, &bad);
+	out->s = b.s;
+	out->cap = b.cap;
+	if (b.failed || bad) {
+		if (out->s != NULL)
+			out->s[out->len] = '\0';
+		return b.failed ? SG_ERR_NOMEM : SG_ERR_PARSE;
+	}
+	out->len = b.len;
+	return SG_OK;
+}
+
 /* Whether s is NULL or UTF-8 that a JSON string can hold. */
 static int exc_utf8_ok(const char *s)
 {

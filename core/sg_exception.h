@@ -169,6 +169,15 @@ struct sg_text {
 /* Frees the text and empties it; accepts NULL and a zeroed text. */
 void sg_text_release(struct sg_text *t);
 
+/* Appends n bytes of s, keeping out NUL-terminated: SG_OK or
+ * SG_ERR_NOMEM (out unchanged). */
+int sg_text_append(struct sg_text *out, const char *s, size_t n);
+
+/* Appends s as a JSON string escaped as jansson's json_dumps() escapes
+ * it, or null for NULL: SG_OK, SG_ERR_NOMEM, or SG_ERR_PARSE when s is
+ * not UTF-8, which jansson would refuse (out unchanged on failure). */
+int sg_text_append_json_string(struct sg_text *out, const char *s);
+
 /*
  * Fills rec with the exception as of as_of, routed by routing.  The
  * details and the note are written into scratch (emptied first) and rec

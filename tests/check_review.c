@@ -849,6 +849,80 @@ START_TEST(test_events_export)
 }
 END_TEST
 
+/* The lines sg_review_event_lines() gives, gathered. */
+static int collect_line(void *arg, const char *text, size_t len,
+			struct sg_error *err)
+{
+	struct collected *c = arg;
+
+	(void)err;
+	ck_assert_uint_eq(strlen(text), len);
+	ck_assert_uint_lt(c->count, 16);
+	ck_assert_uint_lt(len, sizeof(c->lines[0]));
+	memcpy(c->lines[c->count++], text, len + 1);
+	return SG_OK;
+}
+
+/* The lines written straight from the exceptions are the bytes of the
+ * jansson objects, whatever the text: quotes, control characters, non-
+ * ASCII, empty, and text jansson refuses (not UTF-8), which takes the
+ * jansson path. */
+START_TEST(test_event_lines_match_objects)
+{
+	static const char *const assignees[] = {
+		"mgr \"one\" \\ /", "tab\there\x01\x1f\x7f", "Zo\xc3\xab \xe2\x82\xac \xf0\x9f\x98\x80",
+		"", "bad \xc3\x28 utf8",
+	};
+	struct sg_review_decision d =
+		decision("abc99900", SG_DISP_APPROVE, "max", AS_OF + HOUR);
+	struct collected objects, lines;
+	struct sg_error err;
+	sqlite3_stmt *stmt;
+	size_t i;
+
+	record_queue();
+	decide_ok(&d);
+	ck_assert_int_eq(sqlite3_prepare_v2(ledger->db, "UPDATE exceptions"
+		" SET assignee = ?1 WHERE raised_seq = ?2", -1, &stmt, NULL),
+		SQLITE_OK);
+	for (i = 0; i < sizeof(assignees) / sizeof(assignees[0]); i++) {
+		sqlite3_reset(stmt);
+		sqlite3_bind_text(stmt, 1, assignees[i], -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)i + 1);
+		ck_assert_int_eq(sqlite3_step(stmt), SQLITE_DONE);
+		ck_assert_int_eq(sqlite3_changes(ledger->db), 1);
+	}
+	sqlite3_finalize(stmt);
+	memset(&objects, 0, sizeof(objects));
+	memset(&lines, 0, sizeof(lines));
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_review_events(ledger, SG_TIME_NONE, NULL, collect,
+					  &objects, &err), SG_OK);
+	ck_assert_int_eq(sg_review_event_lines(ledger, SG_TIME_NONE, NULL,
+					       collect_line, &lines, &err),
+			 SG_OK);
+	ck_assert_uint_eq(lines.count, 7);
+	ck_assert_uint_eq(objects.count, lines.count);
+	for (i = 0; i < lines.count; i++)
+		ck_assert_str_eq(lines.lines[i], objects.lines[i]);
+	ck_assert_ptr_nonnull(strstr(lines.lines[0], "\"assignee\":"
+		"\"mgr \\\"one\\\" \\\\ /\""));
+	ck_assert_ptr_nonnull(strstr(lines.lines[1], "\"assignee\":"
+		"\"tab\\there\\u0001\\u001F\x7f\""));
+	ck_assert_ptr_nonnull(strstr(lines.lines[3], "\"assignee\":\"\","));
+	/* Not UTF-8: jansson cannot read the detail SQLite made, so the
+	 * event has no member of it. */
+	ck_assert_ptr_null(strstr(lines.lines[4], "\"verdict\""));
+	/* --type and --since select the same lines. */
+	memset(&lines, 0, sizeof(lines));
+	ck_assert_int_eq(sg_review_event_lines(ledger, AS_OF + 120,
+					       "exception_raised",
+					       collect_line, &lines, &err),
+			 SG_OK);
+	ck_assert_uint_eq(lines.count, 0);
+}
+END_TEST
+
 /* ---- stage_corrected ---- */
 
 static const char cfg_text[] =
@@ -1087,6 +1161,7 @@ static Suite *review_suite(void)
 		{ "import_refusals", test_import_single_refusals },
 		{ "import_bad_files", test_import_bad_files },
 		{ "events", test_events_export },
+		{ "event_lines", test_event_lines_match_objects },
 		{ "stage_corrected", test_stage_corrected },
 		{ "stage_corrected_txn",
 		  test_stage_corrected_in_callers_transaction },

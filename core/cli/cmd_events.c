@@ -23,16 +23,13 @@ static const char events_usage[] =
 "Times are ISO-8601 UTC.\n"
 "--since T keeps the events with at >= T; --type keeps one type.\n";
 
-static int events_print(void *arg, json_t *event, struct sg_error *err)
+static int events_print(void *arg, const char *text, size_t len,
+			struct sg_error *err)
 {
-	char *line = json_dumps(event, JSON_COMPACT | JSON_REAL_PRECISION(15));
-
 	(void)arg;
-	if (line == NULL)
-		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
-	fputs(line, stdout);
+	(void)err;
+	fwrite(text, 1, len, stdout);
 	fputc('\n', stdout);
-	free(line);
 	return SG_OK;
 }
 
@@ -87,8 +84,8 @@ int cmd_events(int argc, char **argv)
 	if (rc == SG_OK)
 		rc = sg_review_open_ledger(&ledger, config, ledger_path, &err);
 	if (rc == SG_OK)
-		rc = sg_review_events(ledger, since, type, events_print, NULL,
-				      &err);
+		rc = sg_review_event_lines(ledger, since, type, events_print,
+					   NULL, &err);
 	fflush(stdout);
 	sg_ledger_close(ledger);
 	return rc == SG_OK ? 0 : cli_fail(&err);

@@ -46,10 +46,12 @@ struct sg_ledger {
 
 /* The exception_raised events, one per exception (raised_seq), as the
  * columns seq, type, at, run_id, exception_id, opportunity_id, detail of
- * a stored event; WHERE-able on e. */
+ * a stored event, then 1 and detail's members (struct sg_event_record's
+ * raised fields); WHERE-able on e. */
 #define LEDGER_RAISED_EVENTS \
 	"SELECT e.raised_seq, 'exception_raised', e.detected_at," \
-	" e.first_run, e.id, e.opportunity_id, " LEDGER_RAISED_DETAIL \
+	" e.first_run, e.id, e.opportunity_id, " LEDGER_RAISED_DETAIL "," \
+	" 1, e.type, e.verdict, e.assignee, e.due_at" \
 	" FROM exceptions e WHERE e.raised_seq IS NOT NULL"
 
 /* The detail of a stored event named ev (joined as LEDGER_EVENT_JOIN):

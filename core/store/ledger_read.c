@@ -449,6 +449,11 @@ static int ledger_event_row(void *arg, sqlite3_stmt *stmt,
 	ev.exception_id = ledger_col_text(stmt, 4);
 	ev.opportunity_id = ledger_col_text(stmt, 5);
 	ev.detail = ledger_col_text(stmt, 6);
+	ev.raised = sqlite3_column_int(stmt, 7) == 1;
+	ev.exception_type = ledger_col_text(stmt, 8);
+	ev.verdict = ledger_col_text(stmt, 9);
+	ev.assignee = ledger_col_text(stmt, 10);
+	ev.due_at = ledger_col_time(stmt, 11);
 	return fn(e->arg, &ev, err);
 }
 
@@ -462,7 +467,8 @@ int sg_ledger_each_event(struct sg_ledger *ledger, sg_time since,
 	 * each in seq order (rowid; the index exceptions_raised). */
 	static const char sql[] =
 		"SELECT ev.seq, ev.type, ev.at, ev.run_id, ev.exception_id,"
-		" ev.opportunity_id, " LEDGER_EVENT_DETAIL
+		" ev.opportunity_id, " LEDGER_EVENT_DETAIL ","
+		" 0, NULL, NULL, NULL, NULL"
 		" FROM event_rows ev" LEDGER_EVENT_JOIN
 		" WHERE (?1 IS NULL OR ev.at >= ?1)"
 		" AND (?2 IS NULL OR ev.type = ?2)"

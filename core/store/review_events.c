@@ -4,6 +4,8 @@
  */
 #include "review_internal.h"
 
+#include "sg_exception.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,6 +108,121 @@ int sg_review_events(struct sg_ledger *ledger, sg_time since,
 	struct rv_events x = { fn, arg };
 
 	return sg_ledger_each_event(ledger, since, type, rv_event, &x, err);
+}
+
+/* ---- events as JSON text ---- */
+
+/* The earliest and latest times SQLite's strftime() writes as
+ * LEDGER_RAISED_DETAIL's due_at does (years 0000 to 9999). */
+#define RV_TIME_MIN (-62167219200LL)
+#define RV_TIME_MAX 253402300799LL
+
+/* Appends "key" and its JSON string (or null) to t; nonzero on failure
+ * (not UTF-8, or out of memory: *nomem). */
+static int rv_put_string(struct sg_text *t, const char *key, const char *s,
+			 int *nomem)
+{
+	int rc = sg_text_append(t, key, strlen(key));
+
+	if (rc == SG_OK)
+		rc = sg_text_append_json_string(t, s);
+	*nomem |= rc == SG_ERR_NOMEM;
+	return rc != SG_OK;
+}
+
+/*
+ * Writes an exception_raised event read from its exception straight from
+ * its fields: the bytes json_dumps() gives for rv_event_json()'s object
+ * (its members in that order, jansson's escaping).  0 when written; 1
+ * when the event must take the jansson path (a text jansson would
+ * refuse, a due_at SQLite would not format), t then unchanged; -1 out of
+ * memory.
+ */
+static int rv_raised_line(struct sg_text *t, const struct sg_event_record *ev)
+{
+	char buf[64], iso[SG_TIME_ISO_SIZE];
+	size_t start = t->len;
+	int nomem = 0, bad = 0;
+
+	if (ev->due_at == SG_TIME_NONE || ev->due_at < RV_TIME_MIN ||
+	    ev->due_at > RV_TIME_MAX)
+		return 1;
+	snprintf(buf, sizeof(buf), "{\"seq\":%lld", ev->seq);
+	bad |= sg_text_append(t, buf, strlen(buf)) != SG_OK;
+	nomem |= bad;
+	bad = bad || rv_put_string(t, ",\"type\":", ev->type, &nomem) ||
+	      rv_put_string(t, ",\"at\":", sg_time_format_iso(ev->at, iso),
+			    &nomem) ||
+	      rv_put_string(t, ",\"run_id\":", ev->run_id, &nomem) ||
+	      rv_put_string(t, ",\"exception_id\":", ev->exception_id,
+			    &nomem) ||
+	      rv_put_string(t, ",\"opportunity_id\":", ev->opportunity_id,
+			    &nomem) ||
+	      rv_put_string(t, ",\"exception_type\":", ev->exception_type,
+			    &nomem) ||
+	      rv_put_string(t, ",\"verdict\":", ev->verdict, &nomem) ||
+	      rv_put_string(t, ",\"assignee\":", ev->assignee, &nomem) ||
+	      rv_put_string(t, ",\"due_at\":",
+			    sg_time_format_iso(ev->due_at, iso), &nomem) ||
+	      sg_text_append(t, "}", 1) != SG_OK;
+	if (!bad)
+		return 0;
+	t->len = start;
+	if (t->s != NULL)
+		t->s[start] = '\0';
+	return nomem ? -1 : 1;
+}
+
+/* Any event through its jansson object; -1 out of memory. */
+static int rv_object_line(struct sg_text *t, const struct sg_event_record *ev)
+{
+	json_t *obj = rv_event_json(ev);
+	char *text;
+	int rc;
+
+	if (obj == NULL)
+		return -1;
+	text = json_dumps(obj, RV_JSON_FLAGS);
+	json_decref(obj);
+	if (text == NULL)
+		return -1;
+	rc = sg_text_append(t, text, strlen(text)) == SG_OK ? 0 : -1;
+	free(text);
+	return rc;
+}
+
+struct rv_lines {
+	sg_event_line_fn fn;
+	void *arg;
+	struct sg_text text;
+};
+
+static int rv_line(void *arg, const struct sg_event_record *ev,
+		   struct sg_error *err)
+{
+	struct rv_lines *x = arg;
+	int r = 1;
+
+	x->text.len = 0;
+	if (ev->raised)
+		r = rv_raised_line(&x->text, ev);
+	if (r == 1)
+		r = rv_object_line(&x->text, ev);
+	if (r != 0)
+		return rv_nomem(err);
+	return x->fn(x->arg, x->text.s, x->text.len, err);
+}
+
+int sg_review_event_lines(struct sg_ledger *ledger, sg_time since,
+			  const char *type, sg_event_line_fn fn, void *arg,
+			  struct sg_error *err)
+{
+	struct rv_lines x = { fn, arg, { NULL, 0, 0 } };
+	int rc;
+
+	rc = sg_ledger_each_event(ledger, since, type, rv_line, &x, err);
+	sg_text_release(&x.text);
+	return rc;
 }
 
 /* ---- stage_corrected ---- */

@@ -300,6 +300,12 @@ struct sg_event_record {
 	sg_time at;
 	const char *run_id, *exception_id, *opportunity_id;
 	const char *detail;     /* NULL: none */
+	/* An exception_raised event read from its exception (raised 1):
+	 * the members of detail as fields, its "type" here named
+	 * exception_type, so an export need not parse detail. */
+	int raised;
+	const char *exception_type, *verdict, *assignee;
+	sg_time due_at;
 };
 
 /* The events with at >= since (SG_TIME_NONE: all) and, when type is not

@@ -228,6 +228,21 @@ int sg_review_events(struct sg_ledger *ledger, sg_time since,
 		     struct sg_error *err);
 
 /*
+ * The same events as their JSON text: compact, reals at 15 digits (the
+ * line `stageguard events` prints, without its line feed), text[len] a
+ * NUL, borrowed until fn returns.  The exception_raised events read from
+ * their exceptions, most of a ledger's, are written straight from their
+ * fields (building and dumping a jansson object each was most of writing
+ * a bundle's events.jsonl), the others through jansson: the bytes are
+ * the same.
+ */
+typedef int (*sg_event_line_fn)(void *arg, const char *text, size_t len,
+				struct sg_error *err);
+int sg_review_event_lines(struct sg_ledger *ledger, sg_time since,
+			  const char *type, sg_event_line_fn fn, void *arg,
+			  struct sg_error *err);
+
+/*
  * Notes the flagged moves a later event reverted (DESIGN §7, §10 rule 40):
  * for every recorded exception of type missing_evidence, required_field,
  * skipped_stage, seller_only or regression whose from_stage is not null
