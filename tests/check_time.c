@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "sg_time.h"
@@ -381,6 +382,35 @@ START_TEST(test_round_trip)
 			ck_abort_msg("%lld: %s read back as %lld (%s)",
 				     (long long)t, buf, (long long)back,
 				     err.message);
+	}
+}
+END_TEST
+
+/* In any order, a day again or another (the formatter keeps the date
+ * of the last day it formatted): what gmtime_r() and strftime() say. */
+START_TEST(test_format_matches_gmtime)
+{
+	char buf[SG_TIME_ISO_SIZE], want[64];
+	unsigned long long x = 7;
+	time_t tt;
+	struct tm tm;
+	sg_time t = 0;
+	int i;
+
+	for (i = 0; i < 200000; i++) {
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		if ((x >> 62) == 0)     /* the same day, another second */
+			t = sg_time_day(t) * 86400 + (sg_time)((x >> 20) %
+							      86400);
+		else
+			t = (sg_time)((x >> 16) % 6000000000ULL) -
+			    2000000000LL;
+		tt = (time_t)t;
+		ck_assert_ptr_nonnull(gmtime_r(&tt, &tm));
+		strftime(want, sizeof(want), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		if (strcmp(sg_time_format_iso(t, buf), want) != 0)
+			ck_abort_msg("%lld: %s, not %s", (long long)t, buf,
+				     want);
 	}
 }
 END_TEST
@@ -1248,6 +1278,7 @@ static Suite *time_suite(void)
 	tcase_add_test(tc, test_time_day);
 	tcase_add_test(tc, test_format_output);
 	tcase_add_test(tc, test_round_trip);
+	tcase_add_test(tc, test_format_matches_gmtime);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("zone_system");

@@ -1021,6 +1021,12 @@ static int csv_line_put(void *arg, const char *p, size_t n)
 /* A hundred million fields make a million opportunities' inputs: one
  * scan finds both the end of a plain field and whether it needs quotes,
  * and a field costs a copy, not stdio calls. */
+/* The bytes that end a field's plain run: its end, and those that make
+ * it quoted. */
+static const unsigned char csv_line_stops[256] = {
+	['\0'] = 1, [','] = 1, ['"'] = 1, ['\r'] = 1, ['\n'] = 1,
+};
+
 void sg_csv_line_field(struct sg_csv_line *line, const char *s, int first)
 {
 	size_t n;
@@ -1029,7 +1035,11 @@ void sg_csv_line_field(struct sg_csv_line *line, const char *s, int first)
 		csv_line_put(line, ",", 1);
 	if (s == NULL)
 		return;
-	n = strcspn(s, ",\"\r\n");
+	/* A table, not strcspn(): most fields are a few bytes long, where
+	 * strcspn's setup costs more than the scan (a bundle's inputs at a
+	 * million opportunities are 60 million fields). */
+	for (n = 0; !csv_line_stops[(unsigned char)s[n]]; n++)
+		;
 	if (s[n] == '\0')
 		csv_line_put(line, s, n);
 	else

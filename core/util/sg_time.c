@@ -85,6 +85,24 @@ static void time_put(char *buf, int64_t val, int width)
 	}
 }
 
+/* Writes val (0-99) as two digits. */
+static void time_put2(char *buf, int64_t val)
+{
+	static const char pairs[] =
+		"00010203040506070809101112131415161718192021222324"
+		"25262728293031323334353637383940414243444546474849"
+		"50515253545556575859606162636465666768697071727374"
+		"75767778798081828384858687888990919293949596979899";
+
+	memcpy(buf, pairs + 2 * val, 2);
+}
+
+/* The date of the day formatted last on this thread: times come in runs
+ * of one day (a deal's history, a run's exceptions), and finding the
+ * calendar date was most of formatting one. */
+static _Thread_local int64_t time_cached_day = INT64_MIN;
+static _Thread_local char time_cached_date[10];
+
 char *sg_time_format_iso(sg_time t, char *buf)
 {
 	int64_t day, year, rem;
@@ -97,14 +115,19 @@ char *sg_time_format_iso(sg_time t, char *buf)
 		t = 253402300799LL;          /* 9999-12-31T23:59:59Z */
 	day = sg_time_day(t);
 	rem = t - day * 86400;
-	sg_civil_from_days(day, &year, &month, &mday);
-	memcpy(buf, "0000-00-00T00:00:00Z", SG_TIME_ISO_SIZE);
-	time_put(buf, year, 4);
-	time_put(buf + 5, month, 2);
-	time_put(buf + 8, mday, 2);
-	time_put(buf + 11, rem / 3600, 2);
-	time_put(buf + 14, rem / 60 % 60, 2);
-	time_put(buf + 17, rem % 60, 2);
+	if (day != time_cached_day) {
+		sg_civil_from_days(day, &year, &month, &mday);
+		memcpy(time_cached_date, "0000-00-00", 10);
+		time_put(time_cached_date, year, 4);
+		time_put2(time_cached_date + 5, month);
+		time_put2(time_cached_date + 8, mday);
+		time_cached_day = day;
+	}
+	memcpy(buf, time_cached_date, 10);
+	memcpy(buf + 10, "T00:00:00Z", SG_TIME_ISO_SIZE - 10);
+	time_put2(buf + 11, rem / 3600);
+	time_put2(buf + 14, rem / 60 % 60);
+	time_put2(buf + 17, rem % 60);
 	return buf;
 }
 
