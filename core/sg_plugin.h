@@ -209,7 +209,7 @@ struct sg_pipeline_description {
 };
 
 /* The host table.  version and size come first; fields are appended. */
-#define SG_HOST_VERSION 2u
+#define SG_HOST_VERSION 3u
 
 struct sg_host {
 	unsigned version;
@@ -340,6 +340,19 @@ struct sg_host {
 	/* A source: nonzero when the host will call describe() after this
 	 * pull (`init --from`), so the plugin gathers what it needs. */
 	int (*describing)(void *ctx);
+
+	/* --- version 3 --- */
+
+	/*
+	 * A sink given files (SG_SINK_NEEDS_FILES) calls it before it first
+	 * sizes or reads input->files[index]: the host may hand write() a
+	 * file it is still writing (a workbook rendered beside the archive,
+	 * so both keep the processors busy).  Returns SG_OK once that file
+	 * is complete, at once for a finished one, or the error that
+	 * stopped it.  NULL in a source's table and from an older host:
+	 * every file is complete when write() is called.
+	 */
+	int (*file_ready)(void *ctx, size_t index, struct sg_error *err);
 };
 
 /* A disposition a write-back sink read back from the CRM. */

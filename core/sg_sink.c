@@ -30,6 +30,8 @@ struct sink_ctx {
 	struct sg_http_client *http;
 	volatile int used_network;       /* the sink made an exchange */
 	int http_summary;
+	int (*file_ready)(void *arg, size_t index, struct sg_error *err);
+	void *file_ready_arg;
 };
 
 /* What a sink without a config sees: no stage, no criterion. */
@@ -251,6 +253,14 @@ static const char *sink_config_dir(void *ctx)
 	return h->config ? h->config->dir : ".";
 }
 
+static int sink_file_ready(void *ctx, size_t index, struct sg_error *err)
+{
+	const struct sink_ctx *h = ctx;
+
+	return h->file_ready != NULL ?
+	       h->file_ready(h->file_ready_arg, index, err) : SG_OK;
+}
+
 static void sink_host_table(struct sg_host *host, struct sink_ctx *ctx)
 {
 	memset(host, 0, sizeof(*host));
@@ -273,6 +283,7 @@ static void sink_host_table(struct sg_host *host, struct sink_ctx *ctx)
 	host->task_ref_put = sink_task_ref_put;
 	host->task_ref_find = sink_task_ref_find;
 	host->decide = sink_decide;
+	host->file_ready = sink_file_ready;
 }
 
 const struct sg_plugin *sg_sink_find(const struct sg_registry *registry,
@@ -371,6 +382,8 @@ static int sink_ctx_init(struct sink_ctx *ctx,
 	ctx->ledger = opts->ledger;
 	ctx->now = opts->now;
 	ctx->http_summary = opts->http_summary;
+	ctx->file_ready = opts->file_ready;
+	ctx->file_ready_arg = opts->file_ready_arg;
 	memset(&setup, 0, sizeof(setup));
 	setup.name = opts->name;
 	setup.verbose = ctx->verbose;

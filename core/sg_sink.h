@@ -22,6 +22,10 @@ struct sg_sink_options {
 	struct sg_ledger *ledger;
 	sg_time now;            /* when its decisions are recorded */
 	int http_summary;       /* -v: its requests per endpoint at the end */
+	/* The host table's file_ready (struct sg_host) for input files the
+	 * caller is still writing; NULL: every file is complete. */
+	int (*file_ready)(void *arg, size_t index, struct sg_error *err);
+	void *file_ready_arg;
 };
 
 /*

@@ -762,11 +762,13 @@ static int verify(const char *path, struct problems *pr,
 		  struct sg_error *err);
 static void problems_free(struct problems *pr);
 
-/* A file rewritten while the archive is written, before it is copied:
- * its size was taken when the bundle began (a tar header states it
- * first), so a new size is an error and nothing is written; new bytes of
- * the same size are what the archive holds and its manifest hashes. */
+/* A file rewritten while the archive is written.  Its size is taken
+ * just before its header (a tar header states it first): a file that
+ * grows while its bytes are copied is an error and nothing is written;
+ * a file rewritten before the archive reaches it is archived as it is
+ * then, and its manifest hashes those bytes. */
 static const char *rewrite_path, *rewrite_text;
+static unsigned long long rewrite_after;
 
 static void rewrite_on_progress(void *ctx, const char *what,
 				unsigned long long done,
@@ -774,12 +776,25 @@ static void rewrite_on_progress(void *ctx, const char *what,
 {
 	(void)ctx;
 	(void)what;
-	(void)done;
 	(void)total;
-	if (rewrite_path != NULL) {
+	if (rewrite_path != NULL && done >= rewrite_after) {
 		put_file(rewrite_path, rewrite_text);
 		rewrite_path = NULL;
 	}
+}
+
+/* The bytes of files 0 .. count - 1 of fx. */
+static unsigned long long bytes_before(const struct fixture *fx, size_t count)
+{
+	unsigned long long n = 0;
+	struct stat sb;
+	size_t i;
+
+	for (i = 0; i < count; i++) {
+		ck_assert_int_eq(stat(fx->paths[i], &sb), 0);
+		n += (unsigned long long)sb.st_size;
+	}
+	return n;
 }
 
 START_TEST(test_file_changed_while_bundled)
@@ -790,12 +805,19 @@ START_TEST(test_file_changed_while_bundled)
 	struct problems pr;
 	struct sg_error err;
 	char out[400], dest[400];
+	char *big = malloc(3 * 65536 + 1);
 
+	ck_assert_ptr_nonnull(big);
+	memset(big, 'n', 3 * 65536);
+	big[3 * 65536] = '\0';
 	fixture_init(&fx);
+	put_file(fx.paths[5], big);         /* notes/y.txt, the last */
 	in = input_of(&fx, FACTS);
 	bundle_path(&fx, ".tar.gz", "changed", out, sizeof(out));
 	h.progress = rewrite_on_progress;
-	rewrite_path = fx.paths[5];         /* notes/y.txt, the last */
+	/* Once its first block is archived. */
+	rewrite_path = fx.paths[5];
+	rewrite_after = bytes_before(&fx, 5) + 1;
 	rewrite_text = "Review note for exception 2, rewritten.\n";
 	ck_assert_int_eq(write_bundle_with(out, &in, &h, &err), SG_ERR_IO);
 	ck_assert_ptr_null(rewrite_path);
@@ -804,17 +826,87 @@ START_TEST(test_file_changed_while_bundled)
 			 "writes to it");
 	ck_assert_int_ne(access(out, F_OK), 0);
 
-	put_file(fx.paths[5], "Review note for exception 2.\n");
+	/* Before the archive reaches it: any new size. */
+	put_file(fx.paths[5], big);
 	rewrite_path = fx.paths[5];
-	rewrite_text = "Review note for exception 3.\n";
+	rewrite_after = 0;
+	rewrite_text = "Review note for exception 3, longer than before.\n";
 	ck_assert_int_eq(write_bundle_with(out, &in, &h, &err), SG_OK);
 	ck_assert_int_eq(verify(out, &pr, &err), SG_OK);
 	ck_assert_uint_eq(pr.count, 0);
 	snprintf(dest, sizeof(dest), "%s/changed-x", fx.dir);
 	ck_assert_int_eq(run("mkdir '%s' && tar -xzf '%s' -C '%s'", dest, out,
 			     dest), 0);
-	ck_assert_int_eq(run("grep -qx 'Review note for exception 3.' "
-			     "'%s/" TOP "/notes/y.txt'", dest), 0);
+	ck_assert_int_eq(run("grep -qx 'Review note for exception 3, longer "
+			     "than before.' '%s/" TOP "/notes/y.txt'", dest),
+			 0);
+	problems_free(&pr);
+	free(big);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* The host's file_ready(): asked once for each given file, in the order
+ * the archive takes them, before the file is read, so a host can hand
+ * write() a file it is still writing (here made only when asked); its
+ * error stops the bundle, and nothing is written. */
+static struct fixture *ready_fx;
+static size_t ready_calls[8], ready_count, ready_make, ready_fail;
+
+static int ready_file(void *ctx, size_t index, struct sg_error *err)
+{
+	(void)ctx;
+	ck_assert_uint_lt(ready_count, 8);
+	ready_calls[ready_count++] = index;
+	if (index == ready_fail)
+		return sg_error_set(err, SG_ERR_SINK, "xlsx: the disk is "
+				    "full");
+	if (index == ready_make)
+		put_file(ready_fx->paths[index], "Made when asked.\n");
+	return SG_OK;
+}
+
+START_TEST(test_file_ready)
+{
+	struct sg_host h = fake_host();
+	struct fixture fx;
+	struct sg_sink_input in;
+	struct problems pr;
+	struct sg_error err;
+	char out[400], dest[400];
+	size_t i;
+
+	fixture_init(&fx);
+	ready_fx = &fx;
+	h.file_ready = ready_file;
+	ck_assert_int_eq(unlink(fx.paths[3]), 0); /* inputs/opportunities */
+	in = input_of(&fx, FACTS);
+	bundle_path(&fx, ".tar.gz", "ready", out, sizeof(out));
+	ready_count = 0;
+	ready_make = 3;
+	ready_fail = 99;
+	ck_assert_int_eq(write_bundle_with(out, &in, &h, &err), SG_OK);
+	ck_assert_uint_eq(ready_count, fx.count);
+	for (i = 0; i < fx.count; i++)
+		ck_assert_uint_eq(ready_calls[i], i);  /* given in order */
+	ck_assert_int_eq(verify(out, &pr, &err), SG_OK);
+	ck_assert_uint_eq(pr.count, 0);
+	snprintf(dest, sizeof(dest), "%s/ready-x", fx.dir);
+	ck_assert_int_eq(run("mkdir '%s' && tar -xzf '%s' -C '%s'", dest, out,
+			     dest), 0);
+	ck_assert_int_eq(run("cmp -s '%s' '%s/" TOP
+			     "/inputs/opportunities.csv'", fx.paths[3], dest),
+			 0);
+
+	bundle_path(&fx, ".zip", "not-ready", out, sizeof(out));
+	ready_count = 0;
+	ready_fail = 4;
+	ck_assert_int_eq(write_bundle_with(out, &in, &h, &err), SG_ERR_SINK);
+	ck_assert_str_eq(err.message, "xlsx: the disk is full");
+	ck_assert_uint_eq(ready_count, 5);
+	ck_assert_int_ne(access(out, F_OK), 0);
+	/* src, the first bundle and its extraction: no temporary left. */
+	ck_assert_int_eq(count_entries(fx.dir), 3);
 	problems_free(&pr);
 	fixture_done(&fx);
 }
@@ -1414,6 +1506,7 @@ static Suite *bundle_suite(void)
 	tcase_add_test(tc, test_slices);
 	tcase_add_test(tc, test_first_unreadable_file_named);
 	tcase_add_test(tc, test_file_changed_while_bundled);
+	tcase_add_test(tc, test_file_ready);
 	tcase_add_test(tc, test_gzip_blocks);
 	tcase_add_test(tc, test_unknown_suffix);
 	tcase_add_test(tc, test_unwritable);

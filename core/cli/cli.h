@@ -179,6 +179,13 @@ int cli_print_exceptions(FILE *out, const struct cli_session *s,
  * MiB)" and starts the next phase. */
 void cli_phase(struct cli_session *s, const char *phase);
 
+/* A monotonic clock in seconds, for phases timed apart. */
+double cli_seconds(void);
+/* Prints, with -v, a phase timed apart (on another thread): it took
+ * seconds; the phase mark is left alone. */
+void cli_phase_took(const struct cli_session *s, const char *phase,
+		    double seconds);
+
 /* cli_phase() for the measures' replay, with its exception count. */
 struct sg_replay;
 void cli_phase_replay(struct cli_session *s, const struct sg_replay *replay);

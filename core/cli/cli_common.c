@@ -96,6 +96,21 @@ void cli_phase(struct cli_session *s, const char *phase)
 	s->phase_mark = now;
 }
 
+double cli_seconds(void)
+{
+	return seconds_now();
+}
+
+void cli_phase_took(const struct cli_session *s, const char *phase,
+		    double seconds)
+{
+	struct rusage ru;
+
+	if (s->timing && getrusage(RUSAGE_SELF, &ru) == 0)
+		fprintf(stderr, "stageguard: %s in %.2f s (peak memory so far "
+			"%ld MiB)\n", phase, seconds, ru.ru_maxrss / 1024);
+}
+
 void cli_phase_replay(struct cli_session *s, const struct sg_replay *replay)
 {
 	char phase[96];

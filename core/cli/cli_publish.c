@@ -9,7 +9,12 @@
  * staging folder by the xlsx and metrics sinks, so the archive holds
  * exactly what those sinks write.  The evidence files are written on a
  * thread of their own, with a connection of their own to the ledger,
- * while the workbook is rendered: neither needs the other.
+ * while the workbook is rendered: neither needs the other.  The workbook
+ * is rendered on a thread too, and the bundle starts archiving the files
+ * named before it as soon as the evidence is written: the host's
+ * file_ready() (struct sg_host) holds the bundle back at the workbook
+ * until it is done.  Rendering a workbook ends on one processor; the
+ * archive's compression keeps the other busy.
  */
 #include "cli.h"
 
@@ -50,6 +55,19 @@ struct publish_state {
 	struct sg_evidence_files evidence;
 	struct sg_write_back tasks;     /* for the last write-back sink */
 	struct sg_sink_input input;
+	struct workbook_job *workbook;  /* being rendered beside the bundle */
+};
+
+/* The staged workbook, rendered on a thread of its own. */
+struct workbook_job {
+	struct publish_state *ps;
+	struct sg_sink_input input;     /* the report alone */
+	char path[4096];
+	pthread_t thread;
+	int joined;
+	double started, seconds;
+	struct sg_error err;
+	int rc;
 };
 
 static int publish_inputs(struct publish_state *ps, struct sg_error *err)
@@ -117,6 +135,8 @@ static int publish_data(struct publish_state *ps, struct sg_error *err)
 	return rc;
 }
 
+static int publish_file_ready(void *arg, size_t index, struct sg_error *err);
+
 static int write_one(struct publish_state *ps, const char *name,
 		     const char *arg, int verbose, struct sg_error *err)
 {
@@ -124,6 +144,8 @@ static int write_one(struct publish_state *ps, const char *name,
 		.name = name, .arg = arg, .verbose = verbose,
 		.ledger = ps->ledger, .now = cli_now(),
 		.http_summary = ps->session->timing,
+		.file_ready = ps->workbook != NULL ? publish_file_ready : NULL,
+		.file_ready_arg = ps,
 	};
 	char phase[128];
 	int rc;
@@ -215,8 +237,81 @@ static int publish_stage_metrics(struct publish_state *ps, const char *path,
 	return rc;
 }
 
-/* Renders the workbook and the metrics into the staging folder (quietly:
- * the folder is gone once the bundle is written). */
+static void *workbook_thread(void *arg)
+{
+	struct workbook_job *job = arg;
+	struct publish_state *ps = job->ps;
+	struct sg_sink_options opts = {
+		.name = "xlsx", .arg = job->path, .verbose = SG_LOG_WARN,
+		.ledger = ps->ledger, .now = cli_now(),
+	};
+
+	sg_error_clear(&job->err);
+	job->rc = sg_sink_write(ps->session->config, ps->session->registry,
+				&opts, &job->input, &job->err);
+	job->seconds = cli_seconds() - job->started;
+	return NULL;
+}
+
+/* Waits for the workbook (once); its outcome. */
+static int workbook_join(struct publish_state *ps, struct sg_error *err)
+{
+	struct workbook_job *job = ps->workbook;
+
+	if (!job->joined) {
+		pthread_join(job->thread, NULL);
+		job->joined = 1;
+		if (job->rc == SG_OK)
+			cli_phase_took(ps->session, "rendered the workbook "
+				       "beside the bundle", job->seconds);
+	}
+	if (job->rc != SG_OK)
+		*err = job->err;
+	return job->rc;
+}
+
+/* The host's file_ready() for the bundle: the workbook is the one file
+ * that may still be being written. */
+static int publish_file_ready(void *arg, size_t index, struct sg_error *err)
+{
+	struct publish_state *ps = arg;
+
+	if (index >= ps->input.file_count ||
+	    strcmp(ps->input.files[index].name, "pilot-report.xlsx") != 0)
+		return SG_OK;
+	return workbook_join(ps, err);
+}
+
+/* Renders the workbook into the staging folder on its own thread, or
+ * here when no thread can be had (ps->workbook stays NULL). */
+static int publish_stage_workbook(struct publish_state *ps,
+				  struct sg_error *err)
+{
+	struct workbook_job *job = calloc(1, sizeof(*job));
+	int rc;
+
+	if (job == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	job->ps = ps;
+	job->input.size = sizeof(job->input);
+	job->input.report = ps->input.report;
+	rc = publish_join(job->path, sizeof(job->path), ps->staging,
+			  "pilot-report.xlsx", err);
+	if (rc == SG_OK) {
+		job->started = cli_seconds();
+		if (pthread_create(&job->thread, NULL, workbook_thread,
+				   job) == 0) {
+			ps->workbook = job;
+			return SG_OK;
+		}
+		rc = write_one(ps, "xlsx", job->path, SG_LOG_WARN, err);
+	}
+	free(job);
+	return rc;
+}
+
+/* Renders the metrics and then the workbook into the staging folder
+ * (quietly: the folder is gone once the bundle is written). */
 static int publish_stage_outputs(struct publish_state *ps,
 				 struct sg_error *err)
 {
@@ -226,15 +321,12 @@ static int publish_stage_outputs(struct publish_state *ps,
 	if (rc == SG_OK)
 		rc = publish_data(ps, err);
 	if (rc == SG_OK)
-		rc = publish_join(path, sizeof(path), ps->staging,
-				  "pilot-report.xlsx", err);
-	if (rc == SG_OK)
-		rc = write_one(ps, "xlsx", path, SG_LOG_WARN, err);
-	if (rc == SG_OK)
 		rc = publish_join(path, sizeof(path), ps->staging, "metrics",
 				  err);
 	if (rc == SG_OK)
 		rc = publish_stage_metrics(ps, path, err);
+	if (rc == SG_OK)
+		rc = publish_stage_workbook(ps, err);
 	return rc;
 }
 
@@ -349,7 +441,8 @@ static int publish_files(struct publish_state *ps, struct sg_error *err)
 	if (rc == SG_OK)
 		rc = publish_stage_outputs(ps, err);
 	if (rc == SG_OK && started)
-		cli_phase(s, "staged the workbook and the metrics");
+		cli_phase(s, ps->workbook != NULL ? "staged the metrics" :
+			  "staged the workbook and the metrics");
 	if (started) {
 		pthread_join(thread, NULL);
 		if (rc == SG_OK && job.rc != SG_OK) {
@@ -379,6 +472,14 @@ static int remove_entry(const char *path, const struct stat *sb, int flag,
 
 static void publish_release(struct publish_state *ps)
 {
+	struct sg_error ignored;
+
+	/* A bundle that failed before the workbook leaves it running. */
+	if (ps->workbook != NULL) {
+		sg_error_clear(&ignored);
+		(void)workbook_join(ps, &ignored);
+		free(ps->workbook);
+	}
 	if (ps->staging[0] != '\0')
 		nftw(ps->staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	sg_evidence_files_release(&ps->evidence);

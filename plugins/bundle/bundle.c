@@ -569,6 +569,29 @@ static size_t bundle_dir_len(const char *name)
 	return slash != NULL ? (size_t)(slash - name) : 0;
 }
 
+/*
+ * Waits until the host has finished a given file (it may still be
+ * writing one when write() is called: host->file_ready), then takes its
+ * size.  The progress total grows as files are sized.
+ */
+static int bundle_ready(struct bundle_writer *w, struct bundle_entry *e,
+			struct sg_error *err)
+{
+	const struct sg_host *h = w->st->host;
+	int rc = SG_OK;
+
+	if (e->tmp != NULL)
+		return SG_OK;
+	if (h->size >= offsetof(struct sg_host, file_ready) +
+	    sizeof(h->file_ready) && h->file_ready != NULL)
+		rc = h->file_ready(h->ctx, e->index, err);
+	if (rc == SG_OK)
+		rc = bundle_size_file(&w->reader, e, err);
+	if (rc == SG_OK)
+		w->total += e->size;
+	return rc;
+}
+
 /* Writes count entries in the order given, each folder of a name just
  * before its first file (*prev: the name written last, NULL at first). */
 static int bundle_entries(struct bundle_writer *w,
@@ -599,6 +622,8 @@ static int bundle_entries(struct bundle_writer *w,
 		if (rc == SG_OK && dl > 0 &&
 		    (*prev == NULL || strncmp(*prev, name, dl + 1) != 0))
 			rc = bundle_header(w, name, dl, 1, 0, err);
+		if (rc == SG_OK)
+			rc = bundle_ready(w, order[i], err);
 		if (rc == SG_OK)
 			rc = bundle_header(w, name, strlen(name), 0,
 					   order[i]->size, err);
@@ -872,6 +897,7 @@ static int bundle_write_utf8(struct bundle_state *st,
 		}
 		entries[i].name = f->name;
 		entries[i].path = f->path;
+		entries[i].index = i;
 		entries[i].slice = f->slice;
 		entries[i].offset = f->slice ? f->offset : 0;
 		entries[i].size = f->slice ? f->length : 0;
@@ -895,11 +921,6 @@ static int bundle_write_utf8(struct bundle_state *st,
 	rc = bundle_check_names(order, n, err);
 	if (rc != SG_OK)
 		goto out;
-	rc = bundle_size_files(entries, input->file_count, err);
-	if (rc != SG_OK)
-		goto out;
-	for (i = 0; i < input->file_count; i++)
-		w.total += entries[i].size;
 	bundle_top_name(as_of, top, sizeof(top));
 	w.st = st;
 	w.top = top;

@@ -39,6 +39,7 @@ enum bundle_format {
 struct bundle_entry {
 	const char *name;       /* inside the top folder */
 	const char *path;       /* a given file on disk */
+	size_t index;           /* a given file's place in input->files */
 	int slice;              /* the file is size bytes of path from offset */
 	uint64_t offset;
 	FILE *tmp;              /* manifest.json, SHA256SUMS */
@@ -120,11 +121,11 @@ long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
 		 uint64_t at, unsigned char *buf, size_t want,
 		 struct sg_error *err);
 
-/* Fills each given file's size (a slice has its own), as the file is
- * now: a tar header gives the size before the bytes.  On failure err
- * names the first file that cannot be read. */
-int bundle_size_files(struct bundle_entry *entries, size_t count,
-		      struct sg_error *err);
+/* Fills a given file's size (a slice has its own), as the file is now:
+ * a tar header gives the size before the bytes.  On failure err names
+ * the file. */
+int bundle_size_file(struct bundle_reader *r, struct bundle_entry *e,
+		     struct sg_error *err);
 
 /*
  * Writes manifest.json into man->tmp: the facts with "files" added,

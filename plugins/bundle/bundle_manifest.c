@@ -125,28 +125,21 @@ long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
 	return (long)n;
 }
 
-int bundle_size_files(struct bundle_entry *entries, size_t count,
-		      struct sg_error *err)
+int bundle_size_file(struct bundle_reader *r, struct bundle_entry *e,
+		     struct sg_error *err)
 {
-	struct bundle_reader r;
 	struct stat sb;
-	size_t i;
-	int rc = SG_OK;
+	int rc;
 
-	bundle_reader_init(&r);
-	for (i = 0; rc == SG_OK && i < count; i++) {
-		if (entries[i].slice)
-			continue;
-		rc = bundle_reader_open(&r, &entries[i], err);
-		if (rc == SG_OK && fstat(r.fd, &sb) != 0)
-			rc = sg_error_set_at(err, SG_ERR_IO, entries[i].path,
-					     0, 0, "cannot read %s for the "
-					     "bundle: %s", entries[i].name,
-					     strerror(errno));
-		if (rc == SG_OK)
-			entries[i].size = (uint64_t)sb.st_size;
-	}
-	bundle_reader_close(&r);
+	if (e->slice)
+		return SG_OK;
+	rc = bundle_reader_open(r, e, err);
+	if (rc == SG_OK && fstat(r->fd, &sb) != 0)
+		rc = sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
+				     "cannot read %s for the bundle: %s",
+				     e->name, strerror(errno));
+	if (rc == SG_OK)
+		e->size = (uint64_t)sb.st_size;
 	return rc;
 }
 
