@@ -1819,6 +1819,62 @@ START_TEST(test_sheet_names)
 }
 END_TEST
 
+/* Numbers are written as snprintf's "%.16G" writes them, whatever
+ * path formats them: amounts, ages, ratios, values near a rounding tie
+ * (dyadic numbers with short decimal expansions) and random doubles of
+ * every size, both signs. */
+static void assert_number_as_printf(double x)
+{
+	char want[64], got[XLSX_NUMBER_MAX];
+	size_t n;
+
+	snprintf(want, sizeof(want), "%.16G", x);
+	n = xlsx_format_number(got, x);
+	if (strcmp(got, want) != 0 || n != strlen(want))
+		ck_abort_msg("%.17g: \"%s\", not \"%s\"", x, got, want);
+}
+
+START_TEST(test_numbers_as_printf)
+{
+	static const double fixed[] = {
+		0.1, 0.2, 0.3, 9.95, 2.675, 1166.66, 26.4, 1e-4, 0.00012345,
+		9.999999999999999e14, 999999999999999.9, 1e15, 0.5, 1.5,
+		123456789012345.5, 0.30000000000000004, 1.0000000000000002,
+		9.9999999999999995, 99.999999999999995, 5e-5, 1e300,
+	};
+	unsigned long long x = 1;
+	size_t i;
+
+	for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		assert_number_as_printf(fixed[i]);
+		assert_number_as_printf(-fixed[i]);
+	}
+	for (i = 0; i < 2000000; i++) {
+		double v;
+		uint64_t bits;
+
+		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+		switch (i % 4) {
+		case 0:         /* an amount in cents */
+			v = (double)((x >> 20) % 100000000000ULL) / 100.0;
+			break;
+		case 1:         /* a dyadic number: near ties */
+			v = ldexp((double)((x >> 24) | 1), -(int)(x % 60));
+			break;
+		case 2:         /* random bits, 1e-6 to 1e17 */
+			bits = (x >> 12) | 0x3eb0000000000000ULL;
+			memcpy(&v, &bits, sizeof(v));
+			v = ldexp(v, (int)((x >> 2) % 80));
+			break;
+		default:        /* an age in tenths of a day */
+			v = (double)((x >> 30) % 100000) / 10.0;
+			break;
+		}
+		assert_number_as_printf((x & 1) ? -v : v);
+	}
+}
+END_TEST
+
 START_TEST(test_clean_text)
 {
 	struct xlsx_ctx cx;
@@ -1886,6 +1942,7 @@ static Suite *xlsx_suite(void)
 	tc = tcase_create("internals");
 	tcase_add_test(tc, test_sheet_names);
 	tcase_add_test(tc, test_clean_text);
+	tcase_add_test(tc, test_numbers_as_printf);
 	suite_add_tcase(s, tc);
 	return s;
 }

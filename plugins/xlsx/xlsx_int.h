@@ -223,6 +223,15 @@ void xlsx_stream_free(struct xlsx_stream *s);
 int xlsx_stream_text(struct xlsx_stream *s, lxw_row_t row, lxw_col_t col,
 		     const char *text, lxw_format *format,
 		     struct sg_error *err);
+/* Room for a number as "%.16G" writes it. */
+#define XLSX_NUMBER_MAX 48
+/* Writes x as snprintf's "%.16G" does (libxlsxwriter's number format)
+ * into out (XLSX_NUMBER_MAX bytes): its length.  Numbers of 1e-4 to 1e15
+ * are rounded here with integers, not by printf (at a million
+ * opportunities its arbitrary-precision path was a tenth of writing
+ * the lists). */
+size_t xlsx_format_number(char *out, double x);
+
 int xlsx_stream_number(struct xlsx_stream *s, lxw_row_t row, lxw_col_t col,
 		       double x, lxw_format *format, struct sg_error *err);
 
