@@ -508,6 +508,10 @@ struct sg_plugin {
 #define SG_SINK_NEEDS_DATA 0x2u         /* input->data */
 #define SG_SINK_NEEDS_FILES 0x4u        /* input->files, facts_json */
 #define SG_SINK_NEEDS_TASKS 0x8u        /* input->tasks (`run` only) */
+/* With SG_SINK_NEEDS_FILES: the sink calls host->file_ready() before it
+ * sizes or reads each file, so the host may hand it files it is still
+ * writing.  Without it the host finishes every file first. */
+#define SG_SINK_FILES_WHEN_READY 0x10u
 
 typedef const struct sg_plugin *(*sg_plugin_entry_fn)(void);
 

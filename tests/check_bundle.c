@@ -256,7 +256,8 @@ START_TEST(test_descriptor)
 	ck_assert_ptr_nonnull(p->finish);
 	ck_assert_ptr_nonnull(p->close);
 	ck_assert_ptr_nonnull(p->verify);
-	ck_assert_uint_eq(p->sink_needs, SG_SINK_NEEDS_FILES);
+	ck_assert_uint_eq(p->sink_needs, SG_SINK_NEEDS_FILES |
+			  SG_SINK_FILES_WHEN_READY);
 	ck_assert_ptr_null(p->pull);
 }
 END_TEST

@@ -530,6 +530,10 @@ static int publish_one(struct publish_state *ps, const struct cli_sink_job *job,
 		rc = publish_files(ps, err);
 	if (rc == SG_OK && (p->sink_needs & SG_SINK_NEEDS_TASKS))
 		rc = publish_tasks(ps, job->name, err);
+	/* A sink that would read the workbook unasked gets it whole. */
+	if (rc == SG_OK && ps->workbook != NULL &&
+	    !(p->sink_needs & SG_SINK_FILES_WHEN_READY))
+		rc = workbook_join(ps, err);
 	if (rc == SG_OK)
 		rc = write_one(ps, job->name, job->arg, ps->verbose, err);
 	return rc;

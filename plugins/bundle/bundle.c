@@ -1017,7 +1017,7 @@ static const struct sg_plugin bundle_plugin = {
 	.stream_count = NULL,
 	.pull_stream = NULL,
 	.verify = bundle_verify,
-	.sink_needs = SG_SINK_NEEDS_FILES,
+	.sink_needs = SG_SINK_NEEDS_FILES | SG_SINK_FILES_WHEN_READY,
 };
 
 /* The plugin's one exported symbol: its constant descriptor. */
