@@ -12,6 +12,7 @@
 #include "sg_time_int.h"
 
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,11 +98,35 @@ static void time_put2(char *buf, int64_t val)
 	memcpy(buf, pairs + 2 * val, 2);
 }
 
-/* The date of the day formatted last on this thread: times come in runs
- * of one day (a deal's history, a run's exceptions), and finding the
- * calendar date was most of formatting one. */
-static _Thread_local int64_t time_cached_day = INT64_MIN;
-static _Thread_local char time_cached_date[10];
+/*
+ * The calendar date of the day formatted last: times come in runs of one
+ * day (a deal's history, a run's exceptions), and finding the date was
+ * most of formatting one.  One 64-bit word, so threads share it without
+ * a lock: the day (from 0000-01-01, plus 1; 0: none) in bits 23-44, the
+ * year in 9-22, the month in 5-8, the day of the month in 0-4.  Not
+ * thread-local storage: plugins are loaded with dlopen, and a thread-
+ * local in a loaded library made LeakSanitizer's exit check crash.
+ */
+static _Atomic uint64_t time_date_cache;
+
+#define TIME_DAY_0000 (-719528LL)       /* 0000-01-01, in days */
+
+static void time_date_of(int64_t day, int64_t *year, int *month, int *mday)
+{
+	uint64_t key = (uint64_t)(day - TIME_DAY_0000) + 1, c;
+
+	c = atomic_load_explicit(&time_date_cache, memory_order_relaxed);
+	if ((c >> 23) == key) {
+		*year = (int64_t)((c >> 9) & 0x3fff);
+		*month = (int)((c >> 5) & 0xf);
+		*mday = (int)(c & 0x1f);
+		return;
+	}
+	sg_civil_from_days(day, year, month, mday);
+	c = key << 23 | (uint64_t)*year << 9 | (uint64_t)*month << 5 |
+	    (uint64_t)*mday;
+	atomic_store_explicit(&time_date_cache, c, memory_order_relaxed);
+}
 
 char *sg_time_format_iso(sg_time t, char *buf)
 {
@@ -115,16 +140,11 @@ char *sg_time_format_iso(sg_time t, char *buf)
 		t = 253402300799LL;          /* 9999-12-31T23:59:59Z */
 	day = sg_time_day(t);
 	rem = t - day * 86400;
-	if (day != time_cached_day) {
-		sg_civil_from_days(day, &year, &month, &mday);
-		memcpy(time_cached_date, "0000-00-00", 10);
-		time_put(time_cached_date, year, 4);
-		time_put2(time_cached_date + 5, month);
-		time_put2(time_cached_date + 8, mday);
-		time_cached_day = day;
-	}
-	memcpy(buf, time_cached_date, 10);
-	memcpy(buf + 10, "T00:00:00Z", SG_TIME_ISO_SIZE - 10);
+	time_date_of(day, &year, &month, &mday);
+	memcpy(buf, "0000-00-00T00:00:00Z", SG_TIME_ISO_SIZE);
+	time_put(buf, year, 4);
+	time_put2(buf + 5, month);
+	time_put2(buf + 8, mday);
 	time_put2(buf + 11, rem / 3600);
 	time_put2(buf + 14, rem / 60 % 60);
 	time_put2(buf + 17, rem % 60);
