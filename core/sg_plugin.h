@@ -344,13 +344,13 @@ struct sg_host {
 	/* --- version 3 --- */
 
 	/*
-	 * A sink given files (SG_SINK_NEEDS_FILES) calls it before it first
-	 * sizes or reads input->files[index]: the host may hand write() a
-	 * file it is still writing (a workbook rendered beside the archive,
-	 * so both keep the processors busy).  Returns SG_OK once that file
-	 * is complete, at once for a finished one, or the error that
-	 * stopped it.  NULL in a source's table and from an older host:
-	 * every file is complete when write() is called.
+	 * A sink given files that says SG_SINK_FILES_WHEN_READY calls it
+	 * before it first sizes or reads input->files[index]: the host may
+	 * then hand write() a file it is still writing (a workbook rendered
+	 * beside the archive, so both keep the processors busy).  Returns
+	 * SG_OK once that file is complete, at once for a finished one, or
+	 * the error that stopped it.  NULL in a source's table and from an
+	 * older host: every file is complete when write() is called.
 	 */
 	int (*file_ready)(void *ctx, size_t index, struct sg_error *err);
 };
