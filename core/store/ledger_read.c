@@ -534,11 +534,11 @@ static const struct {
 		ledger_run_columns, ledger_run_kinds,
 		LEDGER_COUNT(ledger_run_columns) },
 	[SG_LEDGER_TASKS] = {
-		/* The view tasks, read from its table by a scan and a sort
-		 * (see sg_ledger_each_exception()). */
-		"SELECT id, coalesce(reviewer, assignee), detected_at,"
-		" due_at, status, disposition, decided_by, decided_at,"
-		" decision_note FROM exceptions NOT INDEXED ORDER BY id",
+		/* "+": by a scan and a sort, not the id index (see
+		 * sg_ledger_each_exception()). */
+		"SELECT exception_id, assignee, created_at, due_at, status,"
+		" disposition, decided_by, decided_at, decision_note"
+		" FROM tasks ORDER BY +exception_id",
 		ledger_task_columns, ledger_task_kinds,
 		LEDGER_COUNT(ledger_task_columns) },
 	[SG_LEDGER_TASK_HISTORY] = {

@@ -117,19 +117,6 @@ int sg_review_events(struct sg_ledger *ledger, sg_time since,
 #define RV_TIME_MIN (-62167219200LL)
 #define RV_TIME_MAX 253402300799LL
 
-/* Appends "key" and its JSON string (or null) to t; nonzero on failure
- * (not UTF-8, or out of memory: *nomem). */
-static int rv_put_string(struct sg_text *t, const char *key, const char *s,
-			 int *nomem)
-{
-	int rc = sg_text_append(t, key, strlen(key));
-
-	if (rc == SG_OK)
-		rc = sg_text_append_json_string(t, s);
-	*nomem |= rc == SG_ERR_NOMEM;
-	return rc != SG_OK;
-}
-
 /*
  * Writes an exception_raised event read from its exception straight from
  * its fields: the bytes json_dumps() gives for rv_event_json()'s object
@@ -140,37 +127,42 @@ static int rv_put_string(struct sg_text *t, const char *key, const char *s,
  */
 static int rv_raised_line(struct sg_text *t, const struct sg_event_record *ev)
 {
-	char buf[64], iso[SG_TIME_ISO_SIZE];
-	size_t start = t->len;
-	int nomem = 0, bad = 0;
+	char seq[48], at[SG_TIME_ISO_SIZE], due[SG_TIME_ISO_SIZE];
+	const struct {
+		const char *key, *value;
+	} members[] = {
+		{ ",\"type\":", ev->type },
+		{ ",\"at\":", sg_time_format_iso(ev->at, at) },
+		{ ",\"run_id\":", ev->run_id },
+		{ ",\"exception_id\":", ev->exception_id },
+		{ ",\"opportunity_id\":", ev->opportunity_id },
+		{ ",\"exception_type\":", ev->exception_type },
+		{ ",\"verdict\":", ev->verdict },
+		{ ",\"assignee\":", ev->assignee },
+		{ ",\"due_at\":", sg_time_format_iso(ev->due_at, due) },
+	};
+	size_t start = t->len, i;
+	int rc;
 
 	if (ev->due_at == SG_TIME_NONE || ev->due_at < RV_TIME_MIN ||
 	    ev->due_at > RV_TIME_MAX)
 		return 1;
-	snprintf(buf, sizeof(buf), "{\"seq\":%lld", ev->seq);
-	bad |= sg_text_append(t, buf, strlen(buf)) != SG_OK;
-	nomem |= bad;
-	bad = bad || rv_put_string(t, ",\"type\":", ev->type, &nomem) ||
-	      rv_put_string(t, ",\"at\":", sg_time_format_iso(ev->at, iso),
-			    &nomem) ||
-	      rv_put_string(t, ",\"run_id\":", ev->run_id, &nomem) ||
-	      rv_put_string(t, ",\"exception_id\":", ev->exception_id,
-			    &nomem) ||
-	      rv_put_string(t, ",\"opportunity_id\":", ev->opportunity_id,
-			    &nomem) ||
-	      rv_put_string(t, ",\"exception_type\":", ev->exception_type,
-			    &nomem) ||
-	      rv_put_string(t, ",\"verdict\":", ev->verdict, &nomem) ||
-	      rv_put_string(t, ",\"assignee\":", ev->assignee, &nomem) ||
-	      rv_put_string(t, ",\"due_at\":",
-			    sg_time_format_iso(ev->due_at, iso), &nomem) ||
-	      sg_text_append(t, "}", 1) != SG_OK;
-	if (!bad)
+	snprintf(seq, sizeof(seq), "{\"seq\":%lld", ev->seq);
+	rc = sg_text_append(t, seq, strlen(seq));
+	for (i = 0; rc == SG_OK && i < sizeof(members) / sizeof(members[0]);
+	     i++) {
+		rc = sg_text_append(t, members[i].key, strlen(members[i].key));
+		if (rc == SG_OK)
+			rc = sg_text_append_json_string(t, members[i].value);
+	}
+	if (rc == SG_OK)
+		rc = sg_text_append(t, "}", 1);
+	if (rc == SG_OK)
 		return 0;
 	t->len = start;
 	if (t->s != NULL)
 		t->s[start] = '\0';
-	return nomem ? -1 : 1;
+	return rc == SG_ERR_NOMEM ? -1 : 1;
 }
 
 /* Any event through its jansson object; -1 out of memory. */
