@@ -32,12 +32,13 @@ core_libsgcore_la_SOURCES = \
 	core/sg_measures.c core/sg_measures.h \
 	core/sg_gate.c core/sg_gate.h \
 	core/sg_evidence.c core/sg_evidence.h \
+	core/sg_packed.c core/sg_packed.h \
 	core/sg_sink.c core/sg_sink.h \
 	core/sg_host.c core/sg_host.h
 core_libsgcore_la_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) $(CRYPTO_CFLAGS) \
-	$(ZSTD_CFLAGS)
+	$(ZSTD_CFLAGS) $(LIBDEFLATE_CFLAGS)
 core_libsgcore_la_LIBADD = core/util/libsgutil.la $(JANSSON_LIBS) $(CURL_LIBS) \
-	$(SQLITE_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) -lpthread
+	$(SQLITE_LIBS) $(CRYPTO_LIBS) $(ZSTD_LIBS) $(LIBDEFLATE_LIBS) -lpthread
 
 bin_PROGRAMS += stageguard
 stageguard_SOURCES = \

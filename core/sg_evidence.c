@@ -22,6 +22,7 @@
 
 #include "sg_hash.h"
 #include "sg_options.h"
+#include "sg_packed.h"
 #include "sg_review.h"
 #include "util/sg_canonical.h"
 #include "util/sg_csv.h"
@@ -48,10 +49,14 @@ struct ev_ctx {
 	json_t *run_ids;
 };
 
-/* One file being written. */
+/* One file being written: plain, or packed when the sink takes it so
+ * (the list entry is filled in when it is closed). */
 struct ev_file {
 	FILE *fp;
 	const char *path;
+	struct sg_packed *packed;
+	struct ev_ctx *c;
+	size_t index;           /* in c->files */
 };
 
 static int ev_nomem(struct sg_error *err)
@@ -108,10 +113,19 @@ static int ev_create(struct ev_ctx *c, const char *name, struct ev_file *f,
 	int rc;
 
 	f->fp = NULL;
+	f->packed = NULL;
 	rc = ev_add(c, name, NULL, &f->path, err);
 	if (rc != SG_OK)
 		return rc;
-	f->fp = fopen(f->path, "wb");
+	f->c = c;
+	f->index = c->count - 1;
+	if (c->in->packed) {
+		rc = sg_packed_open(&f->packed, &f->fp, f->path, err);
+		if (rc != SG_OK)
+			return sg_error_prefix(err, "evidence: ");
+	} else {
+		f->fp = fopen(f->path, "wb");
+	}
 	if (f->fp == NULL)
 		return sg_error_set_at(err, SG_ERR_IO, f->path, 0, 0,
 				       "evidence: cannot write: %s",
@@ -120,7 +134,34 @@ static int ev_create(struct ev_ctx *c, const char *name, struct ev_file *f,
 	 * 2 GB at a million opportunities.  stdio's lock on each call and
 	 * a write(2) every 4 KiB cost more than the formatting. */
 	__fsetlocking(f->fp, FSETLOCKING_BYCALLER);
-	setvbuf(f->fp, NULL, _IOFBF, EV_WRITE_BUFFER);
+	/* A packed file's buffer is its block: stdio hands each full one
+	 * over whole, to be compressed where it is. */
+	setvbuf(f->fp, NULL, _IOFBF, f->packed != NULL ? SG_PACKED_BLOCK :
+		EV_WRITE_BUFFER);
+	return SG_OK;
+}
+
+/* Closes a packed f and lists what it holds. */
+static int ev_close_packed(struct ev_file *f, int rc, struct sg_error *err)
+{
+	struct sg_packed_result res;
+	struct sg_sink_file *e = &f->c->files[f->index];
+	struct sg_error ignored;
+	int closed;
+
+	sg_error_clear(&ignored);
+	closed = sg_packed_close(f->packed, &res,
+				 rc == SG_OK ? err : &ignored);
+	f->packed = NULL;
+	f->fp = NULL;
+	if (rc != SG_OK)
+		return rc;
+	if (closed != SG_OK)
+		return sg_error_prefix(err, "evidence: ");
+	e->packed = res.packed;
+	e->size = res.size;
+	e->packed_size = res.packed_size;
+	memcpy(e->sha256, res.sha256, sizeof(e->sha256));
 	return SG_OK;
 }
 
@@ -129,6 +170,8 @@ static int ev_close(struct ev_file *f, int rc, struct sg_error *err)
 {
 	int bad;
 
+	if (f->packed != NULL)
+		return ev_close_packed(f, rc, err);
 	if (f->fp == NULL)
 		return rc;
 	bad = ferror(f->fp);
@@ -325,7 +368,7 @@ static int ev_redact_group(json_t *root, const char *group, unsigned kind,
 static int ev_write_config(struct ev_ctx *c, struct sg_error *err)
 {
 	const struct sg_config *cfg = c->in->config;
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	json_error_t jerr;
 	json_t *root = NULL;
 	char *text;
@@ -463,7 +506,7 @@ static int ev_write_opportunities(struct ev_ctx *c, const struct sg_model *m,
 				  struct sg_error *err)
 {
 	struct ev_extra_col *by_text = NULL, *by_sym = NULL, key, *hit;
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	const char **values = NULL;
 	char t1[SG_TIME_ISO_SIZE], t2[SG_TIME_ISO_SIZE], t3[SG_TIME_ISO_SIZE];
 	size_t ncols, i, j;
@@ -527,7 +570,7 @@ static int ev_write_stage_history(struct ev_ctx *c, const struct sg_model *m,
 				  const struct sg_model_view *v,
 				  struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	char t[SG_TIME_ISO_SIZE];
 	size_t i;
 	int rc;
@@ -557,7 +600,7 @@ static int ev_write_field_history(struct ev_ctx *c, const struct sg_model *m,
 				  const struct sg_model_view *v,
 				  struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	char t[SG_TIME_ISO_SIZE];
 	size_t i;
 	int rc;
@@ -614,7 +657,7 @@ static int ev_write_activities(struct ev_ctx *c, const struct sg_model *m,
 			       const struct sg_model_view *v,
 			       struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	char t[SG_TIME_ISO_SIZE];
 	size_t i;
 	int rc;
@@ -658,7 +701,7 @@ static int ev_write_evidence(struct ev_ctx *c, const struct sg_model *m,
 			     const struct sg_model_view *v,
 			     struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	const char *present = ev_present_word(c->in->config);
 	char t[SG_TIME_ISO_SIZE];
 	size_t i;
@@ -694,7 +737,7 @@ static int ev_write_owners(struct ev_ctx *c, const struct sg_model *m,
 			   const struct sg_model_view *v,
 			   struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	size_t i;
 	int rc;
 
@@ -721,7 +764,7 @@ static int ev_write_owners(struct ev_ctx *c, const struct sg_model *m,
 static int ev_write_snapshot(struct ev_ctx *c, const struct sg_model_view *v,
 			     struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	char t[SG_TIME_ISO_SIZE];
 	json_t *obj;
 	int rc;
@@ -831,7 +874,7 @@ static int ev_table_row(void *arg, const struct sg_cell *cells,
 static int ev_write_table(struct ev_ctx *c, size_t i, json_t *run_ids,
 			  struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	struct ev_table_file t = { NULL, 0, run_ids };
 	const char *const *names;
 	const int *kinds;
@@ -922,7 +965,7 @@ static int ev_exception_line(void *arg, const struct sg_exception_record *rec,
 /* exceptions.jsonl (each exception's JSON as recorded) and its note. */
 static int ev_write_exceptions(struct ev_ctx *c, struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL }, notes = { NULL, NULL };
+	struct ev_file f = { 0 }, notes = { 0 };
 	struct ev_exceptions x = { c, &f, &notes, { NULL, 0, 0 } };
 	int rc;
 
@@ -950,7 +993,7 @@ static int ev_event_line(void *arg, const char *text, size_t len,
 /* events.jsonl: as `stageguard events` prints them, by seq. */
 static int ev_write_events(struct ev_ctx *c, struct sg_error *err)
 {
-	struct ev_file f = { NULL, NULL };
+	struct ev_file f = { 0 };
 	int rc;
 
 	rc = ev_create(c, "events.jsonl", &f, err);

@@ -24,6 +24,10 @@ struct sg_evidence_inputs {
 	const struct sg_model *model;       /* finished */
 	sg_time as_of;
 	const char *tool_version;           /* PACKAGE_VERSION */
+	/* 1: write the files packed (sg_packed.h) for a sink that takes
+	 * them so: a file past one block is listed packed, with its size
+	 * and SHA-256. */
+	int packed;
 };
 
 /* The files written, in name order, and the facts of the manifest. */

@@ -35,8 +35,9 @@
 
 /* 2: sink input defined, verify() added.  3: sink file slices.
  * 4: the HTTP client (request size, classify, refresh, streaming, pace;
- * secrets registered with add_secret instead of listed per request). */
-#define SG_PLUGIN_ABI_VERSION 4u
+ * secrets registered with add_secret instead of listed per request).
+ * 5: struct sg_sink_file grows packed, size, packed_size and sha256. */
+#define SG_PLUGIN_ABI_VERSION 5u
 
 enum sg_plugin_kind {
 	SG_PLUGIN_SOURCE = 1,
@@ -399,6 +400,14 @@ struct sg_sink_file {
 				 * path from byte offset (many small files
 				 * kept in one) */
 	uint64_t offset, length;
+	/* 1 (only for a sink that says SG_SINK_FILES_PACKED): path holds
+	 * the file's bytes as gzip members (RFC 1952), one after another,
+	 * each of at most 1 MiB of them, packed_size bytes in all; size
+	 * and sha256 (lowercase hex) are those of the bytes unpacked.
+	 * 0: path holds the bytes. */
+	int packed;
+	uint64_t size, packed_size;
+	char sha256[65];
 };
 
 /*
@@ -512,6 +521,10 @@ struct sg_plugin {
  * sizes or reads each file, so the host may hand it files it is still
  * writing.  Without it the host finishes every file first. */
 #define SG_SINK_FILES_WHEN_READY 0x10u
+/* With SG_SINK_NEEDS_FILES: the sink takes packed files (struct
+ * sg_sink_file.packed), so the host may write its large files
+ * compressed.  Without it every file is given plain. */
+#define SG_SINK_FILES_PACKED 0x20u
 
 typedef const struct sg_plugin *(*sg_plugin_entry_fn)(void);
 

@@ -11,6 +11,7 @@
 #include <archive_entry.h>
 #include <check.h>
 #include <dlfcn.h>
+#include <inttypes.h>
 #include <jansson.h>
 #include <locale.h>
 #include <stdarg.h>
@@ -257,7 +258,7 @@ START_TEST(test_descriptor)
 	ck_assert_ptr_nonnull(p->close);
 	ck_assert_ptr_nonnull(p->verify);
 	ck_assert_uint_eq(p->sink_needs, SG_SINK_NEEDS_FILES |
-			  SG_SINK_FILES_WHEN_READY);
+			  SG_SINK_FILES_WHEN_READY | SG_SINK_FILES_PACKED);
 	ck_assert_ptr_null(p->pull);
 }
 END_TEST
@@ -1001,6 +1002,132 @@ START_TEST(test_gzip_blocks)
 }
 END_TEST
 
+/* Writes 2.5 MiB of rows to raw and the same as gzip members of 1 MiB
+ * each to packed (what core/sg_packed.c writes); fills f. */
+static void make_packed(const char *raw, const char *packed,
+			struct sg_sink_file *f)
+{
+	char cmd[2000];
+	FILE *p;
+
+	snprintf(cmd, sizeof(cmd), "python3 -c \"import sys, zlib, hashlib\n"
+		 "rows = ''.join('O-%%06d,Deal %%d,stage,%%d.00\\n' %% "
+		 "(i, i * 7919 %% 100003, i * 104729 %% 999983) "
+		 "for i in range(70000)).encode()\n"
+		 "open(sys.argv[1], 'wb').write(rows)\n"
+		 "with open(sys.argv[2], 'wb') as out:\n"
+		 "    for k in range(0, len(rows), 1 << 20):\n"
+		 "        z = zlib.compressobj(1, zlib.DEFLATED, 31)\n"
+		 "        out.write(z.compress(rows[k:k + (1 << 20)]) + "
+		 "z.flush())\n"
+		 "print(len(rows), hashlib.sha256(rows).hexdigest())\n"
+		 "\" '%s' '%s'", raw, packed);
+	p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(p);
+	ck_assert_int_eq(fscanf(p, "%" SCNu64 " %64s", &f->size, f->sha256),
+			 2);
+	/* Read to the end: python may write its line in pieces, and a
+	 * pipe closed early would fail the last. */
+	while (fgetc(p) != EOF)
+		;
+	ck_assert_int_eq(pclose(p), 0);
+	f->packed = 1;
+	f->path = packed;
+	f->packed_size = 0;
+	{
+		struct stat sb;
+
+		ck_assert_int_eq(stat(packed, &sb), 0);
+		f->packed_size = (uint64_t)sb.st_size;
+	}
+	ck_assert_uint_gt(f->size, 2u << 20);
+}
+
+/* A packed file (struct sg_sink_file.packed) in each format: put as it
+ * is into a .tar.gz, unpacked into the others; the archive holds the
+ * bytes, the manifest its given SHA-256. */
+START_TEST(test_packed_file)
+{
+	struct problems pr;
+	struct sg_error err;
+	struct fixture fx;
+	char out[400], dest[400], raw[400], packed[400];
+
+	fixture_init(&fx);
+	snprintf(raw, sizeof(raw), "%s/raw.csv", fx.dir);
+	snprintf(packed, sizeof(packed), "%s/packed.gz", fx.dir);
+	fx.files[fx.count].name = "inputs/zbig.csv";
+	make_packed(raw, packed, &fx.files[fx.count]);
+	fx.count++;
+	bundle_path(&fx, fmts[_i], "p", out, sizeof(out));
+	write_ok(&fx, out);
+	snprintf(dest, sizeof(dest), "%s/xp", fx.dir);
+	ck_assert_int_eq(mkdir(dest, 0755), 0);
+	ck_assert_int_eq(run(_i == 0 ? "tar -xzf '%s' -C '%s'" :
+			     _i == 1 ? "zstd -dcq '%s' | tar -xf - -C '%s'" :
+			     "unzip -q '%s' -d '%s'", out, dest), 0);
+	ck_assert_int_eq(run("cmp -s '%s' '%s/" TOP "/inputs/zbig.csv'", raw,
+			     dest), 0);
+	ck_assert_int_eq(run("cd '%s/" TOP "' && sha256sum -c --strict "
+			     "--quiet SHA256SUMS", dest), 0);
+	if (_i == 0)
+		ck_assert_int_eq(run("gzip -t '%s'", out), 0);
+	ck_assert_int_eq(verify(out, &pr, &err), SG_OK);
+	ck_assert_uint_eq(pr.count, 0);
+	problems_free(&pr);
+	fixture_done(&fx);
+}
+END_TEST
+
+/* A packed file that is not what it was said to be stops the bundle,
+ * naming it, and leaves no output: another length (any format); other
+ * bytes (found where it is unpacked: .tar.zst and .zip). */
+START_TEST(test_packed_file_changed)
+{
+	struct sg_sink_input in;
+	struct sg_sink_file *f;
+	struct sg_error err;
+	struct fixture fx;
+	char out[400], raw[400], packed[400], sha[65];
+	struct stat sb;
+
+	fixture_init(&fx);
+	snprintf(raw, sizeof(raw), "%s/raw.csv", fx.dir);
+	snprintf(packed, sizeof(packed), "%s/packed.gz", fx.dir);
+	f = &fx.files[fx.count++];
+	f->name = "inputs/zbig.csv";
+	make_packed(raw, packed, f);
+	bundle_path(&fx, fmts[_i], "c", out, sizeof(out));
+	in = input_of(&fx, FACTS);
+
+	f->packed_size++;
+	ck_assert_int_eq(write_bundle(out, &in, &err), SG_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.message, "inputs/zbig.csv changed "
+				     "after it was written"));
+	ck_assert_int_ne(stat(out, &sb), 0);
+	f->packed_size--;
+
+	if (_i == 0) {
+		fixture_done(&fx);
+		return;
+	}
+	memcpy(sha, f->sha256, sizeof(sha));
+	f->sha256[10] = f->sha256[10] == '0' ? '1' : '0';
+	ck_assert_int_eq(write_bundle(out, &in, &err), SG_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.message, "its SHA-256 differs"));
+	ck_assert_int_ne(stat(out, &sb), 0);
+	memcpy(f->sha256, sha, sizeof(sha));
+
+	ck_assert_int_eq(run("printf 'XXXX' | dd of='%s' bs=1 seek=%lu "
+			     "conv=notrunc status=none", packed,
+			     (unsigned long)(f->packed_size / 2)), 0);
+	ck_assert_int_eq(write_bundle(out, &in, &err), SG_ERR_IO);
+	ck_assert_ptr_nonnull(strstr(err.message, "inputs/zbig.csv"));
+	ck_assert_int_ne(stat(out, &sb), 0);
+	fixture_done(&fx);
+}
+END_TEST
+
 START_TEST(test_unknown_suffix)
 {
 	static const char *const bad[] = {
@@ -1511,6 +1638,8 @@ static Suite *bundle_suite(void)
 	tcase_add_test(tc, test_gzip_blocks);
 	tcase_add_test(tc, test_unknown_suffix);
 	tcase_add_test(tc, test_unwritable);
+	tcase_add_loop_test(tc, test_packed_file, 0, 3);
+	tcase_add_loop_test(tc, test_packed_file_changed, 0, 3);
 	suite_add_tcase(s, tc);
 
 	tc = tcase_create("verify");

@@ -409,6 +409,62 @@ START_TEST(test_gzip_members_store_deflated_bytes)
 }
 END_TEST
 
+/* A flush ends the block being filled as a member and writes every
+ * block out, so bytes put next come right after them; the stream goes
+ * on in blocks counted from the flush.  Raw streams refuse it. */
+START_TEST(test_gzip_members_flush)
+{
+	size_t a = SG_DEFLATE_BLOCK + 1000, b = 2 * SG_DEFLATE_BLOCK;
+	unsigned char *in = make_input(a + b);
+	unsigned char *out = malloc(SG_DEFLATE_BLOCK + 1);
+	static const char marker[] = "between";
+	struct sg_deflate *d;
+	struct sg_error err;
+	struct sink s;
+	size_t at = 0, got, expect[] = { SG_DEFLATE_BLOCK, 1000 };
+	size_t k;
+
+	ck_assert_ptr_nonnull(out);
+	memset(&s, 0, sizeof(s));
+	s.fail_after = -1;
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_deflate_new_gzip_members(&d, 1, 2, sink_put, &s,
+						     &err), SG_OK);
+	ck_assert_int_eq(sg_deflate_write(d, in, a), 0);
+	ck_assert_int_eq(sg_deflate_flush(d), 0);
+	ck_assert_int_eq(sg_deflate_flush(d), 0);   /* nothing to end */
+	ck_assert_int_eq(sink_put(&s, marker, sizeof(marker)), 0);
+	ck_assert_int_eq(sg_deflate_write(d, in + a, b), 0);
+	ck_assert_int_eq(sg_deflate_finish(d), 0);
+	sg_deflate_free(d);
+	for (k = 0; k < 2; k++) {
+		at += gunzip_member(&s, at, out, &got);
+		ck_assert_uint_eq(got, expect[k]);
+		ck_assert(memcmp(out, in + (k ? SG_DEFLATE_BLOCK : 0),
+				 got) == 0);
+	}
+	ck_assert(memcmp(s.data + at, marker, sizeof(marker)) == 0);
+	at += sizeof(marker);
+	for (k = 0; k < 2; k++) {
+		at += gunzip_member(&s, at, out, &got);
+		ck_assert_uint_eq(got, SG_DEFLATE_BLOCK);
+		ck_assert(memcmp(out, in + a + k * SG_DEFLATE_BLOCK,
+				 got) == 0);
+	}
+	ck_assert_uint_eq(at, s.len);
+	free(s.data);
+
+	memset(&s, 0, sizeof(s));
+	s.fail_after = -1;
+	ck_assert_int_eq(sg_deflate_new(&d, 1, 1, sink_put, &s, &err), SG_OK);
+	ck_assert_int_eq(sg_deflate_flush(d), -1);
+	sg_deflate_free(d);
+	free(s.data);
+	free(out);
+	free(in);
+}
+END_TEST
+
 START_TEST(test_free_accepts_null)
 {
 	sg_deflate_free(NULL);
@@ -430,6 +486,7 @@ static Suite *deflate_suite(void)
 	tcase_add_loop_test(tc, test_gzip_members, 0,
 			    (int)(sizeof(sizes) / sizeof(sizes[0])));
 	tcase_add_test(tc, test_gzip_members_store_deflated_bytes);
+	tcase_add_test(tc, test_gzip_members_flush);
 	tcase_add_test(tc, test_free_accepts_null);
 	suite_add_tcase(s, tc);
 	return s;

@@ -12,7 +12,7 @@ tests_check_sink_SOURCES = tests/check_sink.c tests/sg_test.h
 tests_check_sink_CFLAGS = $(SG_TEST_CFLAGS)
 tests_check_sink_LDADD = $(SG_TEST_LDADD)
 TESTS += tests/cli/report.sh tests/cli/outputs.sh tests/cli/fulldisk.sh
-TESTS += tests/cli/bundle.sh
+TESTS += tests/cli/bundle.sh tests/cli/bundle_packed.sh
 
 # A write-back sink against the fake CRM of tests/http_server.py.
 check_LTLIBRARIES += tests/plugins/testtasks.la

@@ -56,6 +56,7 @@ struct publish_state {
 	struct sg_write_back tasks;     /* for the last write-back sink */
 	struct sg_sink_input input;
 	struct workbook_job *workbook;  /* being rendered beside the bundle */
+	int pack_files;         /* every sink given files takes them packed */
 };
 
 /* The staged workbook, rendered on a thread of its own. */
@@ -434,6 +435,7 @@ static int publish_files(struct publish_state *ps, struct sg_error *err)
 	job.in.model = s->model;
 	job.in.as_of = s->window.as_of;
 	job.in.tool_version = PACKAGE_VERSION;
+	job.in.packed = ps->pack_files;
 	job.dir = ps->staging;
 	job.extra = extra;
 	job.out = &ps->evidence;
@@ -539,6 +541,27 @@ static int publish_one(struct publish_state *ps, const struct cli_sink_job *job,
 	return rc;
 }
 
+/* 1 when every sink of jobs that is given files takes them packed: the
+ * evidence is written once for all of them. */
+static int publish_can_pack(const struct cli_session *s,
+			    const struct cli_sink_job *jobs, size_t job_count)
+{
+	const struct sg_plugin *p;
+	struct sg_error ignored;
+	size_t i;
+	int any = 0;
+
+	for (i = 0; i < job_count; i++) {
+		p = sg_sink_find(s->registry, jobs[i].name, &ignored);
+		if (p == NULL || !(p->sink_needs & SG_SINK_NEEDS_FILES))
+			continue;
+		if (!(p->sink_needs & SG_SINK_FILES_PACKED))
+			return 0;
+		any = 1;
+	}
+	return any;
+}
+
 int cli_publish(struct cli_session *s, struct sg_ledger *ledger,
 		const struct cli_sink_job *jobs, size_t job_count,
 		int verbose, struct sg_error *err)
@@ -552,6 +575,7 @@ int cli_publish(struct cli_session *s, struct sg_ledger *ledger,
 	ps.ledger = ledger;
 	ps.verbose = verbose;
 	ps.input.size = sizeof(ps.input);
+	ps.pack_files = publish_can_pack(s, jobs, job_count);
 	for (i = 0; rc == SG_OK && i < job_count; i++)
 		rc = publish_one(&ps, &jobs[i], err);
 	publish_release(&ps);

@@ -349,6 +349,25 @@ static int dfl_end(struct sg_deflate *g, int final)
 	return rc == 0 && g->error == 0 ? 0 : -1;
 }
 
+int sg_deflate_flush(struct sg_deflate *g)
+{
+	int rc = 0;
+
+	if (!g->gzip_members) {
+		g->error = EINVAL;
+		return -1;
+	}
+	if (g->error != 0)
+		return -1;
+	if (g->filling != NULL && g->filling->in_len > 0)
+		dfl_submit(g, g->filling, 0);
+	pthread_mutex_lock(&g->lock);
+	while (g->written < g->next_seq && rc == 0)
+		rc = dfl_write_oldest(g);
+	pthread_mutex_unlock(&g->lock);
+	return rc == 0 && g->error == 0 ? 0 : -1;
+}
+
 int sg_deflate_finish(struct sg_deflate *g)
 {
 	return dfl_end(g, 1);

@@ -73,6 +73,14 @@ int sg_deflate_finish(struct sg_deflate *d);
  */
 int sg_deflate_finish_open(struct sg_deflate *d);
 
+/*
+ * Gzip members only: ends the block being filled (when it holds any
+ * byte) as a member of its own and writes every block out, so that
+ * members made elsewhere may be put next, straight after it.  The
+ * stream goes on; 0 or -1.
+ */
+int sg_deflate_flush(struct sg_deflate *d);
+
 /* After sg_deflate_finish() of a raw stream: the CRC-32 and the length of
  * all the input (what a zip entry records); the CRC is 0 for gzip
  * members, which carry their own. */

@@ -445,6 +445,9 @@ struct bundle_writer {
 	struct bundle_gzip *gz;  /* .tar.gz: the compressor */
 	int fd;                  /* .tar.zst and .zip: the file */
 	int write_errno;         /* their first write error, or 0 */
+	/* .tar.gz: tar bytes libarchive writes that the output does not
+	 * take, a packed file's being put there already compressed. */
+	uint64_t skip;
 	unsigned long long done, total;
 };
 
@@ -510,6 +513,51 @@ static long bundle_next_block(struct bundle_writer *w, struct bundle_entry *e,
 	return (long)n;
 }
 
+/* Zeros libarchive is given for a packed file's bytes (dropped). */
+static const unsigned char bundle_zeros[BUNDLE_BLOCK];
+
+/*
+ * A packed file into a .tar.gz: its gzip members are put after its
+ * header as they are, and libarchive, which counts an entry's bytes and
+ * pads it, is given as many zeros, which bundle_gz_write() drops.  Its
+ * size and SHA-256 are the ones given with it.
+ */
+static int bundle_copy_packed(struct bundle_writer *w, struct bundle_entry *e,
+			      struct sg_error *err)
+{
+	uint64_t left = e->size;
+	size_t n;
+	int rc = bundle_reader_open(&w->reader, e, err), copied;
+
+	if (rc != SG_OK)
+		return rc;
+	copied = bundle_gzip_copy(w->gz, w->reader.fd, e->packed_size,
+				  w->buf, BUNDLE_BLOCK);
+	if (copied == ENODATA)
+		return sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
+				       "%s changed while it was being "
+				       "bundled; write the bundle again once "
+				       "nothing writes to it", e->name);
+	if (copied != 0)
+		return sg_error_set_at(err, SG_ERR_IO, w->st->path, 0, 0,
+				       "cannot write the bundle: %s; check "
+				       "the room on the disk",
+				       copied < 0 ? bundle_gzip_error(w->gz) :
+				       strerror(copied));
+	w->skip = e->size;
+	while (left > 0) {
+		n = left < BUNDLE_BLOCK ? (size_t)left : BUNDLE_BLOCK;
+		if (archive_write_data(w->a, bundle_zeros, n) != (la_ssize_t)n)
+			return bundle_archive_error(w, e->name, err);
+		left -= n;
+	}
+	w->done += e->size;
+	if (w->st->host->progress != NULL)
+		w->st->host->progress(w->st->host->ctx, "bundle", w->done,
+				      w->total);
+	return SG_OK;
+}
+
 /*
  * Copies one entry's bytes into the archive.  A given file is hashed as
  * it is copied, so the manifest holds the SHA-256 of the very bytes
@@ -522,10 +570,14 @@ static int bundle_copy(struct bundle_writer *w, struct bundle_entry *e,
 {
 	const char *where = e->path != NULL ? e->path : e->name;
 	EVP_MD_CTX *md = NULL;
+	unsigned char given[32];
 	uint64_t size = 0;
 	long n;
 	int rc = SG_OK;
 
+	if (e->packed && w->gz != NULL)
+		return bundle_copy_packed(w, e, err);
+	memcpy(given, e->sha, sizeof(given));
 	if (e->tmp != NULL)
 		rewind(e->tmp);
 	else
@@ -558,6 +610,11 @@ static int bundle_copy(struct bundle_writer *w, struct bundle_entry *e,
 		md = NULL;
 	}
 	EVP_MD_CTX_free(md);
+	if (rc == SG_OK && e->packed && memcmp(given, e->sha, 32) != 0)
+		rc = sg_error_set_at(err, SG_ERR_IO, where, 0, 0,
+				     "%s unpacked is not the file given (its "
+				     "SHA-256 differs); write the bundle "
+				     "again", e->name);
 	return rc;
 }
 
@@ -678,8 +735,12 @@ static la_ssize_t bundle_gz_write(struct archive *a, void *arg,
 				  const void *buf, size_t len)
 {
 	struct bundle_writer *w = arg;
+	size_t drop = w->skip < len ? (size_t)w->skip : len;
 
-	if (bundle_gzip_write(w->gz, buf, len) != 0) {
+	w->skip -= drop;
+	if (drop < len &&
+	    bundle_gzip_write(w->gz, (const char *)buf + drop,
+			      len - drop) != 0) {
 		archive_set_error(a, EIO, "%s", bundle_gzip_error(w->gz));
 		return -1;
 	}
@@ -769,9 +830,13 @@ static int bundle_archive_open(struct bundle_writer *w, int fd,
 	if (r == ARCHIVE_OK && w->st->format == BUNDLE_TGZ) {
 		if (bundle_gzip_new(&w->gz, fd, err) != SG_OK)
 			return SG_ERR_IO;
-		/* The last tar record is not padded: a compressed stream
-		 * has no blocks to fill. */
-		r = archive_write_set_bytes_in_last_block(a, 1);
+		/* Unblocked: the tar stream reaches bundle_gz_write() as it
+		 * is written, so a packed file's members follow its header
+		 * (bundle_copy_packed()); no record is padded either, which
+		 * a compressed stream does not need. */
+		r = archive_write_set_bytes_per_block(a, 0);
+		if (r == ARCHIVE_OK)
+			r = archive_write_set_bytes_in_last_block(a, 1);
 		if (r == ARCHIVE_OK)
 			r = archive_write_open(a, w, NULL, bundle_gz_write,
 					       bundle_gz_close);
@@ -815,6 +880,23 @@ static int bundle_write(void *state, const struct sg_sink_input *input,
 	rc = bundle_write_utf8(state, input, loc != (locale_t)0, err);
 	bundle_utf8_end(loc, old);
 	return rc;
+}
+
+/* A packed file's given size and SHA-256. */
+static int bundle_take_packed(struct bundle_entry *e,
+			      const struct sg_sink_file *f, size_t i,
+			      struct sg_error *err)
+{
+	if (f->slice ||
+	    bundle_unhex(f->sha256, strnlen(f->sha256, sizeof(f->sha256)),
+			 e->sha) != 0)
+		return sg_error_set(err, SG_ERR_SINK, "file %zu of the input "
+				    "(%s) is packed without its SHA-256, or "
+				    "as a slice", i + 1, f->name);
+	e->packed = 1;
+	e->size = f->size;
+	e->given_packed_size = f->packed_size;
+	return SG_OK;
 }
 
 /* write() in the C.UTF-8 character set (utf8 nonzero) or without. */
@@ -901,6 +983,11 @@ static int bundle_write_utf8(struct bundle_state *st,
 		entries[i].slice = f->slice;
 		entries[i].offset = f->slice ? f->offset : 0;
 		entries[i].size = f->slice ? f->length : 0;
+		if (f->packed) {
+			rc = bundle_take_packed(&entries[i], f, i, err);
+			if (rc != SG_OK)
+				goto out;
+		}
 		order[i] = &entries[i];
 	}
 	man = &entries[n - 2];
@@ -1017,7 +1104,8 @@ static const struct sg_plugin bundle_plugin = {
 	.stream_count = NULL,
 	.pull_stream = NULL,
 	.verify = bundle_verify,
-	.sink_needs = SG_SINK_NEEDS_FILES | SG_SINK_FILES_WHEN_READY,
+	.sink_needs = SG_SINK_NEEDS_FILES | SG_SINK_FILES_WHEN_READY |
+		      SG_SINK_FILES_PACKED,
 };
 
 /* The plugin's one exported symbol: its constant descriptor. */

@@ -52,6 +52,69 @@ int bundle_gzip_write(struct bundle_gzip *g, const void *data, size_t size)
 	return sg_deflate_write(g->deflate, data, size);
 }
 
+/* Copies len bytes of in from its offset at to the output with the
+ * system's copy_file_range(); 0, or the errno that stopped it (ENODATA:
+ * in ended first).  *done counts what was copied. */
+static int bgz_copy_range(struct bundle_gzip *g, int in, uint64_t at,
+			  uint64_t len, uint64_t *done)
+{
+	off_t off = (off_t)at;
+	ssize_t n;
+
+	while (*done < len) {
+		n = copy_file_range(in, &off, g->fd, NULL,
+				    (size_t)(len - *done), 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return ENODATA;
+		*done += (uint64_t)n;
+	}
+	return 0;
+}
+
+/* The same by read() and write(), where copy_file_range() cannot go
+ * (other file systems, old kernels). */
+static int bgz_copy_rw(struct bundle_gzip *g, int in, uint64_t at,
+		       uint64_t len, unsigned char *buf, size_t size)
+{
+	ssize_t n;
+	int e;
+
+	while (len > 0) {
+		n = pread(in, buf, len < size ? (size_t)len : size, (off_t)at);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		if (n == 0)
+			return ENODATA;
+		e = bgz_put(g, buf, (size_t)n);
+		if (e != 0)
+			return e;
+		at += (uint64_t)n;
+		len -= (uint64_t)n;
+	}
+	return 0;
+}
+
+int bundle_gzip_copy(struct bundle_gzip *g, int in, uint64_t len,
+		     unsigned char *buf, size_t size)
+{
+	uint64_t done = 0;
+	int e;
+
+	if (sg_deflate_flush(g->deflate) != 0)
+		return -1;
+	e = bgz_copy_range(g, in, 0, len, &done);
+	if (e == EXDEV || e == ENOSYS || e == EINVAL || e == EOPNOTSUPP ||
+	    e == EBADF || e == EPERM)
+		e = bgz_copy_rw(g, in, done, len - done, buf, size);
+	return e;
+}
+
 int bundle_gzip_finish(struct bundle_gzip *g)
 {
 	return sg_deflate_finish(g->deflate);

@@ -45,6 +45,11 @@ struct bundle_entry {
 	FILE *tmp;              /* manifest.json, SHA256SUMS */
 	uint64_t size;
 	unsigned char sha[32];
+	/* A packed file (struct sg_sink_file): path holds gzip members;
+	 * size and sha are given with it, and given_packed_size, which
+	 * packed_size, path's size when sized, must be. */
+	int packed;
+	uint64_t packed_size, given_packed_size;
 };
 
 /* Reads the given files.  The file opened last stays open: many entries
@@ -52,6 +57,8 @@ struct bundle_entry {
 struct bundle_reader {
 	const char *path;       /* borrowed from the entry; NULL: none */
 	int fd;
+	/* A packed file is read in order, unpacked (bundle_packed.c). */
+	void *unpack;
 };
 
 struct bundle_state {
@@ -121,9 +128,24 @@ long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
 		 uint64_t at, unsigned char *buf, size_t want,
 		 struct sg_error *err);
 
+/* Reads up to want bytes of a packed e, unpacked, in order (at is
+ * what was read of it so far): the count, 0 at its end, -1 with err set
+ * (damaged members). */
+long bundle_packed_read(struct bundle_reader *r, const struct bundle_entry *e,
+			uint64_t at, unsigned char *buf, size_t want,
+			struct sg_error *err);
+
+/* Frees what bundle_packed_read() kept; accepts a reader without it. */
+void bundle_packed_end(struct bundle_reader *r);
+
+/* Opens e's file into r (kept open for the next entry of the same
+ * path); SG_OK or SG_ERR_IO naming the file. */
+int bundle_reader_open(struct bundle_reader *r, const struct bundle_entry *e,
+		       struct sg_error *err);
+
 /* Fills a given file's size (a slice has its own), as the file is now:
- * a tar header gives the size before the bytes.  On failure err names
- * the file. */
+ * a tar header gives the size before the bytes; a packed file's size is
+ * given, its packed_size is filled.  On failure err names the file. */
 int bundle_size_file(struct bundle_reader *r, struct bundle_entry *e,
 		     struct sg_error *err);
 
@@ -153,6 +175,17 @@ int bundle_gzip_new(struct bundle_gzip **out, int fd, struct sg_error *err);
 
 /* Compresses size bytes; 0, or -1 (bundle_gzip_error() says why). */
 int bundle_gzip_write(struct bundle_gzip *g, const void *data, size_t size);
+
+/*
+ * Puts len bytes of in (from its start), gzip members made elsewhere,
+ * into the file as they are, after everything compressed so far (which
+ * ends as a member of its own).  buf (size bytes) is for when the system
+ * cannot copy between the two files itself.  Returns 0; -1 when the
+ * compressor failed (bundle_gzip_error()); or an errno: ENODATA when in
+ * has fewer than len bytes.
+ */
+int bundle_gzip_copy(struct bundle_gzip *g, int in, uint64_t len,
+		     unsigned char *buf, size_t size);
 
 /* Writes the rest; 0 or -1. */
 int bundle_gzip_finish(struct bundle_gzip *g);

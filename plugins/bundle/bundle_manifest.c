@@ -58,18 +58,19 @@ void bundle_reader_init(struct bundle_reader *r)
 {
 	r->path = NULL;
 	r->fd = -1;
+	r->unpack = NULL;
 }
 
 void bundle_reader_close(struct bundle_reader *r)
 {
 	if (r->fd >= 0)
 		close(r->fd);
+	bundle_packed_end(r);
 	bundle_reader_init(r);
 }
 
-static int bundle_reader_open(struct bundle_reader *r,
-			      const struct bundle_entry *e,
-			      struct sg_error *err)
+int bundle_reader_open(struct bundle_reader *r, const struct bundle_entry *e,
+		       struct sg_error *err)
 {
 	struct stat sb;
 
@@ -97,6 +98,8 @@ long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
 {
 	ssize_t n;
 
+	if (e->packed)
+		return bundle_packed_read(r, e, at, buf, want, err);
 	if (bundle_reader_open(r, e, err) != SG_OK)
 		return -1;
 	if (e->slice) {
@@ -138,7 +141,18 @@ int bundle_size_file(struct bundle_reader *r, struct bundle_entry *e,
 		rc = sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
 				     "cannot read %s for the bundle: %s",
 				     e->name, strerror(errno));
-	if (rc == SG_OK)
+	if (rc == SG_OK && e->packed) {
+		e->packed_size = (uint64_t)sb.st_size;
+		if (e->packed_size != e->given_packed_size)
+			rc = sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
+					     "%s changed after it was written "
+					     "(%llu bytes, not %llu); write the "
+					     "bundle again once nothing writes "
+					     "to it", e->name,
+					     (unsigned long long)e->packed_size,
+					     (unsigned long long)
+					     e->given_packed_size);
+	} else if (rc == SG_OK)
 		e->size = (uint64_t)sb.st_size;
 	return rc;
 }

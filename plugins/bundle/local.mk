@@ -2,7 +2,7 @@
 pkglib_LTLIBRARIES += plugins/bundle/bundle.la
 plugins_bundle_bundle_la_SOURCES = plugins/bundle/bundle.c \
 	plugins/bundle/bundle_int.h plugins/bundle/bundle_gzip.c \
-	plugins/bundle/bundle_manifest.c \
+	plugins/bundle/bundle_manifest.c plugins/bundle/bundle_packed.c \
 	plugins/bundle/bundle_verify.c
 plugins_bundle_bundle_la_CFLAGS = $(AM_CFLAGS) $(LIBARCHIVE_CFLAGS) $(CRYPTO_CFLAGS) $(ZLIB_CFLAGS) -fvisibility=hidden
 plugins_bundle_bundle_la_LDFLAGS = $(SG_PLUGIN_LDFLAGS)
