@@ -789,24 +789,26 @@ static int ev_write_snapshot(struct ev_ctx *c, const struct sg_model_view *v,
 	return ev_close(&f, rc, err);
 }
 
-static int ev_write_inputs(struct ev_ctx *c, struct sg_error *err)
+/* The inputs, in two halves of about the same size (at a million
+ * opportunities 0.6 and 0.7 GB), each written by a thread of its own:
+ * 0, the opportunities and their histories, the owners, the snapshot;
+ * 1, the activities and the evidence.  The folder exists. */
+static int ev_write_inputs(struct ev_ctx *c, int half, struct sg_error *err)
 {
 	const struct sg_model *m = c->in->model;
 	struct sg_model_view v;
 	int rc;
 
 	sg_model_view(m, &v);
-	rc = ev_mkdir(c, "inputs", err);
-	if (rc == SG_OK)
-		rc = ev_write_opportunities(c, m, &v, err);
+	if (half == 1) {
+		rc = ev_write_activities(c, m, &v, err);
+		return rc == SG_OK ? ev_write_evidence(c, m, &v, err) : rc;
+	}
+	rc = ev_write_opportunities(c, m, &v, err);
 	if (rc == SG_OK)
 		rc = ev_write_stage_history(c, m, &v, err);
 	if (rc == SG_OK)
 		rc = ev_write_field_history(c, m, &v, err);
-	if (rc == SG_OK)
-		rc = ev_write_activities(c, m, &v, err);
-	if (rc == SG_OK)
-		rc = ev_write_evidence(c, m, &v, err);
 	if (rc == SG_OK)
 		rc = ev_write_owners(c, m, &v, err);
 	if (rc == SG_OK)
@@ -1132,6 +1134,9 @@ static int ev_facts(struct ev_ctx *c, char **out, struct sg_error *err)
  */
 struct ev_inputs_job {
 	struct ev_ctx c;
+	int half;
+	pthread_t thread;
+	int started;
 	struct sg_error err;
 	int rc;
 };
@@ -1141,7 +1146,7 @@ static void *ev_inputs_thread(void *arg)
 	struct ev_inputs_job *job = arg;
 
 	sg_error_clear(&job->err);
-	job->rc = ev_write_inputs(&job->c, &job->err);
+	job->rc = ev_write_inputs(&job->c, job->half, &job->err);
 	return NULL;
 }
 
@@ -1180,42 +1185,6 @@ static void ev_files_free(struct sg_sink_file *files, size_t count)
 	free(files);
 }
 
-/* Writes every file but the extra ones: config, inputs, ledger. */
-static int ev_write_all(struct ev_ctx *c, struct sg_error *err)
-{
-	struct ev_inputs_job job;
-	struct sg_error ledger_err;
-	pthread_t thread;
-	int started, rc, ledger_rc = SG_OK;
-
-	memset(&job, 0, sizeof(job));
-	job.c.dir = c->dir;
-	job.c.dir_len = c->dir_len;
-	job.c.in = c->in;
-	started = pthread_create(&thread, NULL, ev_inputs_thread, &job) == 0;
-	if (!started)
-		ev_inputs_thread(&job);
-	sg_error_clear(&ledger_err);
-	rc = ev_write_config(c, err);
-	if (rc == SG_OK)
-		ledger_rc = ev_write_ledger(c, &ledger_err);
-	if (started)
-		pthread_join(thread, NULL);
-	/* The first failure in the order the files were written before:
-	 * the config, the inputs, the ledger's. */
-	if (rc == SG_OK && job.rc != SG_OK) {
-		*err = job.err;
-		rc = job.rc;
-	} else if (rc == SG_OK && ledger_rc != SG_OK) {
-		*err = ledger_err;
-		rc = ledger_rc;
-	}
-	if (rc == SG_OK)
-		rc = ev_take_files(c, &job.c, err);
-	ev_files_free(job.c.files, job.c.count);
-	return rc;
-}
-
 void sg_evidence_files_release(struct sg_evidence_files *ev)
 {
 	if (ev == NULL)
@@ -1227,24 +1196,37 @@ void sg_evidence_files_release(struct sg_evidence_files *ev)
 	ev->facts_json = NULL;
 }
 
-int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
-		      const struct sg_evidence_inputs *in,
-		      const struct sg_sink_file *extra, size_t extra_count,
-		      struct sg_error *err)
-{
-	struct ev_ctx c;
-	struct sg_evidence_files got;
-	struct stat sb;
-	size_t i;
+/*
+ * The ledger's files are written by a writer of their own, begun before
+ * the model is there (they need none): a thread with a connection of its
+ * own to the ledger, or, when either cannot be had, at once on the
+ * calling thread.
+ */
+struct sg_evidence_writer {
+	struct sg_evidence_inputs in;   /* the caller's; model set at end */
+	struct sg_evidence_inputs own_in; /* the thread's: own connection */
+	struct sg_ledger *own;
+	struct ev_ctx ledger;           /* the ledger's files, the run ids */
+	char *dir;
+	pthread_t thread;
+	int started;
 	int rc;
+	struct sg_error err;
+};
 
-	memset(out, 0, sizeof(*out));
-	memset(&c, 0, sizeof(c));
-	if (dir == NULL || in == NULL || in->config == NULL ||
-	    in->ledger == NULL || in->model == NULL)
-		return sg_error_set(err, SG_ERR_INTERNAL,
-				    "evidence: a folder, a config, a "
-				    "ledger and a model are needed");
+static void *ev_ledger_thread(void *arg)
+{
+	struct sg_evidence_writer *w = arg;
+
+	sg_error_clear(&w->err);
+	w->rc = ev_write_ledger(&w->ledger, &w->err);
+	return NULL;
+}
+
+static int ev_folder_ok(const char *dir, struct sg_error *err)
+{
+	struct stat sb;
+
 	if (stat(dir, &sb) != 0)
 		return sg_error_set_at(err, SG_ERR_IO, dir, 0, 0,
 				       "evidence: cannot use the folder: %s",
@@ -1253,15 +1235,167 @@ int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
 		return sg_error_set_at(err, SG_ERR_IO, dir, 0, 0,
 				       "evidence: cannot use the folder: "
 				       "not a folder");
-	c.dir = dir;
-	c.dir_len = strlen(dir);
-	while (c.dir_len > 1 && dir[c.dir_len - 1] == '/')
-		c.dir_len--;
-	c.in = in;
-	c.run_ids = json_array();
-	if (c.run_ids == NULL)
+	return SG_OK;
+}
+
+/* A context writing into w's folder for the inputs in. */
+static void ev_ctx_init(struct ev_ctx *c, const struct sg_evidence_writer *w,
+			const struct sg_evidence_inputs *in)
+{
+	memset(c, 0, sizeof(*c));
+	c->dir = w->dir;
+	c->dir_len = strlen(w->dir);
+	while (c->dir_len > 1 && w->dir[c->dir_len - 1] == '/')
+		c->dir_len--;
+	c->in = in;
+}
+
+/* Starts the ledger's files on their own thread and connection. */
+static void ev_ledger_start(struct sg_evidence_writer *w)
+{
+	struct sg_error ignored;
+
+	sg_error_clear(&ignored);
+	if (sg_ledger_open(&w->own, sg_ledger_path(w->in.ledger),
+			   &ignored) != SG_OK)
+		return;
+	w->own_in = w->in;
+	w->own_in.ledger = w->own;
+	w->ledger.in = &w->own_in;
+	w->started = pthread_create(&w->thread, NULL, ev_ledger_thread,
+				    w) == 0;
+	if (w->started)
+		return;
+	w->ledger.in = &w->in;
+	sg_ledger_close(w->own);
+	w->own = NULL;
+}
+
+int sg_evidence_begin(struct sg_evidence_writer **out, const char *dir,
+		      const struct sg_evidence_inputs *in,
+		      struct sg_error *err)
+{
+	struct sg_evidence_writer *w;
+	int rc;
+
+	*out = NULL;
+	if (dir == NULL || in == NULL || in->config == NULL ||
+	    in->ledger == NULL)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "evidence: a folder, a config and a "
+				    "ledger are needed");
+	rc = ev_folder_ok(dir, err);
+	if (rc != SG_OK)
+		return rc;
+	w = calloc(1, sizeof(*w));
+	if (w == NULL || (w->dir = strdup(dir)) == NULL) {
+		free(w);
 		return ev_nomem(err);
-	rc = ev_write_all(&c, err);
+	}
+	w->in = *in;
+	ev_ctx_init(&w->ledger, w, &w->in);
+	w->ledger.run_ids = json_array();
+	if (w->ledger.run_ids == NULL) {
+		sg_evidence_writer_free(w);
+		return ev_nomem(err);
+	}
+	ev_ledger_start(w);
+	if (!w->started)
+		ev_ledger_thread(w);
+	*out = w;
+	return SG_OK;
+}
+
+/* Waits for the ledger's files; their outcome. */
+static int ev_ledger_join(struct sg_evidence_writer *w)
+{
+	if (w->started) {
+		pthread_join(w->thread, NULL);
+		w->started = 0;
+	}
+	sg_ledger_close(w->own);
+	w->own = NULL;
+	return w->rc;
+}
+
+void sg_evidence_writer_free(struct sg_evidence_writer *w)
+{
+	if (w == NULL)
+		return;
+	(void)ev_ledger_join(w);
+	ev_files_free(w->ledger.files, w->ledger.count);
+	json_decref(w->ledger.run_ids);
+	free(w->dir);
+	free(w);
+}
+
+/* The config and the inputs (on two threads), then the ledger's files
+ * once done, all in c's list. */
+static int ev_write_rest(struct sg_evidence_writer *w, struct ev_ctx *c,
+			 struct sg_error *err)
+{
+	struct ev_inputs_job jobs[2];
+	int rc, ledger_rc, k;
+
+	memset(jobs, 0, sizeof(jobs));
+	rc = ev_mkdir(c, "inputs", err);
+	for (k = 0; rc == SG_OK && k < 2; k++) {
+		jobs[k].c.dir = c->dir;
+		jobs[k].c.dir_len = c->dir_len;
+		jobs[k].c.in = c->in;
+		jobs[k].half = k;
+		jobs[k].started = pthread_create(&jobs[k].thread, NULL,
+						 ev_inputs_thread,
+						 &jobs[k]) == 0;
+		if (!jobs[k].started)
+			ev_inputs_thread(&jobs[k]);
+	}
+	if (rc == SG_OK)
+		rc = ev_write_config(c, err);
+	for (k = 0; k < 2; k++)
+		if (jobs[k].started)
+			pthread_join(jobs[k].thread, NULL);
+	ledger_rc = ev_ledger_join(w);
+	/* The first failure in the order the files were written before:
+	 * the config, the inputs, the ledger's. */
+	for (k = 0; rc == SG_OK && k < 2; k++)
+		if (jobs[k].rc != SG_OK) {
+			*err = jobs[k].err;
+			rc = jobs[k].rc;
+		}
+	if (rc == SG_OK && ledger_rc != SG_OK) {
+		*err = w->err;
+		rc = ledger_rc;
+	}
+	for (k = 0; rc == SG_OK && k < 2; k++)
+		rc = ev_take_files(c, &jobs[k].c, err);
+	if (rc == SG_OK)
+		rc = ev_take_files(c, &w->ledger, err);
+	for (k = 0; k < 2; k++)
+		ev_files_free(jobs[k].c.files, jobs[k].c.count);
+	return rc;
+}
+
+int sg_evidence_end(struct sg_evidence_writer *w, const struct sg_model *model,
+		    sg_time as_of, const struct sg_sink_file *extra,
+		    size_t extra_count, struct sg_evidence_files *out,
+		    struct sg_error *err)
+{
+	struct ev_ctx c;
+	struct sg_evidence_files got;
+	size_t i;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (model == NULL) {
+		(void)ev_ledger_join(w);
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "evidence: a model is needed");
+	}
+	w->in.model = model;
+	w->in.as_of = as_of;
+	ev_ctx_init(&c, w, &w->in);
+	rc = ev_write_rest(w, &c, err);
 	if (rc == SG_OK)
 		rc = ev_add_extra(&c, extra, extra_count, err);
 	memset(&got, 0, sizeof(got));
@@ -1278,13 +1412,35 @@ int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
 						  "written twice",
 						  got.files[i].name);
 	}
+	c.run_ids = w->ledger.run_ids;
 	if (rc == SG_OK)
 		rc = ev_facts(&c, &got.facts_json, err);
-	json_decref(c.run_ids);
 	if (rc != SG_OK) {
 		sg_evidence_files_release(&got);
 		return rc;
 	}
 	*out = got;
 	return SG_OK;
+}
+
+int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
+		      const struct sg_evidence_inputs *in,
+		      const struct sg_sink_file *extra, size_t extra_count,
+		      struct sg_error *err)
+{
+	struct sg_evidence_writer *w;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (in != NULL && in->model == NULL)
+		return sg_error_set(err, SG_ERR_INTERNAL,
+				    "evidence: a folder, a config, a "
+				    "ledger and a model are needed");
+	rc = sg_evidence_begin(&w, dir, in, err);
+	if (rc != SG_OK)
+		return rc;
+	rc = sg_evidence_end(w, in->model, in->as_of, extra, extra_count,
+			     out, err);
+	sg_evidence_writer_free(w);
+	return rc;
 }

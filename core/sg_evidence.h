@@ -71,6 +71,28 @@ int sg_evidence_write(struct sg_evidence_files *out, const char *dir,
 		      const struct sg_sink_file *extra, size_t extra_count,
 		      struct sg_error *err);
 
+/*
+ * The same in two steps, so that the ledger's files (exceptions.jsonl,
+ * notes.txt, tasks.csv, task_history.csv, events.jsonl, runs.csv), which
+ * need no model, are written while the caller loads one: begin starts
+ * them on a thread with a connection of its own to the ledger (in's
+ * model and as_of are not read; in is copied), end writes the config
+ * and the inputs of model, waits for the ledger's files and fills out
+ * as sg_evidence_write() does.  end is called once; free waits for the
+ * thread whether or not end was called.  SG_OK or as above.
+ */
+struct sg_evidence_writer;
+
+int sg_evidence_begin(struct sg_evidence_writer **out, const char *dir,
+		      const struct sg_evidence_inputs *in,
+		      struct sg_error *err);
+int sg_evidence_end(struct sg_evidence_writer *w, const struct sg_model *model,
+		    sg_time as_of, const struct sg_sink_file *extra,
+		    size_t extra_count, struct sg_evidence_files *out,
+		    struct sg_error *err);
+/* Accepts NULL. */
+void sg_evidence_writer_free(struct sg_evidence_writer *w);
+
 /* Accepts NULL. */
 void sg_evidence_files_release(struct sg_evidence_files *ev);
 

@@ -636,6 +636,63 @@ START_TEST(test_byte_identical_and_read_back)
 }
 END_TEST
 
+/* In two steps: the ledger's files begun without a model, the rest
+ * given one, make the files sg_evidence_write() makes; packed, a file
+ * that ends within its first block stays plain; a writer freed without
+ * its end waits for its thread; an end without a model is refused. */
+START_TEST(test_begin_then_end)
+{
+	struct sg_evidence_files a, b;
+	struct sg_evidence_inputs in;
+	struct sg_evidence_writer *wr;
+	struct sg_error err;
+	struct world w;
+	char dir[512];
+	char *x, *y;
+	size_t i, j;
+
+	world_up(&w);
+	write_evidence(&w, w.model, "a", &a);
+	inputs_of(&w, NULL, &in);
+	in.as_of = 0;
+	in.packed = 1;
+	sg_error_clear(&err);
+	ck_assert_int_eq(mkdir(in_tmp("b", dir, sizeof(dir)), 0777), 0);
+	ck_assert_int_eq(sg_evidence_begin(&wr, dir, &in, &err), SG_OK);
+	ck_assert_int_eq(sg_evidence_end(wr, w.model, AS_OF, NULL, 0, &b,
+					 &err), SG_OK);
+	sg_evidence_writer_free(wr);
+	ck_assert_str_eq(b.facts_json, a.facts_json);
+	ck_assert_uint_eq(b.file_count + 1, a.file_count);
+	for (i = 0, j = 0; i < b.file_count; i++, j++) {
+		ck_assert_int_eq(b.files[i].packed, 0);
+		if (strcmp(a.files[j].name, "report.xlsx") == 0)
+			j++;
+		ck_assert_str_eq(b.files[i].name, a.files[j].name);
+		x = slurp(a.files[j].path);
+		y = slurp(b.files[i].path);
+		ck_assert_msg(strcmp(x, y) == 0, "%s differs",
+			      a.files[j].name);
+		free(x);
+		free(y);
+	}
+	sg_evidence_files_release(&b);
+
+	ck_assert_int_eq(mkdir(in_tmp("c", dir, sizeof(dir)), 0777), 0);
+	ck_assert_int_eq(sg_evidence_begin(&wr, dir, &in, &err), SG_OK);
+	sg_evidence_writer_free(wr);
+	ck_assert_int_eq(mkdir(in_tmp("d", dir, sizeof(dir)), 0777), 0);
+	ck_assert_int_eq(sg_evidence_begin(&wr, dir, &in, &err), SG_OK);
+	ck_assert_int_eq(sg_evidence_end(wr, NULL, AS_OF, NULL, 0, &b, &err),
+			 SG_ERR_INTERNAL);
+	ck_assert_uint_eq(b.file_count, 0);
+	sg_evidence_writer_free(wr);
+	sg_evidence_writer_free(NULL);
+	sg_evidence_files_release(&a);
+	world_down(&w);
+}
+END_TEST
+
 /* A hand-built model: extra fields that differ between opportunities
  * (and one named like a model field), a missing evidence value, no
  * snapshot, no pilot, and "present" as a placeholder. */
@@ -840,6 +897,7 @@ static Suite *evidence_suite(void)
 	tcase_add_test(tc, test_file_list_and_contents);
 	tcase_add_test(tc, test_config_redacted_and_facts);
 	tcase_add_test(tc, test_byte_identical_and_read_back);
+	tcase_add_test(tc, test_begin_then_end);
 	tcase_add_test(tc, test_model_edges);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("refusals");

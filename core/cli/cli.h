@@ -215,6 +215,23 @@ int cli_publish(struct cli_session *s, struct sg_ledger *ledger,
 		const struct cli_sink_job *jobs, size_t job_count,
 		int verbose, struct sg_error *err);
 
+/*
+ * The same in steps, for a command that loads the model itself:
+ * cli_publish_begin() before the model is loaded starts what needs none
+ * (an archiving sink's ledger files, sg_evidence_begin()); jobs and the
+ * ledger must outlive the publication.  cli_publish_run() once the
+ * model is there; cli_publish_end() in any case (accepts NULL).
+ */
+struct cli_publication;
+
+int cli_publish_begin(struct cli_publication **out, struct cli_session *s,
+		      struct sg_ledger *ledger,
+		      const struct cli_sink_job *jobs, size_t job_count,
+		      struct sg_error *err);
+int cli_publish_run(struct cli_publication *p, int verbose,
+		    struct sg_error *err);
+void cli_publish_end(struct cli_publication *p);
+
 /* The sinks the config names, archiving sinks last; *jobs is malloc'd
  * (borrowing names from the config). */
 int cli_config_sink_jobs(const struct cli_session *s,

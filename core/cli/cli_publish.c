@@ -41,7 +41,7 @@ static const struct sg_sink_file staged_outputs[] = {
 #define STAGED_COUNT (sizeof(staged_outputs) / sizeof(staged_outputs[0]))
 
 /* Everything the outputs are computed from, built on first need. */
-struct publish_state {
+struct cli_publication {
 	struct cli_session *session;
 	struct sg_ledger *ledger;
 	int verbose;
@@ -57,11 +57,17 @@ struct publish_state {
 	struct sg_sink_input input;
 	struct workbook_job *workbook;  /* being rendered beside the bundle */
 	int pack_files;         /* every sink given files takes them packed */
+	/* The evidence: begun (the ledger's files) before the model
+	 * loads, ended in publish_files(). */
+	struct sg_evidence_writer *evidence_writer;
+	int files_done;
+	const struct cli_sink_job *jobs;
+	size_t job_count;
 };
 
 /* The staged workbook, rendered on a thread of its own. */
 struct workbook_job {
-	struct publish_state *ps;
+	struct cli_publication *ps;
 	struct sg_sink_input input;     /* the report alone */
 	char path[4096];
 	pthread_t thread;
@@ -71,7 +77,7 @@ struct workbook_job {
 	int rc;
 };
 
-static int publish_inputs(struct publish_state *ps, struct sg_error *err)
+static int publish_inputs(struct cli_publication *ps, struct sg_error *err)
 {
 	struct cli_session *s = ps->session;
 	int rc;
@@ -100,7 +106,7 @@ static int publish_inputs(struct publish_state *ps, struct sg_error *err)
 	return rc;
 }
 
-static int publish_report(struct publish_state *ps, struct sg_error *err)
+static int publish_report(struct cli_publication *ps, struct sg_error *err)
 {
 	int rc = publish_inputs(ps, err);
 
@@ -114,7 +120,7 @@ static int publish_report(struct publish_state *ps, struct sg_error *err)
 	return rc;
 }
 
-static int publish_data(struct publish_state *ps, struct sg_error *err)
+static int publish_data(struct cli_publication *ps, struct sg_error *err)
 {
 	int rc = publish_inputs(ps, err);
 
@@ -138,7 +144,7 @@ static int publish_data(struct publish_state *ps, struct sg_error *err)
 
 static int publish_file_ready(void *arg, size_t index, struct sg_error *err);
 
-static int write_one(struct publish_state *ps, const char *name,
+static int write_one(struct cli_publication *ps, const char *name,
 		     const char *arg, int verbose, struct sg_error *err)
 {
 	struct sg_sink_options opts = {
@@ -222,7 +228,7 @@ static void measures_view_release(struct measures_view *v)
  * its events are the evidence's events.jsonl.  So the staged metrics
  * sink is not given the events table: at a million opportunities it
  * would write 137 MB that nothing reads. */
-static int publish_stage_metrics(struct publish_state *ps, const char *path,
+static int publish_stage_metrics(struct cli_publication *ps, const char *path,
 				 struct sg_error *err)
 {
 	const struct sg_report *data = ps->input.data;
@@ -241,7 +247,7 @@ static int publish_stage_metrics(struct publish_state *ps, const char *path,
 static void *workbook_thread(void *arg)
 {
 	struct workbook_job *job = arg;
-	struct publish_state *ps = job->ps;
+	struct cli_publication *ps = job->ps;
 	struct sg_sink_options opts = {
 		.name = "xlsx", .arg = job->path, .verbose = SG_LOG_WARN,
 		.ledger = ps->ledger, .now = cli_now(),
@@ -255,7 +261,7 @@ static void *workbook_thread(void *arg)
 }
 
 /* Waits for the workbook (once); its outcome. */
-static int workbook_join(struct publish_state *ps, struct sg_error *err)
+static int workbook_join(struct cli_publication *ps, struct sg_error *err)
 {
 	struct workbook_job *job = ps->workbook;
 
@@ -275,7 +281,7 @@ static int workbook_join(struct publish_state *ps, struct sg_error *err)
  * that may still be being written. */
 static int publish_file_ready(void *arg, size_t index, struct sg_error *err)
 {
-	struct publish_state *ps = arg;
+	struct cli_publication *ps = arg;
 
 	if (index >= ps->input.file_count ||
 	    strcmp(ps->input.files[index].name, "pilot-report.xlsx") != 0)
@@ -285,7 +291,7 @@ static int publish_file_ready(void *arg, size_t index, struct sg_error *err)
 
 /* Renders the workbook into the staging folder on its own thread, or
  * here when no thread can be had (ps->workbook stays NULL). */
-static int publish_stage_workbook(struct publish_state *ps,
+static int publish_stage_workbook(struct cli_publication *ps,
 				  struct sg_error *err)
 {
 	struct workbook_job *job = calloc(1, sizeof(*job));
@@ -313,7 +319,7 @@ static int publish_stage_workbook(struct publish_state *ps,
 
 /* Renders the metrics and then the workbook into the staging folder
  * (quietly: the folder is gone once the bundle is written). */
-static int publish_stage_outputs(struct publish_state *ps,
+static int publish_stage_outputs(struct cli_publication *ps,
 				 struct sg_error *err)
 {
 	char path[4096];
@@ -333,8 +339,9 @@ static int publish_stage_outputs(struct publish_state *ps,
 
 /* The evidence files, written while the workbook is rendered. */
 struct evidence_job {
-	struct sg_evidence_inputs in;
-	const char *dir;
+	struct sg_evidence_writer *writer;
+	const struct sg_model *model;
+	sg_time as_of;
 	const struct sg_sink_file *extra;
 	struct sg_evidence_files *out;
 	struct sg_error err;
@@ -346,12 +353,13 @@ static void *evidence_thread(void *arg)
 	struct evidence_job *job = arg;
 
 	sg_error_clear(&job->err);
-	job->rc = sg_evidence_write(job->out, job->dir, &job->in, job->extra,
-				    STAGED_COUNT, &job->err);
+	job->rc = sg_evidence_end(job->writer, job->model, job->as_of,
+				  job->extra, STAGED_COUNT, job->out,
+				  &job->err);
 	return NULL;
 }
 
-static int publish_staging_folder(struct publish_state *ps,
+static int publish_staging_folder(struct cli_publication *ps,
 				  struct sg_error *err)
 {
 	const char *tmp = getenv("TMPDIR");
@@ -369,7 +377,7 @@ static int publish_staging_folder(struct publish_state *ps,
 }
 
 /* The staged outputs' names and paths, for the evidence's file list. */
-static int publish_staged_list(struct publish_state *ps,
+static int publish_staged_list(struct cli_publication *ps,
 			       struct sg_sink_file *extra,
 			       char paths[][4096], struct sg_error *err)
 {
@@ -385,74 +393,66 @@ static int publish_staged_list(struct publish_state *ps,
 	return rc;
 }
 
-/* Starts the evidence job on its own thread and ledger connection; on
- * the calling thread when either cannot be had (*started 0). */
-static int publish_evidence_start(struct publish_state *ps,
-				  struct evidence_job *job,
-				  struct sg_ledger **own, pthread_t *thread,
-				  int *started, struct sg_error *err)
+/* The staging folder and the evidence's first files, the ledger's
+ * (once). */
+static int publish_evidence_begin(struct cli_publication *ps,
+				  struct sg_error *err)
 {
-	struct sg_error ignored;
+	struct cli_session *s = ps->session;
+	struct sg_evidence_inputs in;
+	int rc;
 
-	*started = 0;
-	sg_error_clear(&ignored);
-	if (sg_ledger_open(own, sg_ledger_path(ps->ledger), &ignored) ==
-	    SG_OK) {
-		job->in.ledger = *own;
-		*started = pthread_create(thread, NULL, evidence_thread,
-					  job) == 0;
-		if (*started)
-			return SG_OK;
-		job->in.ledger = ps->ledger;
-	}
-	evidence_thread(job);
-	if (job->rc != SG_OK)
-		*err = job->err;
-	return job->rc;
+	if (ps->evidence_writer != NULL)
+		return SG_OK;
+	rc = ps->staging[0] != '\0' ? SG_OK :
+	     publish_staging_folder(ps, err);
+	if (rc != SG_OK)
+		return rc;
+	memset(&in, 0, sizeof(in));
+	in.config = s->config;
+	in.registry = s->registry;
+	in.ledger = ps->ledger;
+	in.tool_version = PACKAGE_VERSION;
+	in.packed = ps->pack_files;
+	return sg_evidence_begin(&ps->evidence_writer, ps->staging, &in, err);
 }
 
-static int publish_files(struct publish_state *ps, struct sg_error *err)
+static int publish_files(struct cli_publication *ps, struct sg_error *err)
 {
 	struct cli_session *s = ps->session;
 	struct sg_sink_file extra[STAGED_COUNT];
 	char paths[STAGED_COUNT][4096];
 	struct evidence_job job;
-	struct sg_ledger *own = NULL;
 	pthread_t thread;
 	int rc, started = 0;
 
-	if (ps->staging[0] != '\0')
+	if (ps->files_done)
 		return SG_OK;
-	rc = publish_staging_folder(ps, err);
+	rc = publish_evidence_begin(ps, err);
 	if (rc == SG_OK)
 		rc = publish_staged_list(ps, extra, paths, err);
 	if (rc != SG_OK)
 		return rc;
 	memset(&job, 0, sizeof(job));
-	job.in.config = s->config;
-	job.in.registry = s->registry;
-	job.in.ledger = ps->ledger;
-	job.in.model = s->model;
-	job.in.as_of = s->window.as_of;
-	job.in.tool_version = PACKAGE_VERSION;
-	job.in.packed = ps->pack_files;
-	job.dir = ps->staging;
+	job.writer = ps->evidence_writer;
+	job.model = s->model;
+	job.as_of = s->window.as_of;
 	job.extra = extra;
 	job.out = &ps->evidence;
-	rc = publish_evidence_start(ps, &job, &own, &thread, &started, err);
-	if (rc == SG_OK)
-		rc = publish_stage_outputs(ps, err);
+	started = pthread_create(&thread, NULL, evidence_thread, &job) == 0;
+	if (!started)
+		evidence_thread(&job);
+	rc = publish_stage_outputs(ps, err);
 	if (rc == SG_OK && started)
 		cli_phase(s, ps->workbook != NULL ? "staged the metrics" :
 			  "staged the workbook and the metrics");
-	if (started) {
+	if (started)
 		pthread_join(thread, NULL);
-		if (rc == SG_OK && job.rc != SG_OK) {
-			*err = job.err;
-			rc = job.rc;
-		}
+	if (rc == SG_OK && job.rc != SG_OK) {
+		*err = job.err;
+		rc = job.rc;
 	}
-	sg_ledger_close(own);
+	ps->files_done = 1;
 	if (rc == SG_OK) {
 		cli_phase(s, "wrote the evidence files");
 		ps->input.files = ps->evidence.files;
@@ -472,7 +472,7 @@ static int remove_entry(const char *path, const struct stat *sb, int flag,
 	return 0;
 }
 
-static void publish_release(struct publish_state *ps)
+static void publish_release(struct cli_publication *ps)
 {
 	struct sg_error ignored;
 
@@ -482,6 +482,7 @@ static void publish_release(struct publish_state *ps)
 		(void)workbook_join(ps, &ignored);
 		free(ps->workbook);
 	}
+	sg_evidence_writer_free(ps->evidence_writer);
 	if (ps->staging[0] != '\0')
 		nftw(ps->staging, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 	sg_evidence_files_release(&ps->evidence);
@@ -495,7 +496,7 @@ static void publish_release(struct publish_state *ps)
 }
 
 /* The review tasks a write-back sink has not written yet. */
-static int publish_tasks(struct publish_state *ps, const char *sink,
+static int publish_tasks(struct cli_publication *ps, const char *sink,
 			 struct sg_error *err)
 {
 	int rc;
@@ -515,7 +516,7 @@ static int publish_tasks(struct publish_state *ps, const char *sink,
 }
 
 /* Builds what the sink asked for, then writes it. */
-static int publish_one(struct publish_state *ps, const struct cli_sink_job *job,
+static int publish_one(struct cli_publication *ps, const struct cli_sink_job *job,
 		       struct sg_error *err)
 {
 	const struct sg_plugin *p;
@@ -562,23 +563,81 @@ static int publish_can_pack(const struct cli_session *s,
 	return any;
 }
 
+/* 1 when a sink of jobs is given files. */
+static int publish_needs_files(const struct cli_session *s,
+			       const struct cli_sink_job *jobs,
+			       size_t job_count)
+{
+	const struct sg_plugin *p;
+	struct sg_error ignored;
+	size_t i;
+
+	for (i = 0; i < job_count; i++) {
+		p = sg_sink_find(s->registry, jobs[i].name, &ignored);
+		if (p != NULL && (p->sink_needs & SG_SINK_NEEDS_FILES))
+			return 1;
+	}
+	return 0;
+}
+
+int cli_publish_begin(struct cli_publication **out, struct cli_session *s,
+		      struct sg_ledger *ledger,
+		      const struct cli_sink_job *jobs, size_t job_count,
+		      struct sg_error *err)
+{
+	struct cli_publication *ps = calloc(1, sizeof(*ps));
+	int rc = SG_OK;
+
+	*out = NULL;
+	if (ps == NULL)
+		return sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	ps->session = s;
+	ps->ledger = ledger;
+	ps->jobs = jobs;
+	ps->job_count = job_count;
+	ps->input.size = sizeof(ps->input);
+	ps->pack_files = publish_can_pack(s, jobs, job_count);
+	/* Without a ledger the sink fails later, with its own message. */
+	if (ledger != NULL && publish_needs_files(s, jobs, job_count))
+		rc = publish_evidence_begin(ps, err);
+	if (rc != SG_OK) {
+		cli_publish_end(ps);
+		return rc;
+	}
+	*out = ps;
+	return SG_OK;
+}
+
+int cli_publish_run(struct cli_publication *ps, int verbose,
+		    struct sg_error *err)
+{
+	size_t i;
+	int rc = SG_OK;
+
+	ps->verbose = verbose;
+	for (i = 0; rc == SG_OK && i < ps->job_count; i++)
+		rc = publish_one(ps, &ps->jobs[i], err);
+	return rc;
+}
+
+void cli_publish_end(struct cli_publication *ps)
+{
+	if (ps == NULL)
+		return;
+	publish_release(ps);
+	free(ps);
+}
+
 int cli_publish(struct cli_session *s, struct sg_ledger *ledger,
 		const struct cli_sink_job *jobs, size_t job_count,
 		int verbose, struct sg_error *err)
 {
-	struct publish_state ps;
-	size_t i;
-	int rc = SG_OK;
+	struct cli_publication *ps;
+	int rc = cli_publish_begin(&ps, s, ledger, jobs, job_count, err);
 
-	memset(&ps, 0, sizeof(ps));
-	ps.session = s;
-	ps.ledger = ledger;
-	ps.verbose = verbose;
-	ps.input.size = sizeof(ps.input);
-	ps.pack_files = publish_can_pack(s, jobs, job_count);
-	for (i = 0; rc == SG_OK && i < job_count; i++)
-		rc = publish_one(&ps, &jobs[i], err);
-	publish_release(&ps);
+	if (rc == SG_OK)
+		rc = cli_publish_run(ps, verbose, err);
+	cli_publish_end(ps);
 	return rc;
 }
 

@@ -153,6 +153,7 @@ static int report_write(struct cli_options *o, const char *sink)
 	struct report_pipe pipe_out = { "", "" };
 	int to_stdout = o->out != NULL && strcmp(o->out, "-") == 0;
 	struct cli_session s;
+	struct cli_publication *pub = NULL;
 	struct sg_ledger *ledger = NULL;
 	struct sg_error err;
 	char as_of[SG_TIME_ISO_SIZE];
@@ -172,6 +173,10 @@ static int report_write(struct cli_options *o, const char *sink)
 		rc = report_open_ledger(&ledger, &s, o, &err);
 	if (rc == SG_OK)
 		rc = report_as_of(o, ledger, as_of, &err);
+	/* Begun before the model loads: a bundle's ledger files need
+	 * none, and are written meanwhile. */
+	if (rc == SG_OK)
+		rc = cli_publish_begin(&pub, &s, ledger, &job, 1, &err);
 	if (rc == SG_OK)
 		rc = cli_session_load(&s, o, ledger, &err);
 	if (rc == SG_OK)
@@ -179,9 +184,9 @@ static int report_write(struct cli_options *o, const char *sink)
 	/* Writing to standard output, "wrote" would name the folder
 	 * it passes through. */
 	if (rc == SG_OK)
-		rc = cli_publish(&s, ledger, &job, 1,
-				 o->quiet || to_stdout ? SG_LOG_WARN :
-				 SG_LOG_INFO, &err);
+		rc = cli_publish_run(pub, o->quiet || to_stdout ?
+				     SG_LOG_WARN : SG_LOG_INFO, &err);
+	cli_publish_end(pub);
 	if (rc == SG_OK && to_stdout)
 		rc = report_pipe_copy(&pipe_out, &err);
 	report_pipe_end(&pipe_out);
