@@ -5,7 +5,10 @@
  * ledger's tables are read a row at a time, so half a million exceptions
  * cost one row in memory (plus one name per file written, which the file
  * list must hold).  The ledger is read inside one read transaction, so all
- * files show the same state of it.  Nothing here reads the clock or writes
+ * files show the same state of it.  Three threads write: the ledger's
+ * files (begun before the model is there), and the inputs in two
+ * halves; for a sink that takes them so, each file is written packed
+ * (sg_packed.h).  Nothing here reads the clock or writes
  * a path into a file: the same ledger, model and config give the same
  * bytes.
  */

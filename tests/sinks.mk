@@ -14,6 +14,13 @@ tests_check_sink_LDADD = $(SG_TEST_LDADD)
 TESTS += tests/cli/report.sh tests/cli/outputs.sh tests/cli/fulldisk.sh
 TESTS += tests/cli/bundle.sh tests/cli/bundle_packed.sh
 
+# An archiving sink that takes neither unfinished nor packed files.
+check_LTLIBRARIES += tests/plugins/testarchive.la
+tests_plugins_testarchive_la_SOURCES = tests/plugins/testarchive.c
+tests_plugins_testarchive_la_LDFLAGS = $(SG_TEST_PLUGIN_LDFLAGS) \
+	-export-symbols-regex '^sg_plugin_entry$$'
+tests_plugins_testarchive_la_LIBADD = core/util/libsgutil.la
+
 # A write-back sink against the fake CRM of tests/http_server.py.
 check_LTLIBRARIES += tests/plugins/testtasks.la
 tests_plugins_testtasks_la_SOURCES = tests/plugins/testtasks.c

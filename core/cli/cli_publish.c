@@ -7,14 +7,17 @@
  * An archiving sink (the bundle) is given finished files: the evidence of
  * core/sg_evidence.h plus a workbook and the metrics rendered into a
  * staging folder by the xlsx and metrics sinks, so the archive holds
- * exactly what those sinks write.  The evidence files are written on a
- * thread of their own, with a connection of their own to the ledger,
- * while the workbook is rendered: neither needs the other.  The workbook
- * is rendered on a thread too, and the bundle starts archiving the files
- * named before it as soon as the evidence is written: the host's
- * file_ready() (struct sg_host) holds the bundle back at the workbook
- * until it is done.  Rendering a workbook ends on one processor; the
- * archive's compression keeps the other busy.
+ * exactly what those sinks write.  The evidence is begun with the
+ * publication (cli_publish_begin()), before `report` and `bundle` load
+ * the model: the ledger's files need none and are written meanwhile, on
+ * a thread with a connection of its own.  The model's inputs follow on
+ * two threads while the report is built and the workbook rendered, on a
+ * thread too; the bundle starts archiving the files named before the
+ * workbook as soon as the evidence is written, and the host's
+ * file_ready() (struct sg_host) holds it back at the workbook until it
+ * is done.  For a sink that takes them so (SG_SINK_FILES_PACKED) the
+ * large evidence files are written packed, compressed by the threads
+ * that write them.
  */
 #include "cli.h"
 

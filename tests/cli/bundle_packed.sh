@@ -4,8 +4,9 @@
 # and the bundle puts them in a .tar.gz as they are and unpacks them for
 # a .tar.zst and a .zip: on generated data, the three archives hold the
 # same files, each matches its manifest (sha256sum -c, `bundle verify`:
-# the SHA-256 the host took of the bytes before packing them), and the
-# same ledger gives the same bytes.
+# the SHA-256 the host took of the bytes before packing them), the same
+# files archived plain (beside a sink that takes no packed files) are
+# the same bytes, and the same ledger gives the same bytes.
 . "$(dirname "$0")/lib.sh"
 
 : "${top_builddir:=$(pwd)}"
@@ -64,4 +65,36 @@ sg bundle -c "$cfg" --out "$scratch/again.tar.gz" -q
 expect_status 0 "bundle again"
 cmp -s "$scratch/b.tar.gz" "$scratch/again.tar.gz" ||
 	fail "the same ledger gave another .tar.gz"
+
+# With a second archiving sink that takes neither unfinished nor packed
+# files (tests/plugins/testarchive), every file is written plain and
+# finished before that sink sees it: the sizes it lists are those the
+# bundle archived, the workbook's too, and the inputs archived plain are
+# the bytes archived packed above.
+python3 - "$cfg" "$scratch" <<'PY' || fail "cannot add the sinks"
+import json, sys
+cfg, scratch = sys.argv[1:3]
+c = json.load(open(cfg))
+c["sinks"] = {"testarchive": {"out": scratch + "/list.txt"},
+              "bundle": {"out": scratch + "/run.tar.gz"}}
+json.dump(c, open(cfg, "w"), indent=2)
+PY
+sg run -c "$cfg" --plugin-dir "$SG_TEST_PLUGINS" \
+	--source "csv:$scratch/data" --as-of $asof -q
+expect_status 0 "run with two archiving sinks"
+mkdir "$scratch/x-run"
+tar -xzf "$scratch/run.tar.gz" -C "$scratch/x-run" ||
+	fail "the run's bundle cannot be extracted"
+r=$(echo "$scratch"/x-run/*)
+[ -s "$scratch/list.txt" ] || fail "testarchive listed nothing"
+while read -r name size packed; do
+	[ "$packed" = packed=0 ] || fail "$name given packed to testarchive"
+	[ "$(wc -c < "$r/$name")" = "$size" ] ||
+		fail "$name: $size bytes when testarchive saw it"
+done < "$scratch/list.txt"
+grep -q '^pilot-report.xlsx ' "$scratch/list.txt" ||
+	fail "testarchive was not given the workbook"
+diff -r "$t/inputs" "$r/inputs" >/dev/null ||
+	fail "the inputs archived plain differ from those archived packed"
+
 finish

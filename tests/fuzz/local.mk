@@ -53,7 +53,8 @@ tests_fuzz_fuzz_review_LDADD = core/libsgcore.la $(SQLITE_LIBS) \
 tests_fuzz_fuzz_bundle_SOURCES = tests/fuzz/fuzz_bundle.c \
 	tests/fuzz/sg_fuzz.h plugins/bundle/bundle.c \
 	plugins/bundle/bundle_int.h plugins/bundle/bundle_gzip.c \
-	plugins/bundle/bundle_manifest.c plugins/bundle/bundle_verify.c
+	plugins/bundle/bundle_manifest.c plugins/bundle/bundle_packed.c \
+	plugins/bundle/bundle_verify.c
 tests_fuzz_fuzz_bundle_CFLAGS = $(SG_FUZZ_CFLAGS) \
 	-I$(top_srcdir)/plugins/bundle $(LIBARCHIVE_CFLAGS) \
 	$(CRYPTO_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
