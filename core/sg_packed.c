@@ -17,6 +17,7 @@
 #include <libdeflate.h>
 
 #include "sg_hash.h"
+#include "util/sg_path.h"
 
 /* libdeflate's fastest, the level the bundle compresses at. */
 #define PACKED_LEVEL 1
@@ -38,23 +39,12 @@ struct sg_packed {
 	struct sg_error scratch; /* the digest's complaint (out of memory) */
 };
 
-/* Writes all of len bytes to the file; 0 or the errno. */
+/* Writes len bytes to the file, counted; 0 or the errno. */
 static int packed_write_all(struct sg_packed *f, const unsigned char *p,
 			    size_t len)
 {
-	ssize_t n;
-
 	f->file_size += len;
-	while (len > 0) {
-		n = write(f->fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return sg_write_all(f->fd, p, len);
 }
 
 /* Hashes, compresses and writes one block as a gzip member. */

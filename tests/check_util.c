@@ -6,6 +6,7 @@
  * tests fork unless CK_FORK=no (for a debugger).
  */
 #include <check.h>
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <fcntl.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <utime.h>
 #include <unistd.h>
 
@@ -887,6 +889,49 @@ END_TEST
 /* An output's temporary file: beside it, the umask's mode, locked while
  * its descriptor is open; a dead writer's file of the same output
  * (unlocked and settled) is removed first, a live one's kept. */
+/* All of a write that a pipe takes in pieces arrives; a full disk and a
+ * descriptor not open for writing give their errno. */
+START_TEST(test_write_all)
+{
+	static unsigned char big[300000];
+	unsigned char *back = malloc(sizeof(big));
+	int fds[2], fd, status;
+	size_t i, got = 0;
+	ssize_t n;
+	pid_t child;
+
+	ck_assert_ptr_nonnull(back);
+	for (i = 0; i < sizeof(big); i++)
+		big[i] = (unsigned char)(i * 7 + i / 251);
+	ck_assert_int_eq(pipe(fds), 0);
+	child = fork();
+	ck_assert_int_ge(child, 0);
+	if (child == 0) {
+		close(fds[0]);
+		_exit(sg_write_all(fds[1], big, sizeof(big)) == 0 ? 0 : 1);
+	}
+	close(fds[1]);
+	while ((n = read(fds[0], back + got, sizeof(big) - got)) > 0)
+		got += (size_t)n;
+	close(fds[0]);
+	ck_assert_int_eq(waitpid(child, &status, 0), child);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_uint_eq(got, sizeof(big));
+	ck_assert(memcmp(back, big, sizeof(big)) == 0);
+	free(back);
+	fd = open("/dev/full", O_WRONLY);
+	if (fd >= 0) {
+		ck_assert_int_eq(sg_write_all(fd, big, 10), ENOSPC);
+		close(fd);
+	}
+	fd = open("/dev/null", O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(sg_write_all(fd, big, 10), EBADF);
+	ck_assert_int_eq(sg_write_all(fd, big, 0), 0);
+	close(fd);
+}
+END_TEST
+
 START_TEST(test_path_output_temp)
 {
 	char dir[] = "/tmp/check_util.XXXXXX", path[96], stale[128];
@@ -1081,6 +1126,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_url_form);
 	tcase_add_test(tc, test_path_output_ok);
 	tcase_add_test(tc, test_path_output_temp);
+	tcase_add_test(tc, test_write_all);
 	tcase_add_test(tc, test_url_build);
 	suite_add_tcase(s, tc);
 

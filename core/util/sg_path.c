@@ -167,3 +167,20 @@ int sg_path_output_temp(const char *path, char **tmp, int *fd,
 	(void)fchmod(*fd, 0666 & ~mask);
 	return SG_OK;
 }
+
+int sg_write_all(int fd, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}

@@ -1,9 +1,12 @@
 /*
  * sg_path.h - file paths as the config states them: an option's relative
- * path resolves against the config file's folder.
+ * path resolves against the config file's folder; outputs written beside
+ * their path and renamed into place, and written whole.
  */
 #ifndef SG_PATH_H
 #define SG_PATH_H
+
+#include <stddef.h>
 
 /*
  * Returns "dir/file" in a new malloc'd string (trailing slashes of dir
@@ -36,5 +39,9 @@ int sg_path_output_ok(const char *path, struct sg_error *err);
  */
 int sg_path_output_temp(const char *path, char **tmp, int *fd,
 			struct sg_error *err);
+
+/* Writes all len bytes of data to fd, again after a short write or an
+ * interrupted one: 0, or the errno that stopped it. */
+int sg_write_all(int fd, const void *data, size_t len);
 
 #endif

@@ -779,22 +779,10 @@ static la_ssize_t bundle_fd_write(struct archive *a, void *arg,
 				  const void *buf, size_t len)
 {
 	struct bundle_writer *w = arg;
-	const char *p = buf;
-	size_t left = len;
-	ssize_t n;
 
 	(void)a;
-	while (w->write_errno == 0 && left > 0) {
-		n = write(w->fd, p, left);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			w->write_errno = errno;
-			break;
-		}
-		p += n;
-		left -= (size_t)n;
-	}
+	if (w->write_errno == 0)
+		w->write_errno = sg_write_all(w->fd, buf, len);
 	return (la_ssize_t)len;
 }
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "sg_deflate.h"
+#include "util/sg_path.h"
 
 /* libdeflate's fastest: on a million opportunities' bundle (2.1 GB of
  * tar) 3 times as fast as zlib's level 4, which it replaced, for an
@@ -28,23 +29,12 @@ struct bundle_gzip {
 	struct sg_deflate *deflate;
 };
 
-/* Writes all of data to fd: 0, or the errno that stopped it. */
+/* Writes all of data to the file: 0, or the errno that stopped it. */
 static int bgz_put(void *arg, const void *data, size_t len)
 {
 	const struct bundle_gzip *g = arg;
-	const unsigned char *p = data;
-	ssize_t n;
 
-	while (len > 0) {
-		n = write(g->fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return errno;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return sg_write_all(g->fd, data, len);
 }
 
 int bundle_gzip_write(struct bundle_gzip *g, const void *data, size_t size)

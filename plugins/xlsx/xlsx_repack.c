@@ -25,6 +25,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "util/sg_path.h"
+
 #define ZIP_LOCAL_SIG 0x04034b50u
 #define ZIP_CENTRAL_SIG 0x02014b50u
 #define ZIP_END_SIG 0x06054b50u
@@ -127,19 +129,11 @@ static int zip_read(struct zip_job *z, void *buf, size_t len, uint64_t at)
 
 static int zip_write(struct zip_job *z, const void *buf, size_t len)
 {
-	const unsigned char *p = buf;
+	int e = sg_write_all(z->dst, buf, len);
 
-	while (len > 0) {
-		ssize_t n = write(z->dst, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return zip_io(z, "write", errno);
-		p += n;
-		len -= (size_t)n;
-		z->dst_pos += (uint64_t)n;
-	}
+	if (e != 0)
+		return zip_io(z, "write", e);
+	z->dst_pos += (uint64_t)len;
 	return SG_OK;
 }
 
