@@ -66,6 +66,22 @@ expect_status 0 "bundle again"
 cmp -s "$scratch/b.tar.gz" "$scratch/again.tar.gz" ||
 	fail "the same ledger gave another .tar.gz"
 
+# To another file system (a tmpfs), where the system cannot copy the
+# packed members between the two files itself (copy_file_range: EXDEV),
+# they are read and written: the same bytes.
+if [ -d /dev/shm ] && [ -w /dev/shm ] &&
+   [ "$(stat -f -c %T /dev/shm)" != "$(stat -f -c %T "$scratch")" ]; then
+	shm=$(mktemp -d /dev/shm/sg-bundle-packed.XXXXXX)
+	sg bundle -c "$cfg" --out "$shm/b.tar.gz" -q
+	expect_status 0 "bundle onto another file system"
+	cmp -s "$scratch/b.tar.gz" "$shm/b.tar.gz" ||
+		fail "the bundle written onto another file system differs"
+	rm -rf "$shm"
+else
+	echo "bundle_packed.sh: no other file system at /dev/shm; the" \
+		"read-and-write copy is not tested here" >&2
+fi
+
 # With a second archiving sink that takes neither unfinished nor packed
 # files (tests/plugins/testarchive), every file is written plain and
 # finished before that sink sees it: the sizes it lists are those the
