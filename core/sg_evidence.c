@@ -24,6 +24,7 @@
 #include <sys/types.h>
 
 #include "sg_hash.h"
+#include "sg_host.h"
 #include "sg_options.h"
 #include "sg_packed.h"
 #include "sg_review.h"
@@ -65,6 +66,24 @@ struct ev_file {
 static int ev_nomem(struct sg_error *err)
 {
 	return sg_error_set(err, SG_ERR_NOMEM, "evidence: out of memory");
+}
+
+/* An interrupt (sg_host_request_cancel()) stops the files being written,
+ * looked at once a row, or once in EV_CANCEL_EVERY + 1 of the model's
+ * records: a million opportunities' evidence takes seconds. */
+#define EV_CANCEL_EVERY 0xffffu
+
+static int ev_cancelled(struct sg_error *err)
+{
+	if (!sg_host_cancel_requested())
+		return SG_OK;
+	return sg_error_set(err, SG_ERR_CANCELLED, "cancelled");
+}
+
+/* ev_cancelled() at the model's i-th record, now and then. */
+static int ev_poll(size_t i, struct sg_error *err)
+{
+	return (i & EV_CANCEL_EVERY) == 0 ? ev_cancelled(err) : SG_OK;
 }
 
 /*
@@ -530,7 +549,8 @@ static int ev_write_opportunities(struct ev_ctx *c, const struct sg_model *m,
 		values[i] = by_text[i].text;
 	sg_canonical_write_header(f.fp, SG_CANON_OPPORTUNITIES, values,
 				  ncols);
-	for (i = 0; i < v->opp_count; i++) {
+	for (i = 0; i < v->opp_count &&
+	     (rc = ev_poll(i, err)) == SG_OK; i++) {
 		const struct sg_opportunity *o = &v->opps[i];
 		const char *row[SG_OPP_COL_COUNT];
 
@@ -582,7 +602,8 @@ static int ev_write_stage_history(struct ev_ctx *c, const struct sg_model *m,
 	if (rc != SG_OK)
 		return rc;
 	sg_canonical_write_header(f.fp, SG_CANON_STAGE_HISTORY, NULL, 0);
-	for (i = 0; i < v->event_count; i++) {
+	for (i = 0; i < v->event_count &&
+	     (rc = ev_poll(i, err)) == SG_OK; i++) {
 		const struct sg_stage_event *e = &v->events[i];
 		const char *row[SG_EVENT_COL_COUNT];
 
@@ -612,7 +633,8 @@ static int ev_write_field_history(struct ev_ctx *c, const struct sg_model *m,
 	if (rc != SG_OK)
 		return rc;
 	sg_canonical_write_header(f.fp, SG_CANON_FIELD_HISTORY, NULL, 0);
-	for (i = 0; i < v->change_count; i++) {
+	for (i = 0; i < v->change_count &&
+	     (rc = ev_poll(i, err)) == SG_OK; i++) {
 		const struct sg_field_change *ch = &v->changes[i];
 		const char *row[SG_CHANGE_COL_COUNT];
 
@@ -670,7 +692,8 @@ static int ev_write_activities(struct ev_ctx *c, const struct sg_model *m,
 		return rc;
 	sg_canonical_write_header(f.fp, SG_CANON_ACTIVITIES, NULL, 0);
 	/* The model keeps no activity id, actor or subject. */
-	for (i = 0; i < v->activity_count; i++) {
+	for (i = 0; i < v->activity_count &&
+	     (rc = ev_poll(i, err)) == SG_OK; i++) {
 		const struct sg_activity *a = &v->activities[i];
 		const char *row[SG_ACTIVITY_COL_COUNT] = { NULL };
 
@@ -721,7 +744,8 @@ static int ev_write_evidence(struct ev_ctx *c, const struct sg_model *m,
 	sg_canonical_write_header(f.fp, SG_CANON_EVIDENCE, NULL, 0);
 	/* The model keeps whether a value is missing, not the value nor
 	 * the ref. */
-	for (i = 0; i < v->evidence_count; i++) {
+	for (i = 0; i < v->evidence_count &&
+	     (rc = ev_poll(i, err)) == SG_OK; i++) {
 		const struct sg_evidence *e = &v->evidence[i];
 		const char *row[SG_EVIDENCE_COL_COUNT] = { NULL };
 
@@ -865,6 +889,8 @@ static int ev_table_row(void *arg, const struct sg_cell *cells,
 	struct ev_table_file *t = arg;
 	size_t i;
 
+	if (ev_cancelled(err) != SG_OK)
+		return err->code;
 	for (i = 0; i < t->count; i++)
 		ev_csv_cell(t->fp, &cells[i], i == 0);
 	ev_csv_end(t->fp);
@@ -944,8 +970,10 @@ static int ev_exception_line(void *arg, const struct sg_exception_record *rec,
 {
 	struct ev_exceptions *x = arg;
 	const char *ledger = sg_ledger_path(x->c->in->ledger);
-	int rc;
+	int rc = ev_cancelled(err);
 
+	if (rc != SG_OK)
+		return rc;
 	if (!ev_safe_id(rec->id))
 		return sg_error_set_at(err, SG_ERR_LEDGER, ledger, 0, 0,
 				       "ledger: an exception id (\"%.40s\") "
@@ -989,7 +1017,8 @@ static int ev_event_line(void *arg, const char *text, size_t len,
 {
 	struct ev_file *f = arg;
 
-	(void)err;
+	if (ev_cancelled(err) != SG_OK)
+		return err->code;
 	fwrite(text, 1, len, f->fp);
 	putc('\n', f->fp);
 	return SG_OK;

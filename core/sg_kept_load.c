@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sg_host.h"
 #include "sg_inputs.h"
 #include "sg_queue.h"
 
@@ -142,6 +143,9 @@ static int load_dispatch(void *arg, size_t index, const void *data,
 	const struct sg_input_chunk_info *chunk = &l->chunks[index];
 	struct load_worker *w;
 
+	/* An interrupt stops the load between chunks (1,483 at 1M). */
+	if (sg_host_cancel_requested())
+		return sg_error_set(err, SG_ERR_CANCELLED, "cancelled");
 	if (chunk->ref.part == 0)
 		return load_replay(l, chunk, data, size, err);
 	w = &l->workers[l->worker_of[chunk->ref.part]];

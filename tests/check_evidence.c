@@ -21,6 +21,7 @@
 #include "sg_config.h"
 #include "sg_evidence.h"
 #include "sg_hash.h"
+#include "sg_host.h"
 #include "sg_ledger.h"
 #include "sg_test_ledger.h"
 #include "sg_loader.h"
@@ -887,6 +888,38 @@ START_TEST(test_refusals)
 }
 END_TEST
 
+/* An interrupt stops the evidence: cancelled, nothing listed, the
+ * writer's thread waited for.  (The request is for the whole process:
+ * this case runs last, and Check forks each test.) */
+START_TEST(test_cancelled)
+{
+	struct sg_evidence_files ev;
+	struct sg_evidence_inputs in;
+	struct sg_evidence_writer *wr;
+	struct sg_error err;
+	struct world w;
+	char dir[512];
+
+	world_up(&w);
+	sg_host_request_cancel();
+	inputs_of(&w, w.model, &in);
+	sg_error_clear(&err);
+	ck_assert_int_eq(mkdir(in_tmp("a", dir, sizeof(dir)), 0777), 0);
+	ck_assert_int_eq(sg_evidence_write(&ev, dir, &in, NULL, 0, &err),
+			 SG_ERR_CANCELLED);
+	ck_assert_str_eq(err.message, "cancelled");
+	ck_assert_uint_eq(ev.file_count, 0);
+	ck_assert_ptr_null(ev.files);
+	in.packed = 1;
+	ck_assert_int_eq(mkdir(in_tmp("b", dir, sizeof(dir)), 0777), 0);
+	ck_assert_int_eq(sg_evidence_begin(&wr, dir, &in, &err), SG_OK);
+	ck_assert_int_eq(sg_evidence_end(wr, w.model, AS_OF, NULL, 0, &ev,
+					 &err), SG_ERR_CANCELLED);
+	sg_evidence_writer_free(wr);
+	world_down(&w);
+}
+END_TEST
+
 static Suite *evidence_suite(void)
 {
 	Suite *s = suite_create("evidence");
@@ -903,6 +936,10 @@ static Suite *evidence_suite(void)
 	tc = tcase_create("refusals");
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_add_test(tc, test_refusals);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("cancelled");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, test_cancelled);
 	suite_add_tcase(s, tc);
 	return s;
 }

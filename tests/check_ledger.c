@@ -19,7 +19,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "sg_config.h"
+#include "sg_host.h"
 #include "sg_kept.h"
+#include "sg_model.h"
 #include "sg_ledger.h"
 #include "sg_review.h"
 #include "ledger_db.h"
@@ -1821,6 +1824,55 @@ START_TEST(test_kept_stores_chunks)
 }
 END_TEST
 
+/* The kept records load back into a model (every stage event, its
+ * opportunity missing: counted as orphans); a load interrupted
+ * (sg_host_request_cancel()) stops with SG_ERR_CANCELLED.  Check forks
+ * each test, so the request ends with it. */
+START_TEST(test_kept_load_and_cancel)
+{
+	static const char rules[] =
+		"{\"pipeline\": {\"id\": \"default\"},"
+		" \"stages\": [{\"id\": \"discovery\"}, {\"id\": \"proposal\"},"
+		"  {\"id\": \"won\", \"closed\": true, \"won\": true}]}";
+	struct sg_run_record run = sg_test_make_run(AS_OF_1);
+	struct sg_model_view view;
+	struct sg_config *config;
+	struct sg_ledger *ledger;
+	struct sg_model *m;
+	struct sg_kept *k;
+	struct sg_error err;
+	char path[512];
+
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_config_load_text(&config, "rules.json", ".",
+					     rules, strlen(rules), &err),
+			 SG_OK);
+	tmp_path(path, sizeof(path), "load.db");
+	ledger = open_ok(path);
+	ck_assert_int_eq(sg_kept_new(&k, ledger, &err), SG_OK);
+	kept_emit(k, 40000);
+	ck_assert_int_eq(sg_kept_finish(k, &run, &err), SG_OK);
+	record_ok(ledger, &run, NULL, 0, NULL);
+	sg_kept_free(k);
+
+	ck_assert_int_eq(sg_model_new(&m, config, &err), SG_OK);
+	ck_assert_int_eq(sg_kept_load(m, ledger, run.id, &err), SG_OK);
+	ck_assert_int_eq(sg_model_finish(m, &err), SG_OK);
+	sg_model_view(m, &view);
+	ck_assert_uint_eq(view.orphan_records, 40000);
+	sg_model_free(m);
+
+	sg_host_request_cancel();
+	ck_assert_int_eq(sg_model_new(&m, config, &err), SG_OK);
+	ck_assert_int_eq(sg_kept_load(m, ledger, run.id, &err),
+			 SG_ERR_CANCELLED);
+	ck_assert_str_eq(err.message, "cancelled");
+	sg_model_free(m);
+	sg_ledger_close(ledger);
+	sg_config_free(config);
+}
+END_TEST
+
 /* Keeps count records in a new sg_kept and records the run at as_of;
  * returns the totals and (in refs, malloc'd) the chunks it refers to. */
 static void kept_run(struct sg_ledger *ledger, sg_time as_of, int count,
@@ -2050,6 +2102,7 @@ static Suite *ledger_suite(void)
 	tc = tcase_create("kept");
 	tcase_add_checked_fixture(tc, setup_tmpdir, teardown_tmpdir);
 	tcase_add_test(tc, test_kept_stores_chunks);
+	tcase_add_test(tc, test_kept_load_and_cancel);
 	tcase_add_test(tc, test_kept_reuses_chunks);
 	tcase_add_test(tc, test_kept_failure_reported);
 	suite_add_tcase(s, tc);
