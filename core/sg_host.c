@@ -4,6 +4,7 @@
 #include "sg_host.h"
 
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,16 +43,21 @@ void sg_host_log(const char *plugin, int verbose, int level,
 	va_end(ap);
 }
 
-static volatile sig_atomic_t host_cancel;
+/* Set by a signal handler, read by every thread: a lock-free atomic is
+ * both async-signal-safe and free of data races (a volatile
+ * sig_atomic_t is only the first). */
+static atomic_int host_cancel;
+_Static_assert(ATOMIC_INT_LOCK_FREE == 2,
+	       "a signal handler may only touch a lock-free atomic");
 
 void sg_host_request_cancel(void)
 {
-	host_cancel = 1;
+	atomic_store_explicit(&host_cancel, 1, memory_order_relaxed);
 }
 
 int sg_host_cancel_requested(void)
 {
-	return host_cancel != 0;
+	return atomic_load_explicit(&host_cancel, memory_order_relaxed) != 0;
 }
 
 /* Does a *_env option of section name the variable? */
