@@ -519,7 +519,8 @@ static int publish_tasks(struct cli_publication *ps, const char *sink,
 }
 
 /* Builds what the sink asked for, then writes it. */
-static int publish_one(struct cli_publication *ps, const struct cli_sink_job *job,
+static int publish_one(struct cli_publication *ps,
+		       const struct cli_sink_job *job,
 		       struct sg_error *err)
 {
 	const struct sg_plugin *p;

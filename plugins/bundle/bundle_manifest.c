@@ -128,6 +128,22 @@ long bundle_read(struct bundle_reader *r, const struct bundle_entry *e,
 	return (long)n;
 }
 
+/* A packed file's size as it is now, which must be the size it was
+ * given with. */
+static int bundle_packed_sized(struct bundle_entry *e, uint64_t now,
+			       struct sg_error *err)
+{
+	e->packed_size = now;
+	if (now == e->given_packed_size)
+		return SG_OK;
+	return sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
+			       "%s changed after it was written (%llu bytes, "
+			       "not %llu); write the bundle again once "
+			       "nothing writes to it", e->name,
+			       (unsigned long long)now,
+			       (unsigned long long)e->given_packed_size);
+}
+
 int bundle_size_file(struct bundle_reader *r, struct bundle_entry *e,
 		     struct sg_error *err)
 {
@@ -141,18 +157,9 @@ int bundle_size_file(struct bundle_reader *r, struct bundle_entry *e,
 		rc = sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
 				     "cannot read %s for the bundle: %s",
 				     e->name, strerror(errno));
-	if (rc == SG_OK && e->packed) {
-		e->packed_size = (uint64_t)sb.st_size;
-		if (e->packed_size != e->given_packed_size)
-			rc = sg_error_set_at(err, SG_ERR_IO, e->path, 0, 0,
-					     "%s changed after it was written "
-					     "(%llu bytes, not %llu); write the "
-					     "bundle again once nothing writes "
-					     "to it", e->name,
-					     (unsigned long long)e->packed_size,
-					     (unsigned long long)
-					     e->given_packed_size);
-	} else if (rc == SG_OK)
+	if (rc == SG_OK && e->packed)
+		rc = bundle_packed_sized(e, (uint64_t)sb.st_size, err);
+	else if (rc == SG_OK)
 		e->size = (uint64_t)sb.st_size;
 	return rc;
 }
