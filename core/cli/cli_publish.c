@@ -546,42 +546,28 @@ static int publish_one(struct cli_publication *ps,
 	return rc;
 }
 
-/* 1 when every sink of jobs that is given files takes them packed: the
- * evidence is written once for all of them. */
-static int publish_can_pack(const struct cli_session *s,
-			    const struct cli_sink_job *jobs, size_t job_count)
+/* Whether a sink of jobs is given files (*files), and whether every such
+ * sink takes them packed (*packed): the evidence is written once for
+ * all of them. */
+static void publish_file_sinks(const struct cli_session *s,
+			       const struct cli_sink_job *jobs,
+			       size_t job_count, int *files, int *packed)
 {
 	const struct sg_plugin *p;
 	struct sg_error ignored;
 	size_t i;
-	int any = 0;
 
+	*files = 0;
+	*packed = 1;
 	for (i = 0; i < job_count; i++) {
 		p = sg_sink_find(s->registry, jobs[i].name, &ignored);
 		if (p == NULL || !(p->sink_needs & SG_SINK_NEEDS_FILES))
 			continue;
+		*files = 1;
 		if (!(p->sink_needs & SG_SINK_FILES_PACKED))
-			return 0;
-		any = 1;
+			*packed = 0;
 	}
-	return any;
-}
-
-/* 1 when a sink of jobs is given files. */
-static int publish_needs_files(const struct cli_session *s,
-			       const struct cli_sink_job *jobs,
-			       size_t job_count)
-{
-	const struct sg_plugin *p;
-	struct sg_error ignored;
-	size_t i;
-
-	for (i = 0; i < job_count; i++) {
-		p = sg_sink_find(s->registry, jobs[i].name, &ignored);
-		if (p != NULL && (p->sink_needs & SG_SINK_NEEDS_FILES))
-			return 1;
-	}
-	return 0;
+	*packed = *packed && *files;
 }
 
 int cli_publish_begin(struct cli_publication **out, struct cli_session *s,
@@ -590,7 +576,7 @@ int cli_publish_begin(struct cli_publication **out, struct cli_session *s,
 		      struct sg_error *err)
 {
 	struct cli_publication *ps = calloc(1, sizeof(*ps));
-	int rc = SG_OK;
+	int rc = SG_OK, files;
 
 	*out = NULL;
 	if (ps == NULL)
@@ -600,9 +586,9 @@ int cli_publish_begin(struct cli_publication **out, struct cli_session *s,
 	ps->jobs = jobs;
 	ps->job_count = job_count;
 	ps->input.size = sizeof(ps->input);
-	ps->pack_files = publish_can_pack(s, jobs, job_count);
+	publish_file_sinks(s, jobs, job_count, &files, &ps->pack_files);
 	/* Without a ledger the sink fails later, with its own message. */
-	if (ledger != NULL && publish_needs_files(s, jobs, job_count))
+	if (ledger != NULL && files)
 		rc = publish_evidence_begin(ps, err);
 	if (rc != SG_OK) {
 		cli_publish_end(ps);

@@ -56,6 +56,25 @@ size=$(wc -c < "$t/exceptions.jsonl")
 [ "$size" -gt 1048576 ] ||
 	fail "exceptions.jsonl is $size bytes: not past one block"
 
+# Packed, not compressed again: in the .tar.gz each file past one block
+# starts a gzip member of its own, right after the member ending with its
+# header (the archive's own members are cut every 1 MiB of tar, where a
+# file's bytes start only by chance).
+python3 - "$scratch/b.tar.gz" <<'PY' || fail "the large files were not put in packed"
+import io, sys, tarfile, zlib
+data = open(sys.argv[1], "rb").read()
+starts, raw, at = set(), b"", 0
+while at < len(data):
+    starts.add(len(raw))
+    z = zlib.decompressobj(31)
+    raw += z.decompress(data[at:])
+    at = len(data) - len(z.unused_data)
+big = [m for m in tarfile.open(fileobj=io.BytesIO(raw)) if m.size > 1 << 20]
+assert len(big) >= 4, [m.name for m in big]
+bad = [m.name for m in big if m.offset_data not in starts]
+sys.exit(1 if bad else 0)
+PY
+
 diff -r "$scratch/x-tar.gz" "$scratch/x-tar.zst" >/dev/null ||
 	fail ".tar.gz and .tar.zst hold other files"
 diff -r "$scratch/x-tar.gz" "$scratch/x-zip" >/dev/null ||
