@@ -231,6 +231,35 @@ static const char *db_text_of(const char *path, const char *sql, char *buf,
 	return buf;
 }
 
+/* The ledger at path checks a task's disposition by comparisons (schema
+ * 8), not by an IN list, and still refuses a disposition not listed. */
+static void assert_disposition_check(const char *path)
+{
+	static const char insert[] =
+		"INSERT INTO exceptions (id, type, verdict, opportunity_id,"
+		" assignee, detected_at, due_at, first_seen, first_run,"
+		" detail, status, disposition, decided_by, decided_at)"
+		" VALUES ('%s', 'regression', 'review', 'o', 'a', 1, 2, 1,"
+		" 'r', '{}', 'closed', '%s', 'm', 3)";
+	char sql[512];
+	sqlite3 *db = db_open(path);
+
+	ck_assert_int_eq(db_int(db, "SELECT instr(sql, 'disposition IN')"
+				" FROM sqlite_master WHERE name ="
+				" 'exceptions'"), 0);
+	ck_assert_int_gt(db_int(db, "SELECT instr(sql, 'disposition ="
+				" ''block''') FROM sqlite_master WHERE name ="
+				" 'exceptions'"), 0);
+	db_exec(db, "BEGIN");
+	snprintf(sql, sizeof(sql), insert, "x1", "block");
+	db_exec(db, sql);
+	snprintf(sql, sizeof(sql), insert, "x2", "approved");
+	ck_assert_int_eq(sqlite3_exec(db, sql, NULL, NULL, NULL),
+			 SQLITE_CONSTRAINT);
+	db_exec(db, "ROLLBACK");
+	sqlite3_close(db);
+}
+
 struct dump {
 	char *text;
 	size_t len, cap;
@@ -315,7 +344,7 @@ START_TEST(test_open_creates_schema)
 	ledger = open_ok(path);
 	ck_assert_int_eq(sg_ledger_schema_version(ledger),
 			 SG_LEDGER_SCHEMA_VERSION);
-	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 7);
+	ck_assert_int_eq(SG_LEDGER_SCHEMA_VERSION, 8);
 	assert_counts(ledger, 0, 0, 0, 0);
 	sg_error_clear(&err);
 	ck_assert_int_eq(sg_ledger_last_as_of(ledger, &as_of, &found, &err),
@@ -348,6 +377,7 @@ START_TEST(test_open_creates_schema)
 	ck_assert_int_eq(db_int(db, "SELECT count(*) FROM sqlite_master"
 				" WHERE type = 'view' AND name = 'events'"), 1);
 	sqlite3_close(db);
+	assert_disposition_check(path);
 }
 END_TEST
 
@@ -498,6 +528,7 @@ static void check_migrates(int version)
 				  " pragma_foreign_key_check"), 0);
 	/* An older ledger keeps its pages. */
 	ck_assert_int_eq(file_int(path, "PRAGMA page_size"), 4096);
+	assert_disposition_check(path);
 }
 
 START_TEST(test_migrates_v1)

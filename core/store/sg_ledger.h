@@ -16,7 +16,7 @@
 #include "util/sg_error.h"
 #include "util/sg_time.h"
 
-#define SG_LEDGER_SCHEMA_VERSION 7
+#define SG_LEDGER_SCHEMA_VERSION 8
 
 struct sg_ledger;
 

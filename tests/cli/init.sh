@@ -7,7 +7,7 @@ cd "$scratch" || exit 1
 sg init
 expect_status 0 "init in an empty folder"
 expect_out "wrote a starter config" "says it wrote the config"
-expect_out "schema version 7" "ledger ready"
+expect_out "schema version 8" "ledger ready"
 [ -f stageguard.json ] || fail "no starter config"
 [ -f stageguard.db ] || fail "no ledger"
 grep -q '"placeholders"' stageguard.json || fail "starter config lacks placeholders"
