@@ -247,7 +247,8 @@ enum sg_review_rows {
 	/* Every exception first seen at or before t, by opportunity,
 	 * event time, type, from and to stage, id. */
 	SG_ROWS_EXCEPTIONS,
-	/* The tasks open at t, by due time then id. */
+	/* The tasks open at t, by due time then id: a queue's rows,
+	 * without the exception's details, note, missing or amount. */
 	SG_ROWS_OPEN_AT,
 	/* The exceptions first seen in [from, until) and at or before t
 	 * (the pilot's), in no order. */
