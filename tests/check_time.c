@@ -386,8 +386,9 @@ START_TEST(test_round_trip)
 }
 END_TEST
 
-/* In any order, a day again or another (the formatter keeps the date
- * of the last day it formatted): what gmtime_r() and strftime() say. */
+/* In any order, a day again, one of a few hundred, one that shares its
+ * slot of the formatter's dates (1,024 days apart) or any other: what
+ * gmtime_r() and strftime() say. */
 START_TEST(test_format_matches_gmtime)
 {
 	char buf[SG_TIME_ISO_SIZE], want[64];
@@ -402,6 +403,11 @@ START_TEST(test_format_matches_gmtime)
 		if ((x >> 62) == 0)     /* the same day, another second */
 			t = sg_time_day(t) * 86400 + (sg_time)((x >> 20) %
 							      86400);
+		else if ((x >> 62) == 1)        /* its slot, another day */
+			t += ((x >> 30) & 1 ? 1024 : -1024) * 86400LL;
+		else if ((x >> 62) == 2)        /* within 300 days */
+			t = 1700000000LL + (sg_time)((x >> 20) %
+						     (300 * 86400));
 		else
 			t = (sg_time)((x >> 16) % 6000000000ULL) -
 			    2000000000LL;

@@ -99,23 +99,28 @@ static void time_put2(char *buf, int64_t val)
 }
 
 /*
- * The calendar date of the day formatted last: times come in runs of one
- * day (a deal's history, a run's exceptions), and finding the date was
- * most of formatting one.  One 64-bit word, so threads share it without
+ * The calendar dates of the days formatted lately: times come in runs of
+ * a few hundred days (a deal's history, a run's exceptions), and finding
+ * the date was most of formatting one.  A day's entry is the slot of its
+ * number modulo TIME_DATE_SLOTS (every day of any 2.8 years a slot of its
+ * own).  A slot is one 64-bit word, so threads share the table without
  * a lock: the day (from 0000-01-01, plus 1; 0: none) in bits 23-44, the
  * year in 9-22, the month in 5-8, the day of the month in 0-4.  Not
  * thread-local storage: plugins are loaded with dlopen, and a thread-
  * local in a loaded library made LeakSanitizer's exit check crash.
  */
-static _Atomic uint64_t time_date_cache;
+#define TIME_DATE_SLOTS 1024u
+
+static _Atomic uint64_t time_date_cache[TIME_DATE_SLOTS];
 
 #define TIME_DAY_0000 (-719528LL)       /* 0000-01-01, in days */
 
 static void time_date_of(int64_t day, int64_t *year, int *month, int *mday)
 {
 	uint64_t key = (uint64_t)(day - TIME_DAY_0000) + 1, c;
+	_Atomic uint64_t *slot = &time_date_cache[key % TIME_DATE_SLOTS];
 
-	c = atomic_load_explicit(&time_date_cache, memory_order_relaxed);
+	c = atomic_load_explicit(slot, memory_order_relaxed);
 	if ((c >> 23) == key) {
 		*year = (int64_t)((c >> 9) & 0x3fff);
 		*month = (int)((c >> 5) & 0xf);
@@ -125,7 +130,7 @@ static void time_date_of(int64_t day, int64_t *year, int *month, int *mday)
 	sg_civil_from_days(day, year, month, mday);
 	c = key << 23 | (uint64_t)*year << 9 | (uint64_t)*month << 5 |
 	    (uint64_t)*mday;
-	atomic_store_explicit(&time_date_cache, c, memory_order_relaxed);
+	atomic_store_explicit(slot, c, memory_order_relaxed);
 }
 
 char *sg_time_format_iso(sg_time t, char *buf)
