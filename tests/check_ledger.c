@@ -1740,6 +1740,97 @@ START_TEST(test_reads_counts)
 }
 END_TEST
 
+static int dump_owner(void *arg, const struct sg_owner_counts *o,
+		      struct sg_error *err)
+{
+	struct sg_text *t = arg;
+	char line[256];
+
+	(void)err;
+	snprintf(line, sizeof(line), "%s|%zu|%zu|%zu|%zu|%zu\n",
+		 o->owner_id != NULL ? o->owner_id : "(null)", o->exceptions,
+		 o->block, o->review, o->open_reviews, o->overdue);
+	ck_assert_int_eq(sg_text_append(t, line, strlen(line)), SG_OK);
+	return SG_OK;
+}
+
+/* The owners' counts as SQLite's GROUP BY gives them, in its order:
+ * the NULL owner first, then by id byte by byte ("" before the rest). */
+static void grouped_owners(const char *path, sg_time t, struct sg_text *out)
+{
+	char sql[768];
+	sqlite3 *db = db_open(path);
+	sqlite3_stmt *stmt;
+	char line[256];
+
+	snprintf(sql, sizeof(sql), "SELECT coalesce(owner_id, '(null)'),"
+		 " count(*), sum(verdict = 'block'), sum(verdict = 'review'),"
+		 " sum(detected_at <= %1$lld AND (decided_at IS NULL OR"
+		 " decided_at > %1$lld)), sum(detected_at <= %1$lld AND"
+		 " (decided_at IS NULL OR decided_at > %1$lld) AND"
+		 " due_at < %1$lld) FROM exceptions WHERE first_seen <="
+		 " %1$lld GROUP BY owner_id ORDER BY owner_id", (long long)t);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		snprintf(line, sizeof(line), "%s|%lld|%lld|%lld|%lld|%lld\n",
+			 sqlite3_column_text(stmt, 0),
+			 sqlite3_column_int64(stmt, 1),
+			 sqlite3_column_int64(stmt, 2),
+			 sqlite3_column_int64(stmt, 3),
+			 sqlite3_column_int64(stmt, 4),
+			 sqlite3_column_int64(stmt, 5));
+		ck_assert_int_eq(sg_text_append(out, line, strlen(line)),
+				 SG_OK);
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+}
+
+/* Owners added up in C give what GROUP BY gave: a NULL owner, an empty
+ * one, ids that differ by case, an owner of one exception and of
+ * several, in the ledger's order mixed. */
+START_TEST(test_owner_counts_as_grouped)
+{
+	static const sg_time at[] = { RAISED, DECIDED - 1, DECIDED, DUE + 1 };
+	struct sg_text got = { NULL, 0, 0 }, want = { NULL, 0, 0 };
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512];
+	sqlite3 *db;
+	size_t i;
+
+	tmp_path(path, sizeof(path), "owners.db");
+	write_v2_ledger(path, 2);
+	ledger = open_ok(path);
+	sg_ledger_close(ledger);
+	db = db_open(path);
+	db_exec(db, "UPDATE exceptions SET owner_id = CASE rowid % 5"
+		" WHEN 0 THEN NULL WHEN 1 THEN 'zed' WHEN 2 THEN ''"
+		" WHEN 3 THEN 'Amy' ELSE 'amy' END");
+	db_exec(db, "UPDATE exceptions SET owner_id = 'solo', verdict ="
+		" 'block' WHERE rowid = (SELECT max(rowid) FROM exceptions)");
+	sqlite3_close(db);
+	ledger = open_ok(path);
+	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
+		got.len = want.len = 0;
+		sg_error_clear(&err);
+		ck_assert_int_eq(sg_ledger_owner_counts(ledger, at[i],
+							dump_owner, &got,
+							&err), SG_OK);
+		grouped_owners(path, at[i], &want);
+		ck_assert_ptr_nonnull(got.s);
+		ck_assert_str_eq(got.s, want.s);
+	}
+	ck_assert_ptr_nonnull(strstr(got.s, "(null)|"));
+	ck_assert_ptr_nonnull(strstr(got.s, "\n|"));
+	ck_assert_ptr_nonnull(strstr(got.s, "solo|1|1|0|"));
+	sg_text_release(&got);
+	sg_text_release(&want);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
 static int seen_event(void *arg, const struct sg_event_record *ev,
 		      struct sg_error *err)
 {
@@ -1756,7 +1847,8 @@ static int seen_event(void *arg, const struct sg_event_record *ev,
 START_TEST(test_reads_events)
 {
 	struct sg_ledger *ledger = open_fixture();
-	struct seen all = { 0, "", 1, 0, 0, 0, 0, { "" }, NULL, 0, 0 }, raised = all;
+	struct seen all = { 0, "", 1, 0, 0, 0, 0, { "" }, NULL, 0, 0 };
+	struct seen raised = all;
 	struct sg_error err;
 
 	ck_assert_int_eq(sg_ledger_each_event(ledger, SG_TIME_NONE, NULL,
@@ -2180,6 +2272,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_raised_events_from_exceptions);
 	tcase_add_test(tc, test_review_row_missing_joined);
 	tcase_add_test(tc, test_reads_counts);
+	tcase_add_test(tc, test_owner_counts_as_grouped);
 	tcase_add_test(tc, test_reads_events);
 	tcase_add_test(tc, test_reads_tables);
 	tcase_add_test(tc, test_reads_nest_in_a_transaction);

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sg_strtab.h"
+
 /* The review task of exception e was open at ?1: raised by then and not
  * decided by then. */
 #define LEDGER_OPEN_AT \
@@ -391,22 +393,69 @@ int sg_ledger_type_counts(struct sg_ledger *ledger, sg_time t,
 			       "cannot count the exceptions", err);
 }
 
-static int ledger_owner_row(void *arg, sqlite3_stmt *stmt,
+/*
+ * The owners' counts, added up in C over one scan of the exceptions:
+ * GROUP BY had SQLite sort every exception by owner first (at half a
+ * million exceptions 0.86 s, against 0.37 s for the scan).  An owner id
+ * is interned (sg_strtab) and its counts kept by its symbol; the NULL
+ * owner apart, as GROUP BY keeps it.
+ */
+struct ledger_owner_sums {
+	struct sg_strtab *ids;
+	struct sg_owner_counts *by_sym;
+	size_t cap;
+	int empty_seen;                 /* symbol 0, "", is an owner */
+	struct sg_owner_counts null_owner;
+};
+
+static int ledger_owner_add(void *arg, sqlite3_stmt *stmt,
 			    struct sg_error *err)
 {
-	const struct ledger_each *e = arg;
-	int (*fn)(void *, const struct sg_owner_counts *, struct sg_error *) =
-		(int (*)(void *, const struct sg_owner_counts *,
-			 struct sg_error *))e->fn;
-	struct sg_owner_counts row;
+	struct ledger_owner_sums *o = arg;
+	const char *id = ledger_col_text(stmt, 0);
+	struct sg_owner_counts *c = &o->null_owner;
+	sg_sym sym;
 
-	row.owner_id = ledger_col_text(stmt, 0);
-	row.exceptions = ledger_col_count(stmt, 1);
-	row.block = ledger_col_count(stmt, 2);
-	row.review = ledger_col_count(stmt, 3);
-	row.open_reviews = ledger_col_count(stmt, 4);
-	row.overdue = ledger_col_count(stmt, 5);
-	return fn(e->arg, &row, err);
+	if (id != NULL) {
+		if (sg_strtab_intern(o->ids, id, (size_t)sqlite3_column_bytes(
+					     stmt, 0), &sym) != SG_OK)
+			return sg_error_set(err, SG_ERR_NOMEM,
+					    "out of memory");
+		if (sym >= o->cap) {
+			size_t cap = o->cap ? o->cap * 2 : 256;
+			struct sg_owner_counts *grown;
+
+			while (cap <= sym)
+				cap *= 2;
+			grown = realloc(o->by_sym, cap * sizeof(*grown));
+			if (grown == NULL)
+				return sg_error_set(err, SG_ERR_NOMEM,
+						    "out of memory");
+			memset(grown + o->cap, 0,
+			       (cap - o->cap) * sizeof(*grown));
+			o->by_sym = grown;
+			o->cap = cap;
+		}
+		c = &o->by_sym[sym];
+		o->empty_seen |= sym == 0;
+	}
+	c->exceptions++;
+	c->block += (size_t)sqlite3_column_int(stmt, 1);
+	c->review += (size_t)sqlite3_column_int(stmt, 2);
+	c->open_reviews += (size_t)sqlite3_column_int(stmt, 3);
+	c->overdue += (size_t)sqlite3_column_int(stmt, 4);
+	return SG_OK;
+}
+
+/* By owner id, as SQLite's BINARY collation orders them. */
+static int ledger_owner_cmp(const void *a, const void *b)
+{
+	const struct sg_owner_counts *x = *(const struct sg_owner_counts *
+					    const *)a;
+	const struct sg_owner_counts *y = *(const struct sg_owner_counts *
+					    const *)b;
+
+	return strcmp(x->owner_id, y->owner_id);
 }
 
 int sg_ledger_owner_counts(struct sg_ledger *ledger, sg_time t,
@@ -416,17 +465,40 @@ int sg_ledger_owner_counts(struct sg_ledger *ledger, sg_time t,
 			   void *arg, struct sg_error *err)
 {
 	static const char sql[] =
-		"SELECT e.owner_id, count(*), sum(e.verdict = 'block'),"
-		" sum(e.verdict = 'review'),"
-		" coalesce(sum(" LEDGER_OPEN_AT "), 0),"
-		" coalesce(sum(" LEDGER_OPEN_AT " AND e.due_at < ?1), 0)"
-		" FROM exceptions e"
-		" WHERE e.first_seen <= ?1 GROUP BY e.owner_id"
-		" ORDER BY e.owner_id";
-	struct ledger_each e = { (ledger_any_fn)fn, arg };
+		"SELECT e.owner_id, e.verdict = 'block', e.verdict = 'review',"
+		" coalesce(" LEDGER_OPEN_AT ", 0),"
+		" coalesce(" LEDGER_OPEN_AT " AND e.due_at < ?1, 0)"
+		" FROM exceptions e WHERE e.first_seen <= ?1";
+	struct ledger_owner_sums o;
+	struct sg_owner_counts **order = NULL;
+	size_t n = 0, i, count;
+	int rc;
 
-	return ledger_walk_sql(ledger, sql, &t, 1, ledger_owner_row, &e,
-			       "cannot count the exceptions by owner", err);
+	memset(&o, 0, sizeof(o));
+	rc = sg_strtab_new(&o.ids, err);
+	if (rc == SG_OK)
+		rc = ledger_walk_sql(ledger, sql, &t, 1, ledger_owner_add, &o,
+				     "cannot count the exceptions by owner",
+				     err);
+	count = o.ids != NULL ? sg_strtab_count(o.ids) : 0;
+	if (rc == SG_OK && count > 0 &&
+	    (order = malloc(count * sizeof(*order))) == NULL)
+		rc = sg_error_set(err, SG_ERR_NOMEM, "out of memory");
+	for (i = o.empty_seen ? 0 : 1; rc == SG_OK && i < count; i++) {
+		o.by_sym[i].owner_id = sg_strtab_text(o.ids, (sg_sym)i);
+		order[n++] = &o.by_sym[i];
+	}
+	if (rc == SG_OK)
+		qsort(order, n, sizeof(*order), ledger_owner_cmp);
+	/* NULL first, as ORDER BY puts it. */
+	if (rc == SG_OK && o.null_owner.exceptions > 0)
+		rc = fn(arg, &o.null_owner, err);
+	for (i = 0; rc == SG_OK && i < n; i++)
+		rc = fn(arg, order[i], err);
+	free(order);
+	free(o.by_sym);
+	sg_strtab_free(o.ids);
+	return rc;
 }
 
 int sg_ledger_evidence_gaps(struct sg_ledger *ledger, sg_time t,
