@@ -851,7 +851,6 @@ static const struct {
 	const char *file;
 } ev_tables[] = {
 	{ SG_LEDGER_RUNS, "runs.csv" },
-	{ SG_LEDGER_TASKS, "tasks.csv" },
 	{ SG_LEDGER_TASK_HISTORY, "task_history.csv" },
 };
 
@@ -962,11 +961,12 @@ static void ev_write_note(FILE *fp, const struct sg_exception_record *rec)
 struct ev_exceptions {
 	struct ev_ctx *c;
 	struct ev_file *f, *notes;
+	struct ev_table_file tasks;
 	struct sg_text line;
 };
 
 static int ev_exception_line(void *arg, const struct sg_exception_record *rec,
-			     struct sg_error *err)
+			     const struct sg_cell *task, struct sg_error *err)
 {
 	struct ev_exceptions *x = arg;
 	const char *ledger = sg_ledger_path(x->c->in->ledger);
@@ -992,24 +992,36 @@ static int ev_exception_line(void *arg, const struct sg_exception_record *rec,
 	fwrite(x->line.s, 1, x->line.len, x->f->fp);
 	putc('\n', x->f->fp);
 	ev_write_note(x->notes->fp, rec);
-	return SG_OK;
+	return ev_table_row(&x->tasks, task, err);
 }
 
-/* exceptions.jsonl (each exception's JSON as recorded) and its note. */
+/* exceptions.jsonl (each exception's JSON as recorded), its note and its
+ * review task (tasks.csv), from one walk of the exceptions by id. */
 static int ev_write_exceptions(struct ev_ctx *c, struct sg_error *err)
 {
-	struct ev_file f = { 0 }, notes = { 0 };
-	struct ev_exceptions x = { c, &f, &notes, { NULL, 0, 0 } };
+	struct ev_file f = { 0 }, notes = { 0 }, tasks = { 0 };
+	struct ev_exceptions x = { c, &f, &notes, { NULL, 0, NULL },
+				   { NULL, 0, 0 } };
+	const char *const *names;
+	const int *kinds;
 	int rc;
 
+	sg_ledger_table_columns(SG_LEDGER_TASKS, &names, &kinds,
+				&x.tasks.count);
 	rc = ev_create(c, "exceptions.jsonl", &f, err);
 	if (rc == SG_OK)
 		rc = ev_create(c, "notes.txt", &notes, err);
 	if (rc == SG_OK)
-		rc = sg_ledger_each_exception(c->in->ledger, NULL,
-					      ev_exception_line, &x, err);
+		rc = ev_create(c, "tasks.csv", &tasks, err);
+	if (rc == SG_OK) {
+		ev_csv_header(tasks.fp, names, x.tasks.count);
+		x.tasks.fp = tasks.fp;
+		rc = sg_ledger_each_exception_and_task(
+			c->in->ledger, ev_exception_line, &x, err);
+	}
 	sg_text_release(&x.line);
-	return ev_close(&notes, ev_close(&f, rc, err), err);
+	return ev_close(&tasks, ev_close(&notes, ev_close(&f, rc, err), err),
+			err);
 }
 
 static int ev_event_line(void *arg, const char *text, size_t len,
@@ -1048,8 +1060,6 @@ static int ev_write_ledger(struct ev_ctx *c, struct sg_error *err)
 	rc = ev_write_table(c, 0, c->run_ids, err);
 	if (rc == SG_OK)
 		rc = ev_write_table(c, 1, NULL, err);
-	if (rc == SG_OK)
-		rc = ev_write_table(c, 2, NULL, err);
 	if (rc == SG_OK)
 		rc = ev_write_exceptions(c, err);
 	if (rc == SG_OK)

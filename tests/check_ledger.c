@@ -1831,6 +1831,85 @@ START_TEST(test_owner_counts_as_grouped)
 }
 END_TEST
 
+static void dump_cells(struct sg_text *t, const struct sg_cell *cells,
+		       size_t n)
+{
+	char buf[64];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (cells[i].null)
+			snprintf(buf, sizeof(buf), "%s", "NULL");
+		else if (cells[i].kind == SG_CELL_TEXT)
+			buf[0] = '\0';
+		else
+			snprintf(buf, sizeof(buf), "%lld", cells[i].number);
+		ck_assert_int_eq(sg_text_append(t, buf, strlen(buf)), SG_OK);
+		if (!cells[i].null && cells[i].kind == SG_CELL_TEXT)
+			ck_assert_int_eq(sg_text_append(t, cells[i].text,
+							strlen(cells[i].text)),
+					 SG_OK);
+		ck_assert_int_eq(sg_text_append(t, i + 1 < n ? "|" : "\n", 1),
+				 SG_OK);
+	}
+}
+
+static int dump_task_row(void *arg, const struct sg_cell *cells,
+			 struct sg_error *err)
+{
+	const char *const *names;
+	const int *kinds;
+	size_t n;
+
+	(void)err;
+	sg_ledger_table_columns(SG_LEDGER_TASKS, &names, &kinds, &n);
+	dump_cells(arg, cells, n);
+	return SG_OK;
+}
+
+static int dump_exception_task(void *arg, const struct sg_exception_record *rec,
+			       const struct sg_cell *task, struct sg_error *err)
+{
+	ck_assert_str_eq(rec->id, task[0].text);
+	return dump_task_row(arg, task, err);
+}
+
+/* The exceptions with their tasks give each task as the table of tasks
+ * does, in the same order (by id): a reassigned one, a decided one. */
+START_TEST(test_exceptions_with_tasks)
+{
+	struct sg_text tasks = { NULL, 0, 0 }, walked = { NULL, 0, 0 };
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512];
+	sqlite3 *db;
+
+	tmp_path(path, sizeof(path), "with_tasks.db");
+	write_v2_ledger(path, 2);
+	ledger = open_ok(path);
+	sg_ledger_close(ledger);
+	db = db_open(path);
+	db_exec(db, "UPDATE exceptions SET reviewer = 'm9' WHERE rowid = 3");
+	sqlite3_close(db);
+	ledger = open_ok(path);
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_each_table_row(ledger, SG_LEDGER_TASKS,
+						  dump_task_row, &tasks, &err),
+			 SG_OK);
+	ck_assert_int_eq(sg_ledger_each_exception_and_task(
+				 ledger, dump_exception_task, &walked, &err),
+			 SG_OK);
+	ck_assert_ptr_nonnull(tasks.s);
+	ck_assert_ptr_nonnull(walked.s);
+	ck_assert_str_eq(walked.s, tasks.s);
+	ck_assert_ptr_nonnull(strstr(tasks.s, "|m9|"));
+	ck_assert_ptr_nonnull(strstr(tasks.s, "|closed|"));
+	sg_text_release(&tasks);
+	sg_text_release(&walked);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
 static int seen_event(void *arg, const struct sg_event_record *ev,
 		      struct sg_error *err)
 {
@@ -2273,6 +2352,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_review_row_missing_joined);
 	tcase_add_test(tc, test_reads_counts);
 	tcase_add_test(tc, test_owner_counts_as_grouped);
+	tcase_add_test(tc, test_exceptions_with_tasks);
 	tcase_add_test(tc, test_reads_events);
 	tcase_add_test(tc, test_reads_tables);
 	tcase_add_test(tc, test_reads_nest_in_a_transaction);

@@ -667,20 +667,29 @@ struct ledger_cells {
 	void *arg;
 };
 
+/* The row of table in the statement's columns from first on. */
+static void ledger_fill_cells(sqlite3_stmt *stmt, int table, int first,
+			      struct sg_cell *cells)
+{
+	size_t i;
+	int col;
+
+	for (i = 0; i < ledger_tables[table].count; i++) {
+		col = first + (int)i;
+		cells[i].kind = ledger_tables[table].kinds[i];
+		cells[i].null = sqlite3_column_type(stmt, col) == SQLITE_NULL;
+		cells[i].text = ledger_col_text(stmt, col);
+		cells[i].number = sqlite3_column_int64(stmt, col);
+	}
+}
+
 static int ledger_cells_row(void *arg, sqlite3_stmt *stmt,
 			    struct sg_error *err)
 {
 	const struct ledger_cells *c = arg;
 	struct sg_cell cells[LEDGER_CELLS_MAX];
-	size_t i;
 
-	for (i = 0; i < ledger_tables[c->table].count; i++) {
-		cells[i].kind = ledger_tables[c->table].kinds[i];
-		cells[i].null = sqlite3_column_type(stmt, (int)i) ==
-				SQLITE_NULL;
-		cells[i].text = ledger_col_text(stmt, (int)i);
-		cells[i].number = sqlite3_column_int64(stmt, (int)i);
-	}
+	ledger_fill_cells(stmt, c->table, 0, cells);
 	return c->fn(c->arg, cells, err);
 }
 
@@ -699,4 +708,48 @@ int sg_ledger_each_table_row(struct sg_ledger *ledger, int table,
 	return ledger_walk_sql(ledger, ledger_tables[table].sql, NULL, 0,
 			       ledger_cells_row, &c, "cannot read the ledger",
 			       err);
+}
+
+/*
+ * The columns of SG_LEDGER_TASKS read from the exception's own row: the
+ * view tasks says the same (ledger_schema.c, version 3), and
+ * tests/check_ledger.c holds the two to it.
+ */
+#define LEDGER_TASK_COLUMNS \
+	"e.id, coalesce(e.reviewer, e.assignee), e.detected_at, e.due_at," \
+	" e.status, e.disposition, e.decided_by, e.decided_at," \
+	" e.decision_note"
+
+struct ledger_with_task {
+	int (*fn)(void *arg, const struct sg_exception_record *rec,
+		  const struct sg_cell *task, struct sg_error *err);
+	void *arg;
+};
+
+static int ledger_with_task_row(void *arg, sqlite3_stmt *stmt,
+				struct sg_error *err)
+{
+	const struct ledger_with_task *w = arg;
+	struct sg_exception_record rec;
+	struct sg_cell task[LEDGER_CELLS_MAX];
+
+	ledger_read_record(stmt, &rec);
+	ledger_fill_cells(stmt, SG_LEDGER_TASKS, LR_COUNT, task);
+	return w->fn(w->arg, &rec, task, err);
+}
+
+int sg_ledger_each_exception_and_task(
+	struct sg_ledger *ledger,
+	int (*fn)(void *arg, const struct sg_exception_record *rec,
+		  const struct sg_cell *task, struct sg_error *err),
+	void *arg, struct sg_error *err)
+{
+	/* By a scan and a sort, as sg_ledger_each_exception(). */
+	static const char sql[] =
+		"SELECT " LEDGER_RECORD_COLUMNS ", " LEDGER_TASK_COLUMNS
+		" FROM exceptions e NOT INDEXED ORDER BY e.id";
+	struct ledger_with_task w = { fn, arg };
+
+	return ledger_walk_sql(ledger, sql, NULL, 0, ledger_with_task_row, &w,
+			       "cannot read the exceptions", err);
 }

@@ -344,6 +344,18 @@ int sg_ledger_each_table_row(struct sg_ledger *ledger, int table,
 				       struct sg_error *err),
 			     void *arg, struct sg_error *err);
 
+/*
+ * Every exception by id, each with its review task as the row
+ * sg_ledger_each_table_row() gives of SG_LEDGER_TASKS (the same cells,
+ * in the same order): an archive's exceptions and tasks from one sorted
+ * walk of the table, not two.
+ */
+int sg_ledger_each_exception_and_task(
+	struct sg_ledger *ledger,
+	int (*fn)(void *arg, const struct sg_exception_record *rec,
+		  const struct sg_cell *task, struct sg_error *err),
+	void *arg, struct sg_error *err);
+
 /* ---- what plugins keep between runs ---- */
 
 /* Calls fn for each key the plugin keeps (by key), as the last run that
