@@ -1787,9 +1787,46 @@ static void grouped_owners(const char *path, sg_time t, struct sg_text *out)
 	sqlite3_close(db);
 }
 
-/* Owners added up in C give what GROUP BY gave: a NULL owner, an empty
- * one, ids that differ by case, an owner of one exception and of
- * several, in the ledger's order mixed. */
+static int dump_type(void *arg, const char *type, size_t count,
+		     size_t open, struct sg_error *err)
+{
+	struct sg_text *t = arg;
+	char line[256];
+
+	(void)err;
+	snprintf(line, sizeof(line), "%s|%zu|%zu\n", type, count, open);
+	ck_assert_int_eq(sg_text_append(t, line, strlen(line)), SG_OK);
+	return SG_OK;
+}
+
+/* The type counts as SQLite's GROUP BY gives them, in its order. */
+static void grouped_types(const char *path, sg_time t, struct sg_text *out)
+{
+	char sql[512], line[256];
+	sqlite3 *db = db_open(path);
+	sqlite3_stmt *stmt;
+
+	snprintf(sql, sizeof(sql), "SELECT type, count(*),"
+		 " sum(detected_at <= %1$lld AND (decided_at IS NULL OR"
+		 " decided_at > %1$lld)) FROM exceptions WHERE first_seen <="
+		 " %1$lld GROUP BY type ORDER BY type", (long long)t);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, sql, -1, &stmt, NULL),
+			 SQLITE_OK);
+	while (sqlite3_step(stmt) == SQLITE_ROW) {
+		snprintf(line, sizeof(line), "%s|%lld|%lld\n",
+			 sqlite3_column_text(stmt, 0),
+			 sqlite3_column_int64(stmt, 1),
+			 sqlite3_column_int64(stmt, 2));
+		ck_assert_int_eq(sg_text_append(out, line, strlen(line)),
+				 SG_OK);
+	}
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+}
+
+/* Owners and types added up in C give what GROUP BY gave: a NULL owner,
+ * an empty one, ids that differ by case, an owner of one exception and
+ * of several, in the ledger's order mixed. */
 START_TEST(test_owner_counts_as_grouped)
 {
 	static const sg_time at[] = { RAISED, DECIDED - 1, DECIDED, DUE + 1 };
@@ -1810,6 +1847,8 @@ START_TEST(test_owner_counts_as_grouped)
 		" WHEN 3 THEN 'Amy' ELSE 'amy' END");
 	db_exec(db, "UPDATE exceptions SET owner_id = 'solo', verdict ="
 		" 'block' WHERE rowid = (SELECT max(rowid) FROM exceptions)");
+	db_exec(db, "UPDATE exceptions SET type = upper(type)"
+		" WHERE rowid % 3 = 0");
 	sqlite3_close(db);
 	ledger = open_ok(path);
 	for (i = 0; i < sizeof(at) / sizeof(at[0]); i++) {
@@ -1821,10 +1860,20 @@ START_TEST(test_owner_counts_as_grouped)
 		grouped_owners(path, at[i], &want);
 		ck_assert_ptr_nonnull(got.s);
 		ck_assert_str_eq(got.s, want.s);
+		ck_assert_ptr_nonnull(strstr(got.s, "(null)|"));
+		ck_assert_ptr_nonnull(strstr(got.s, "\n|"));
+		ck_assert_ptr_nonnull(strstr(got.s, "solo|1|1|0|"));
+		got.len = want.len = 0;
+		ck_assert_int_eq(sg_ledger_type_counts(ledger, at[i],
+						       dump_type, &got, &err),
+				 SG_OK);
+		grouped_types(path, at[i], &want);
+		ck_assert_ptr_nonnull(got.s);
+		ck_assert_str_eq(got.s, want.s);
 	}
-	ck_assert_ptr_nonnull(strstr(got.s, "(null)|"));
-	ck_assert_ptr_nonnull(strstr(got.s, "\n|"));
-	ck_assert_ptr_nonnull(strstr(got.s, "solo|1|1|0|"));
+	/* Types that differ by case only are two. */
+	ck_assert_ptr_nonnull(strstr(want.s, "STAGE_AGE|"));
+	ck_assert_ptr_nonnull(strstr(want.s, "stage_age|"));
 	sg_text_release(&got);
 	sg_text_release(&want);
 	sg_ledger_close(ledger);
