@@ -340,6 +340,21 @@ static uint32_t find_opp(const struct sg_model *m, struct sym_cache *c,
 	return c->sym;
 }
 
+const struct sg_opportunity *sg_model_opportunity(const struct sg_model *m,
+						  const char *id)
+{
+	sg_sym sym;
+
+	if (m == NULL || id == NULL)
+		return NULL;
+	sym = sg_strtab_lookup(m->ids, id, strlen(id));
+	if (sym == 0 || sym >= m->opp_by_sym_size ||
+	    m->opp_by_sym[sym] == NO_INDEX)
+		return NULL;
+	return (const struct sg_opportunity *)m->opps.items +
+	       m->opp_by_sym[sym];
+}
+
 static const char *copy_trimmed(struct sg_arena *arena, const char *text)
 {
 	size_t len;

@@ -214,6 +214,11 @@ sg_sym sg_model_lookup(const struct sg_model *m, const char *text);
 /* The owner record with this id, or NULL. */
 const struct sg_owner *sg_model_owner(const struct sg_model *m, sg_sym id);
 
+/* The opportunity with this id, as the model holds it (trimmed), or
+ * NULL. */
+const struct sg_opportunity *sg_model_opportunity(const struct sg_model *m,
+						  const char *id);
+
 /*
  * The current value of a named opportunity field (a model field such as
  * "amount" or "next_step", or an extra field), as text; NULL when no file

@@ -627,15 +627,6 @@ int sg_report_leadership(struct sg_built_report **out,
 	if (rc == SG_OK)
 		rc = ld_paused(&l, err);
 	if (rc == SG_OK)
-		rc = rpt_opp_index_new(&l.opps, in->model, err);
-	/* The exception rows look opportunities up on each rows() call:
-	 * the report owns the index. */
-	if (rc == SG_OK)
-		rc = rpt_own(l.b, (void (*)(void *))rpt_opp_index_free,
-			     l.opps, err);
-	if (rc != SG_OK)
-		rpt_opp_index_free(l.opps);
-	if (rc == SG_OK)
 		rc = ld_summary(&l, err);
 	if (rc == SG_OK)
 		rc = rpt_lead_exceptions(&l, err);

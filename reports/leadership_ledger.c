@@ -13,95 +13,6 @@
 
 #define LL_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
-/* ---- opportunity index: id text -> opportunity ---- */
-
-struct rpt_opp_index {
-	const struct sg_model *model;
-	const struct sg_opportunity *opps;
-	uint32_t *slots;        /* opportunity index + 1; 0 empty */
-	size_t mask;
-};
-
-static uint64_t ll_hash(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (; *s; s++) {
-		h ^= (unsigned char)*s;
-		h *= 0x100000001b3ull;
-	}
-	return h ^ (h >> 29);
-}
-
-int rpt_opp_index_new(struct rpt_opp_index **out,
-		      const struct sg_model *model, struct sg_error *err)
-{
-	struct rpt_opp_index *ix = calloc(1, sizeof(*ix));
-	struct sg_model_view v;
-	size_t size = 16, i, slot;
-
-	*out = NULL;
-	if (ix == NULL)
-		return sg_error_set(err, SG_ERR_NOMEM, "report: out of "
-				    "memory");
-	sg_model_view(model, &v);
-	while (size < v.opp_count * 2)
-		size *= 2;
-	ix->slots = calloc(size, sizeof(*ix->slots));
-	if (ix->slots == NULL) {
-		free(ix);
-		return sg_error_set(err, SG_ERR_NOMEM, "report: out of "
-				    "memory");
-	}
-	ix->model = model;
-	ix->opps = v.opps;
-	ix->mask = size - 1;
-	for (i = 0; i < v.opp_count; i++) {
-		const char *id = sg_model_str(model, v.opps[i].id);
-
-		slot = (size_t)ll_hash(id) & ix->mask;
-		while (ix->slots[slot] != 0) {
-			/* The model keeps one record per id; keep the
-			 * first should it not. */
-			if (strcmp(sg_model_str(model,
-				   v.opps[ix->slots[slot] - 1].id), id) == 0)
-				break;
-			slot = (slot + 1) & ix->mask;
-		}
-		if (ix->slots[slot] == 0)
-			ix->slots[slot] = (uint32_t)i + 1;
-	}
-	*out = ix;
-	return SG_OK;
-}
-
-void rpt_opp_index_free(struct rpt_opp_index *ix)
-{
-	if (ix == NULL)
-		return;
-	free(ix->slots);
-	free(ix);
-}
-
-const struct sg_opportunity *rpt_opp_find(const struct rpt_opp_index *ix,
-					  const char *id)
-{
-	size_t slot;
-
-	if (ix == NULL || id == NULL)
-		return NULL;
-	slot = (size_t)ll_hash(id) & ix->mask;
-	while (ix->slots[slot] != 0) {
-		const struct sg_opportunity *o = &ix->opps[ix->slots[slot] -
-							   1];
-
-		if (strcmp(sg_model_str(ix->model, o->id), id) == 0)
-			return o;
-		slot = (slot + 1) & ix->mask;
-	}
-	return NULL;
-}
-
 /* The owner record of an owner id, or NULL. */
 static const struct sg_owner *ll_owner(const struct sg_model *m,
 				       const char *id)
@@ -203,7 +114,6 @@ static int ll_each_open(const struct rpt_query *q,
 /* What the exception rows read besides the ledger; in the arena. */
 struct ll_exc_ctx {
 	const struct sg_model *model;
-	const struct rpt_opp_index *opps;
 };
 
 /* The task's decision as it stood at as-of: decided at or before as-of,
@@ -244,8 +154,8 @@ static void ll_exception_row(const struct rpt_query *q, const void *record,
 		/* The amount at the move, as the exception recorded it. */
 		cells[14] = rpt_v_money(r->amount, r->currency);
 	} else {
-		const struct sg_opportunity *o = rpt_opp_find(
-			x->opps, e->opportunity_id);
+		const struct sg_opportunity *o = sg_model_opportunity(
+			x->model, e->opportunity_id);
 
 		if (o != NULL)
 			cells[14] = rpt_v_money(o->amount, o->currency);
@@ -271,7 +181,6 @@ int rpt_lead_exceptions(struct rpt_lead *l, struct sg_error *err)
 	if (x == NULL)
 		return rpt_status(l->b, err);
 	x->model = l->in->model;
-	x->opps = l->opps;
 	memset(&q, 0, sizeof(q));
 	q.ledger = l->ledger;
 	q.as_of = l->in->as_of;

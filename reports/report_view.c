@@ -14,9 +14,6 @@
 #include "sg_strtab.h"
 #include "util/sg_decimal.h"
 
-/* Objects a report owns besides its arena (the opportunity index). */
-#define RPT_OWNED_MAX 4
-
 /* The blocks of one section while it is built. */
 struct rpt_blocks {
 	struct sg_block *items;
@@ -30,11 +27,6 @@ struct sg_built_report {
 	struct rpt_blocks *blocks;      /* parallel to sections */
 	size_t capacity;
 	int failed;
-	struct rpt_owned {
-		void (*free_fn)(void *);
-		void *p;
-	} owned[RPT_OWNED_MAX];
-	size_t owned_count;
 };
 
 /* A memory table's rows: a list in the arena. */
@@ -80,18 +72,6 @@ int rpt_status(const struct sg_built_report *b, struct sg_error *err)
 	return SG_OK;
 }
 
-int rpt_own(struct sg_built_report *b, void (*free_fn)(void *), void *p,
-	    struct sg_error *err)
-{
-	if (b->owned_count == RPT_OWNED_MAX)
-		return sg_error_set(err, SG_ERR_INTERNAL, "report: too many "
-				    "owned objects");
-	b->owned[b->owned_count].free_fn = free_fn;
-	b->owned[b->owned_count].p = p;
-	b->owned_count++;
-	return SG_OK;
-}
-
 void rpt_fail(struct sg_built_report *b)
 {
 	b->failed = 1;
@@ -108,8 +88,6 @@ void sg_built_report_free(struct sg_built_report *b)
 
 	if (b == NULL)
 		return;
-	for (i = 0; i < b->owned_count; i++)
-		b->owned[i].free_fn(b->owned[i].p);
 	for (i = 0; i < b->report.section_count; i++)
 		free(b->blocks[i].items);
 	free(b->blocks);

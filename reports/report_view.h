@@ -25,11 +25,6 @@ int rpt_new(struct sg_built_report **out, const char *key,
 /* SG_OK, or SG_ERR_NOMEM with err set when any helper ran out. */
 int rpt_status(const struct sg_built_report *b, struct sg_error *err);
 
-/* Hands p to the report: free_fn(p) runs when the report is freed.  On
- * failure (memory) p is left to the caller. */
-int rpt_own(struct sg_built_report *b, void (*free_fn)(void *), void *p,
-	    struct sg_error *err);
-
 /* Marks the report out of memory. */
 void rpt_fail(struct sg_built_report *b);
 
@@ -136,16 +131,7 @@ struct rpt_lead {
 	unsigned char *paused;  /* by opportunity index: judged data_quality
 				 * at as-of (NULL: no replay) */
 	size_t opp_count;
-	struct rpt_opp_index *opps; /* opportunity id -> index */
 };
-
-/* Opportunity index by id text, for rows streamed from the ledger. */
-int rpt_opp_index_new(struct rpt_opp_index **out,
-		      const struct sg_model *model, struct sg_error *err);
-void rpt_opp_index_free(struct rpt_opp_index *ix);
-/* The opportunity with this id, or NULL. */
-const struct sg_opportunity *rpt_opp_find(const struct rpt_opp_index *ix,
-					  const char *id);
 
 /* The stage index of an opportunity at t (the to-stage of its last event
  * at or before t; SG_NO_STAGE without one) and when it entered it (the

@@ -174,6 +174,31 @@ START_TEST(test_duplicate_opportunities)
 }
 END_TEST
 
+/* An opportunity found by its id as the model holds it (trimmed); an
+ * id it does not hold, or a name that is not an opportunity's id,
+ * finds none. */
+START_TEST(test_opportunity_by_id)
+{
+	const struct sg_opportunity *a, *b;
+	struct sg_model_view v;
+
+	add_opp(" A ", "proposal", "10");
+	add_opp("B", "qualification", "20");
+	ck_assert_int_eq(sg_model_finish(model, &err), SG_OK);
+	sg_model_view(model, &v);
+	a = sg_model_opportunity(model, "A");
+	b = sg_model_opportunity(model, "B");
+	ck_assert_ptr_eq(a, opp_named(&v, "A"));
+	ck_assert_ptr_eq(b, opp_named(&v, "B"));
+	ck_assert_str_eq(b->amount, "20");
+	ck_assert_ptr_null(sg_model_opportunity(model, "C"));
+	ck_assert_ptr_null(sg_model_opportunity(model, "proposal"));
+	ck_assert_ptr_null(sg_model_opportunity(model, ""));
+	ck_assert_ptr_null(sg_model_opportunity(model, NULL));
+	ck_assert_ptr_null(sg_model_opportunity(NULL, "A"));
+}
+END_TEST
+
 START_TEST(test_orphans_dropped_and_counted)
 {
 	struct sg_model_view v;
@@ -513,6 +538,7 @@ static Suite *model_suite(void)
 	tcase_add_test(tc, test_identical_history_rows_count_once);
 	tcase_add_test(tc, test_long_histories_sort_stably);
 	tcase_add_test(tc, test_duplicate_opportunities);
+	tcase_add_test(tc, test_opportunity_by_id);
 	tcase_add_test(tc, test_orphans_dropped_and_counted);
 	tcase_add_test(tc, test_scope_and_unknown_stage);
 	tcase_add_test(tc, test_field_value_at_rule_21);
