@@ -932,6 +932,35 @@ START_TEST(test_write_all)
 }
 END_TEST
 
+/* The bytes written are counted until 32 MiB, when the write-out starts
+ * and the count begins again; a file it cannot start (a bad descriptor)
+ * is no error: the fsync that follows says it. */
+START_TEST(test_write_behind)
+{
+	uint64_t pending = 0;
+	char path[] = "/tmp/sg-behind-XXXXXX";
+	int fd = mkstemp(path);
+
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	sg_write_behind(fd, &pending, 10u << 20);
+	sg_write_behind(fd, &pending, 10u << 20);
+	sg_write_behind(fd, &pending, 10u << 20);
+	ck_assert_uint_eq(pending, 30u << 20);
+	sg_write_behind(fd, &pending, 2u << 20);
+	ck_assert_uint_eq(pending, 0);
+	sg_write_behind(fd, &pending, 1);
+	ck_assert_uint_eq(pending, 1);
+	sg_write_behind(fd, &pending, 64u << 20);
+	ck_assert_uint_eq(pending, 0);
+	ck_assert_int_eq(fsync(fd), 0);
+	close(fd);
+	pending = 40u << 20;
+	sg_write_behind(-1, &pending, 0);
+	ck_assert_uint_eq(pending, 0);
+}
+END_TEST
+
 START_TEST(test_path_output_temp)
 {
 	char dir[] = "/tmp/check_util.XXXXXX", path[96], stale[128];
@@ -1127,6 +1156,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, test_path_output_ok);
 	tcase_add_test(tc, test_path_output_temp);
 	tcase_add_test(tc, test_write_all);
+	tcase_add_test(tc, test_write_behind);
 	tcase_add_test(tc, test_url_build);
 	suite_add_tcase(s, tc);
 

@@ -184,3 +184,21 @@ int sg_write_all(int fd, const void *data, size_t len)
 	}
 	return 0;
 }
+
+/* Written bytes after which their write-out is started. */
+#define SG_WRITE_BEHIND (32u << 20)
+
+void sg_write_behind(int fd, uint64_t *pending, uint64_t written)
+{
+	*pending += written;
+	if (*pending < SG_WRITE_BEHIND)
+		return;
+	*pending = 0;
+#ifdef SYNC_FILE_RANGE_WRITE
+	/* Starts the write-out of the dirty pages not being written yet;
+	 * a failure shows at the fsync that follows. */
+	(void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+#else
+	(void)fd;
+#endif
+}

@@ -7,6 +7,7 @@
 #define SG_PATH_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /*
  * Returns "dir/file" in a new malloc'd string (trailing slashes of dir
@@ -43,5 +44,13 @@ int sg_path_output_temp(const char *path, char **tmp, int *fd,
 /* Writes all len bytes of data to fd, again after a short write or an
  * interrupted one: 0, or the errno that stopped it. */
 int sg_write_all(int fd, const void *data, size_t len);
+
+/*
+ * For a large file written in order and fsync'd at its end: counts the
+ * bytes just written in *pending and, every 32 MiB, starts writing the
+ * file's pages out (Linux's sync_file_range(); elsewhere nothing), so
+ * the fsync waits for the last part only.  *pending starts at 0.
+ */
+void sg_write_behind(int fd, uint64_t *pending, uint64_t written);
 
 #endif

@@ -445,6 +445,7 @@ struct bundle_writer {
 	struct bundle_gzip *gz;  /* .tar.gz: the compressor */
 	int fd;                  /* .tar.zst and .zip: the file */
 	int write_errno;         /* their first write error, or 0 */
+	uint64_t unsynced;       /* written since its write-out started */
 	/* .tar.gz: tar bytes libarchive writes that the output does not
 	 * take, a packed file's being put there already compressed. */
 	uint64_t skip;
@@ -783,6 +784,8 @@ static la_ssize_t bundle_fd_write(struct archive *a, void *arg,
 	(void)a;
 	if (w->write_errno == 0)
 		w->write_errno = sg_write_all(w->fd, buf, len);
+	if (w->write_errno == 0)
+		sg_write_behind(w->fd, &w->unsynced, len);
 	return (la_ssize_t)len;
 }
 

@@ -27,14 +27,18 @@
 struct bundle_gzip {
 	int fd;
 	struct sg_deflate *deflate;
+	uint64_t unsynced;      /* written since its write-out was started */
 };
 
 /* Writes all of data to the file: 0, or the errno that stopped it. */
 static int bgz_put(void *arg, const void *data, size_t len)
 {
-	const struct bundle_gzip *g = arg;
+	struct bundle_gzip *g = arg;
+	int e = sg_write_all(g->fd, data, len);
 
-	return sg_write_all(g->fd, data, len);
+	if (e == 0)
+		sg_write_behind(g->fd, &g->unsynced, len);
+	return e;
 }
 
 int bundle_gzip_write(struct bundle_gzip *g, const void *data, size_t size)
@@ -61,6 +65,7 @@ static int bgz_copy_range(struct bundle_gzip *g, int in, uint64_t at,
 		if (n == 0)
 			return ENODATA;
 		*done += (uint64_t)n;
+		sg_write_behind(g->fd, &g->unsynced, (uint64_t)n);
 	}
 	return 0;
 }
