@@ -968,6 +968,45 @@ START_TEST(test_record_repeated_id)
 }
 END_TEST
 
+/* A run finds the exceptions the ledger holds by walking both in id
+ * order, the order of SQLite's BINARY collation: ids shorter than 8
+ * bytes, ids that share their first 8, bytes past 0x7f. */
+START_TEST(test_record_finds_ids_in_binary_order)
+{
+	static const char *const ids[] = {
+		"b", "abcdefgh2", "abcdefgh10", "abcdefg", "abcdefgh", "a",
+		"\xc3\xa9t\xc3\xa9", "Z", "abcdefgh1", "abcdefgi",
+		/* The second run's alone. */
+		"abcdefgh0", "\xc3\xa8", "abcdefgh15", "abcdef",
+	};
+	const size_t n = sizeof(ids) / sizeof(ids[0]), first = n - 4;
+	struct sg_ledger_exception *list = make_exceptions(0, n);
+	struct sg_run_record run1 = sg_test_make_run(AS_OF_1);
+	struct sg_run_record run2 = sg_test_make_run(AS_OF_1 + DAY);
+	struct sg_run_outcome outcome;
+	struct sg_ledger *ledger;
+	char path[512];
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(json_object_set_new(list[i].json, "id",
+						     json_string(ids[i])), 0);
+	tmp_path(path, sizeof(path), "id_order.db");
+	ledger = open_ok(path);
+	record_ok(ledger, &run1, list, first, &outcome);
+	ck_assert_uint_eq(outcome.new_exceptions, first);
+	record_ok(ledger, &run2, list, n, &outcome);
+	ck_assert_uint_eq(outcome.new_exceptions, n - first);
+	ck_assert_uint_eq(outcome.seen_again, first);
+	sg_ledger_close(ledger);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM exceptions"),
+			 (int)n);
+	ck_assert_int_eq(file_int(path, "SELECT count(*) FROM sightings"),
+			 (int)first);
+	free_exceptions(list, n);
+}
+END_TEST
+
 /* A run at an earlier as-of (--allow-backdated) moves no sighting back,
  * nor before the exception was first seen; the latest run moves it. */
 START_TEST(test_record_backdated_sightings)
@@ -2417,6 +2456,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_record_mixed_new_and_known);
 	tcase_add_test(tc, test_record_few_into_many);
 	tcase_add_test(tc, test_record_repeated_id);
+	tcase_add_test(tc, test_record_finds_ids_in_binary_order);
 	tcase_add_test(tc, test_record_backdated_sightings);
 	tcase_add_test(tc, test_last_as_of);
 	tcase_add_test(tc, test_refuses_same_run_twice);
