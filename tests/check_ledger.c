@@ -2049,7 +2049,7 @@ static int seen_cells(void *arg, const struct sg_cell *cells,
 START_TEST(test_reads_tables)
 {
 	struct sg_ledger *ledger = open_fixture();
-	struct seen runs = { 0, "", 1, 0, 0, 0, 0, { "" }, NULL, 0, 0 }, tasks = runs;
+	struct seen runs = { .in_order = 1 }, tasks = runs;
 	const char *const *names;
 	const int *kinds;
 	size_t count;
