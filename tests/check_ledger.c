@@ -1695,6 +1695,145 @@ START_TEST(test_review_row_missing_joined)
 }
 END_TEST
 
+/* A review row as one line of text, each member the queue carries. */
+static void dump_review_row(struct sg_text *t, const struct sg_review_row *r)
+{
+	const char *texts[] = {
+		r->ex.id, r->ex.type, r->ex.verdict, r->ex.opportunity_id,
+		r->ex.opportunity_name, r->ex.owner_id, r->ex.assignee,
+		r->ex.from_stage, r->ex.to_stage, r->ex.stage, r->assignee,
+		r->status, r->disposition, r->decided_by, r->decision_note,
+	};
+	const sg_time times[] = {
+		r->ex.event_at, r->ex.detected_at, r->ex.due_at,
+		r->created_at, r->due_at, r->decided_at, r->has_task,
+	};
+	char buf[32];
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		const char *v = texts[i] != NULL ? texts[i] : "(null)";
+
+		ck_assert_int_eq(sg_text_append(t, v, strlen(v)), SG_OK);
+		ck_assert_int_eq(sg_text_append(t, "|", 1), SG_OK);
+	}
+	for (i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		snprintf(buf, sizeof(buf), "%lld|", (long long)times[i]);
+		ck_assert_int_eq(sg_text_append(t, buf, strlen(buf)), SG_OK);
+	}
+	ck_assert_int_eq(sg_text_append(t, "\n", 1), SG_OK);
+}
+
+/* The exceptions walk's rows, each kept by its id. */
+struct rows_by_id {
+	char ids[16][64];
+	struct sg_text lines[16];
+	size_t count;
+};
+
+static int keep_row_by_id(void *arg, const struct sg_review_row *r,
+			  struct sg_error *err)
+{
+	struct rows_by_id *k = arg;
+
+	(void)err;
+	ck_assert_uint_lt(k->count, 16);
+	snprintf(k->ids[k->count], sizeof(k->ids[0]), "%s", r->ex.id);
+	dump_review_row(&k->lines[k->count], r);
+	k->count++;
+	return SG_OK;
+}
+
+/* How many of the kept rows hold text. */
+static size_t rows_with(const struct rows_by_id *k, const char *text)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < k->count; i++)
+		n += strstr(k->lines[i].s, text) != NULL;
+	return n;
+}
+
+static int keep_queue_row(void *arg, const struct sg_review_row *r,
+			  struct sg_error *err)
+{
+	ck_assert_ptr_null(r->ex.details);
+	ck_assert_ptr_null(r->ex.note);
+	return keep_row_by_id(arg, r, err);
+}
+
+/* The queue, sorted in C, gives the rows SQLite gives in the order of
+ * ORDER BY due_at, id, each member as the exceptions' walk reads it:
+ * due times apart and tied, a NULL name, a reassigned and a decided
+ * task. */
+START_TEST(test_queue_as_sql_orders_it)
+{
+	struct sg_review_rows_query all = { SG_ROWS_EXCEPTIONS, DECIDED, 0,
+					    0 };
+	struct sg_review_rows_query queue = { SG_ROWS_OPEN_AT, DECIDED - 1,
+					      0, 0 };
+	struct rows_by_id k, got;
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	char path[512], order[1024], *id, *save = NULL;
+	sqlite3 *db;
+	size_t i, n = 0;
+
+	memset(&k, 0, sizeof(k));
+	memset(&got, 0, sizeof(got));
+	tmp_path(path, sizeof(path), "queue_order.db");
+	write_v2_ledger(path, 2);
+	ledger = open_ok(path);
+	sg_ledger_close(ledger);
+	db = db_open(path);
+	db_exec(db, "UPDATE exceptions SET due_at = due_at - 3600"
+		" WHERE rowid IN (2, 5, 9)");
+	db_exec(db, "UPDATE exceptions SET opportunity_name = NULL"
+		" WHERE rowid = 4");
+	db_exec(db, "UPDATE exceptions SET reviewer = 'm9' WHERE rowid = 6");
+	sqlite3_close(db);
+	db_text_of(path, "SELECT group_concat(id, ' ') FROM (SELECT id FROM"
+		   " exceptions ORDER BY due_at, id)", order, sizeof(order));
+	ledger = open_ok(path);
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_each_review_row(ledger, &queue,
+						   keep_queue_row, &got, &err),
+			 SG_OK);
+	ck_assert_int_eq(sg_ledger_each_review_row(ledger, &all,
+						   keep_row_by_id, &k, &err),
+			 SG_OK);
+	ck_assert_uint_eq(k.count, 10);
+	ck_assert_uint_eq(got.count, 10);
+	for (id = strtok_r(order, " ", &save); id != NULL;
+	     id = strtok_r(NULL, " ", &save), n++) {
+		for (i = 0; i < k.count && strcmp(k.ids[i], id) != 0; i++)
+			;
+		ck_assert_uint_lt(i, k.count);
+		ck_assert_str_eq(got.ids[n], id);
+		ck_assert_str_eq(got.lines[n].s, k.lines[i].s);
+	}
+	ck_assert_uint_eq(n, 10);
+	/* The cases are there: three due earlier, the reassigned task,
+	 * the decided one, the one without a name (its fifth member). */
+	ck_assert_uint_eq(rows_with(&got, "|1795366800|"), 3);
+	ck_assert_uint_eq(rows_with(&got, "|m9|"), 1);
+	ck_assert_uint_eq(rows_with(&got, "|closed|"), 1);
+	db_text_of(path, "SELECT id || '|' FROM exceptions WHERE rowid = 4",
+		   order, sizeof(order));
+	ck_assert_uint_eq(rows_with(&got, order), 1);
+	for (i = 0; strncmp(got.lines[i].s, order, strlen(order)) != 0; i++)
+		;
+	for (id = got.lines[i].s, n = 0; n < 4; n++)
+		id = strchr(id, '|') + 1;
+	ck_assert_int_eq(strncmp(id, "(null)|", 7), 0);
+	for (i = 0; i < k.count; i++) {
+		sg_text_release(&k.lines[i]);
+		sg_text_release(&got.lines[i]);
+	}
+	sg_ledger_close(ledger);
+}
+END_TEST
+
 START_TEST(test_reads_review_rows)
 {
 	struct sg_ledger *ledger = open_fixture();
@@ -2444,6 +2583,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_reads_counts);
 	tcase_add_test(tc, test_owner_counts_as_grouped);
 	tcase_add_test(tc, test_exceptions_with_tasks);
+	tcase_add_test(tc, test_queue_as_sql_orders_it);
 	tcase_add_test(tc, test_reads_events);
 	tcase_add_test(tc, test_reads_tables);
 	tcase_add_test(tc, test_reads_nest_in_a_transaction);
