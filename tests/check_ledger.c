@@ -1834,6 +1834,48 @@ START_TEST(test_queue_as_sql_orders_it)
 }
 END_TEST
 
+static int count_missing(void *arg, const struct sg_review_row *r,
+			 struct sg_error *err)
+{
+	size_t *with_missing = arg;
+
+	(void)err;
+	if (r->missing != NULL)
+		(*with_missing)++;
+	return SG_OK;
+}
+
+/* A detail that is not JSON (a damaged ledger) gives no "missing" text,
+ * as json_each gave none, and the walk goes on. */
+START_TEST(test_review_row_detail_not_json)
+{
+	struct sg_review_rows_query q = { SG_ROWS_EXCEPTIONS, RAISED, 0, 0 };
+	struct sg_ledger *ledger;
+	struct sg_error err;
+	size_t with_missing = 0;
+	char path[512];
+	sqlite3 *db;
+
+	tmp_path(path, sizeof(path), "not_json.db");
+	write_v2_ledger(path, 2);
+	ledger = open_ok(path);
+	sg_ledger_close(ledger);
+	db = db_open(path);
+	db_exec(db, "UPDATE exceptions SET detail = '{\"missing\": [\"pain'"
+		" WHERE rowid = (SELECT min(rowid) FROM exceptions"
+		" WHERE type = 'missing_evidence')");
+	sqlite3_close(db);
+	ledger = open_ok(path);
+	sg_error_clear(&err);
+	ck_assert_int_eq(sg_ledger_each_review_row(ledger, &q, count_missing,
+						   &with_missing, &err),
+			 SG_OK);
+	/* The fixture's other one (test_reads_review_rows counts two). */
+	ck_assert_uint_eq(with_missing, 1);
+	sg_ledger_close(ledger);
+}
+END_TEST
+
 START_TEST(test_reads_review_rows)
 {
 	struct sg_ledger *ledger = open_fixture();
@@ -2584,6 +2626,7 @@ static Suite *ledger_suite(void)
 	tcase_add_test(tc, test_owner_counts_as_grouped);
 	tcase_add_test(tc, test_exceptions_with_tasks);
 	tcase_add_test(tc, test_queue_as_sql_orders_it);
+	tcase_add_test(tc, test_review_row_detail_not_json);
 	tcase_add_test(tc, test_reads_events);
 	tcase_add_test(tc, test_reads_tables);
 	tcase_add_test(tc, test_reads_nest_in_a_transaction);
