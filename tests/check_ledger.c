@@ -2097,6 +2097,14 @@ START_TEST(test_owner_counts_as_grouped)
 	/* Types that differ by case only are two. */
 	ck_assert_ptr_nonnull(strstr(want.s, "STAGE_AGE|"));
 	ck_assert_ptr_nonnull(strstr(want.s, "stage_age|"));
+	/* Before the first exception: no group, no empty one. */
+	got.len = 0;
+	ck_assert_int_eq(sg_ledger_owner_counts(ledger, RAISED - 1,
+						dump_owner, &got, &err),
+			 SG_OK);
+	ck_assert_int_eq(sg_ledger_type_counts(ledger, RAISED - 1, dump_type,
+					       &got, &err), SG_OK);
+	ck_assert_uint_eq(got.len, 0);
 	sg_text_release(&got);
 	sg_text_release(&want);
 	sg_ledger_close(ledger);
