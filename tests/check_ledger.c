@@ -2155,13 +2155,14 @@ static int dump_exception_task(void *arg, const struct sg_exception_record *rec,
 }
 
 /* The exceptions with their tasks give each task as the table of tasks
- * does, in the same order (by id): a reassigned one, a decided one. */
+ * does, in the same order (by id), and as the ledger's view of the tasks
+ * says: a reassigned one, a decided one. */
 START_TEST(test_exceptions_with_tasks)
 {
 	struct sg_text tasks = { NULL, 0, 0 }, walked = { NULL, 0, 0 };
 	struct sg_ledger *ledger;
 	struct sg_error err;
-	char path[512];
+	char path[512], view[4096];
 	sqlite3 *db;
 
 	tmp_path(path, sizeof(path), "with_tasks.db");
@@ -2182,6 +2183,16 @@ START_TEST(test_exceptions_with_tasks)
 	ck_assert_ptr_nonnull(tasks.s);
 	ck_assert_ptr_nonnull(walked.s);
 	ck_assert_str_eq(walked.s, tasks.s);
+	/* Both say what the file's view of the tasks says. */
+	db_text_of(path, "SELECT group_concat(line, char(10)) || char(10)"
+		   " FROM (SELECT exception_id || '|' || assignee || '|' ||"
+		   " created_at || '|' || due_at || '|' || status || '|' ||"
+		   " coalesce(disposition, 'NULL') || '|' ||"
+		   " coalesce(decided_by, 'NULL') || '|' ||"
+		   " coalesce(decided_at, 'NULL') || '|' ||"
+		   " coalesce(decision_note, 'NULL') AS line"
+		   " FROM tasks ORDER BY exception_id)", view, sizeof(view));
+	ck_assert_str_eq(tasks.s, view);
 	ck_assert_ptr_nonnull(strstr(tasks.s, "|m9|"));
 	ck_assert_ptr_nonnull(strstr(tasks.s, "|closed|"));
 	sg_text_release(&tasks);

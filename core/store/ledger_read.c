@@ -661,6 +661,16 @@ static const int ledger_history_kinds[] = {
 
 #define LEDGER_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
+/*
+ * The columns of SG_LEDGER_TASKS, read from the exception's own row: the
+ * view tasks says the same for other readers of the file (ledger_schema.c,
+ * version 3), and tests/check_ledger.c holds the two to it.
+ */
+#define LEDGER_TASK_COLUMNS \
+	"e.id, coalesce(e.reviewer, e.assignee), e.detected_at, e.due_at," \
+	" e.status, e.disposition, e.decided_by, e.decided_at," \
+	" e.decision_note"
+
 static const struct {
 	const char *sql;
 	const char *const *names;
@@ -677,9 +687,8 @@ static const struct {
 	[SG_LEDGER_TASKS] = {
 		/* "+": by a scan and a sort, not the id index (see
 		 * sg_ledger_each_exception()). */
-		"SELECT exception_id, assignee, created_at, due_at, status,"
-		" disposition, decided_by, decided_at, decision_note"
-		" FROM tasks ORDER BY +exception_id",
+		"SELECT " LEDGER_TASK_COLUMNS
+		" FROM exceptions e NOT INDEXED ORDER BY e.id",
 		ledger_task_columns, ledger_task_kinds,
 		LEDGER_COUNT(ledger_task_columns) },
 	[SG_LEDGER_TASK_HISTORY] = {
@@ -763,16 +772,6 @@ int sg_ledger_each_table_row(struct sg_ledger *ledger, int table,
 			       ledger_cells_row, &c, "cannot read the ledger",
 			       err);
 }
-
-/*
- * The columns of SG_LEDGER_TASKS read from the exception's own row: the
- * view tasks says the same (ledger_schema.c, version 3), and
- * tests/check_ledger.c holds the two to it.
- */
-#define LEDGER_TASK_COLUMNS \
-	"e.id, coalesce(e.reviewer, e.assignee), e.detected_at, e.due_at," \
-	" e.status, e.disposition, e.decided_by, e.decided_at," \
-	" e.decision_note"
 
 struct ledger_with_task {
 	int (*fn)(void *arg, const struct sg_exception_record *rec,
